@@ -1,0 +1,61 @@
+# Parallel C: the one entry point.
+#
+#   make            build the runtime library, the lessons, exercises, solutions, tools
+#   make lesson2    build and run lesson 2's programs, with a banner before each
+#   make grade      grade your lesson-2 exercises (EXERCISE=name picks one)
+#   make plots      instructor plots of lesson 2's tasks across 1, 2, 4, 8 workers
+#   make bench      the runtime against Python's multiprocessing, side by side
+#   make test       install what the tests need (as root), build, run every suite
+#   make deps       only the installing part of make test
+#   make install    the library and pool.h under PREFIX (default /usr/local)
+#   make clean      remove build/
+#
+# Every directory with code has a module.mk that adds its own targets; this
+# file holds the flags, the pattern rules and the targets people type.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    := build
+WERROR   ?=
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra $(WERROR)
+CPPFLAGS += -Iruntime -MMD -MP
+LDLIBS   += -lpthread
+
+LIBPOOL  := $(BUILD)/lib/libpool.a
+PROGRAMS :=
+
+.PHONY: all deps test lesson2 grade plots bench install clean
+all:
+
+include runtime/module.mk
+include $(sort $(filter-out runtime/module.mk,$(wildcard */module.mk */*/module.mk)))
+
+all: $(LIBPOOL) $(PROGRAMS)
+
+# One rule for every program: build/X/prog from X/prog.c, linked with libpool.
+$(BUILD)/%: %.c $(LIBPOOL)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBPOOL) $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Debian packages the tests, plots and benchmark need. As root they are
+# installed; otherwise the exact command is printed and make stops.
+deps:
+	@tools/deps
+
+test: deps all
+	@tests/run
+
+install: $(LIBPOOL)
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(LIBPOOL) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 runtime/pool.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

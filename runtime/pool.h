@@ -1,0 +1,263 @@
+/*
+ * pool.h - a process pool with futures, and a trace of every task.
+ *
+ * The one public header of Parallel C's runtime. A pool owns N worker
+ * processes (fork()ed); a call runs a function in one of them and gives its
+ * result back to the master through a future.
+ *
+ *     static pool_value slow_add(pool_args a)
+ *     {
+ *         pool_expect_args(a, 3);
+ *         int nsecs = pool_arg_int(a, 0), x = pool_arg_int(a, 1), y = pool_arg_int(a, 2);
+ *         sleep(nsecs);
+ *         return pool_int(x + y);
+ *     }
+ *
+ *     pool *p = pool_create(0);                  // 0: POOL_WORKERS, else one per CPU
+ *     future *f = pool_apply_async(p, slow_add, 1, 6, 7);
+ *     printf("%ld\n", pool_as_int(future_get(f)));   // 13
+ *     pool_destroy(p);
+ *
+ * Conventions: calls that can fail return 0 (or a pointer) on success and -1
+ * (or NULL) on failure, with errno set and a sentence in pool_last_error().
+ * The runtime never exits the program; the pool_as_* accessors abort with a
+ * message when asked for the wrong kind of value, because that is a bug in
+ * the caller. Everything here is safe to call from any master thread.
+ *
+ * Environment: POOL_WORKERS (worker count when pool_create gets 0) and
+ * POOL_TRACE (trace file path). The trace format is in runtime/TRACE.md.
+ */
+#ifndef POOL_H
+#define POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pool pool;       /* opaque */
+typedef struct future future;   /* opaque */
+
+/* Values. ------------------------------------------------------------------ */
+
+/* What a value holds. POOL_ERROR is a failed task: an error type and a message. */
+typedef enum {
+    POOL_NONE,
+    POOL_INT,
+    POOL_DOUBLE,
+    POOL_STR,
+    POOL_ERROR
+} pool_kind;
+
+/* An argument or a result. Pass it by value; its strings belong to whoever
+ * made it (see each function below), never to the holder of the copy. */
+typedef struct {
+    pool_kind kind;
+    union {
+        long i;
+        double d;
+        const char *s;
+        struct {
+            const char *type;   /* "ValueError", "TypeError", "WorkerDied", ... */
+            const char *msg;
+        } err;
+    } as;
+} pool_value;
+
+pool_value pool_none(void);
+pool_value pool_int(long i);
+pool_value pool_double(double d);
+/* In a worker, the string is copied (it may live on the task's stack). */
+pool_value pool_str(const char *s);
+/* A failed result: return it from a task, as a raise in other languages.
+ * msg is a printf format. In a worker, both strings are copied. */
+pool_value pool_error(const char *type, const char *msg, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The value inside; abort with a clear message if v is of another kind
+ * (pool_as_double also takes an int). */
+long pool_as_int(pool_value v);
+double pool_as_double(pool_value v);
+const char *pool_as_str(pool_value v);
+bool pool_is_error(pool_value v);
+/* The error's type and message ("" for a value that is not an error). */
+const char *pool_error_type(pool_value v);
+const char *pool_error_message(pool_value v);
+/* Write v as text into buf (at most size bytes); return buf. */
+char *pool_value_format(pool_value v, char *buf, size_t size);
+
+/* Arguments, as a task sees them. ------------------------------------------ */
+
+/* The argument list of one call. */
+typedef struct {
+    const pool_value *v;
+    int count;
+} pool_args;
+
+/* A task: runs in a worker, takes the call's argument list, returns a value. */
+typedef pool_value (*pool_fn)(pool_args args);
+
+/* In a task: end the task with a TypeError unless exactly n arguments came.
+ * Call it first, before the task does anything. */
+void pool_expect_args(pool_args a, int n);
+/* In a task: argument i. A missing argument or one of the wrong kind ends
+ * the task with a TypeError that names the function, as a bad call would. */
+long pool_arg_int(pool_args a, int i);
+double pool_arg_double(pool_args a, int i);    /* an int is taken too */
+const char *pool_arg_str(pool_args a, int i);  /* valid until the task returns */
+/* In a task: end it now with this error (does not return). */
+void pool_raise(const char *type, const char *msg, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Pool. -------------------------------------------------------------------- */
+
+#define POOL_MAX_WORKERS 256
+
+/* Start a pool of n worker processes. n = 0: $POOL_WORKERS if set, else one
+ * per online CPU. NULL (errno EINVAL) for n < 0, n > POOL_MAX_WORKERS or a bad
+ * $POOL_WORKERS; NULL (errno from fork/pipe) if a worker cannot be started.
+ * Makes the master's stdout line buffered, so that master and worker lines
+ * come out in the order they happen, even through a pipe. */
+pool *pool_create(int n);
+/* How many workers the pool has. */
+int pool_size(const pool *p);
+/* The worker count that pool_create(0) would use, or -1 with a message. */
+int pool_default_size(void);
+
+/* No more calls: those already made still run. */
+void pool_close(pool *p);
+/* After pool_close: wait for every call to finish and the workers to exit. */
+int pool_join(pool *p);
+/* Stop now: kill the workers; every unfinished future fails with a
+ * "Terminated" error (none is left waiting). */
+void pool_terminate(pool *p);
+/* pool_terminate, then free the pool and every future it made that was not
+ * freed yet. Wait for your futures first, or their work is lost: the trace
+ * marks such calls "terminated". */
+void pool_destroy(pool *p);
+
+/* Calls. ------------------------------------------------------------------- */
+
+/* Run fn(args) in a worker; never blocks. name is fn's name, for the trace.
+ * NULL only when out of memory. A call on a closed pool gives a future that
+ * has already failed (ValueError). */
+future *pool_submit(pool *p, pool_fn fn, const char *name,
+                    const pool_value *args, int count);
+
+/* pool_apply_async(p, fn, arg, ...): the arguments are ints, longs, doubles,
+ * strings or pool_values, up to 16 of them; no argument at all is fine. */
+#define pool_apply_async(p, fn, ...) \
+    pool_submit((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+
+/* pool_apply(p, fn, arg, ...): run it and wait; the result (a POOL_ERROR value
+ * if the task failed). A string result is the caller's, to free with
+ * pool_value_free. */
+#define pool_apply(p, fn, ...) \
+    pool_call((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+pool_value pool_call(pool *p, pool_fn fn, const char *name,
+                     const pool_value *args, int count);
+/* Free the strings of a value that pool_apply or pool_map gave you. */
+void pool_value_free(pool_value v);
+
+/* fn(in[i]) for every i, each call its own task; out[i] gets its result, in
+ * input order (free with pool_value_free). Returns how many calls failed, or
+ * -1 (errno set) if the calls could not be made. */
+#define pool_map(p, fn, in, n, out) pool_map_named((p), (fn), #fn, (in), (n), (out))
+int pool_map_named(pool *p, pool_fn fn, const char *name,
+                   const pool_value *in, size_t n, pool_value *out);
+
+/* Futures. ----------------------------------------------------------------- */
+
+/* Block until the result is there. */
+void future_wait(future *f);
+/* Block at most seconds; true if the result is there. */
+bool future_wait_for(future *f, double seconds);
+/* The result, after waiting for it: a POOL_ERROR value if the task failed
+ * (pool_error_type / pool_error_message tell why). Its strings live as long
+ * as the future. */
+pool_value future_get(future *f);
+/* True once the result is there; never blocks. */
+bool future_ready(future *f);
+/* 1 if the task returned a value, 0 if it failed. Asking before the result is
+ * there is an error: -1, errno EAGAIN, and a message in pool_last_error(). */
+int future_successful(future *f);
+/* Forget the future, done or not (a running task still runs and is traced).
+ * Optional: pool_destroy frees every future left. */
+void future_free(future *f);
+
+/* The task's id (1, 2, ... in call order), as in the trace. */
+unsigned long future_id(const future *f);
+/* The PID of the worker that ran it (0 if it never started). */
+pid_t future_pid(future *f);
+
+/* Tracing. ----------------------------------------------------------------- */
+
+/* Trace to path (one CSV record per task; see runtime/TRACE.md); replaces
+ * $POOL_TRACE. -1 if the file cannot be opened. Call before any call. */
+int pool_trace_open(pool *p, const char *path);
+
+/* Time. -------------------------------------------------------------------- */
+
+/* Sleep for seconds times $POOL_TIME_SCALE (default 1; e.g. 0.1 runs a
+ * lesson ten times faster without changing its logic). Restarts after a
+ * signal. */
+void pool_sleep(double seconds);
+/* The scale pool_sleep uses (1 when $POOL_TIME_SCALE is unset or bad). */
+double pool_time_scale(void);
+
+/* Errors. ------------------------------------------------------------------ */
+
+/* A sentence about this thread's last failed call. */
+const char *pool_last_error(void);
+/* Print "what: <last error>" on stderr (as perror does). */
+void pool_perror(const char *what);
+
+/* Internals of the macros above. ------------------------------------------- */
+
+pool_value pool__id(pool_value v);
+pool_value pool__str(const char *s);
+#define POOL__V(x) _Generic((x),                                   \
+        char: pool_int, signed char: pool_int, unsigned char: pool_int, \
+        short: pool_int, unsigned short: pool_int,                 \
+        int: pool_int, unsigned: pool_int,                         \
+        long: pool_int, unsigned long: pool_int,                   \
+        long long: pool_int, unsigned long long: pool_int,         \
+        float: pool_double, double: pool_double,                   \
+        char *: pool__str, const char *: pool__str,                \
+        pool_value: pool__id)(x)
+#define POOL__N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, \
+                _15, _16, n, ...) n
+#define POOL__ARGC(...) POOL__N(__VA_ARGS__ __VA_OPT__(,) 16, 15, 14, 13, 12, \
+                                11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define POOL__M1(f, x) f(x)
+#define POOL__M2(f, x, ...) f(x), POOL__M1(f, __VA_ARGS__)
+#define POOL__M3(f, x, ...) f(x), POOL__M2(f, __VA_ARGS__)
+#define POOL__M4(f, x, ...) f(x), POOL__M3(f, __VA_ARGS__)
+#define POOL__M5(f, x, ...) f(x), POOL__M4(f, __VA_ARGS__)
+#define POOL__M6(f, x, ...) f(x), POOL__M5(f, __VA_ARGS__)
+#define POOL__M7(f, x, ...) f(x), POOL__M6(f, __VA_ARGS__)
+#define POOL__M8(f, x, ...) f(x), POOL__M7(f, __VA_ARGS__)
+#define POOL__M9(f, x, ...) f(x), POOL__M8(f, __VA_ARGS__)
+#define POOL__M10(f, x, ...) f(x), POOL__M9(f, __VA_ARGS__)
+#define POOL__M11(f, x, ...) f(x), POOL__M10(f, __VA_ARGS__)
+#define POOL__M12(f, x, ...) f(x), POOL__M11(f, __VA_ARGS__)
+#define POOL__M13(f, x, ...) f(x), POOL__M12(f, __VA_ARGS__)
+#define POOL__M14(f, x, ...) f(x), POOL__M13(f, __VA_ARGS__)
+#define POOL__M15(f, x, ...) f(x), POOL__M14(f, __VA_ARGS__)
+#define POOL__M16(f, x, ...) f(x), POOL__M15(f, __VA_ARGS__)
+#define POOL__CAT(a, b) POOL__CAT_(a, b)
+#define POOL__CAT_(a, b) a##b
+#define POOL__ARGV(...) \
+    __VA_OPT__((const pool_value[]){ POOL__CAT(POOL__M, POOL__ARGC(__VA_ARGS__))(POOL__V, __VA_ARGS__) }) \
+    POOL__IF_EMPTY(__VA_ARGS__)
+#define POOL__IF_EMPTY(...) POOL__NULL_##__VA_OPT__(NO)
+#define POOL__NULL_ ((const pool_value *)0)
+#define POOL__NULL_NO
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* POOL_H */
