@@ -1,0 +1,439 @@
+#!/usr/bin/env bats
+# Lesson 2's programs: the exact shape of every output line, the results,
+# and what the trace says about who ran what, and when.
+#
+# Sleeps are scaled down (POOL_TIME_SCALE) so the suite is quick; order and
+# overlap are read from the trace (runtime/TRACE.md), never from the clock.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="$ROOT/build/lessons/lesson2"
+NAMES="poolapply_function poolapply arity applyasync future"
+
+setup_file() {
+    # make test has built everything; this makes a lone run of the suite work too.
+    local progs="" n
+    for n in $NAMES; do progs="$progs build/lessons/lesson2/$n"; done
+    # shellcheck disable=SC2086
+    make -C "$ROOT" -s --no-print-directory $progs >&2
+}
+
+setup() {
+    export POOL_TIME_SCALE=0.05
+    export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
+    unset POOL_WORKERS
+    OUT="$BATS_TEST_TMPDIR/out"
+    ERR="$BATS_TEST_TMPDIR/err"
+}
+
+# prog NAME: run it in the background so that its real PID is known.
+# Sets OUT_LINES (stdout, blank lines kept), MASTER (its PID), STATUS.
+prog() {
+    "$BIN/$1" >"$OUT" 2>"$ERR" &
+    MASTER=$!
+    wait "$MASTER"
+    STATUS=$?
+    mapfile -t OUT_LINES <"$OUT"
+    if [ "$STATUS" -ne 0 ]; then
+        echo "$1 exited with status $STATUS; stderr:" >&2
+        cat "$ERR" >&2
+        return 1
+    fi
+    if [ -s "$ERR" ]; then
+        echo "$1 wrote on stderr:" >&2
+        cat "$ERR" >&2
+        return 1
+    fi
+}
+
+# shapes REGEX...: stdout has exactly these lines, each matching its regex
+# in full, in this order.
+shapes() {
+    local i=0 re
+    for re in "$@"; do
+        if [ "$i" -ge "${#OUT_LINES[@]}" ]; then
+            fail "line $((i + 1)) is missing; expected /$re/; output was:
+$(cat "$OUT")"
+        fi
+        if ! [[ ${OUT_LINES[i]} =~ ^$re$ ]]; then
+            fail "line $((i + 1)) is '${OUT_LINES[i]}'; expected /$re/; output was:
+$(cat "$OUT")"
+        fi
+        i=$((i + 1))
+    done
+    if [ "${#OUT_LINES[@]}" -ne "$i" ]; then
+        fail "expected $i lines, got ${#OUT_LINES[@]}; output was:
+$(cat "$OUT")"
+    fi
+}
+
+# Read the trace into T_* arrays indexed by task id, and T_ORDER (task ids
+# in record order, i.e. the order the tasks ended).
+load_trace() {
+    [ -f "$POOL_TRACE" ] || fail "no trace was written at $POOL_TRACE"
+    [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v1" ] ||
+        fail "trace line 1 is not '# pool-trace v1'"
+    [ "$(sed -n 2p "$POOL_TRACE")" = "task,function,pid,worker,submit_s,start_s,end_s,status,error" ] ||
+        fail "trace line 2 is not the v1 header"
+    unset T_FN T_PID T_WORKER T_SUBMIT T_START T_END T_STATUS T_ERROR
+    declare -gA T_FN T_PID T_WORKER T_SUBMIT T_START T_END T_STATUS T_ERROR
+    T_ORDER=()
+    local task fn pid worker submit start end status error
+    # The first eight fields never hold a comma; the error field may be quoted.
+    while IFS=$'\t' read -r task fn pid worker submit start end status error; do
+        T_ORDER+=("$task")
+        T_FN[$task]=$fn T_PID[$task]=$pid T_WORKER[$task]=$worker
+        T_SUBMIT[$task]=$submit T_START[$task]=$start T_END[$task]=$end
+        T_STATUS[$task]=$status T_ERROR[$task]=$error
+    done < <(awk 'NR > 2 {
+                 line = $0; out = ""
+                 for (k = 1; k <= 8; k++) {
+                     c = index(line, ",")
+                     out = out substr(line, 1, c - 1) "\t"
+                     line = substr(line, c + 1)
+                 }
+                 if (line ~ /^".*"$/) {
+                     line = substr(line, 2, length(line) - 2)
+                     gsub(/""/, "\"", line)
+                 }
+                 print out line
+             }' "$POOL_TRACE")
+}
+
+# is_worker PID: PID is not the master's and ran a task in the trace.
+is_worker() {
+    local t
+    [ "$1" != "$MASTER" ] || fail "PID $1 printed by a task is the master's PID"
+    for t in "${T_ORDER[@]}"; do
+        [ "${T_PID[$t]}" = "$1" ] && return 0
+    done
+    fail "PID $1 printed by a task is not in the trace's pid column"
+}
+
+# before A B: number A < number B (trace times).
+before() {
+    awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'
+}
+
+# --- poolapply_function and poolapply: pool_apply ------------------------------
+
+@test "poolapply_function: one blocking call in a worker gives Result is 5" {
+    prog poolapply_function
+    shapes 'Master process is PID ([0-9]+)' \
+           'Process ([0-9]+) going to sleep for 5 second\(s\)' \
+           'Process ([0-9]+) waking up' \
+           'Result is 5'
+    [[ ${OUT_LINES[0]} =~ ([0-9]+)$ ]] && assert_equal "${BASH_REMATCH[1]}" "$MASTER"
+    [[ ${OUT_LINES[1]} =~ Process\ ([0-9]+) ]] && local pid=${BASH_REMATCH[1]}
+    [[ ${OUT_LINES[2]} =~ Process\ ([0-9]+) ]] && assert_equal "${BASH_REMATCH[1]}" "$pid"
+    load_trace
+    assert_equal "${#T_ORDER[@]}" 1
+    assert_equal "${T_FN[1]}" slow_function
+    assert_equal "${T_STATUS[1]}" ok
+    assert_equal "${T_PID[1]}" "$pid"
+    is_worker "$pid"
+}
+
+@test "poolapply: slow_add(1, 6, 7) gives Result is 13 from a worker" {
+    prog poolapply
+    shapes 'Master process is PID ([0-9]+)' \
+           'Process ([0-9]+) going to sleep for 1 second\(s\)' \
+           'Process ([0-9]+) waking up' \
+           'Result is 13'
+    [[ ${OUT_LINES[0]} =~ ([0-9]+)$ ]] && assert_equal "${BASH_REMATCH[1]}" "$MASTER"
+    [[ ${OUT_LINES[1]} =~ Process\ ([0-9]+) ]] && local pid=${BASH_REMATCH[1]}
+    [[ ${OUT_LINES[2]} =~ Process\ ([0-9]+) ]] && assert_equal "${BASH_REMATCH[1]}" "$pid"
+    load_trace
+    assert_equal "${#T_ORDER[@]}" 1
+    assert_equal "${T_FN[1]}" slow_add
+    assert_equal "${T_STATUS[1]}" ok
+    is_worker "$pid"
+}
+
+# --- arity: a wrong argument count --------------------------------------------
+
+@test "arity: only the right count runs; 2 and 4 arguments fail with a TypeError" {
+    prog arity
+    shapes 'Master process is PID ([0-9]+)' \
+           'Process ([0-9]+) going to sleep for 1 second\(s\)' \
+           'Process ([0-9]+) waking up' \
+           'slow_add\(1, 6, 7\) was successful\. Result is 13' \
+           'slow_add\(1, 6\) failed!' \
+           '    Error = TypeError : .+' \
+           'slow_add\(1, 6, 7, 8\) failed!' \
+           '    Error = TypeError : .+'
+    [[ ${OUT_LINES[1]} =~ Process\ ([0-9]+) ]] && local pid=${BASH_REMATCH[1]}
+    load_trace
+    assert_equal "${#T_ORDER[@]}" 3
+    assert_equal "${T_STATUS[1]}" ok
+    assert_equal "${T_PID[1]}" "$pid"
+    is_worker "$pid"
+    # The message the master printed is the one the worker's task left.
+    local t line
+    for t in 2 3; do
+        assert_equal "${T_FN[$t]}" slow_add
+        assert_equal "${T_STATUS[$t]}" error
+        [[ ${T_ERROR[$t]} == "TypeError: "* ]] || fail "task $t error: '${T_ERROR[$t]}'"
+    done
+    line=${OUT_LINES[5]#    Error = TypeError : }
+    assert_equal "TypeError: $line" "${T_ERROR[2]}"
+    line=${OUT_LINES[7]#    Error = TypeError : }
+    assert_equal "TypeError: $line" "${T_ERROR[3]}"
+    # Both messages say what was wrong: they differ (2 given, 4 given).
+    [ "${T_ERROR[2]}" != "${T_ERROR[3]}" ] || fail "the two TypeErrors read the same"
+}
+
+# --- applyasync: two calls at once --------------------------------------------
+
+# Where in OUT_LINES the line LINE is (fails if absent or twice).
+index_of() {
+    local i found=-1
+    for i in "${!OUT_LINES[@]}"; do
+        if [ "${OUT_LINES[i]}" = "$1" ]; then
+            [ "$found" -eq -1 ] || fail "'$1' printed twice"
+            found=$i
+        fi
+    done
+    [ "$found" -ge 0 ] || fail "'$1' not printed; output was:
+$(cat "$OUT")"
+    echo "$found"
+}
+
+@test "applyasync: two workers run the two calls at the same time" {
+    export POOL_WORKERS=2
+    prog applyasync
+    assert_equal "${#OUT_LINES[@]}" 7
+    [[ ${OUT_LINES[0]} =~ ^Master\ process\ is\ PID\ ([0-9]+)$ ]] ||
+        fail "line 1 is '${OUT_LINES[0]}'"
+    assert_equal "${BASH_REMATCH[1]}" "$MASTER"
+    local i
+    for i in 1 2 3 4; do
+        [[ ${OUT_LINES[i]} =~ ^Process\ [0-9]+\ (going\ to\ sleep\ for\ 1\ second\(s\)|waking\ up)$ ]] ||
+        [[ ${OUT_LINES[i]} =~ ^Result\ one\ is\ 13$ ]] ||
+            fail "line $((i + 1)) is '${OUT_LINES[i]}'"
+    done
+    assert_equal "${OUT_LINES[6]}" "Result two is 5"
+
+    load_trace
+    assert_equal "${#T_ORDER[@]}" 2
+    local p1=${T_PID[1]} p2=${T_PID[2]}
+    [ "$p1" != "$p2" ] || fail "both calls ran in worker $p1"
+    # Each worker slept, then woke, before the master printed its result.
+    local s1 w1 r1 s2 w2 r2
+    s1=$(index_of "Process $p1 going to sleep for 1 second(s)")
+    w1=$(index_of "Process $p1 waking up")
+    r1=$(index_of "Result one is 13")
+    s2=$(index_of "Process $p2 going to sleep for 1 second(s)")
+    w2=$(index_of "Process $p2 waking up")
+    r2=$(index_of "Result two is 5")
+    [ "$s1" -lt "$w1" ] && [ "$w1" -lt "$r1" ] || fail "call 1's lines out of order"
+    [ "$s2" -lt "$w2" ] && [ "$w2" -lt "$r2" ] || fail "call 2's lines out of order"
+    is_worker "$p1"
+    is_worker "$p2"
+    # Overlap: each call started before the other ended.
+    before "${T_START[2]}" "${T_END[1]}" || fail "call 2 started after call 1 ended"
+    before "${T_START[1]}" "${T_END[2]}" || fail "call 1 started after call 2 ended"
+}
+
+@test "applyasync: with one worker the two calls take turns (same results)" {
+    export POOL_WORKERS=1
+    prog applyasync
+    load_trace
+    assert_equal "${T_PID[1]}" "${T_PID[2]}"
+    local pid=${T_PID[1]} r1
+    # The worker sleeps and wakes twice in a row; "Result one" may come
+    # just before or just after the second call starts.
+    r1=$(index_of "Result one is 13")
+    [ "$r1" -eq 3 ] || [ "$r1" -eq 4 ] || fail "'Result one is 13' is line $((r1 + 1))"
+    OUT_LINES=("${OUT_LINES[@]:0:r1}" "${OUT_LINES[@]:r1+1}")
+    shapes "Master process is PID $MASTER" \
+           "Process $pid going to sleep for 1 second\(s\)" \
+           "Process $pid waking up" \
+           "Process $pid going to sleep for 1 second\(s\)" \
+           "Process $pid waking up" \
+           'Result two is 5'
+    if before "${T_START[2]}" "${T_END[1]}"; then
+        fail "one worker ran two calls at once"
+    fi
+    is_worker "${T_PID[1]}"
+}
+
+# --- future: ready, successful, get --------------------------------------------
+
+# Split future's output into rounds of the "Have the workers finished?"
+# table: ROUNDS[r] is a string of five letters, F (finished) or R (running).
+# Checks the shape of every line, and the results block at the end.
+read_future() {
+    local i=0 r=0 k states
+    ROUNDS=()
+    while [ "$i" -lt "${#OUT_LINES[@]}" ] &&
+          [ "${OUT_LINES[i]}" = "" ] &&
+          [ "${OUT_LINES[i + 1]}" = "Have the workers finished?" ]; do
+        states=""
+        for k in 0 1 2 3 4; do
+            case ${OUT_LINES[i + 2 + k]} in
+            "Process $k has finished") states+=F ;;
+            "Process $k is running...") states+=R ;;
+            *) fail "round $((r + 1)), line $((i + 3 + k)) is '${OUT_LINES[i + 2 + k]}'" ;;
+            esac
+        done
+        ROUNDS+=("$states")
+        i=$((i + 7))
+        r=$((r + 1))
+    done
+    [ "$r" -gt 0 ] || fail "no 'Have the workers finished?' table; output was:
+$(cat "$OUT")"
+    local rest=("${OUT_LINES[@]:i}")
+    local want=("" "Here are the results."
+                "Process 0 was successful. Result is 13"
+                "Process 1 was successful. Result is 3"
+                "Process 2 was successful. Result is 9"
+                "Process 3 was successful. Result is 7"
+                "Process 4 failed!"
+                "    Error = ValueError : Called broken function")
+    assert_equal "${#rest[@]}" "${#want[@]}"
+    for k in "${!want[@]}"; do
+        assert_equal "${rest[k]}" "${want[k]}"
+    done
+}
+
+# The table agrees with itself and with the trace: finished stays finished,
+# only the last round is all finished, and a call shown finished while
+# another is shown running ended first (trace records are in end order).
+check_rounds() {
+    local r k j n=${#ROUNDS[@]}
+    for ((r = 0; r < n; r++)); do
+        if [ "$r" -lt $((n - 1)) ]; then
+            [[ ${ROUNDS[r]} == *R* ]] || fail "round $((r + 1)) is all finished but the table went on"
+            for ((k = 0; k < 5; k++)); do
+                if [ "${ROUNDS[r]:k:1}" = F ] && [ "${ROUNDS[r + 1]:k:1}" = R ]; then
+                    fail "call $k shown finished in round $((r + 1)), running in round $((r + 2))"
+                fi
+            done
+        else
+            assert_equal "${ROUNDS[r]}" FFFFF
+        fi
+    done
+    local -A pos
+    for k in "${!T_ORDER[@]}"; do pos[$((T_ORDER[k] - 1))]=$k; done
+    for ((r = 0; r < n; r++)); do
+        for ((k = 0; k < 5; k++)); do
+            for ((j = 0; j < 5; j++)); do
+                if [ "${ROUNDS[r]:k:1}" = F ] && [ "${ROUNDS[r]:j:1}" = R ] &&
+                   [ "${pos[$k]}" -gt "${pos[$j]}" ]; then
+                    fail "round $((r + 1)) shows call $k finished and call $j running, but the trace has $j ending first"
+                fi
+            done
+        done
+    done
+}
+
+# The trace holds the five calls, and the broken one's error.
+check_future_trace() {
+    load_trace
+    assert_equal "${#T_ORDER[@]}" 5
+    local t fns=(x slow_add slow_diff slow_add slow_diff broken_function)
+    for t in 1 2 3 4 5; do
+        assert_equal "${T_FN[$t]}" "${fns[t]}"
+        [ "$t" -eq 5 ] || assert_equal "${T_STATUS[$t]}" ok
+        is_worker "${T_PID[$t]}"
+    done
+    assert_equal "${T_STATUS[5]}" error
+    assert_equal "${T_ERROR[5]}" "ValueError: Called broken function"
+}
+
+@test "future: with 2 workers the table moves from running to finished, as the trace says" {
+    export POOL_WORKERS=2
+    prog future
+    read_future
+    check_future_trace
+    check_rounds
+    [[ ${ROUNDS[0]} == *R* ]] || fail "the first round shows no call running"
+    local t
+    for t in 1 2 3 4 5; do
+        [[ ${T_WORKER[$t]} =~ ^[01]$ ]] || fail "task $t ran in worker slot ${T_WORKER[$t]}"
+    done
+}
+
+@test "future: with 1 worker the calls end in call order and the table shows it" {
+    export POOL_WORKERS=1
+    prog future
+    read_future
+    check_future_trace
+    check_rounds
+    assert_equal "${T_ORDER[*]}" "1 2 3 4 5"
+    # Finished calls are always the first ones: FFRRR, never FRFRR.
+    local r
+    for r in "${ROUNDS[@]}"; do
+        [[ $r =~ ^F*R*$ ]] || fail "round '$r' is not finished calls, then running ones"
+    done
+    # The master polls once per (scaled) second: one worker sleeping
+    # 3+2+1+5+4 units in a row gives about one round per unit. Never more
+    # than the trace's last end allows (each round sleeps a unit); a few
+    # at the least, or the poll did not go through pool_sleep.
+    [ "${#ROUNDS[@]}" -ge 5 ] || fail "only ${#ROUNDS[@]} rounds for 15 units of sleep"
+    local most
+    most=$(awk -v e="${T_END[5]}" -v s="$POOL_TIME_SCALE" 'BEGIN { print int(e / s) + 3 }')
+    [ "${#ROUNDS[@]}" -le "$most" ] ||
+        fail "${#ROUNDS[@]} rounds, but the calls ended by ${T_END[5]} s: the poll does not sleep a unit"
+}
+
+# --- bad input, and make lesson2 ----------------------------------------------
+
+@test "every program stops with one clear message on a bad POOL_WORKERS" {
+    local n bad
+    for n in $NAMES; do
+        for bad in abc -1 0 100000; do
+            run --separate-stderr env POOL_WORKERS="$bad" "$BIN/$n"
+            [ "$status" -eq 1 ] || fail "$n with POOL_WORKERS=$bad: exit $status"
+            [ "${#stderr_lines[@]}" -eq 1 ] && [[ $stderr == "pool_create: "?* ]] ||
+                fail "$n with POOL_WORKERS=$bad said on stderr: $stderr"
+            if [[ $output == *"Result"* || $output == *"Process"* ]]; then
+                fail "$n with POOL_WORKERS=$bad still ran a call: $output"
+            fi
+        done
+    done
+}
+
+@test "make lesson2 runs every program after its banner, and exits 0" {
+    unset POOL_TRACE
+    run make -C "$ROOT" --no-print-directory lesson2 POOL_TIME_SCALE=0.02
+    assert_success
+    assert_output --partial "Every sleep is scaled by POOL_TIME_SCALE=0.02."
+    # Every program in lessons/lesson2/ has a banner, in lesson order.
+    local c k=0 want
+    for c in "$ROOT"/lessons/lesson2/*.c; do
+        c=$(basename "$c" .c)
+        [[ " $NAMES " == *" $c "* ]] || fail "$c.c has no place in the suite's lesson order"
+    done
+    local banners
+    banners=$(printf '%s\n' "${lines[@]}" | sed -n 's/^==== \([0-9]\)\/5 \([a-z_]*\): .* ====$/\1 \2/p')
+    want=""
+    for c in $NAMES; do k=$((k + 1)); want+="$k $c"$'\n'; done
+    assert_equal "$banners" "${want%$'\n'}"
+    # Each banner says what it shows and what to look for; each program ran.
+    assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^Shows:    .')" 5
+    assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^Look for: .')" 5
+    assert_output --partial "Result is 5"
+    assert_output --partial "Result is 13"
+    assert_output --partial "Result two is 5"
+    assert_output --partial "    Error = ValueError : Called broken function"
+    assert_output --partial "End of lesson 2."
+}
+
+@test "make lesson2 passes POOL_TIME_SCALE to the programs" {
+    export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
+    POOL_TIME_SCALE=0.02 run make -C "$ROOT" --no-print-directory lesson2
+    assert_success
+    # The last program, future, wrote the trace: 8 units of sleep on 2 or
+    # more workers would take 8 s unscaled; scaled, well under 2.
+    load_trace
+    assert_equal "${#T_ORDER[@]}" 5
+    local t
+    for t in "${T_ORDER[@]}"; do
+        before "${T_END[$t]}" 2 || fail "task $t ended at ${T_END[$t]} s: the scale did not reach it"
+    done
+}
