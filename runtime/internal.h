@@ -1,0 +1,97 @@
+/*
+ * internal.h - what the runtime's files share and nobody else sees.
+ *
+ * Names here start with pool__ (two underscores): private to runtime/.
+ */
+#ifndef POOL_INTERNAL_H
+#define POOL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "pool.h"
+
+/* Errors. ------------------------------------------------------------------ */
+
+/* Remember a sentence for pool_last_error(); printf format. */
+void pool__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "pool: <message>" and abort: a broken invariant or a misuse. */
+void pool__die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Clock. ------------------------------------------------------------------- */
+
+/* Seconds on CLOCK_MONOTONIC: one clock for the master and every worker. */
+double pool__now(void);
+
+/* Byte buffers and the wire format. ---------------------------------------- */
+
+/* A growable byte buffer; off is where reading (or sending) has got to. */
+typedef struct {
+    char *data;
+    size_t len, cap, off;
+} pool__buf;
+
+void pool__buf_reserve(pool__buf *b, size_t more);
+void pool__buf_put(pool__buf *b, const void *p, size_t n);
+void pool__buf_put_u32(pool__buf *b, uint32_t v);
+void pool__buf_put_u64(pool__buf *b, uint64_t v);
+void pool__buf_put_f64(pool__buf *b, double v);
+void pool__buf_put_str(pool__buf *b, const char *s);
+void pool__buf_put_value(pool__buf *b, pool_value v);
+/* Drop what has been consumed (off) and keep the rest at the front. */
+void pool__buf_compact(pool__buf *b);
+void pool__buf_free(pool__buf *b);
+
+/* A reader over one message; bad turns true on a short or garbled message. */
+typedef struct {
+    const char *p;
+    size_t left;
+    bool bad;
+} pool__rd;
+
+uint32_t pool__rd_u32(pool__rd *r);
+uint64_t pool__rd_u64(pool__rd *r);
+double pool__rd_f64(pool__rd *r);
+/* A pointer into the message (NUL-terminated there), not a copy. */
+const char *pool__rd_str(pool__rd *r);
+/* Strings of the value point into the message. */
+pool_value pool__rd_value(pool__rd *r);
+
+/*
+ * Messages are frames: a u32 length, then the body.
+ *   task   (master -> worker): u64 id, u64 function address, str name,
+ *                              u32 argc, argc values
+ *   result (worker -> master): u64 id, f64 start, f64 end, value
+ * Values: u8-in-u32 kind, then i64 | f64 | str | str type + str message.
+ */
+
+/* Start a frame in b; return the offset to give pool__frame_end. */
+size_t pool__frame_begin(pool__buf *b);
+void pool__frame_end(pool__buf *b, size_t at);
+/* If b holds a whole frame at off: point r at its body, step off past it. */
+bool pool__frame_next(pool__buf *b, pool__rd *r);
+
+/* Workers. ----------------------------------------------------------------- */
+
+/* What a worker shows the master without a message: the task it is running.
+ * Lives in memory shared by the master and all workers; the worker writes,
+ * the master reads only after the worker has died. */
+typedef struct {
+    uint64_t task;      /* id of the task running now, 0 between tasks */
+    double start;       /* when it began (pool__now) */
+} pool__slot;
+
+/* Run tasks from task_fd, answer on result_fd, until task_fd ends. Never
+ * returns. Called in a freshly forked child. */
+void pool__worker_main(int task_fd, int result_fd, pool__slot *slot)
+    __attribute__((noreturn));
+
+/* True in a worker process (pool_str copies, pool_raise jumps). */
+extern bool pool__in_worker;
+
+/* Strings that a worker's values point to until its task's result is sent. */
+char *pool__worker_strdup(const char *s);
+
+#endif /* POOL_INTERNAL_H */

@@ -1,0 +1,1204 @@
+/*
+ * pool.c - the master's side of the pool: workers, futures, the trace.
+ *
+ * DESIGN
+ *
+ * Who runs where. The master is the program that called pool_create. It has
+ * its own threads (any of them may submit calls and wait on futures) and one
+ * handler thread per pool, started by pool_create. The workers are N child
+ * processes, forked by the master; each runs pool__worker_main (worker.c).
+ *
+ * Pipes. Each worker has two pipes of its own: a task pipe (master writes,
+ * worker reads) and a result pipe (worker writes, master reads). Per-worker
+ * pipes mean the master always knows which tasks it handed to which worker,
+ * so a dead worker can never take a task with it unnoticed. A worker also
+ * has a slot in shared memory where it writes the id of the task it is
+ * running (worker.c).
+ *
+ * A call. pool_submit (any master thread) encodes the task frame, puts the
+ * future on the pool's queue and wakes the handler through an eventfd; it
+ * never blocks on a worker. The handler thread owns the workers: it hands
+ * queued tasks to workers, reads result frames, and completes futures.
+ *
+ * Handing out. A worker gets one task at a time while tasks are long, so
+ * that the next task goes to whichever worker frees up first. When the
+ * tasks it has seen are short (under SHORT_TASK seconds on average), it gets
+ * up to DEPTH_SHORT tasks at a time, so pipes never run dry between tiny
+ * tasks. Each task still travels, runs and is answered on its own: nothing
+ * is batched into one call.
+ *
+ * How a future completes. The handler decodes a result frame, copies the
+ * value into the future, sets done under pool->lock, writes the trace record
+ * and broadcasts pool->done. future_wait sleeps on that condition variable.
+ *
+ * When a worker dies (segfault, abort, exit, kill -9). Its result pipe
+ * reaches end of file. The handler reaps it (waitpid) and reads its slot:
+ * the task it was running fails with a WorkerDied error that names the
+ * signal or exit status and the PID; tasks it had been handed but had not
+ * begun go back to the front of the queue. A new worker is forked into the
+ * same slot. Every other future completes as usual.
+ *
+ * Stopping. pool_close + pool_join: the handler finishes the queue, then
+ * closes the task pipes; each worker reads end of file and exits.
+ * pool_terminate: the handler kills every worker (SIGKILL), fails every
+ * unfinished future with a Terminated error, and exits. pool_destroy is
+ * pool_terminate plus freeing. No worker outlives the master: each asks the
+ * kernel for SIGKILL when the master thread that forked it dies
+ * (PR_SET_PDEATHSIG), and reads end of file on its task pipe when the master
+ * is gone.
+ *
+ * The fork rule. pool_create forks the first workers before it starts the
+ * handler thread; the handler forks replacements later, while other master
+ * threads may be running. So a child may touch only: its own two pipe ends
+ * and its slot (it closes every other descriptor the pool owns), the task
+ * functions and their arguments, and libc. glibc keeps malloc usable across
+ * fork; stdout and stderr are locked around the fork (flockfile) so that a
+ * child never inherits them locked by a thread that does not exist in it.
+ * stdout is flushed before every fork, so no line is printed twice. A child
+ * never touches pool->lock and leaves with _exit, never exit.
+ *
+ * Locks. pool->lock guards the queue, the futures' state, the pool's state,
+ * and each worker's process, task pipe and in-flight list: so the thread
+ * that submits a call writes it straight to an idle worker's task pipe,
+ * with no hop through the handler. The result pipes and what is read from
+ * them belong to the handler thread alone.
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SHORT_TASK 0.0005   /* seconds: tasks shorter than this on average... */
+#define DEPTH_SHORT 16      /* ...are handed out this many at a time */
+#define TRACE_IDLE_MS 100   /* write the trace after this long with nothing to do */
+
+enum future_state { PENDING, RUNNING_, DONE };
+enum status { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
+static const char *status_name[] = {"ok", "error", "crash", "terminated"};
+
+struct future {
+    pool *p;
+    uint64_t id;
+    pool_fn fn;
+    char *name;
+
+    /* p->lock must be held when using these. */
+    bool done;
+    bool user_gone;         /* future_free came before the end */
+    enum status status;
+    pool_value result;      /* strings point into data */
+    char *data;
+    double submit, start, end;  /* pool__now() */
+    pid_t pid;
+    int worker;
+    future *prev, *next;    /* every future of the pool not yet freed */
+    future *qnext;          /* the queue, or a worker's in-flight list */
+    pool__buf frame;        /* the task frame, until it is handed out */
+};
+
+typedef struct {
+    /* pool->lock must be held when using these. */
+    pid_t pid;              /* 0: no process in this slot */
+    int task_fd;            /* the master's end of the task pipe */
+    pool__buf out;          /* task frames not yet written */
+    future *head, *tail;    /* handed to this worker, oldest first */
+    int inflight;
+
+    /* The handler thread alone uses these. */
+    int result_fd;          /* the master's end of the result pipe */
+    pool__buf in;           /* result bytes not yet decoded */
+} worker;
+
+enum pool_state { RUNNING, CLOSED, TERMINATING };
+
+struct pool {
+    int n;
+    double t0;
+    int wake_fd;            /* eventfd: submit, close, terminate */
+    pool__slot *slots;      /* shared with the workers */
+    pthread_t handler;
+    bool handler_started, handler_joined;
+    sigset_t child_mask;    /* the signal mask a worker starts with */
+
+    pthread_mutex_t lock;
+    /* lock must be held when using these. */
+    pthread_cond_t done;    /* a future completed, or the handler ended */
+    enum pool_state state;
+    bool handler_done;
+    bool wake_sent;
+    future *queue_head, *queue_tail;
+    future *all;            /* every future not yet freed */
+    uint64_t next_id;
+    int unfinished;         /* submitted, not yet done */
+
+    worker *w;              /* see worker for its locking */
+    double avg_run;         /* mean task run time, moving average */
+    int trace_fd;
+    pool__buf trace;
+    double trace_flushed;
+};
+
+/* Live pools, so that exit() can still write their traces. */
+static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static pool **pools;
+static int npools;
+
+static void *handler_main(void *arg);
+static void hand_out(pool *p);
+static void trace_record(pool *p, future *f);
+static void trace_flush(pool *p);
+
+/* Worker count. ------------------------------------------------------------ */
+
+int pool_default_size(void)
+{
+    const char *s = getenv("POOL_WORKERS");
+    if (s != NULL && *s != '\0') {
+        char *end;
+        errno = 0;
+        long n = strtol(s, &end, 10);
+        if (errno || *end != '\0' || n < 1 || n > POOL_MAX_WORKERS) {
+            pool__set_error("POOL_WORKERS=%s is not a worker count "
+                            "(a whole number from 1 to %d)", s, POOL_MAX_WORKERS);
+            errno = EINVAL;
+            return -1;
+        }
+        return (int)n;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    return cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cpus;
+}
+
+int pool_size(const pool *p) { return p ? p->n : 0; }
+
+/* Forking a worker. -------------------------------------------------------- */
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Start a worker in slot i. Called by pool_create, then by the handler.
+ * Returns 0, or -1 with errno set. */
+static int worker_start(pool *p, int i)
+{
+    int task[2], result[2];
+    if (pipe2(task, O_CLOEXEC) == -1)
+        return -1;
+    if (pipe2(result, O_CLOEXEC) == -1) {
+        int e = errno;
+        close(task[0]);
+        close(task[1]);
+        errno = e;
+        return -1;
+    }
+    p->slots[i].task = 0;
+    pid_t master = getpid();
+
+    fflush(stdout);
+    fflush(stderr);
+    flockfile(stdout);
+    flockfile(stderr);
+    pid_t pid = fork();
+    int fork_errno = errno;
+    funlockfile(stderr);
+    funlockfile(stdout);
+
+    if (pid == 0) {
+        /* The child: see the fork rule at the top of this file. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != master)
+            _exit(0);   /* the master died before prctl took hold */
+        pthread_sigmask(SIG_SETMASK, &p->child_mask, NULL);
+        close(task[1]);
+        close(result[0]);
+        close(p->wake_fd);
+        if (p->trace_fd >= 0)
+            close(p->trace_fd);
+        for (int j = 0; j < p->n; j++) {
+            if (j != i && p->w[j].pid != 0) {
+                close(p->w[j].task_fd);
+                close(p->w[j].result_fd);
+            }
+        }
+        pool__worker_main(task[0], result[1], &p->slots[i]);
+    }
+    close(task[0]);
+    close(result[1]);
+    if (pid < 0) {
+        close(task[1]);
+        close(result[0]);
+        errno = fork_errno;
+        return -1;
+    }
+    worker *w = &p->w[i];
+    w->pid = pid;
+    w->task_fd = task[1];
+    w->result_fd = result[0];
+    fcntl(w->task_fd, F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+/* Kill and reap every worker (their PIDs stay, for the trace). p->lock
+ * held, or no handler yet. */
+static void workers_kill(pool *p)
+{
+    for (int i = 0; i < p->n; i++)
+        if (p->w[i].pid > 0)
+            kill(p->w[i].pid, SIGKILL);
+    for (int i = 0; i < p->n; i++)
+        if (p->w[i].pid > 0)
+            while (waitpid(p->w[i].pid, NULL, 0) == -1 && errno == EINTR)
+                ;
+}
+
+/* Close every worker's pipes and empty its slot. Same locking. */
+static void workers_forget(pool *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        worker *w = &p->w[i];
+        w->pid = 0;
+        close_fd(&w->task_fd);
+        close_fd(&w->result_fd);
+    }
+}
+
+/* Pool. -------------------------------------------------------------------- */
+
+static void pools_add(pool *p);
+static void pools_remove(pool *p);
+
+pool *pool_create(int n)
+{
+    if (n < 0 || n > POOL_MAX_WORKERS) {
+        pool__set_error("pool_create: %d is not a worker count "
+                        "(0 for the default, or 1 to %d)", n, POOL_MAX_WORKERS);
+        errno = EINVAL;
+        return NULL;
+    }
+    if (n == 0 && (n = pool_default_size()) < 0)
+        return NULL;
+
+    pool *p = calloc(1, sizeof *p);
+    worker *w = calloc((size_t)n, sizeof *w);
+    void *slots = mmap(NULL, (size_t)n * sizeof(pool__slot), PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (p == NULL || w == NULL || slots == MAP_FAILED || wake < 0) {
+        int e = errno;
+        pool__set_error("pool_create: cannot set up a pool: %s", strerror(e));
+        free(p);
+        free(w);
+        if (slots != MAP_FAILED)
+            munmap(slots, (size_t)n * sizeof(pool__slot));
+        if (wake >= 0)
+            close(wake);
+        errno = e;
+        return NULL;
+    }
+    p->n = n;
+    p->w = w;
+    p->slots = slots;
+    p->wake_fd = wake;
+    p->trace_fd = -1;
+    p->next_id = 1;
+    p->t0 = pool__now();
+    for (int i = 0; i < n; i++)
+        w[i].task_fd = w[i].result_fd = -1;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->done, &ca);
+    pthread_condattr_destroy(&ca);
+
+    /* Master and worker lines must interleave as they happen, even through
+     * a pipe: line buffering for the master's stdout too. */
+    fflush(stdout);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    const char *trace = getenv("POOL_TRACE");
+    if (trace != NULL && *trace != '\0' && pool_trace_open(p, trace) == -1)
+        fprintf(stderr, "pool: warning: %s; running without a trace\n", pool_last_error());
+
+    pthread_sigmask(SIG_SETMASK, NULL, &p->child_mask);
+    for (int i = 0; i < n; i++) {
+        if (worker_start(p, i) == -1) {
+            int e = errno;
+            pool__set_error("pool_create: cannot start worker %d of %d: %s",
+                            i + 1, n, strerror(e));
+            workers_kill(p);
+            workers_forget(p);
+            pool_destroy(p);
+            errno = e;
+            return NULL;
+        }
+    }
+
+    /* The handler takes no signals: they belong to the program's threads,
+     * and a write to a dead worker's pipe must give EPIPE, not SIGPIPE. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&p->handler, NULL, handler_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        pool__set_error("pool_create: cannot start the handler thread: %s", strerror(e));
+        workers_kill(p);
+        workers_forget(p);
+        pool_destroy(p);
+        errno = e;
+        return NULL;
+    }
+    p->handler_started = true;
+    pools_add(p);
+    return p;
+}
+
+/* p->lock held. */
+static void wake_handler(pool *p)
+{
+    if (p->wake_sent)
+        return;
+    p->wake_sent = true;
+    uint64_t one = 1;
+    while (write(p->wake_fd, &one, sizeof one) == -1 && errno == EINTR)
+        ;
+}
+
+void pool_close(pool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    if (p->state == RUNNING)
+        p->state = CLOSED;
+    wake_handler(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void handler_join(pool *p)
+{
+    if (p->handler_started && !p->handler_joined) {
+        pthread_join(p->handler, NULL);
+        p->handler_joined = true;
+    }
+}
+
+int pool_join(pool *p)
+{
+    if (p == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    pthread_mutex_lock(&p->lock);
+    bool running = p->state == RUNNING;
+    pthread_mutex_unlock(&p->lock);
+    if (running) {
+        pool__set_error("pool_join: call pool_close first");
+        errno = EINVAL;
+        return -1;
+    }
+    handler_join(p);
+    return 0;
+}
+
+void pool_terminate(pool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->state = TERMINATING;
+    wake_handler(p);
+    pthread_mutex_unlock(&p->lock);
+    handler_join(p);
+}
+
+static void future_release(future *f);
+
+void pool_destroy(pool *p)
+{
+    if (p == NULL)
+        return;
+    pools_remove(p);
+    pool_terminate(p);
+    /* A pool that failed in pool_create has no handler: end its futures
+     * (there are none) and trace here. */
+    trace_flush(p);
+    if (p->trace_fd >= 0)
+        close(p->trace_fd);
+    pool__buf_free(&p->trace);
+    while (p->all)
+        future_release(p->all);
+    for (int i = 0; i < p->n; i++) {
+        pool__buf_free(&p->w[i].out);
+        pool__buf_free(&p->w[i].in);
+    }
+    munmap(p->slots, (size_t)p->n * sizeof(pool__slot));
+    close(p->wake_fd);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->lock);
+    free(p->w);
+    free(p);
+}
+
+/* exit() without pool_destroy: still end each pool, so that its trace is
+ * written and says which calls never finished. Not in a worker. */
+static void pools_at_exit(void)
+{
+    if (pool__in_worker)
+        return;
+    for (;;) {
+        pthread_mutex_lock(&pools_lock);
+        pool *p = npools ? pools[npools - 1] : NULL;
+        pthread_mutex_unlock(&pools_lock);
+        if (p == NULL)
+            break;
+        pools_remove(p);
+        pool_terminate(p);
+        trace_flush(p);
+    }
+}
+
+static void pools_add(pool *p)
+{
+    static bool registered;
+    pthread_mutex_lock(&pools_lock);
+    pool **grown = realloc(pools, (size_t)(npools + 1) * sizeof *pools);
+    if (grown) {
+        pools = grown;
+        pools[npools++] = p;
+    }
+    if (!registered)
+        registered = atexit(pools_at_exit) == 0;
+    pthread_mutex_unlock(&pools_lock);
+}
+
+static void pools_remove(pool *p)
+{
+    pthread_mutex_lock(&pools_lock);
+    for (int i = 0; i < npools; i++) {
+        if (pools[i] == p) {
+            pools[i] = pools[--npools];
+            break;
+        }
+    }
+    if (npools == 0) {
+        free(pools);
+        pools = NULL;
+    }
+    pthread_mutex_unlock(&pools_lock);
+}
+
+/* Calls. ------------------------------------------------------------------- */
+
+/* p->lock held. Fill in how f ended and wake its waiters. The strings of
+ * result are copied. */
+static void complete(pool *p, future *f, enum status st, pool_value result)
+{
+    assert(!f->done);
+    size_t need = 0;
+    if (result.kind == POOL_STR)
+        need = strlen(result.as.s) + 1;
+    else if (result.kind == POOL_ERROR)
+        need = strlen(result.as.err.type) + strlen(result.as.err.msg) + 2;
+    if (need) {
+        f->data = malloc(need);
+        if (f->data == NULL)
+            pool__die("out of memory");
+        if (result.kind == POOL_STR) {
+            memcpy(f->data, result.as.s, need);
+            result.as.s = f->data;
+        } else {
+            size_t t = strlen(result.as.err.type) + 1;
+            memcpy(f->data, result.as.err.type, t);
+            strcpy(f->data + t, result.as.err.msg);
+            result.as.err.type = f->data;
+            result.as.err.msg = f->data + t;
+        }
+    }
+    f->result = result;
+    f->status = st;
+    f->done = true;
+    p->unfinished--;
+    pool__buf_free(&f->frame);
+    trace_record(p, f);
+    pthread_cond_broadcast(&p->done);
+    if (f->user_gone)
+        future_release(f);
+}
+
+/* p->lock held. Unlink f from the pool and free it. */
+static void future_release(future *f)
+{
+    pool *p = f->p;
+    if (f->prev)
+        f->prev->next = f->next;
+    else
+        p->all = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    pool__buf_free(&f->frame);
+    free(f->data);
+    free(f->name);
+    free(f);
+}
+
+future *pool_submit(pool *p, pool_fn fn, const char *name,
+                    const pool_value *args, int count)
+{
+    if (p == NULL || fn == NULL || count < 0 || (count > 0 && args == NULL)) {
+        pool__set_error("pool_submit: %s", p == NULL ? "no pool" :
+                        fn == NULL ? "no function" : "a bad argument list");
+        errno = EINVAL;
+        return NULL;
+    }
+    future *f = calloc(1, sizeof *f);
+    if (f == NULL || (f->name = strdup(name && *name ? name : "?")) == NULL) {
+        free(f);
+        pool__set_error("pool_submit: out of memory");
+        errno = ENOMEM;
+        return NULL;
+    }
+    f->p = p;
+    f->fn = fn;
+    f->worker = -1;
+
+    pthread_mutex_lock(&p->lock);
+    f->id = p->next_id++;
+    f->submit = pool__now();
+    f->next = p->all;
+    if (p->all)
+        p->all->prev = f;
+    p->all = f;
+    p->unfinished++;
+    if (p->state != RUNNING) {
+        f->start = f->submit;
+        f->end = f->submit;
+        complete(p, f, ST_ERROR, (pool_value){.kind = POOL_ERROR,
+                 .as.err = {"ValueError", "the pool is not running (closed or terminated)"}});
+        pthread_mutex_unlock(&p->lock);
+        return f;
+    }
+    pthread_mutex_unlock(&p->lock);
+
+    /* The frame is encoded outside the lock: the argument strings are
+     * copied into it now, so the caller may reuse them at once. */
+    size_t at = pool__frame_begin(&f->frame);
+    pool__buf_put_u64(&f->frame, f->id);
+    pool__buf_put_u64(&f->frame, (uint64_t)(uintptr_t)fn);
+    pool__buf_put_str(&f->frame, f->name);
+    pool__buf_put_u32(&f->frame, (uint32_t)count);
+    for (int i = 0; i < count; i++)
+        pool__buf_put_value(&f->frame, args[i]);
+    pool__frame_end(&f->frame, at);
+
+    pthread_mutex_lock(&p->lock);
+    if (p->queue_tail)
+        p->queue_tail->qnext = f;
+    else
+        p->queue_head = f;
+    p->queue_tail = f;
+    hand_out(p);
+    pthread_mutex_unlock(&p->lock);
+    return f;
+}
+
+static pool_value value_dup(pool_value v)
+{
+    if (v.kind == POOL_STR) {
+        v.as.s = strdup(v.as.s);
+        if (v.as.s == NULL)
+            pool__die("out of memory");
+    } else if (v.kind == POOL_ERROR) {
+        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
+    }
+    return v;
+}
+
+pool_value pool_call(pool *p, pool_fn fn, const char *name,
+                     const pool_value *args, int count)
+{
+    future *f = pool_submit(p, fn, name, args, count);
+    if (f == NULL)
+        return pool_error("ValueError", "%s", pool_last_error());
+    pool_value v = value_dup(future_get(f));
+    future_free(f);
+    return v;
+}
+
+int pool_map_named(pool *p, pool_fn fn, const char *name,
+                   const pool_value *in, size_t n, pool_value *out)
+{
+    if (p == NULL || fn == NULL || (n > 0 && (in == NULL || out == NULL))) {
+        pool__set_error("pool_map: a bad argument");
+        errno = EINVAL;
+        return -1;
+    }
+    future **fs = malloc((n ? n : 1) * sizeof *fs);
+    if (fs == NULL) {
+        pool__set_error("pool_map: out of memory");
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t made = 0;
+    for (; made < n; made++)
+        if ((fs[made] = pool_submit(p, fn, name, &in[made], 1)) == NULL)
+            break;
+    int failed = 0;
+    for (size_t i = 0; i < made; i++) {
+        pool_value v = future_get(fs[i]);
+        failed += v.kind == POOL_ERROR;
+        out[i] = value_dup(v);
+        future_free(fs[i]);
+    }
+    free(fs);
+    if (made < n) {
+        for (size_t i = 0; i < made; i++)
+            pool_value_free(out[i]);
+        return -1;
+    }
+    return failed;
+}
+
+/* Futures. ----------------------------------------------------------------- */
+
+void future_wait(future *f)
+{
+    if (f == NULL)
+        return;
+    pool *p = f->p;
+    pthread_mutex_lock(&p->lock);
+    while (!f->done)
+        pthread_cond_wait(&p->done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}
+
+bool future_wait_for(future *f, double seconds)
+{
+    if (f == NULL)
+        return false;
+    pool *p = f->p;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    if (seconds > 0) {
+        if (seconds > 1e9)
+            seconds = 1e9;
+        until.tv_sec += (time_t)seconds;
+        until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&p->lock);
+    while (!f->done)
+        if (pthread_cond_timedwait(&p->done, &p->lock, &until) == ETIMEDOUT)
+            break;
+    bool done = f->done;
+    pthread_mutex_unlock(&p->lock);
+    return done;
+}
+
+pool_value future_get(future *f)
+{
+    if (f == NULL)
+        return (pool_value){.kind = POOL_ERROR,
+                            .as.err = {"ValueError", "future_get: no future (NULL)"}};
+    future_wait(f);
+    return f->result;   /* set once, before done; never changes after */
+}
+
+bool future_ready(future *f)
+{
+    if (f == NULL)
+        return false;
+    pthread_mutex_lock(&f->p->lock);
+    bool done = f->done;
+    pthread_mutex_unlock(&f->p->lock);
+    return done;
+}
+
+int future_successful(future *f)
+{
+    if (f == NULL) {
+        pool__set_error("future_successful: no future (NULL)");
+        errno = EINVAL;
+        return -1;
+    }
+    pthread_mutex_lock(&f->p->lock);
+    int r = f->done ? f->status == ST_OK : -1;
+    unsigned long id = (unsigned long)f->id;
+    pthread_mutex_unlock(&f->p->lock);
+    if (r == -1) {
+        pool__set_error("future_successful: task %lu has not finished yet "
+                        "(wait for it, or check future_ready first)", id);
+        errno = EAGAIN;
+    }
+    return r;
+}
+
+void future_free(future *f)
+{
+    if (f == NULL)
+        return;
+    pool *p = f->p;
+    pthread_mutex_lock(&p->lock);
+    if (f->done)
+        future_release(f);
+    else
+        f->user_gone = true;
+    pthread_mutex_unlock(&p->lock);
+}
+
+unsigned long future_id(const future *f) { return f ? (unsigned long)f->id : 0; }
+
+pid_t future_pid(future *f)
+{
+    if (f == NULL)
+        return 0;
+    pthread_mutex_lock(&f->p->lock);
+    pid_t pid = f->pid;
+    pthread_mutex_unlock(&f->p->lock);
+    return pid;
+}
+
+/* Tracing. ----------------------------------------------------------------- */
+
+int pool_trace_open(pool *p, const char *path)
+{
+    if (p == NULL || path == NULL || *path == '\0') {
+        pool__set_error("pool_trace_open: no trace path");
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        pool__set_error("cannot write the trace %s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    pthread_mutex_lock(&p->lock);
+    int old = p->trace_fd;
+    p->trace_fd = fd;
+    p->trace.len = 0;
+    static const char head[] = "# pool-trace v1\n"
+        "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
+    pool__buf_put(&p->trace, head, sizeof head - 1);
+    pthread_mutex_unlock(&p->lock);
+    if (old >= 0)
+        close(old);
+    return 0;
+}
+
+/* Write s as one CSV field, quoted when it has to be. */
+static void csv_field(pool__buf *b, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        pool__buf_put(b, s, strlen(s));
+        return;
+    }
+    pool__buf_put(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            pool__buf_put(b, "\"", 1);
+        pool__buf_put(b, s, 1);
+    }
+    pool__buf_put(b, "\"", 1);
+}
+
+/* p->lock held (the trace buffer is the handler's, and submit on a closed
+ * pool completes a future in the caller's thread, under the lock). */
+static void trace_record(pool *p, future *f)
+{
+    if (p->trace_fd < 0)
+        return;
+    char line[160];
+    int n = snprintf(line, sizeof line, "%lu,", (unsigned long)f->id);
+    pool__buf_put(&p->trace, line, (size_t)n);
+    csv_field(&p->trace, f->name);
+    double start = f->start ? f->start - p->t0 : f->end - p->t0;
+    n = snprintf(line, sizeof line, ",%d,%d,%.6f,%.6f,%.6f,%s,", (int)f->pid, f->worker,
+                 f->submit - p->t0, start, f->end - p->t0, status_name[f->status]);
+    pool__buf_put(&p->trace, line, (size_t)n);
+    if (f->status != ST_OK) {
+        char err[1200];
+        snprintf(err, sizeof err, "%s: %s", f->result.as.err.type, f->result.as.err.msg);
+        csv_field(&p->trace, err);
+    }
+    pool__buf_put(&p->trace, "\n", 1);
+    if (p->trace.len >= 64 * 1024)
+        trace_flush(p);
+}
+
+static void trace_flush(pool *p)
+{
+    if (p->trace_fd >= 0 && p->trace.len > 0) {
+        const char *s = p->trace.data;
+        size_t left = p->trace.len;
+        while (left > 0) {
+            ssize_t w = write(p->trace_fd, s, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                fprintf(stderr, "pool: warning: the trace could not be written: %s\n",
+                        strerror(errno));
+                close(p->trace_fd);
+                p->trace_fd = -1;
+                break;
+            }
+            s += w;
+            left -= (size_t)w;
+        }
+    }
+    p->trace.len = 0;
+    p->trace_flushed = pool__now();
+}
+
+/* The handler thread. ------------------------------------------------------ */
+
+/* p->lock held. Write what a worker's out buffer holds, as far as the
+ * pipe takes it; true if something is left for later. */
+static bool flush_out(worker *w)
+{
+    while (w->out.off < w->out.len) {
+        ssize_t n = write(w->task_fd, w->out.data + w->out.off, w->out.len - w->out.off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EPIPE) {
+            w->out.len = w->out.off = 0;    /* dead: its result pipe will say so */
+            return false;
+        }
+        if (n <= 0)
+            return true;                    /* the pipe is full */
+        w->out.off += (size_t)n;
+    }
+    w->out.len = w->out.off = 0;
+    return false;
+}
+
+/* p->lock held. Move queued tasks to workers that have room and write them
+ * to their task pipes. If a pipe is full, the handler is woken to finish
+ * the write when it drains. */
+static void hand_out(pool *p)
+{
+    int depth = p->avg_run > 0 && p->avg_run < SHORT_TASK ? DEPTH_SHORT : 1;
+    bool gave = true;
+    while (p->queue_head && gave) {
+        gave = false;
+        /* One task per worker per round, so that a burst spreads out. */
+        for (int i = 0; i < p->n && p->queue_head; i++) {
+            worker *w = &p->w[i];
+            if (w->pid <= 0 || w->inflight >= depth)
+                continue;
+            future *f = p->queue_head;
+            p->queue_head = f->qnext;
+            if (p->queue_head == NULL)
+                p->queue_tail = NULL;
+            f->qnext = NULL;
+            pool__buf_put(&w->out, f->frame.data, f->frame.len);
+            if (w->tail)
+                w->tail->qnext = f;
+            else
+                w->head = f;
+            w->tail = f;
+            w->inflight++;
+            gave = true;
+        }
+    }
+    bool left = false;
+    for (int i = 0; i < p->n; i++)
+        if (p->w[i].out.len > 0)
+            left |= flush_out(&p->w[i]);
+    if (left)
+        wake_handler(p);
+}
+
+/* p->lock held. Take the oldest task off worker w's in-flight list. */
+static future *inflight_pop(worker *w)
+{
+    future *f = w->head;
+    if (f) {
+        w->head = f->qnext;
+        if (w->head == NULL)
+            w->tail = NULL;
+        f->qnext = NULL;
+        w->inflight--;
+    }
+    return f;
+}
+
+/* Decode the result frames that have arrived from worker i. */
+static void read_results(pool *p, int i)
+{
+    worker *w = &p->w[i];
+    pool__rd r;
+    pthread_mutex_lock(&p->lock);
+    while (pool__frame_next(&w->in, &r)) {
+        uint64_t id = pool__rd_u64(&r);
+        double start = pool__rd_f64(&r), end = pool__rd_f64(&r);
+        pool_value v = pool__rd_value(&r);
+        future *f = w->head;
+        if (r.bad || f == NULL || f->id != id)
+            pool__die("worker %d (pid %d) sent a result for task %llu, expected %llu",
+                      i, (int)w->pid, (unsigned long long)id,
+                      f ? (unsigned long long)f->id : 0ULL);
+        inflight_pop(w);
+        f->pid = w->pid;
+        f->worker = i;
+        f->start = start;
+        f->end = end;
+        double run = end - start;
+        p->avg_run = p->avg_run == 0 ? run : 0.9 * p->avg_run + 0.1 * run;
+        complete(p, f, v.kind == POOL_ERROR ? ST_ERROR : ST_OK, v);
+    }
+    pool__buf_compact(&w->in);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void describe_death(int status, char *buf, size_t size)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char *abbrev = sigabbrev_np(sig);
+        snprintf(buf, size, "was killed by signal %d (SIG%s: %s)", sig,
+                 abbrev ? abbrev : "?", strsignal(sig));
+    } else if (WIFEXITED(status)) {
+        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(buf, size, "stopped (wait status %#x)", status);
+    }
+}
+
+/* Worker i's result pipe has ended: the worker is dead (or has closed the
+ * pipe, which ends it too). Fail what it was running, give back what it had
+ * not begun, and start a replacement. */
+static void worker_died(pool *p, int i)
+{
+    worker *w = &p->w[i];
+    int status = 0;
+    pid_t pid = w->pid;     /* only the handler changes it */
+    pid_t got;
+    while ((got = waitpid(pid, &status, WNOHANG)) == -1 && errno == EINTR)
+        ;
+    if (got == 0) {     /* alive, but its pipe is gone: it cannot go on */
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+            ;
+    }
+    char how[160];
+    describe_death(status, how, sizeof how);
+    uint64_t running = p->slots[i].task;
+    double started = p->slots[i].start;
+    close_fd(&w->result_fd);
+    w->in.len = w->in.off = 0;
+
+    pthread_mutex_lock(&p->lock);
+    close_fd(&w->task_fd);
+    w->pid = 0;
+    w->out.len = w->out.off = 0;
+    future *f;
+    future *back = NULL, *last = NULL;
+    while ((f = inflight_pop(w)) != NULL) {
+        if (f->id == running) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
+                     i, (int)pid, how, f->name);
+            f->pid = pid;
+            f->worker = i;
+            f->start = started;
+            f->end = pool__now();
+            complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
+                     .as.err = {"WorkerDied", msg}});
+        } else {
+            /* Not begun: back to the front of the queue, in order. Its frame
+             * is kept until the task completes, for just this. */
+            if (last)
+                last->qnext = f;
+            else
+                back = f;
+            last = f;
+        }
+    }
+    if (back) {
+        last->qnext = p->queue_head;
+        p->queue_head = back;
+        if (p->queue_tail == NULL)
+            p->queue_tail = last;
+    }
+
+    /* Forking under the lock is allowed by the fork rule: the child never
+     * touches the lock. */
+    if (worker_start(p, i) == -1)
+        fprintf(stderr, "pool: cannot start a worker to replace pid %d: %s\n",
+                (int)pid, strerror(errno));
+
+    bool alive = false;
+    for (int j = 0; j < p->n; j++)
+        alive |= p->w[j].pid > 0;
+    if (!alive) {
+        /* No worker can be started: fail the queue rather than let it wait. */
+        while ((f = p->queue_head) != NULL) {
+            p->queue_head = f->qnext;
+            f->qnext = NULL;
+            f->start = f->end = pool__now();
+            complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
+                     .as.err = {"WorkerDied", "no worker could be started"}});
+        }
+        p->queue_tail = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* p->lock held. Fail every unfinished future: the pool is being stopped. */
+static void fail_all(pool *p)
+{
+    double now = pool__now();
+    future *f;
+    for (int i = 0; i < p->n; i++) {
+        worker *w = &p->w[i];
+        while ((f = inflight_pop(w)) != NULL) {
+            if (f->id == p->slots[i].task) {
+                f->pid = w->pid;
+                f->worker = i;
+                f->start = p->slots[i].start;
+            }
+            f->end = now;
+            complete(p, f, ST_TERMINATED, (pool_value){.kind = POOL_ERROR,
+                     .as.err = {"Terminated", "the pool was terminated before the task finished"}});
+        }
+    }
+    while ((f = p->queue_head) != NULL) {
+        p->queue_head = f->qnext;
+        f->qnext = NULL;
+        f->end = now;
+        complete(p, f, ST_TERMINATED, (pool_value){.kind = POOL_ERROR,
+                 .as.err = {"Terminated", "the pool was terminated before the task started"}});
+    }
+    p->queue_tail = NULL;
+}
+
+static void *handler_main(void *arg)
+{
+    pool *p = arg;
+    struct pollfd *pfd = calloc((size_t)p->n * 2 + 1, sizeof *pfd);
+    int *who = calloc((size_t)p->n * 2 + 1, sizeof *who);
+    if (pfd == NULL || who == NULL)
+        pool__die("out of memory");
+
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        if (p->state == TERMINATING) {
+            workers_kill(p);    /* first, so that no result races the failing */
+            fail_all(p);
+            workers_forget(p);
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        hand_out(p);
+        bool idle = p->queue_head == NULL;
+        for (int i = 0; i < p->n && idle; i++)
+            idle = p->w[i].inflight == 0;
+        if (p->state == CLOSED && idle) {
+            /* End of file on every task pipe: each worker finishes its loop
+             * and exits. */
+            for (int i = 0; i < p->n; i++)
+                close_fd(&p->w[i].task_fd);
+            pthread_mutex_unlock(&p->lock);
+            for (int i = 0; i < p->n; i++) {
+                worker *w = &p->w[i];
+                if (w->pid > 0)
+                    while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
+                        ;
+                close_fd(&w->result_fd);
+            }
+            pthread_mutex_lock(&p->lock);
+            for (int i = 0; i < p->n; i++)
+                p->w[i].pid = 0;
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+
+        int n = 0;
+        pfd[n] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
+        who[n++] = -1;
+        for (int i = 0; i < p->n; i++) {
+            worker *w = &p->w[i];
+            if (w->pid <= 0)
+                continue;
+            pfd[n] = (struct pollfd){.fd = w->result_fd, .events = POLLIN};
+            who[n++] = i;
+            if (w->out.len > w->out.off) {
+                pfd[n] = (struct pollfd){.fd = w->task_fd, .events = POLLOUT};
+                who[n++] = i;
+            }
+        }
+        /* The trace is written in large pieces: when 64 KiB have gathered,
+         * or after TRACE_IDLE_MS with nothing to do. */
+        int timeout = p->trace.len > 0 && p->trace_fd >= 0 ? TRACE_IDLE_MS : -1;
+        pthread_mutex_unlock(&p->lock);
+
+        int ready = poll(pfd, (nfds_t)n, timeout);
+        if (ready == 0) {
+            pthread_mutex_lock(&p->lock);
+            trace_flush(p);
+            pthread_mutex_unlock(&p->lock);
+            continue;
+        }
+        if (ready < 0) {
+            if (errno == EINTR)
+                continue;
+            pool__die("poll: %s", strerror(errno));
+        }
+
+        if (pfd[0].revents) {
+            uint64_t v;
+            pthread_mutex_lock(&p->lock);
+            while (read(p->wake_fd, &v, sizeof v) > 0)
+                ;
+            p->wake_sent = false;
+            pthread_mutex_unlock(&p->lock);
+        }
+        for (int k = 1; k < n; k++) {
+            int i = who[k];
+            worker *w = &p->w[i];
+            if (pfd[k].revents == 0 || w->pid <= 0 || pfd[k].fd != w->result_fd)
+                continue;   /* POLLOUT is handled by the next flush_out */
+            pool__buf_reserve(&w->in, 64 * 1024);
+            ssize_t got = read(w->result_fd, w->in.data + w->in.len, w->in.cap - w->in.len);
+            if (got > 0) {
+                w->in.len += (size_t)got;
+                read_results(p, i);
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                worker_died(p, i);
+            }
+        }
+    }
+
+    free(pfd);
+    free(who);
+    pthread_mutex_lock(&p->lock);
+    trace_flush(p);
+    p->handler_done = true;
+    pthread_cond_broadcast(&p->done);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}

@@ -1,0 +1,203 @@
+/*
+ * value.c - values, the errors of calls, the clock and pool_sleep.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static _Thread_local char last_error[512];
+
+void pool__set_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+}
+
+const char *pool_last_error(void)
+{
+    return last_error[0] ? last_error : "no error";
+}
+
+void pool_perror(const char *what)
+{
+    if (what && *what)
+        fprintf(stderr, "%s: %s\n", what, pool_last_error());
+    else
+        fprintf(stderr, "%s\n", pool_last_error());
+}
+
+void pool__die(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fputs("pool: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+double pool__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Values. ------------------------------------------------------------------ */
+
+pool_value pool_none(void) { return (pool_value){.kind = POOL_NONE}; }
+pool_value pool_int(long i) { return (pool_value){.kind = POOL_INT, .as.i = i}; }
+pool_value pool_double(double d) { return (pool_value){.kind = POOL_DOUBLE, .as.d = d}; }
+pool_value pool__id(pool_value v) { return v; }
+
+/* As an argument in the master the string is sent at once: no copy needed. */
+pool_value pool__str(const char *s)
+{
+    return (pool_value){.kind = POOL_STR, .as.s = s ? s : ""};
+}
+
+pool_value pool_str(const char *s)
+{
+    if (pool__in_worker)
+        s = pool__worker_strdup(s ? s : "");
+    return pool__str(s);
+}
+
+pool_value pool_error(const char *type, const char *msg, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, msg);
+    vsnprintf(text, sizeof text, msg ? msg : "", ap);
+    va_end(ap);
+    pool_value v = {.kind = POOL_ERROR};
+    if (pool__in_worker) {
+        v.as.err.type = pool__worker_strdup(type && *type ? type : "Error");
+        v.as.err.msg = pool__worker_strdup(text);
+    } else {
+        /* In the master an error value must outlive this call: it is the
+         * caller's, as a value from pool_apply is (pool_value_free). */
+        v.as.err.type = strdup(type && *type ? type : "Error");
+        v.as.err.msg = strdup(text);
+        if (v.as.err.type == NULL || v.as.err.msg == NULL)
+            pool__die("out of memory");
+    }
+    return v;
+}
+
+static const char *kind_name(pool_kind k)
+{
+    switch (k) {
+    case POOL_NONE: return "nothing";
+    case POOL_INT: return "an integer";
+    case POOL_DOUBLE: return "a double";
+    case POOL_STR: return "a string";
+    case POOL_ERROR: return "an error";
+    }
+    return "a value of unknown kind";
+}
+
+static void wrong_kind(const char *fn, pool_value v) __attribute__((noreturn));
+static void wrong_kind(const char *fn, pool_value v)
+{
+    if (v.kind == POOL_ERROR)
+        pool__die("%s: the value is an error, %s: %s (check future_successful "
+                  "or pool_is_error first)", fn, v.as.err.type, v.as.err.msg);
+    pool__die("%s: the value is %s", fn, kind_name(v.kind));
+}
+
+long pool_as_int(pool_value v)
+{
+    if (v.kind != POOL_INT)
+        wrong_kind("pool_as_int", v);
+    return v.as.i;
+}
+
+double pool_as_double(pool_value v)
+{
+    if (v.kind == POOL_INT)
+        return (double)v.as.i;
+    if (v.kind != POOL_DOUBLE)
+        wrong_kind("pool_as_double", v);
+    return v.as.d;
+}
+
+const char *pool_as_str(pool_value v)
+{
+    if (v.kind != POOL_STR)
+        wrong_kind("pool_as_str", v);
+    return v.as.s;
+}
+
+bool pool_is_error(pool_value v) { return v.kind == POOL_ERROR; }
+
+const char *pool_error_type(pool_value v)
+{
+    return v.kind == POOL_ERROR ? v.as.err.type : "";
+}
+
+const char *pool_error_message(pool_value v)
+{
+    return v.kind == POOL_ERROR ? v.as.err.msg : "";
+}
+
+char *pool_value_format(pool_value v, char *buf, size_t size)
+{
+    if (buf == NULL || size == 0)
+        return buf;
+    switch (v.kind) {
+    case POOL_NONE: snprintf(buf, size, "none"); break;
+    case POOL_INT: snprintf(buf, size, "%ld", v.as.i); break;
+    case POOL_DOUBLE: snprintf(buf, size, "%g", v.as.d); break;
+    case POOL_STR: snprintf(buf, size, "%s", v.as.s); break;
+    case POOL_ERROR: snprintf(buf, size, "%s: %s", v.as.err.type, v.as.err.msg); break;
+    default: snprintf(buf, size, "?"); break;
+    }
+    return buf;
+}
+
+void pool_value_free(pool_value v)
+{
+    if (v.kind == POOL_STR) {
+        free((char *)v.as.s);
+    } else if (v.kind == POOL_ERROR) {
+        free((char *)v.as.err.type);
+        free((char *)v.as.err.msg);
+    }
+}
+
+/* Time. -------------------------------------------------------------------- */
+
+double pool_time_scale(void)
+{
+    const char *s = getenv("POOL_TIME_SCALE");
+    if (s == NULL || *s == '\0')
+        return 1.0;
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (errno || *end != '\0' || !isfinite(x) || x < 0)
+        return 1.0;
+    return x;
+}
+
+void pool_sleep(double seconds)
+{
+    double t = seconds * pool_time_scale();
+    if (!(t > 0))
+        return;
+    struct timespec ts = {.tv_sec = (time_t)t};
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}

@@ -1,0 +1,192 @@
+/*
+ * wire.c - byte buffers and the frames that cross the pipes.
+ *
+ * Master and workers are forks of one program on one machine, so numbers go
+ * in native byte order; only lengths guard against a garbled stream.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void pool__buf_reserve(pool__buf *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL)
+        pool__die("out of memory (buffer of %zu bytes)", cap);
+    b->data = p;
+    b->cap = cap;
+}
+
+void pool__buf_put(pool__buf *b, const void *p, size_t n)
+{
+    pool__buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void pool__buf_put_u32(pool__buf *b, uint32_t v) { pool__buf_put(b, &v, sizeof v); }
+void pool__buf_put_u64(pool__buf *b, uint64_t v) { pool__buf_put(b, &v, sizeof v); }
+void pool__buf_put_f64(pool__buf *b, double v) { pool__buf_put(b, &v, sizeof v); }
+
+/* A string goes as its length with the NUL, then its bytes and the NUL, so a
+ * reader can point into the frame instead of copying. */
+void pool__buf_put_str(pool__buf *b, const char *s)
+{
+    if (s == NULL)
+        s = "";
+    size_t n = strlen(s) + 1;
+    pool__buf_put_u32(b, (uint32_t)n);
+    pool__buf_put(b, s, n);
+}
+
+void pool__buf_put_value(pool__buf *b, pool_value v)
+{
+    pool__buf_put_u32(b, (uint32_t)v.kind);
+    switch (v.kind) {
+    case POOL_NONE:
+        break;
+    case POOL_INT:
+        pool__buf_put_u64(b, (uint64_t)v.as.i);
+        break;
+    case POOL_DOUBLE:
+        pool__buf_put_f64(b, v.as.d);
+        break;
+    case POOL_STR:
+        pool__buf_put_str(b, v.as.s);
+        break;
+    case POOL_ERROR:
+        pool__buf_put_str(b, v.as.err.type);
+        pool__buf_put_str(b, v.as.err.msg);
+        break;
+    default:
+        pool__die("a value of unknown kind %d", (int)v.kind);
+    }
+}
+
+void pool__buf_compact(pool__buf *b)
+{
+    if (b->off == 0)
+        return;
+    memmove(b->data, b->data + b->off, b->len - b->off);
+    b->len -= b->off;
+    b->off = 0;
+}
+
+void pool__buf_free(pool__buf *b)
+{
+    free(b->data);
+    *b = (pool__buf){0};
+}
+
+static const void *take(pool__rd *r, size_t n)
+{
+    if (r->bad || r->left < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const void *p = r->p;
+    r->p += n;
+    r->left -= n;
+    return p;
+}
+
+uint32_t pool__rd_u32(pool__rd *r)
+{
+    uint32_t v = 0;
+    const void *p = take(r, sizeof v);
+    if (p)
+        memcpy(&v, p, sizeof v);
+    return v;
+}
+
+uint64_t pool__rd_u64(pool__rd *r)
+{
+    uint64_t v = 0;
+    const void *p = take(r, sizeof v);
+    if (p)
+        memcpy(&v, p, sizeof v);
+    return v;
+}
+
+double pool__rd_f64(pool__rd *r)
+{
+    double v = 0;
+    const void *p = take(r, sizeof v);
+    if (p)
+        memcpy(&v, p, sizeof v);
+    return v;
+}
+
+const char *pool__rd_str(pool__rd *r)
+{
+    uint32_t n = pool__rd_u32(r);
+    const char *s = take(r, n);
+    if (s == NULL || n == 0 || s[n - 1] != '\0') {
+        r->bad = true;
+        return "";
+    }
+    return s;
+}
+
+pool_value pool__rd_value(pool__rd *r)
+{
+    pool_value v = pool_none();
+    uint32_t kind = pool__rd_u32(r);
+    switch (kind) {
+    case POOL_NONE:
+        break;
+    case POOL_INT:
+        v = pool_int((long)pool__rd_u64(r));
+        break;
+    case POOL_DOUBLE:
+        v = pool_double(pool__rd_f64(r));
+        break;
+    case POOL_STR:
+        v.kind = POOL_STR;
+        v.as.s = pool__rd_str(r);
+        break;
+    case POOL_ERROR:
+        v.kind = POOL_ERROR;
+        v.as.err.type = pool__rd_str(r);
+        v.as.err.msg = pool__rd_str(r);
+        break;
+    default:
+        r->bad = true;
+    }
+    return v;
+}
+
+size_t pool__frame_begin(pool__buf *b)
+{
+    size_t at = b->len;
+    pool__buf_put_u32(b, 0);
+    return at;
+}
+
+void pool__frame_end(pool__buf *b, size_t at)
+{
+    uint32_t n = (uint32_t)(b->len - at - sizeof n);
+    memcpy(b->data + at, &n, sizeof n);
+}
+
+bool pool__frame_next(pool__buf *b, pool__rd *r)
+{
+    uint32_t n;
+    size_t have = b->len - b->off;
+    if (have < sizeof n)
+        return false;
+    memcpy(&n, b->data + b->off, sizeof n);
+    if (have - sizeof n < n)
+        return false;
+    r->p = b->data + b->off + sizeof n;
+    r->left = n;
+    r->bad = false;
+    b->off += sizeof n + n;
+    return true;
+}
