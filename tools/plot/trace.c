@@ -1,0 +1,404 @@
+/*
+ * trace.c - the pool trace reader (format v1).
+ *
+ * The whole file is read into memory, then walked record by record with a
+ * small RFC 4180 field splitter: only `function` and `error` may be quoted,
+ * and a quoted field may hold commas, doubled quotes and line breaks.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NFIELDS 9
+
+static const char MAGIC[] = "# pool-trace v1";
+static const char HEADER[] =
+    "task,function,pid,worker,submit_s,start_s,end_s,status,error";
+
+static const char *status_names[] = { "ok", "error", "crash", "terminated" };
+
+const char *trace_status_name(enum trace_status s)
+{
+    return status_names[s];
+}
+
+int trace_task_ran(const struct trace_task *k)
+{
+    return k->pid > 0 && k->worker >= 0;
+}
+
+static void complain(char *why, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void complain(char *why, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Read the whole file; NUL-terminated. NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (bigger == NULL) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    if (buf != NULL && ferror(f)) {
+        int e = errno;
+        free(buf);
+        buf = NULL;
+        errno = e;
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+/* Split one record starting at *pos into at most NFIELDS fields, unquoting
+ * in place. Advances *pos past the record's line end and counts the lines
+ * it crossed. Returns the number of fields, -1 on a quoting error, or -2
+ * for a record that runs off the end of the file (a trace cut short). */
+static int split_record(char **pos, char *end, char *field[], int *lines)
+{
+    char *p = *pos;
+    int n = 0;
+
+    for (;;) {
+        char *out = p, *start = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (p >= end)
+                    return -2;              /* quote never closed */
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        *out++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                if (*p == '\n')
+                    (*lines)++;
+                *out++ = *p++;
+            }
+            if (p < end && *p != ',' && *p != '\n' && *p != '\r')
+                return -1;                  /* text after a closing quote */
+        } else {
+            while (p < end && *p != ',' && *p != '\n' && *p != '"')
+                out = ++p;
+            if (p < end && *p == '"')
+                return -1;                  /* a quote inside a bare field */
+            if (out > start && out[-1] == '\r')
+                out--;
+        }
+        char *sep = p;
+        if (n < NFIELDS)
+            field[n] = start;
+        n++;
+        if (p >= end)
+            return -2;                      /* no line end: cut short */
+        if (*p == '\r')
+            p++;
+        if (*p == ',') {
+            *out = '\0';
+            p = sep + 1;
+            continue;
+        }
+        if (*p != '\n')
+            return -1;
+        *out = '\0';
+        *pos = p + 1;
+        (*lines)++;
+        return n;
+    }
+}
+
+static int parse_long(const char *s, long min, long *v)
+{
+    char *e;
+    if (*s == '\0' || !(*s == '-' || (*s >= '0' && *s <= '9')))
+        return -1;
+    errno = 0;
+    long x = strtol(s, &e, 10);
+    if (*e != '\0' || errno != 0 || x < min)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+/* A time: digits, optionally a point and more digits. */
+static int parse_time(const char *s, double *v)
+{
+    const char *p = s;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (*p != '\0' || digits == 0)
+        return -1;
+    *v = strtod(s, NULL);
+    return isfinite(*v) ? 0 : -1;
+}
+
+static int parse_status(const char *s, enum trace_status *st)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+        if (strcmp(s, status_names[i]) == 0) {
+            *st = (enum trace_status)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Check and copy the fields of one record into k. */
+static int parse_task(char *field[], struct trace_task *k, int line,
+                      char *why, size_t size)
+{
+    long worker;
+
+    if (parse_long(field[0], 1, &k->id) != 0) {
+        complain(why, size, "line %d: task id '%s' is not a positive number",
+                 line, field[0]);
+        return -1;
+    }
+    if (field[1][0] == '\0') {
+        complain(why, size, "line %d: task %ld has no function name", line, k->id);
+        return -1;
+    }
+    if (parse_long(field[2], 0, &k->pid) != 0) {
+        complain(why, size, "line %d: pid '%s' is not a number", line, field[2]);
+        return -1;
+    }
+    if (parse_long(field[3], -1, &worker) != 0 || worker >= 4096) {
+        complain(why, size, "line %d: worker slot '%s' is not -1 or a slot number",
+                 line, field[3]);
+        return -1;
+    }
+    k->worker = (int)worker;
+    if ((k->pid == 0) != (k->worker == -1)) {
+        complain(why, size, "line %d: pid %ld and worker slot %d disagree "
+                 "(a task that never started has pid 0 and slot -1)",
+                 line, k->pid, k->worker);
+        return -1;
+    }
+    static const char *tname[] = { "submit_s", "start_s", "end_s" };
+    double *tv[] = { &k->submit, &k->start, &k->end };
+    for (int i = 0; i < 3; i++)
+        if (parse_time(field[4 + i], tv[i]) != 0) {
+            complain(why, size, "line %d: %s '%s' is not a time in seconds",
+                     line, tname[i], field[4 + i]);
+            return -1;
+        }
+    if (k->end < k->start || k->start < k->submit) {
+        complain(why, size, "line %d: task %ld has times out of order "
+                 "(submit %s, start %s, end %s)",
+                 line, k->id, field[4], field[5], field[6]);
+        return -1;
+    }
+    if (parse_status(field[7], &k->status) != 0) {
+        complain(why, size, "line %d: status '%s' is not ok, error, crash or "
+                 "terminated", line, field[7]);
+        return -1;
+    }
+    k->function = strdup(field[1]);
+    k->error = strdup(field[8]);
+    if (k->function == NULL || k->error == NULL) {
+        free(k->function);
+        free(k->error);
+        complain(why, size, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    long x = (*(const struct trace_task *const *)a)->id;
+    long y = (*(const struct trace_task *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int by_pid(const void *a, const void *b)
+{
+    long x = (*(const struct trace_task *const *)a)->pid;
+    long y = (*(const struct trace_task *const *)b)->pid;
+    return (x > y) - (x < y);
+}
+
+/* Refuse a trace in which one id appears twice, or one pid in two slots. */
+static int check_unique(struct trace *t, char *why, size_t size)
+{
+    struct trace_task **v = malloc((t->ntasks + 1) * sizeof *v);
+    int bad = 0;
+
+    if (v == NULL) {
+        complain(why, size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < t->ntasks; i++)
+        v[i] = &t->task[i];
+    qsort(v, t->ntasks, sizeof *v, by_id);
+    for (size_t i = 1; i < t->ntasks && !bad; i++)
+        if (v[i]->id == v[i - 1]->id) {
+            complain(why, size, "task %ld appears twice", v[i]->id);
+            bad = 1;
+        }
+    qsort(v, t->ntasks, sizeof *v, by_pid);
+    for (size_t i = 1; i < t->ntasks && !bad; i++)
+        if (v[i]->pid != 0 && v[i]->pid == v[i - 1]->pid &&
+            v[i]->worker != v[i - 1]->worker) {
+            complain(why, size, "pid %ld appears in two worker slots (%d and %d)",
+                     v[i]->pid, v[i - 1]->worker, v[i]->worker);
+            bad = 1;
+        }
+    free(v);
+    return -bad;
+}
+
+int trace_read(const char *path, struct trace *t, char *why, size_t size)
+{
+    size_t len;
+    int line = 1;
+
+    t->task = NULL;
+    t->ntasks = 0;
+    char *buf = slurp(path, &len);
+    if (buf == NULL) {
+        complain(why, size, "cannot read it: %s", strerror(errno));
+        return -1;
+    }
+    char *end = buf + len, *p = buf;
+    if (len == 0) {
+        complain(why, size, "the file is empty, not a pool trace");
+        goto fail;
+    }
+    if (memchr(buf, '\0', len) != NULL) {
+        complain(why, size, "the file holds binary data, not a pool trace");
+        goto fail;
+    }
+
+    char *nl = strchr(p, '\n');
+    size_t l1 = nl ? (size_t)(nl - p) : len;
+    if (l1 > 0 && p[l1 - 1] == '\r')
+        l1--;
+    if (l1 != strlen(MAGIC) || strncmp(p, MAGIC, l1) != 0) {
+        if (strncmp(p, "# pool-trace v", 14) == 0)
+            complain(why, size, "line 1 says '%.*s': this tool reads format v1 only",
+                     (int)(l1 < 40 ? l1 : 40), p);
+        else
+            complain(why, size, "not a pool trace: line 1 is not '%s'", MAGIC);
+        goto fail;
+    }
+    if (nl == NULL) {
+        complain(why, size, "truncated: the file ends inside line 1");
+        goto fail;
+    }
+    p = nl + 1;
+    line = 2;
+    nl = strchr(p, '\n');
+    size_t l2 = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    if (l2 > 0 && p[l2 - 1] == '\r')
+        l2--;
+    if (nl == NULL && l2 == 0) {
+        complain(why, size, "truncated: no header line after line 1");
+        goto fail;
+    }
+    if (l2 != strlen(HEADER) || strncmp(p, HEADER, l2) != 0) {
+        complain(why, size, "line 2 is not the v1 header '%s'", HEADER);
+        goto fail;
+    }
+    if (nl == NULL) {
+        complain(why, size, "truncated: the file ends inside line 2");
+        goto fail;
+    }
+    p = nl + 1;
+    line = 3;
+
+    size_t cap = 0;
+    while (p < end) {
+        char *field[NFIELDS];
+        int first = line;
+        int n = split_record(&p, end, field, &line);
+        if (n == -2) {
+            complain(why, size, "truncated: the record on line %d has no line "
+                     "end (the trace was cut short)", first);
+            goto fail;
+        }
+        if (n < 0) {
+            complain(why, size, "line %d: garbled record (bad quoting)", first);
+            goto fail;
+        }
+        if (n != NFIELDS) {
+            complain(why, size, "line %d: %d fields where a record has %d",
+                     first, n, NFIELDS);
+            goto fail;
+        }
+        if (t->ntasks == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct trace_task *more = realloc(t->task, cap * sizeof *more);
+            if (more == NULL) {
+                complain(why, size, "out of memory");
+                goto fail;
+            }
+            t->task = more;
+        }
+        if (parse_task(field, &t->task[t->ntasks], first, why, size) != 0)
+            goto fail;
+        t->ntasks++;
+    }
+    if (t->ntasks == 0) {
+        complain(why, size, "no task records: the program made no pool call "
+                 "(or stopped before any ended)");
+        goto fail;
+    }
+    if (check_unique(t, why, size) != 0)
+        goto fail;
+    free(buf);
+    return 0;
+
+fail:
+    free(buf);
+    trace_free(t);
+    return -1;
+}
+
+void trace_free(struct trace *t)
+{
+    for (size_t i = 0; i < t->ntasks; i++) {
+        free(t->task[i].function);
+        free(t->task[i].error);
+    }
+    free(t->task);
+    t->task = NULL;
+    t->ntasks = 0;
+}
