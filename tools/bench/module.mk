@@ -1,0 +1,10 @@
+# The benchmark: our runtime against Python's multiprocessing, side by side.
+#   make bench                    full size, under 3 minutes on 2 cores
+#   make bench BENCH_SIZE=smoke   everything tiny, a few seconds
+# The table goes to stdout and to bench-results.txt; BENCHMARKS.md says how
+# to read it.
+BENCH_PROGS := $(BUILD)/tools/bench/poolbench
+PROGRAMS    += $(BENCH_PROGS)
+
+bench: $(BENCH_PROGS)
+	BENCH_SIZE=$(or $(BENCH_SIZE),full) tools/bench/bench

@@ -1,0 +1,155 @@
+# table.awk - the bench table from the "result" lines of both sides.
+#
+# Input lines (from poolbench and bench_python.py):
+#   result figure=apply side=ours unit=us reps=5 median=21 min=20 max=24 check=ok
+# Variables from tools/bench/bench: have_python, calls, tasks, items, scale,
+# mem_small, mem_big, window, futures_map.
+# Prints a Markdown table; exits 1 if a figure that must be there is not.
+
+$1 == "result" {
+    fig = ""; side = ""
+    for (i = 2; i <= NF; i++) {
+        eq = index($i, "=")
+        kv[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+    }
+    fig = kv["figure"]; side = kv["side"]
+    for (k in kv) R[fig, side, k] = kv[k]
+    delete kv
+}
+
+# A number, short: 3 significant figures, k and M for big ones.
+function num(x) {
+    x += 0
+    if (x >= 1e6) return sprintf("%.2fM", x / 1e6)
+    if (x >= 1e4) return sprintf("%.0fk", x / 1e3)
+    if (x >= 1e3) return sprintf("%.1fk", x / 1e3)
+    return sprintf("%.3g", x)
+}
+
+function has(fig, side) { return ((fig, side, "median") in R) }
+
+function cell(fig, side) {
+    if (side != "ours" && !have_python) return "no python3"
+    if (!has(fig, side)) return "-"
+    return num(R[fig, side, "median"]) " (" num(R[fig, side, "min"]) "-" num(R[fig, side, "max"]) ")"
+}
+
+# How many times better ours is than side's: their time / ours, or our rate / theirs.
+function times_better(fig, side, better,    a, b) {
+    if (!has(fig, "ours") || !has(fig, side)) return ""
+    a = R[fig, "ours", "median"] + 0; b = R[fig, side, "median"] + 0
+    if (better == "low") return a > 0 ? b / a : ""
+    return b > 0 ? a / b : ""
+}
+
+function fmt_ratio(r) { return r == "" ? "-" : sprintf("%.1fx", r) }
+
+function checked(fig,    s, n, ok) {
+    n = 0; ok = 1
+    split("ours pool futures", s, " ")
+    for (i = 1; i <= 3; i++)
+        if ((fig, s[i], "check") in R) {
+            n++
+            if (R[fig, s[i], "check"] != "ok") ok = 0
+        }
+    return n == 0 ? "-" : (ok ? "yes" : "NO")
+}
+
+function need(fig, side) {
+    if (!((fig, side, "check") in R)) {
+        print "table.awk: no result for figure " fig " on side " side > "/dev/stderr"
+        missing = 1
+    }
+}
+
+function row(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10) {
+    nrows++
+    T[nrows, 1] = c1; T[nrows, 2] = c2; T[nrows, 3] = c3; T[nrows, 4] = c4
+    T[nrows, 5] = c5; T[nrows, 6] = c6; T[nrows, 7] = c7; T[nrows, 8] = c8
+    T[nrows, 9] = c9; T[nrows, 10] = c10
+}
+
+# A figure compared with Python: better is "low" (a time) or "high" (a rate);
+# target is how many times better ours must be than Pool's.
+function versus(fig, label, unit, better, target, target_text,    r, met, fcell) {
+    r = times_better(fig, "pool", better)
+    met = r == "" ? "-" : (r >= target ? "yes" : "NO")
+    fcell = cell(fig, "futures")
+    if (fig == "map" && have_python && !has(fig, "futures") && !futures_map)
+        fcell = "not run (slow)"
+    row(label, unit, cell(fig, "ours"), cell(fig, "pool"), fmt_ratio(r), target_text,
+        met, fcell, fmt_ratio(times_better(fig, "futures", better)), checked(fig))
+}
+
+function memory(fig, label,    small, big, grow) {
+    small = R[fig, "ours", "small"] / 1024; big = R[fig, "ours", "big"] / 1024
+    grow = big - small
+    row(label, "MB", sprintf("%.1f -> %.1f", small, big), "-", sprintf("%+.2f MB", grow),
+        "flat (<= +1 MB)", grow <= 1 ? "yes" : "NO", "-", "-", checked(fig))
+}
+
+function pad(s, n) {
+    while (length(s) < n) s = s " "
+    return s
+}
+
+function count(n) {
+    if (n >= 1e6 && n % 1e6 == 0) return (n / 1e6) "M"
+    if (n >= 1e3 && n % 1e3 == 0) return (n / 1e3) "k"
+    return n
+}
+
+END {
+    split("create apply pingpong async trace_off trace_on map work mem_master mem_worker", all, " ")
+    for (i in all) need(all[i], "ours")
+    if (have_python) {
+        split("create apply async map work", py, " ")
+        for (i in py) { need(py[i], "pool"); if (py[i] != "map" || futures_map) need(py[i], "futures") }
+    }
+    if (missing) exit 1
+
+    row("figure", "unit", "ours: median (min-max)", "Pool: median (min-max)", "ours vs Pool",
+        "target", "met", "futures: median (min-max)", "ours vs futures", "checked")
+    versus("create", "pool start + 1st apply + close/join", "ms", "low", 10, ">= 10x")
+    versus("apply", "apply round trip, no-op", "us", "low", 8, ">= 8x")
+    ratio = R["apply", "ours", "median"] / R["pingpong", "ours", "median"]
+    row("raw pipe ping-pong, 2 processes (floor)", "us", cell("pingpong", "ours"), "-",
+        sprintf("apply = %.1fx floor", ratio), "-", "-", "-", "-", checked("pingpong"))
+    versus("async", "apply_async " count(tasks) " no-ops, then get all", "tasks/s", "high", 25, ">= 25x")
+    versus("map", "map " count(items) " ints, 1 item per task", "items/s", "high", 20, ">= 20x")
+    versus("work", "5-call workload: wall - ideal " sprintf("%.2g", 8 * scale) " s", "ms", "low", 1,
+           "< Pool's")
+    slow = R["trace_off", "ours", "median"] / R["trace_on", "ours", "median"] - 1
+    row("apply_async, tracing off (paired runs)", "tasks/s", cell("trace_off", "ours"), "-",
+        "-", "-", "-", "-", "-", checked("trace_off"))
+    row("apply_async, tracing on (paired runs)", "tasks/s", cell("trace_on", "ours"), "-",
+        sprintf("%+.1f%% time vs off", 100 * slow), "<= +10%", slow <= 0.10 ? "yes" : "NO",
+        "-", "-", checked("trace_on"))
+    memory("mem_master", "master peak RSS, " count(mem_small) " -> " count(mem_big) " tasks")
+    memory("mem_worker", "worker peak RSS, " count(mem_small) " -> " count(mem_big) " tasks")
+
+    for (c = 1; c <= 10; c++) {
+        w[c] = 3
+        for (r = 1; r <= nrows; r++)
+            if (length(T[r, c]) > w[c]) w[c] = length(T[r, c])
+    }
+    for (r = 1; r <= nrows; r++) {
+        line = "|"
+        for (c = 1; c <= 10; c++) line = line " " pad(T[r, c], w[c]) " |"
+        print line
+        if (r == 1) {
+            line = "|"
+            for (c = 1; c <= 10; c++) {
+                dash = ""
+                for (k = 0; k < w[c] + 2; k++) dash = dash "-"
+                line = line dash "|"
+            }
+            print line
+        }
+    }
+    print ""
+    print "ours vs X: how many times better ours is (a time: X's / ours; a rate: ours / X's)."
+    print "Pool = multiprocessing.Pool(2); futures = concurrent.futures.ProcessPoolExecutor(2)."
+    printf "memory: %s calls streamed, %d futures in flight, each freed when done; %s tasks/s.\n",
+        count(mem_big), window, num(R["mem_rate", "ours", "median"])
+}
