@@ -1,0 +1,12 @@
+# The grader: `make grade` grades lesson 2's exercises in exercises/lesson2/
+# (EXERCISE=future picks one). tools/grade/README.md tells how it works.
+# Exit status: 0 when every check passes, 1 when one fails, 2 when the
+# grader cannot run.
+GRADE_SHIM := $(BUILD)/obj/tools/grade/shim.o
+
+# Built with everything else so that its warnings are seen; the grader
+# itself compiles it afresh for each run.
+all: $(GRADE_SHIM)
+
+grade: $(LIBPOOL)
+	@tools/grade/grade $(EXERCISE)

@@ -1,0 +1,42 @@
+# trace.awk - a pool trace (runtime/TRACE.md, version 1) as tab-separated
+# lines, one per task: task function pid worker submit start end status error.
+# Quoted CSV fields are unquoted; a tab or line break inside becomes a space.
+# Exits 1, with a sentence on stderr, if the file is not a v1 trace.
+
+# Split line into fld[1..n]; return n, or -1 if a quoted field is still open.
+function split_csv(line,    i, c, f, n, inq) {
+    n = 0; f = ""; inq = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (inq) {
+            if (c == "\"") {
+                if (substr(line, i + 1, 1) == "\"") { f = f "\""; i++ }
+                else inq = 0
+            } else f = f c
+        } else if (c == "\"") inq = 1
+        else if (c == ",") { fld[++n] = f; f = "" }
+        else f = f c
+    }
+    fld[++n] = f
+    return inq ? -1 : n
+}
+
+NR == 1 {
+    if ($0 != "# pool-trace v1") { print "not a pool trace, version 1" > "/dev/stderr"; bad = 1; exit 1 }
+    next
+}
+NR == 2 { next }
+{
+    line = pending == "" ? $0 : pending "\n" $0
+    n = split_csv(line)
+    if (n < 0) { pending = line; next }
+    pending = ""
+    out = ""
+    for (i = 1; i <= 9; i++) {
+        v = fld[i]
+        gsub(/[\t\n\r]/, " ", v)
+        out = out (i > 1 ? "\t" : "") v
+    }
+    print out
+}
+END { if (!bad && NR < 2) { print "the trace has no header" > "/dev/stderr"; exit 1 } }
