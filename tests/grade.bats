@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# The lesson-2 grader (tools/grade): unmodified exercises score zero, the
+# reference answers full marks, each wrong fixture fails the check it
+# should, each differently-right one passes, and batch mode's CSV and
+# Gradescope JSON hold what they should. One batch over every submission
+# (in setup_file) serves most tests; runs are sped up with a time scale.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup_file() {
+    cd "$BATS_TEST_DIRNAME/.."
+    [ -f build/lib/libpool.a ] || make -s build/lib/libpool.a
+    export GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=4 GRADE_JOBS=3 NO_COLOR=1
+    subs=$BATS_FILE_TMPDIR/subs
+    mkdir -p "$subs/unmodified" "$subs/solution"
+    cp exercises/lesson2/*.c "$subs/unmodified/"
+    cp solutions/lesson2/*.c "$subs/solution/"
+    for d in tests/fixtures/lesson2/*/; do
+        n=$(basename "$d")
+        [ "$n" = fork_bomb ] && continue    # graded on its own below
+        cp -r "$d" "$subs/$n"
+    done
+    mkdir "$subs/with, comma"               # an odd name, and no file at all
+    tools/grade/grade --batch "$subs" "$BATS_FILE_TMPDIR/out" >"$BATS_FILE_TMPDIR/batch.log" 2>&1
+    echo $? >"$BATS_FILE_TMPDIR/batch.status"
+}
+
+setup() {
+    cd "$BATS_TEST_DIRNAME/.."
+    OUT=$BATS_FILE_TMPDIR/out
+}
+
+# row STUDENT: the student's line of grades.csv.
+row() { grep "^$1," "$OUT/grades.csv"; }
+# status STUDENT CHECK ("future.c: ..." names start with the exercise): passed/failed.
+check_status() {
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = [t for t in r["tests"] if t["name"].startswith(sys.argv[2] + ": ")]
+ids = {"future": ["compiles","runs","workers","default","usage","calls","finished","results","failures"],
+       "overlap": ["compiles","runs","nowait","overlap","results"],
+       "failures": ["compiles","runs","reported","noresult","results","count"]}[sys.argv[2][:-2]]
+print(t[ids.index(sys.argv[3])]["status"])' "$OUT/$1/results.json" "$2" "$3"
+}
+failed_ids() { row "$1" | cut -d, -f4; }
+
+@test "batch: finishes, exit status 0, one row per submission" {
+    assert_equal "$(cat "$BATS_FILE_TMPDIR/batch.status")" 0
+    run head -n 1 "$OUT/grades.csv"
+    assert_output "student,score,max,failed_checks"
+    assert_equal "$(($(wc -l <"$OUT/grades.csv") - 1))" "$(ls "$BATS_FILE_TMPDIR/subs" | wc -l)"
+}
+
+@test "unmodified exercises compile, run, and score zero" {
+    run row unmodified
+    assert_output --regexp '^unmodified,0,14,'
+    refute_output --partial compiles
+    refute_output --partial /runs
+}
+
+@test "the reference answers score full marks" {
+    run row solution
+    assert_output "solution,14,14,"
+}
+
+@test "make grade on the reference answers: every check passes, exit 0" {
+    run tools/grade/grade --dir solutions/lesson2 overlap
+    assert_success
+    assert_output --partial ":) every call is made before the first one ends"
+    assert_output --partial "Score: 3 of 3 points. Every check passed."
+    refute_output --partial ":("
+}
+
+@test "make grade on the unmodified exercise: failures with expected/actual/hint, skips, exit 1" {
+    EXERCISE=future run tools/grade/grade
+    assert_failure 1
+    assert_line ":) future.c compiles"
+    assert_line --partial ":( ./future 1 and ./future 4 run their calls"
+    assert_output --partial "    expected: "
+    assert_output --partial "    actual:   ./future 1 ran its 5 calls on 3 worker processes"
+    assert_output --partial "    hint:     "
+    assert_line --partial ":| every call finishes before the pool is destroyed"
+    assert_line "Score: 0 of 7 points"
+    refute_output --partial "overlap.c"
+}
+
+@test "an unknown exercise name: a clear message and exit 2" {
+    run tools/grade/grade nosuch
+    assert_failure 2
+    assert_output --partial "no exercise called 'nosuch'"
+}
+
+@test "ignores argv[1]: fails the worker-count check" {
+    assert_equal "$(check_status ignores_argv future.c workers)" failed
+    assert_equal "$(check_status ignores_argv future.c results)" passed
+    run grep -A2 'run their calls on 1 and 4' "$OUT/ignores_argv/report.txt"
+    assert_output --partial "on 3 worker processes"
+}
+
+@test "hard-codes four workers: fails the worker-count check on ./future 1" {
+    assert_equal "$(check_status four_workers future.c workers)" failed
+    run grep -A2 'run their calls on 1 and 4' "$OUT/four_workers/report.txt"
+    assert_output --partial "./future 1 ran its"
+    assert_output --partial "on 4 worker processes"
+}
+
+@test "destroys the pool before waiting: fails 'every call finishes'" {
+    assert_equal "$(check_status destroys_early future.c finished)" failed
+    assert_equal "$(check_status destroys_early future.c workers)" passed
+    run grep -A2 'every call finishes' "$OUT/destroys_early/report.txt"
+    assert_output --partial "never ended: Process"
+}
+
+@test "crashes without an argument: fails the default check, naming the crash" {
+    assert_equal "$(check_status crash_no_arg future.c default)" failed
+    assert_equal "$(check_status crash_no_arg future.c usage)" passed
+    run grep -A3 'with no argument' "$OUT/crash_no_arg/report.txt"
+    assert_output --partial "SIGSEGV"
+    assert_output --partial "argc > 1"
+}
+
+@test "never reports the failure: fails only the failure check" {
+    run failed_ids no_failure_report
+    assert_output --regexp '^future/failures;overlap/compiles'
+}
+
+@test "an endless loop: stopped at the time limit, every later check skipped" {
+    run grep -A2 ':( ./future 2 runs' "$OUT/endless/report.txt"
+    assert_output --partial "did not finish within 4 seconds"
+    run sh -c "sed -n '/^future.c\$/,/points\$/p' '$OUT/endless/report.txt' | grep -c '^:| '"
+    assert_output 7
+}
+
+@test "does not compile: the compiler's message, nothing run" {
+    run grep -A4 ':( future.c compiles' "$OUT/no_compile/report.txt"
+    assert_output --partial "expected ';'"
+    refute_output --partial "/work"
+    run sh -c "sed -n '/^future.c\$/,/points\$/p' '$OUT/no_compile/report.txt' | grep -c '^:| '"
+    assert_output 8
+}
+
+@test "overlap made of pairs: fails 'made before the first ends', passes 'overlap'" {
+    assert_equal "$(check_status half_async overlap.c nowait)" failed
+    assert_equal "$(check_status half_async overlap.c overlap)" passed
+    assert_equal "$(check_status half_async overlap.c results)" passed
+}
+
+@test "failures without the message: fails the report check only" {
+    assert_equal "$(check_status failure_type_only failures.c reported)" failed
+    for c in noresult results count; do
+        assert_equal "$(check_status failure_type_only failures.c $c)" passed
+    done
+}
+
+@test "right answers written differently pass every check of their exercise" {
+    for s in "table_calls future.c" "overlap_map overlap.c" "reverse_failures failures.c"; do
+        set -- $s
+        run python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = [t["name"] for t in r["tests"] if t["name"].startswith(sys.argv[2]) and t["status"] != "passed"]
+print(bad); sys.exit(1 if bad else 0)' "$OUT/$1/results.json" "$2"
+        assert_success
+    done
+}
+
+@test "grades.csv: fields right, odd names quoted, missing files fail at compile" {
+    run python3 -c '
+import csv, sys
+rows = {r["student"]: r for r in csv.DictReader(open(sys.argv[1]))}
+r = rows["with, comma"]
+assert r["score"] == "0" and r["max"] == "14", r
+assert r["failed_checks"].startswith("future/compiles;future/runs;"), r
+assert rows["no_compile"]["failed_checks"].split(";")[0] == "future/compiles"
+assert rows["solution"]["failed_checks"] == ""
+for s, r in rows.items():
+    assert 0 <= int(r["score"]) <= int(r["max"]) == 14, (s, r)
+print("ok")' "$OUT/grades.csv"
+    assert_success
+    assert_output ok
+}
+
+@test "results.json: Gradescope fields, scores adding up, one test per check" {
+    for s in solution unmodified endless "with, comma"; do
+        run python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert set(r) >= {"score", "output", "tests"}, r.keys()
+assert len(r["tests"]) == 20, len(r["tests"])
+for t in r["tests"]:
+    assert set(t) >= {"name", "score", "max_score", "output", "status"}, t
+    assert t["status"] in ("passed", "failed") and 0 <= t["score"] <= t["max_score"] <= 1, t
+    assert (t["status"] == "passed") == (t["score"] == t["max_score"]) or t["max_score"] == 0, t
+    if t["status"] == "failed": assert t["output"], t
+assert r["score"] == sum(t["score"] for t in r["tests"])
+assert r["max_score"] == sum(t["max_score"] for t in r["tests"]) == 14
+print(r["score"])' "$OUT/$s/results.json"
+        assert_success
+    done
+    run python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["score"])' "$OUT/solution/results.json"
+    assert_output 14
+}
+
+@test "a fork bomb: a clear failure, the grader finishes, no process left behind" {
+    mkdir -p "$BATS_TEST_TMPDIR/fb"
+    cp tests/fixtures/lesson2/fork_bomb/future.c "$BATS_TEST_TMPDIR/fb/"
+    GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 NO_COLOR=1 TMPDIR=$BATS_TEST_TMPDIR \
+        run tools/grade/grade --dir "$BATS_TEST_TMPDIR/fb" future
+    assert_failure 1
+    assert_output --partial ":( ./future 2 runs and exits with status 0"
+    assert_output --partial "and was stopped"
+    # No sandbox UID has a live process left (zombies waiting for init do not count).
+    run sh -c "ps -eo uid=,stat=,args= | awk '\$1 >= 200000 && \$2 !~ /^Z/'"
+    assert_output ""
+}
+
+@test "sandbox: a process that leaves its session is still killed (UID, or PID namespace)" {
+    d=$BATS_TEST_TMPDIR/sb
+    mkdir -p "$d"
+    run tools/grade/sandbox -t 5 -u 230001 "$d" sh -c 'setsid sleep 300 & echo started'
+    assert_success
+    assert_equal "$(cat "$d/status")" "exit 0"
+    assert_equal "$(cat "$d/stdout")" "started"
+    run sh -c "ps -eo stat=,args= | grep -v '^Z' | grep -c '[s]leep 300'"
+    assert_output 0
+}
+
+@test "sandbox: a time limit, a crash and the exit status are told apart" {
+    d=$BATS_TEST_TMPDIR/sb2
+    mkdir -p "$d/a" "$d/b" "$d/c"
+    tools/grade/sandbox -t 1 -u 230002 "$d/a" sh -c 'while :; do :; done'
+    tools/grade/sandbox -t 5 -u 230003 "$d/b" sh -c 'kill -SEGV $$'
+    tools/grade/sandbox -t 5 -u 230004 "$d/c" sh -c 'exit 7'
+    assert_equal "$(cat "$d/a/status")" "timeout 1"
+    assert_equal "$(cat "$d/b/status")" "signal 11 SEGV"
+    assert_equal "$(cat "$d/c/status")" "exit 7"
+}
