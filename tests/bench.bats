@@ -37,10 +37,11 @@ field() {
 }
 
 @test "bench: the table names the machine and the size" {
-    run head -n 3 "$table"
+    run head -n 4 "$table"
     assert_line --index 0 --regexp '^Parallel C benchmark, .* size smoke$'
     assert_line --index 1 --regexp '^machine: .*, [0-9]+ CPUs, Linux .*, Python 3\.'
-    assert_line --index 2 --partial 'median of 2 runs after 1 warm-up'
+    assert_line --index 2 --regexp '^load average: [0-9.]+ at the start, [0-9.]+ at the end'
+    assert_line --index 3 --partial 'median of 2 runs after 1 warm-up'
 }
 
 @test "bench: ten figures, ten columns each, every one checked" {
