@@ -246,6 +246,8 @@ EOF
     refuses "empty.csv: the file is empty" "$POOLPLOT" -o "$OUT" --trace "$T/empty.csv"
     head -c 300 "$good" >"$T/cut.csv"          # cut inside task 3's record
     refuses "cut.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/cut.csv"
+    head -c -9 "$good" >"$T/cut2.csv"         # cut inside task 4's end time
+    refuses "cut2.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/cut2.csv"
     head -n 1 "$good" >"$T/head.csv"
     refuses "head.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/head.csv"
     sed 's/^# pool-trace v1$/# pool-trace v2/' "$good" >"$T/v2.csv"
@@ -267,6 +269,8 @@ EOF
     refuses "twice.csv: task 2 appears twice" "$POOLPLOT" -o "$OUT" --trace "$T/twice.csv"
     sed '6s/broken function, ""on/broken function, "on/' "$good" >"$T/quote.csv"
     refuses "quote.csv: line 6: garbled record" "$POOLPLOT" -o "$OUT" --trace "$T/quote.csv"
+    sed '2s/submit_s/queued_s/' "$good" >"$T/header.csv"
+    refuses "header.csv: line 2 is not the v1 header" "$POOLPLOT" -o "$OUT" --trace "$T/header.csv"
     head -n 2 "$good" >"$T/none.csv"
     refuses "none.csv: no task records" "$POOLPLOT" -o "$OUT" --trace "$T/none.csv"
     # The converter refuses the same way, and writes nothing.
@@ -279,7 +283,7 @@ EOF
     refuses "tests/plot/tasks.c: not an executable program" "$POOLPLOT" -o "$OUT" tests/plot/tasks.c
     refuses "failed on 1 worker.* exit status 1 \(output in .*/w1.out\)" \
         "$POOLPLOT" -w 1 -o "$OUT" "$TASKS" junk
-    refuses "/bin/true wrote no trace on 2 workers" "$POOLPLOT" -w 2 -o "$OUT" /bin/true
+    refuses "/bin/true wrote no trace on 2 workers: is it a program that uses the pool runtime" "$POOLPLOT" -w 2 -o "$OUT" /bin/true
     # A trace that shows more workers than the run asked for.
     refuses "tasks ran in worker slot 1, but the run was for 1 worker" \
         "$POOLPLOT" -w 1 -o "$OUT" --trace "$FIX/crash.csv"

@@ -22,14 +22,18 @@ $(PLOT_BIN)/trace2json: $(BUILD)/obj/tools/plot/trace2json.o $(PLOT_OBJ)
 # draws real lesson times.
 PLOT_SCALE    ?= 0.25
 PLOT_WORKERS  ?= 1,2,4,8
+PLOT_FLAGS    ?= --timeout 120
 PLOT_LESSON   := $(BUILD)/lessons/lesson2/future
 PLOT_SOLUTION := $(BUILD)/solutions/lesson2/future
 
-plots: $(PLOT_TOOLS) $(if $(wildcard lessons/lesson2/future.c),$(PLOT_LESSON)) \
-       $(if $(wildcard solutions/lesson2/future.c),$(PLOT_SOLUTION))
+# A program is built when its source is there; if it is not, the recipe
+# says which one is missing.
+plot_buildable = $(if $(wildcard $(1:$(BUILD)/%=%).c),$(1))
+
+plots: $(PLOT_TOOLS) $(call plot_buildable,$(PLOT_LESSON)) $(call plot_buildable,$(PLOT_SOLUTION))
 	@for p in $(PLOT_LESSON) $(PLOT_SOLUTION); do \
 	    [ -x $$p ] || { echo "make plots: $$p does not exist yet (its source $${p#$(BUILD)/}.c is missing)" >&2; exit 1; }; \
 	done
-	tools/plot/poolplot -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -o plots/lesson2-future $(PLOT_LESSON)
-	tools/plot/poolplot -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -a -o plots/lesson2-future-solution $(PLOT_SOLUTION)
+	tools/plot/poolplot $(PLOT_FLAGS) -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -o plots/lesson2-future $(PLOT_LESSON)
+	tools/plot/poolplot $(PLOT_FLAGS) -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -a -o plots/lesson2-future-solution $(PLOT_SOLUTION)
 	@echo "make plots: see plots/lesson2-future/ and plots/lesson2-future-solution/"

@@ -2,8 +2,9 @@
 #
 # poolplot calls it as
 #   gnuplot -e "data='DIR/data/w4'; out='DIR/timeline-w4.png'; kind='png'" timeline.gp
-# with kind one of png, svg, text. tracestat wrote data.tasks (the boxes),
-# data.rows (the row names) and data.vars (nrows, tmax, ttl).
+# with kind one of png, svg, text. tracestat wrote data.tasks (the boxes:
+# centre x, row, start, end, row top and bottom, status 1-4, label, task id,
+# label for text), data.rows (the row names) and data.vars (nrows, tmax, ttl).
 
 load data.'.vars'
 tasks = data.'.tasks'
@@ -15,7 +16,7 @@ if (kind eq 'png') {
     if (kind eq 'svg') {
         set terminal svg size 1100, 160 + 44 * nrows font 'Sans,12' noenhanced
     } else {
-        set terminal dumb size 120, 12 + 3 * nrows noenhanced
+        set terminal dumb size 120, 12 + 4 * nrows noenhanced
     }
 }
 if (out ne '-') { set output out }
@@ -44,4 +45,4 @@ plot rows using (NaN):1:ytic(2) notitle, \
      tasks using (box(2)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2 title 'error (!)', \
      tasks using (box(3)):2:3:4:5:6 with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3 title 'crash (X)', \
      tasks using (box(4)):2:3:4:5:6 with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4 title 'terminated (T)', \
-     tasks using 1:2:8 with labels tc rgb 'black' notitle
+     tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels tc rgb 'black' notitle

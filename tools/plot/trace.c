@@ -285,6 +285,18 @@ static int check_unique(struct trace *t, char *why, size_t size)
     return -bad;
 }
 
+/* The line at *p: its length without the line end goes in *len, and *p
+ * moves past it. 0 if the file ends inside the line (no '\n'). */
+static int take_line(char **p, char *end, size_t *len)
+{
+    char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+
+    *len = n > 0 && (*p)[n - 1] == '\r' ? n - 1 : n;
+    *p = nl ? nl + 1 : end;
+    return nl != NULL;
+}
+
 int trace_read(const char *path, struct trace *t, char *why, size_t size)
 {
     size_t len;
@@ -307,41 +319,35 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
         goto fail;
     }
 
-    char *nl = strchr(p, '\n');
-    size_t l1 = nl ? (size_t)(nl - p) : len;
-    if (l1 > 0 && p[l1 - 1] == '\r')
-        l1--;
-    if (l1 != strlen(MAGIC) || strncmp(p, MAGIC, l1) != 0) {
-        if (strncmp(p, "# pool-trace v", 14) == 0)
+    char *l = p;
+    size_t n;
+    int whole = take_line(&p, end, &n);
+    if (n != strlen(MAGIC) || strncmp(l, MAGIC, n) != 0) {
+        if (strncmp(l, "# pool-trace v", 14) == 0)
             complain(why, size, "line 1 says '%.*s': this tool reads format v1 only",
-                     (int)(l1 < 40 ? l1 : 40), p);
+                     (int)(n < 40 ? n : 40), l);
         else
             complain(why, size, "not a pool trace: line 1 is not '%s'", MAGIC);
         goto fail;
     }
-    if (nl == NULL) {
+    if (!whole) {
         complain(why, size, "truncated: the file ends inside line 1");
         goto fail;
     }
-    p = nl + 1;
     line = 2;
-    nl = strchr(p, '\n');
-    size_t l2 = nl ? (size_t)(nl - p) : (size_t)(end - p);
-    if (l2 > 0 && p[l2 - 1] == '\r')
-        l2--;
-    if (nl == NULL && l2 == 0) {
-        complain(why, size, "truncated: no header line after line 1");
+    l = p;
+    whole = take_line(&p, end, &n);
+    if (n != strlen(HEADER) || strncmp(l, HEADER, n) != 0) {
+        if (!whole && n == 0)
+            complain(why, size, "truncated: no header line after line 1");
+        else
+            complain(why, size, "line 2 is not the v1 header '%s'", HEADER);
         goto fail;
     }
-    if (l2 != strlen(HEADER) || strncmp(p, HEADER, l2) != 0) {
-        complain(why, size, "line 2 is not the v1 header '%s'", HEADER);
-        goto fail;
-    }
-    if (nl == NULL) {
+    if (!whole) {
         complain(why, size, "truncated: the file ends inside line 2");
         goto fail;
     }
-    p = nl + 1;
     line = 3;
 
     size_t cap = 0;

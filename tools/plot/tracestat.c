@@ -287,8 +287,10 @@ static void task_label(const struct trace_task *k, double chars, char *buf, size
     snprintf(buf, size, "%ld%s", k->id, m);
 }
 
-/* Characters that fit across the whole time axis, in every terminal. */
-#define AXIS_CHARS 100.0
+/* About how many characters fit across the time axis: in a PNG or SVG
+ * 1100 pixels wide, and in a 120-column text chart. */
+#define AXIS_CHARS_IMAGE 120.0
+#define AXIS_CHARS_TEXT 100.0
 
 static void write_timeline(const char *dir, struct run *r, const char *note)
 {
@@ -302,12 +304,14 @@ static void write_timeline(const char *dir, struct run *r, const char *note)
         double lo = k->start, hi = k->end;
         if (hi - lo < span * 0.004)
             hi = lo + span * 0.004;     /* too short to see: widen the box */
-        char label[128];
-        task_label(k, (k->end - k->start) / span * AXIS_CHARS, label, sizeof label);
+        char label[128], text_label[128];
+        double share = (k->end - k->start) / span;
+        task_label(k, share * AXIS_CHARS_IMAGE, label, sizeof label);
+        task_label(k, share * AXIS_CHARS_TEXT, text_label, sizeof text_label);
         int y = row_of(r, k);
-        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\n",
+        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\n",
                 (lo + hi) / 2, y, lo, hi, y - 0.35, y + 0.35, (int)k->status + 1,
-                label, k->id);
+                label, k->id, text_label);
     }
     snprintf(what, sizeof what, "%s.tasks", r->name);
     finish(f, what);
