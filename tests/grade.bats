@@ -211,6 +211,7 @@ print(r["score"])' "$OUT/$s/results.json"
     assert_failure 1
     assert_output --partial ":( ./future 2 runs and exits with status 0"
     assert_output --partial "and was stopped"
+    assert_output --partial "fork() in a loop?"
     # No sandbox UID has a live process left (zombies waiting for init do not count).
     run sh -c "ps -eo uid=,stat=,args= | awk '\$1 >= 200000 && \$2 !~ /^Z/'"
     assert_output ""
@@ -236,4 +237,25 @@ print(r["score"])' "$OUT/$s/results.json"
     assert_equal "$(cat "$d/a/status")" "timeout 1"
     assert_equal "$(cat "$d/b/status")" "signal 11 SEGV"
     assert_equal "$(cat "$d/c/status")" "exit 7"
+}
+
+@test "as an ordinary user: answers score full marks, a fork bomb is contained" {
+    [ "$(id -u)" -eq 0 ] || skip "needs root to become another user"
+    as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    $as_nobody test -r "$PWD/build/lib/libpool.a" || skip "the repository is not readable by nobody"
+    d=$(mktemp -d /tmp/grade-user.XXXXXX)
+    mkdir "$d/sol" "$d/fb"
+    cp solutions/lesson2/*.c "$d/sol/"
+    cp tests/fixtures/lesson2/fork_bomb/future.c "$d/fb/"
+    chmod -R a+rX "$d"
+    run $as_nobody env -u TMPDIR HOME=/tmp GRADE_TIME_SCALE=0.05 NO_COLOR=1 tools/grade/grade --dir "$d/sol"
+    assert_success
+    assert_line "Score: 14 of 14 points. Every check passed."
+    run $as_nobody env -u TMPDIR HOME=/tmp GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 NO_COLOR=1 \
+        tools/grade/grade --dir "$d/fb" future
+    assert_failure 1
+    assert_output --partial "did not finish within 3 seconds"
+    rm -rf "$d"
+    run sh -c "ps -u 65534 -o stat=,args= | grep -v '^Z' | grep -c '/future'"
+    assert_output 0
 }

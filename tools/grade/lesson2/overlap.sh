@@ -46,7 +46,7 @@ overlap_overlap() {
             print best
         }' "$R/trace.tsv")
     [ "$_most" -ge 2 ] && return 0
-    ACTUAL="at most $_most call(s) ran at once, on workers $(pidlist main)"
+    ACTUAL="at most $_most call(s) ran at once (worker PIDs: $(pidlist main))"
     HINT="a call made with pool_apply_async runs while the master goes on to make the next one: make them all before asking for any result."
     return 1
 }
