@@ -29,13 +29,25 @@ setup() {
     ERR="$BATS_TEST_TMPDIR/err"
 }
 
-# prog NAME: run it in the background so that its real PID is known.
+# prog NAME: run it in the background so that its real PID is known; a
+# program that hangs is killed after 20 s and fails the test.
 # Sets OUT_LINES (stdout, blank lines kept), MASTER (its PID), STATUS.
 prog() {
+    local dog done_pid
     "$BIN/$1" >"$OUT" 2>"$ERR" &
     MASTER=$!
-    wait "$MASTER"
-    STATUS=$?
+    sleep 20 3>&- &
+    dog=$!
+    STATUS=0
+    wait -n -p done_pid "$MASTER" "$dog" || STATUS=$?
+    if [ "$done_pid" = "$dog" ]; then
+        kill -9 "$MASTER"
+        wait "$MASTER" 2>/dev/null
+        fail "$1 did not finish within 20 s; its output so far:
+$(cat "$OUT")"
+    fi
+    kill "$dog"
+    wait "$dog" 2>/dev/null || true
     mapfile -t OUT_LINES <"$OUT"
     if [ "$STATUS" -ne 0 ]; then
         echo "$1 exited with status $STATUS; stderr:" >&2
@@ -113,6 +125,16 @@ is_worker() {
     fail "PID $1 printed by a task is not in the trace's pid column"
 }
 
+# no_worker_left: every worker in the trace is gone once the master is.
+no_worker_left() {
+    local t
+    for t in "${T_ORDER[@]}"; do
+        if kill -0 "${T_PID[$t]}" 2>/dev/null; then
+            fail "worker ${T_PID[$t]} outlived its master"
+        fi
+    done
+}
+
 # before A B: number A < number B (trace times).
 before() {
     awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'
@@ -135,6 +157,7 @@ before() {
     assert_equal "${T_STATUS[1]}" ok
     assert_equal "${T_PID[1]}" "$pid"
     is_worker "$pid"
+    no_worker_left
 }
 
 @test "poolapply: slow_add(1, 6, 7) gives Result is 13 from a worker" {
@@ -151,6 +174,7 @@ before() {
     assert_equal "${T_FN[1]}" slow_add
     assert_equal "${T_STATUS[1]}" ok
     is_worker "$pid"
+    no_worker_left
 }
 
 # --- arity: a wrong argument count --------------------------------------------
@@ -343,6 +367,7 @@ check_future_trace() {
     done
     assert_equal "${T_STATUS[5]}" error
     assert_equal "${T_ERROR[5]}" "ValueError: Called broken function"
+    no_worker_left
 }
 
 @test "future: with 2 workers the table moves from running to finished, as the trace says" {
@@ -381,13 +406,27 @@ check_future_trace() {
         fail "${#ROUNDS[@]} rounds, but the calls ended by ${T_END[5]} s: the poll does not sleep a unit"
 }
 
+# --- the rules every lesson program keeps ---------------------------------------
+
+@test "every program takes its worker count from POOL_WORKERS, checks pool_create, destroys its pool, sleeps with pool_sleep" {
+    local c
+    for c in "$ROOT"/lessons/lesson2/*.c; do
+        grep -q 'pool_create(0)' "$c" || fail "$c: no pool_create(0)"
+        grep -q 'pool_perror("pool_create")' "$c" || fail "$c: pool_create's NULL is not reported"
+        grep -q 'pool_destroy(p)' "$c" || fail "$c: the pool is never destroyed"
+        if grep -nE '(^|[^_[:alnum:]])(u|nano)?sleep[[:space:]]*\(' "$c"; then
+            fail "$c sleeps without pool_sleep, so POOL_TIME_SCALE cannot speed it up"
+        fi
+    done
+}
+
 # --- bad input, and make lesson2 ----------------------------------------------
 
 @test "every program stops with one clear message on a bad POOL_WORKERS" {
     local n bad
     for n in $NAMES; do
         for bad in abc -1 0 100000; do
-            run --separate-stderr env POOL_WORKERS="$bad" "$BIN/$n"
+            run --separate-stderr timeout 10 env POOL_WORKERS="$bad" "$BIN/$n"
             [ "$status" -eq 1 ] || fail "$n with POOL_WORKERS=$bad: exit $status"
             [ "${#stderr_lines[@]}" -eq 1 ] && [[ $stderr == "pool_create: "?* ]] ||
                 fail "$n with POOL_WORKERS=$bad said on stderr: $stderr"
@@ -400,7 +439,7 @@ check_future_trace() {
 
 @test "make lesson2 runs every program after its banner, and exits 0" {
     unset POOL_TRACE
-    run make -C "$ROOT" --no-print-directory lesson2 POOL_TIME_SCALE=0.02
+    run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2 POOL_TIME_SCALE=0.02
     assert_success
     assert_output --partial "Every sleep is scaled by POOL_TIME_SCALE=0.02."
     # Every program in lessons/lesson2/ has a banner, in lesson order.
@@ -414,19 +453,34 @@ check_future_trace() {
     want=""
     for c in $NAMES; do k=$((k + 1)); want+="$k $c"$'\n'; done
     assert_equal "$banners" "${want%$'\n'}"
-    # Each banner says what it shows and what to look for; each program ran.
+    # Each banner says what it shows and what to look for.
     assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^Shows:    .')" 5
     assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^Look for: .')" 5
-    assert_output --partial "Result is 5"
-    assert_output --partial "Result is 13"
-    assert_output --partial "Result two is 5"
-    assert_output --partial "    Error = ValueError : Called broken function"
-    assert_output --partial "End of lesson 2."
+    # Each program ran right after its own banner: its last line comes
+    # before the next banner.
+    local -A last=([poolapply_function]="Result is 5"
+                   [poolapply]="Result is 13"
+                   [arity]="    Error = TypeError : *"
+                   [applyasync]="Result two is 5"
+                   [future]="    Error = ValueError : Called broken function")
+    local seq=() i
+    k=0
+    for c in $NAMES; do
+        k=$((k + 1))
+        seq+=("==== $k/5 $c: *" "${last[$c]}")
+    done
+    seq+=("End of lesson 2. *")
+    k=0
+    for ((i = 0; i < ${#lines[@]} && k < ${#seq[@]}; i++)); do
+        # shellcheck disable=SC2053
+        [[ ${lines[i]} == ${seq[k]} ]] && k=$((k + 1))
+    done
+    [ "$k" -eq "${#seq[@]}" ] || fail "make lesson2 never printed '${seq[k]}' where expected"
 }
 
 @test "make lesson2 passes POOL_TIME_SCALE to the programs" {
     export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
-    POOL_TIME_SCALE=0.02 run make -C "$ROOT" --no-print-directory lesson2
+    POOL_TIME_SCALE=0.02 run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2
     assert_success
     # The last program, future, wrote the trace: 8 units of sleep on 2 or
     # more workers would take 8 s unscaled; scaled, well under 2.
