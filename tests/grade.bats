@@ -228,15 +228,18 @@ print(r["score"])' "$OUT/$s/results.json"
     assert_output 0
 }
 
-@test "sandbox: a time limit, a crash and the exit status are told apart" {
+@test "sandbox: a time limit, a crash, an output flood and the exit status are told apart" {
     d=$BATS_TEST_TMPDIR/sb2
-    mkdir -p "$d/a" "$d/b" "$d/c"
+    mkdir -p "$d/a" "$d/b" "$d/c" "$d/e"
     tools/grade/sandbox -t 1 -u 230002 "$d/a" sh -c 'while :; do :; done'
     tools/grade/sandbox -t 5 -u 230003 "$d/b" sh -c 'kill -SEGV $$'
     tools/grade/sandbox -t 5 -u 230004 "$d/c" sh -c 'exit 7'
+    tools/grade/sandbox -t 5 -u 230005 "$d/e" yes flood
     assert_equal "$(cat "$d/a/status")" "timeout 1"
     assert_equal "$(cat "$d/b/status")" "signal 11 SEGV"
     assert_equal "$(cat "$d/c/status")" "exit 7"
+    assert_equal "$(cat "$d/e/status")" "signal 25 XFSZ"
+    assert_equal "$(wc -c <"$d/e/stdout")" 2097152
 }
 
 @test "as an ordinary user: answers score full marks, a fork bomb is contained" {
