@@ -257,6 +257,8 @@ $(cat "$OUT")"
     [ "$s2" -lt "$w2" ] && [ "$w2" -lt "$r2" ] || fail "call 2's lines out of order"
     is_worker "$p1"
     is_worker "$p2"
+    # pool_apply_async did not block: call 2 was made before call 1 ended.
+    before "${T_SUBMIT[2]}" "${T_END[1]}" || fail "call 2 was made only after call 1 ended"
     # Overlap: each call started before the other ended.
     before "${T_START[2]}" "${T_END[1]}" || fail "call 2 started after call 1 ended"
     before "${T_START[1]}" "${T_END[2]}" || fail "call 1 started after call 2 ended"
@@ -282,6 +284,8 @@ $(cat "$OUT")"
     if before "${T_START[2]}" "${T_END[1]}"; then
         fail "one worker ran two calls at once"
     fi
+    # Still, the master did not wait for call 1 before making call 2.
+    before "${T_SUBMIT[2]}" "${T_END[1]}" || fail "call 2 was made only after call 1 ended"
     is_worker "${T_PID[1]}"
 }
 
