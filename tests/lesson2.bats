@@ -228,6 +228,7 @@ $(cat "$OUT")"
 
 @test "applyasync: two workers run the two calls at the same time" {
     export POOL_WORKERS=2
+    export POOL_TIME_SCALE=0.2    # calls of 0.2 s: a slow start cannot hide the overlap
     prog applyasync
     assert_equal "${#OUT_LINES[@]}" 7
     [[ ${OUT_LINES[0]} =~ ^Master\ process\ is\ PID\ ([0-9]+)$ ]] ||
