@@ -1,0 +1,544 @@
+#!/usr/bin/env bats
+# The pool runtime (runtime/pool.h) through the small programs in
+# tests/runtime/: worker counts, calls, arguments, errors, futures, dying
+# workers, the end of a pool, many calls, the trace, output, and that no
+# worker outlives its master.
+#
+# The programs check their own results (a failed check prints "FAIL file:line"
+# and exits 1); the tests here check their output lines, their exit status,
+# and the trace, which tests/runtime/trace_check validates against
+# runtime/TRACE.md before any test reads it. Order and overlap come from the
+# trace or from gates (pipes the program holds its tasks on), never from the
+# clock; every run has a timeout, so a hang fails instead of waiting forever.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="$ROOT/build/tests/runtime"
+CHECKER="$ROOT/tests/runtime/trace_check"
+
+setup_file() {
+    # make test has built everything; this makes a lone run of the suite work too.
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/create \
+        build/tests/runtime/calls build/tests/runtime/crash build/tests/runtime/lifecycle \
+        build/tests/runtime/many build/tests/runtime/output build/tests/runtime/sleepers >&2
+}
+
+setup() {
+    export POOL_TIME_SCALE=0.05
+    export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
+    unset POOL_WORKERS
+}
+
+teardown() {
+    no_leftovers
+}
+
+# --- helpers ------------------------------------------------------------------
+
+# rt PROG ARGS...: run a test program under a timeout; $output is its stdout,
+# $stderr its stderr, $status its exit status. It must exit 0 with nothing
+# on stderr, and stdout must hold no trace line.
+rt() {
+    run --separate-stderr timeout 30 "$BIN/$@"
+    if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
+        fail "$* exited with status $status (124: timed out); stderr:
+$stderr
+stdout:
+$output"
+    fi
+    if grep -qE '^# pool-trace|^task,function,' <<<"$output"; then
+        fail "$*: a trace line is on stdout"
+    fi
+}
+
+# lines EXPECTED...: stdout is exactly these lines.
+lines() {
+    local want
+    want=$(printf '%s\n' "$@")
+    [ "$output" = "$want" ] || fail "stdout differs.
+expected:
+$want
+got:
+$output"
+}
+
+# trace: validate $POOL_TRACE and put its records, tab-separated, in $TSV.
+trace() {
+    [ -f "$POOL_TRACE" ] || fail "no trace at $POOL_TRACE"
+    TSV="$BATS_TEST_TMPDIR/trace.tsv"
+    "$CHECKER" "$POOL_TRACE" >"$TSV" || fail "the trace breaks runtime/TRACE.md (above)"
+}
+
+# count AWK-CONDITION: how many trace records meet it ($1 task, $2 function,
+# $3 pid, $4 worker, $5 submit, $6 start, $7 end, $8 status, $9 error).
+count() {
+    awk -F'\t' "$1 { n++ } END { print n + 0 }" "$TSV"
+}
+
+# distinct_pids [AWK-CONDITION]: the distinct non-zero PIDs in the trace.
+distinct_pids() {
+    awk -F'\t' "\$3 != 0 ${1:+&& ($1)} { print \$3 }" "$TSV" | sort -u
+}
+
+# gone PID: the process has ended (a zombie has ended too).
+gone() {
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}
+
+# all_gone PID...: every one ends within 5 s (polled, not slept).
+all_gone() {
+    local i pid left
+    for i in $(seq 50); do
+        left=""
+        for pid in "$@"; do gone "$pid" || left="$left $pid"; done
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    fail "processes still alive 5 s later:$left ($(ps -o pid,ppid,stat,args -p "${left# }" 2>&1))"
+}
+
+# Processes running one of this suite's programs (started by their full path;
+# workers are forks, so they carry the same command line).
+ours() {
+    pgrep -f "^$BIN/" || true
+}
+
+# After each test no process of a test program remains. Any found are
+# killed (they are this suite's) and the test fails.
+no_leftovers() {
+    local i left
+    for i in $(seq 30); do
+        left=$(ours)
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    kill -9 $left 2>/dev/null || true
+    fail "processes of the test programs left behind: $left"
+}
+
+# wait_line FILE REGEX: poll (10 s at most) until a line of FILE matches.
+wait_line() {
+    local i
+    for i in $(seq 100); do
+        grep -qE "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# --- pool_create ---------------------------------------------------------------
+
+@test "pool_create(3): three worker processes, distinct, children of the master, none the master" {
+    rt create 3
+    assert_line --index 1 "size 3"
+    local master
+    master=$(sed -n 's/^master //p' <<<"$output")
+    [ -n "$master" ] || fail "no master line"
+    mapfile -t workers < <(sed -n 's/^worker //p' <<<"$output" | sort -u)
+    assert_equal "${#workers[@]}" 3
+    trace
+    assert_equal "$(count 1)" 3
+    assert_equal "$(distinct_pids | tr '\n' ' ')" "$(printf '%s ' "${workers[@]}")"
+    assert_equal "$(count "\$3 == $master")" 0
+    assert_equal "$(awk -F'\t' '{ print $4 }' "$TSV" | sort -u | tr '\n' ' ')" "0 1 2 "
+}
+
+@test "pool_create(0) takes POOL_WORKERS=5" {
+    POOL_WORKERS=5 rt create 0
+    assert_line --index 1 "size 5"
+    trace
+    assert_equal "$(distinct_pids | wc -l)" 5
+}
+
+@test "pool_create(0) without POOL_WORKERS: one worker per online CPU" {
+    rt create 0
+    assert_line --index 1 "size $(nproc)"
+    trace
+    assert_equal "$(distinct_pids | wc -l)" "$(nproc)"
+}
+
+@test "pool_create(-1), (257), (100000): NULL, EINVAL, one clear message, exit 1" {
+    local n
+    for n in -1 257 100000; do
+        run --separate-stderr timeout 10 "$BIN/create" "$n"
+        assert_equal "$status" 1
+        assert_equal "$output" ""
+        [ "$stderr" = "pool_create: pool_create: $n is not a worker count (0 for the default, or 1 to 256)" ] ||
+            fail "create $n: stderr is: $stderr"
+    done
+}
+
+@test "bad POOL_WORKERS (abc, 0, -3, 99999, 4x): NULL, one clear message, exit 1" {
+    local v
+    for v in abc 0 -3 99999 4x; do
+        POOL_WORKERS=$v run --separate-stderr timeout 10 "$BIN/create" 0
+        assert_equal "$status" 1
+        [ "$stderr" = "pool_create: POOL_WORKERS=$v is not a worker count (a whole number from 1 to 256)" ] ||
+            fail "POOL_WORKERS=$v: stderr is: $stderr"
+    done
+}
+
+# --- calls ---------------------------------------------------------------------
+
+@test "pool_apply blocks until the task is done and gives its result" {
+    rt calls apply
+    [[ ${lines[1]} =~ ^task:\ adding\ 6\ and\ 7\ in\ ([0-9]+)$ ]] || fail "line 2: ${lines[1]}"
+    local pid=${BASH_REMATCH[1]}
+    lines "master: calling" "task: adding 6 and 7 in $pid" "task: done" \
+          "master: result 13" "master: HELLO!!"
+    trace
+    assert_equal "$(awk -F'\t' '{ print $2, $8 }' "$TSV" | tr '\n' ,)" "add_loud ok,add ok,shout ok,"
+    assert_equal "$(count "\$1 == 1 && \$3 == $pid")" 1
+}
+
+@test "pool_apply_async returns while the task is still running; the future then completes" {
+    rt calls async
+    [[ ${lines[2]} =~ ^master:\ result\ 5\ from\ pid\ ([0-9]+)$ ]] || fail "line 3: ${lines[2]}"
+    lines "master: submitted task 1" \
+          "early successful: future_successful: task 1 has not finished yet (wait for it, or check future_ready first)" \
+          "master: result 5 from pid ${BASH_REMATCH[1]}"
+    trace
+    assert_equal "$(count "\$2 == \"held\" && \$8 == \"ok\" && \$3 == ${BASH_REMATCH[1]}")" 1
+}
+
+@test "pool_map: 1000 results in input order, strings both ways, failures counted" {
+    rt calls map
+    lines "map: 1000 squares in order" "map: ONE!!" "map: TWO, THREE!!" "map: !!" \
+          "map: QUATRE!!" "map: 3 of 6 failed"
+    trace
+    assert_equal "$(count 1)" 1010
+    assert_equal "$(count '$2 == "square_jitter" && $8 == "ok"')" 1000
+    assert_equal "$(count '$8 == "error" && $9 ~ /^TypeError: twice\(\)/')" 3
+    # The calls did end out of input order: the jitter worked, so the order
+    # of the results was the map's doing.
+    [ "$(awk -F'\t' '$2 == "square_jitter" { print $1 }' "$TSV")" != "$(seq 1000)" ] ||
+        fail "the calls ended in input order: the test proves nothing"
+}
+
+@test "arguments: int, double, string (commas, quotes, UTF-8, 300 kB) and results go through unchanged" {
+    rt calls kinds
+    lines "echo: héllo wörld €" "kinds: i:1 d:2.5 s:s i:4 i:5 i:6 d:7" "kinds: ok"
+    trace
+    assert_equal "$(count '$8 != "ok"')" 0
+}
+
+@test "sixteen arguments, and none at all" {
+    rt calls args16
+    lines "sum16: 136" \
+          "list16: i:1 i:2 i:3 i:4 i:5 i:6 i:7 i:8 i:9 i:10 i:11 i:12 i:13 i:14 i:15 s:16" \
+          "answer: 42" \
+          "answer16: TypeError: answer() takes 0 arguments but 16 were given"
+}
+
+@test "wrong arity: the future fails with a TypeError naming the function and both counts" {
+    rt calls arity
+    lines "Error = TypeError : add3() takes 3 arguments but 2 were given" \
+          "Error = TypeError : add3() takes 3 arguments but 1 was given" \
+          "Error = TypeError : add3() takes 3 arguments but 4 were given" \
+          "ok = 6"
+    trace
+    assert_equal "$(count '$8 == "error" && $9 ~ /^TypeError: add3\(\) takes 3 arguments/')" 3
+    assert_equal "$(count '$8 == "ok"')" 1
+}
+
+@test "wrong argument kind or a missing argument: a TypeError" {
+    rt calls argkind
+    lines "Error = TypeError : add(): the 2nd argument must be an integer, not a string" \
+          "Error = TypeError : echo(): the 1st argument must be a string, not a double" \
+          "Error = TypeError : twice() needs a 1st argument (an integer) but 0 were given" \
+          "Error = TypeError : third_str() needs a 3rd argument (a string) but 2 were given" \
+          "add = 42"
+}
+
+@test "pool_raise and a returned pool_error reach the master; the trace quotes an error with commas" {
+    rt calls raise
+    lines "Error = ValueError : Called broken function" \
+          "Error = KeyError : no key 9" \
+          'Error = ValueError : bad, really "bad"'
+    trace
+    assert_equal "$(count '$8 == "error"')" 4
+    grep -qxE '3,awkward_error,[0-9]+,[01],[0-9.]+,[0-9.]+,[0-9.]+,error,"ValueError: bad, really ""bad"""' \
+        "$POOL_TRACE" || fail "the error field is not quoted as RFC 4180 says:
+$(cat "$POOL_TRACE")"
+    grep -qx '1,broken_function,.*,error,ValueError: Called broken function' "$POOL_TRACE" ||
+        fail "an error field without commas is quoted or wrong"
+}
+
+@test "futures: wait, wait_for (false while running, true after), get, ready, successful" {
+    rt calls futures
+    lines "futures: ok"
+    trace
+    assert_equal "$(count '$2 == "held" && $8 == "ok"')" 2
+    assert_equal "$(count '$2 == "broken_function" && $8 == "error"')" 1
+}
+
+@test "future_free of a pending and of a done future; the pending call still runs and is traced" {
+    rt calls free
+    lines "free: ok"
+    trace
+    assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV" | sort -n | tr '\n' ,)" \
+        "1 held ok,2 add ok,3 add ok,"
+}
+
+@test "after many short calls, two calls on two idle workers still run at the same time" {
+    rt calls spread
+    lines "spread: ok"
+    trace
+    assert_equal "$(distinct_pids '$2 == "held"' | wc -l)" 2
+}
+
+# --- a worker dies ---------------------------------------------------------------
+
+# crashed MODE REASON: the crash program's output and trace after a death.
+crashed() {
+    [[ ${lines[0]} =~ ^died:\ worker\ ([0-9]+)\ \(pid\ ([0-9]+)\)\ (.*)\ while\ running\ crasher$ ]] ||
+        fail "line 1: ${lines[0]}"
+    local slot=${BASH_REMATCH[1]} dead=${BASH_REMATCH[2]} how=${BASH_REMATCH[3]}
+    [[ $how == "$2" ]] || fail "the death is told as '$how', expected '$2'"
+    assert_line --index 1 "dead $dead"
+    mapfile -t workers < <(sed -n 's/^worker //p' <<<"$output")
+    assert_equal "${#workers[@]}" 2
+    trace
+    # 100 warm-up calls, the dying one, 300 around it, 50 after.
+    assert_equal "$(count 1)" 451
+    assert_equal "$(count '$8 == "ok"')" 450
+    assert_equal "$(count "\$8 == \"crash\" && \$2 == \"crasher\" && \$3 == $dead && \$4 == $slot")" 1
+    assert_equal "$(awk -F'\t' '$8 == "crash" { print $9 }' "$TSV")" "WorkerDied: ${lines[0]#died: }"
+    # The slot lives on under a new PID; the dead PID ran nothing after.
+    local end
+    end=$(awk -F'\t' '$8 == "crash" { print $7 }' "$TSV")
+    [ "$(count "\$4 == $slot && \$6 > $end")" -gt 0 ] || fail "slot $slot ran nothing after the death"
+    assert_equal "$(count "\$3 == $dead && \$6 > $end")" 0
+    local new
+    new=$(distinct_pids "\$4 == $slot && \$6 > $end")
+    [[ $new =~ ^[0-9]+$ ]] || fail "slot $slot ran under these PIDs after the death: $new"
+    [ "$new" != "$dead" ] || fail "slot $slot kept the dead PID"
+    printf '%s\n' "${workers[@]}" | grep -qx "$new" || fail "PID $new is not a live worker"
+}
+
+@test "a worker that segfaults (raise SIGSEGV): WorkerDied with signal and PID, the pool goes on" {
+    rt crash segv
+    crashed segv "was killed by signal 11 (SIGSEGV: Segmentation fault)"
+}
+
+@test "a worker that writes through a null pointer: WorkerDied, the pool goes on" {
+    rt crash null
+    crashed null "was killed by signal 11 (SIGSEGV: Segmentation fault)"
+}
+
+@test "a worker that calls abort(): WorkerDied naming SIGABRT, the pool goes on" {
+    rt crash abort
+    crashed abort "was killed by signal 6 (SIGABRT: Aborted)"
+}
+
+@test "a worker that calls exit(3): WorkerDied naming the status, the pool goes on" {
+    rt crash exit
+    crashed exit "exited with status 3"
+}
+
+@test "a worker that gets SIGKILL from itself: WorkerDied naming SIGKILL, the pool goes on" {
+    rt crash kill
+    crashed kill "was killed by signal 9 (SIGKILL: Killed)"
+}
+
+@test "kill -9 of a worker from outside, by the PID its task printed: WorkerDied, the pool goes on" {
+    local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
+    timeout 30 "$BIN/crash" external >"$out" 2>"$err" &
+    local job=$!
+    wait_line "$out" '^sleeper pid [0-9]+$' || fail "the sleeper never printed its PID"
+    local victim
+    victim=$(sed -n 's/^sleeper pid //p' "$out")
+    kill -9 "$victim"
+    local st=0
+    wait "$job" || st=$?
+    [ "$st" -eq 0 ] || fail "crash external exited with $st; stderr: $(cat "$err")"
+    [ ! -s "$err" ] || fail "stderr: $(cat "$err")"
+    output=$(grep -v '^sleeper pid' "$out")
+    mapfile -t lines <<<"$output"
+    crashed external "was killed by signal 9 (SIGKILL: Killed)"
+    assert_line --index 1 "dead $victim"
+}
+
+# --- the end of a pool ---------------------------------------------------------
+
+@test "pool_close + pool_join finish the queued calls; a call after pool_close fails at once" {
+    rt lifecycle closejoin
+    lines "closejoin: 20 calls done" \
+          "late: ValueError: the pool is not running (closed or terminated)"
+    trace
+    assert_equal "$(count '$2 == "slow_triple" && $8 == "ok"')" 20
+    assert_equal "$(count '$2 == "add" && $8 == "error" && $3 == 0 && $4 == -1')" 2
+    # Two workers ran the twenty calls, at most two at a time.
+    assert_equal "$(distinct_pids | wc -l)" 2
+}
+
+@test "pool_terminate: every unfinished future fails with Terminated, none waits" {
+    rt lifecycle terminate
+    lines "terminate: Terminated: the pool was terminated before the task finished" \
+          "terminate: Terminated: the pool was terminated before the task started"
+    trace
+    assert_equal "$(count '$8 == "terminated"')" 12
+    assert_equal "$(count '$2 == "stuck" && $8 == "terminated" && $3 > 0 && $4 >= 0')" 2
+    assert_equal "$(count '$2 == "add" && $8 == "terminated" && $3 == 0 && $4 == -1')" 10
+    assert_equal "$(count '$8 == "error"')" 1
+}
+
+@test "pool_destroy with calls running and queued: no hang, the trace marks them terminated" {
+    rt lifecycle destroy
+    lines "destroy: ok"
+    trace
+    assert_equal "$(count 1)" 13
+    assert_equal "$(count '$8 == "terminated"')" 13
+}
+
+@test "pool_join before pool_close is refused (-1, EINVAL, a message); the pool still works" {
+    rt lifecycle joinopen
+    lines "joinopen: pool_join: call pool_close first"
+}
+
+# --- many calls ----------------------------------------------------------------
+
+@test "10000 tiny calls through 2 workers: every result right, both workers used" {
+    rt many 2
+    lines "many: 10000 calls on 2 workers, all right"
+    trace
+    assert_equal "$(count '$8 == "ok"')" 10001
+    assert_equal "$(distinct_pids | wc -l)" 2
+}
+
+@test "10000 tiny calls through 8 workers: every result right, all eight used" {
+    rt many 8
+    lines "many: 10000 calls on 8 workers, all right"
+    trace
+    assert_equal "$(count '$8 == "ok"')" 10001
+    assert_equal "$(distinct_pids | wc -l)" 8
+    assert_equal "$(awk -F'\t' '{ print $4 }' "$TSV" | sort -un | tr '\n' ' ')" "0 1 2 3 4 5 6 7 "
+}
+
+# --- the trace -----------------------------------------------------------------
+
+@test "trace: one record per call, each worker's records in the order its calls ended" {
+    rt many 2 500
+    trace
+    assert_equal "$(count 1)" 501
+    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 501 | tr '\n' ' ')"
+    # Records come in the order the master saw the calls end: for the calls
+    # of one worker, the order they ended.
+    awk -F'\t' '($3 in last) && $7 + 0 < last[$3] { bad = 1 } { last[$3] = $7 + 0 } END { exit bad }' \
+        "$TSV" || fail "a worker's records are not in the order its calls ended"
+    assert_equal "$(count '$2 == "affine"')" 500
+}
+
+@test "trace: an unwritable POOL_TRACE gives one warning on stderr; the program runs and exits 0" {
+    POOL_TRACE=/nonexistent/x.csv run --separate-stderr timeout 30 "$BIN/calls" apply
+    assert_equal "$status" 0
+    assert_equal "$stderr" "pool: warning: cannot write the trace /nonexistent/x.csv: No such file or directory; running without a trace"
+    assert_line --index 3 "master: result 13"
+    [ ! -e /nonexistent/x.csv ]
+}
+
+@test "trace: pool_trace_open from the program, and its refusal of a bad path" {
+    unset POOL_TRACE
+    local path="$BATS_TEST_TMPDIR/opened.csv"
+    rt calls trace-open "$path"
+    lines "trace_open: cannot write the trace /nonexistent/dir/x.csv: No such file or directory"
+    POOL_TRACE=$path trace
+    assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV")" "1 add ok"
+}
+
+# --- output ----------------------------------------------------------------------
+
+@test "output: worker lines come through a pipe at once, each once, in the order they happen" {
+    local out="$BATS_TEST_TMPDIR/out" gate="$BATS_TEST_TMPDIR/gate"
+    (timeout 30 "$BIN/output" "$gate" | cat >"$out") &
+    local job=$!
+    # The task waits for the file until this test has read its line.
+    if ! wait_line "$out" "^task waits for $gate\$"; then
+        touch "$gate"
+        wait "$job" || true
+        fail "a worker's line did not come through the pipe while its task ran:
+$(cat "$out")"
+    fi
+    touch "$gate"
+    wait "$job"
+    mapfile -t got <"$out"
+    local i want=(
+        "master: before the pool" "master: half a line"
+        "result 0 = 0" "result 1 = 10" "result 2 = 20" "result 3 = 30"
+        "master: another half line" "master: waiting" "task waits for $gate"
+        "task saw the file" "master: released")
+    for i in 0 1 2 3; do
+        want+=("task $i waking up")
+        want+=("$(grep -E "^task $i in [0-9]+ going to sleep$" "$out" | head -1)")
+    done
+    for line in "${want[@]}"; do
+        [ -n "$line" ] || fail "a task's first line is missing:
+$(cat "$out")"
+        [ "$(grep -cxF -- "$line" "$out")" -eq 1 ] ||
+            fail "the line '$line' is there $(grep -cxF -- "$line" "$out") times, not once:
+$(cat "$out")"
+    done
+    assert_equal "${#got[@]}" "${#want[@]}"
+    # where LINE: its line number.
+    where() { grep -nxF -- "$1" "$out" | cut -d: -f1; }
+    assert_equal "$(where "master: before the pool")" 1
+    assert_equal "$(where "master: half a line")" 2
+    for i in 0 1 2 3; do
+        [ "$(grep -nE "^task $i in" "$out" | cut -d: -f1)" -lt "$(where "task $i waking up")" ] ||
+            fail "task $i woke before it slept"
+        [ "$(where "task $i waking up")" -lt "$(where "result $i = $((10 * i))")" ] ||
+            fail "result $i came before task $i's last line"
+    done
+    [ "$(where "task saw the file")" -lt "$(where "master: released")" ] ||
+        fail "the master's line came before the task's"
+}
+
+# --- no orphans ------------------------------------------------------------------
+
+# sleepers N [setsid]: start the sleepers program; sets MASTER and WORKERS.
+sleepers() {
+    SOUT="$BATS_TEST_TMPDIR/sleepers.out"
+    if [ "${2:-}" = setsid ]; then
+        # A background job starts with SIGINT ignored; a terminal's Ctrl-C
+        # reaches a program that has it at its default.
+        env --default-signal=INT setsid "$BIN/sleepers" "$1" >"$SOUT" 2>&1 &
+    else
+        "$BIN/sleepers" "$1" >"$SOUT" 2>&1 &
+    fi
+    JOB=$!
+    local i
+    for i in $(seq 100); do
+        [ "$(grep -c '^sleeper ' "$SOUT")" -eq "$1" ] && break
+        sleep 0.1
+    done
+    MASTER=$(sed -n 's/^master //p' "$SOUT")
+    mapfile -t WORKERS < <(sed -n 's/^sleeper //p' "$SOUT")
+    [ "${#WORKERS[@]}" -eq "$1" ] || fail "the sleepers did not all start: $(cat "$SOUT")"
+}
+
+@test "no orphans: the master killed with kill -9 while tasks sleep, its workers end too" {
+    sleepers 3
+    kill -9 "$MASTER"
+    wait "$JOB" || true
+    all_gone "${WORKERS[@]}"
+}
+
+@test "no orphans: SIGINT to the process group ends the master and every worker" {
+    sleepers 2 setsid
+    kill -INT -- "-$MASTER"
+    wait "$JOB" || true
+    all_gone "$MASTER" "${WORKERS[@]}"
+}
+
+@test "no orphans: SIGTERM to the master alone ends its workers too" {
+    sleepers 2
+    kill -TERM "$MASTER"
+    wait "$JOB" || true
+    all_gone "$MASTER" "${WORKERS[@]}"
+}
