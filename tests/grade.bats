@@ -45,6 +45,8 @@ ids = {"future": ["compiles","runs","workers","default","usage","calls","finishe
 print(t[ids.index(sys.argv[3])]["status"])' "$OUT/$1/results.json" "$2" "$3"
 }
 failed_ids() { row "$1" | cut -d, -f4; }
+# A sandbox UID for this test run only (the grader's own start at 200000).
+sandbox_uid() { echo $((100000 + ($$ % 10000) * 8 + $1)); }
 
 @test "batch: finishes, exit status 0, one row per submission" {
     assert_equal "$(cat "$BATS_FILE_TMPDIR/batch.status")" 0
@@ -220,21 +222,22 @@ print(r["score"])' "$OUT/$s/results.json"
 @test "sandbox: a process that leaves its session is still killed (UID, or PID namespace)" {
     d=$BATS_TEST_TMPDIR/sb
     mkdir -p "$d"
-    run tools/grade/sandbox -t 5 -u 230001 "$d" sh -c 'setsid sleep 300 & echo started'
+    secs=$((3000 + $$ % 1000))              # a sleep no other test runs
+    run tools/grade/sandbox -t 5 -u "$(sandbox_uid 1)" "$d" sh -c "setsid sleep $secs & echo started"
     assert_success
     assert_equal "$(cat "$d/status")" "exit 0"
     assert_equal "$(cat "$d/stdout")" "started"
-    run sh -c "ps -eo stat=,args= | grep -v '^Z' | grep -c '[s]leep 300'"
+    run sh -c "ps -eo stat=,args= | grep -v '^Z' | grep -c '[s]leep $secs'"
     assert_output 0
 }
 
 @test "sandbox: a time limit, a crash, an output flood and the exit status are told apart" {
     d=$BATS_TEST_TMPDIR/sb2
     mkdir -p "$d/a" "$d/b" "$d/c" "$d/e"
-    tools/grade/sandbox -t 1 -u 230002 "$d/a" sh -c 'while :; do :; done'
-    tools/grade/sandbox -t 5 -u 230003 "$d/b" sh -c 'kill -SEGV $$'
-    tools/grade/sandbox -t 5 -u 230004 "$d/c" sh -c 'exit 7'
-    tools/grade/sandbox -t 5 -u 230005 "$d/e" yes flood
+    tools/grade/sandbox -t 1 -u "$(sandbox_uid 2)" "$d/a" sh -c 'while :; do :; done'
+    tools/grade/sandbox -t 5 -u "$(sandbox_uid 3)" "$d/b" sh -c 'kill -SEGV $$'
+    tools/grade/sandbox -t 5 -u "$(sandbox_uid 4)" "$d/c" sh -c 'exit 7'
+    tools/grade/sandbox -t 5 -u "$(sandbox_uid 5)" "$d/e" yes flood
     assert_equal "$(cat "$d/a/status")" "timeout 1"
     assert_equal "$(cat "$d/b/status")" "signal 11 SEGV"
     assert_equal "$(cat "$d/c/status")" "exit 7"

@@ -13,7 +13,7 @@
  * What to do (README.md beside this file says more):
  *   1. Ask future_successful() before using a result. For a call that
  *      worked, print "Call 0 returned 3" as now. For one that failed, print
- *          Call 1 failed with ZeroDivisionError: cannot divide 1 by zero
+ *          Call 1 failed with DivideByZero: cannot divide 1 by zero
  *      that is, the error's type, a colon, and its message.
  *   2. At the end, print how many calls failed: "3 of 6 calls failed".
  *
@@ -29,14 +29,14 @@
 
 #define NCALLS 6
 
-/* Return x / y; fail with a ZeroDivisionError when y is 0. */
+/* Return x / y; fail with a DivideByZero when y is 0. */
 static pool_value safe_divide(pool_args a)
 {
     pool_expect_args(a, 2);
     long x = pool_arg_int(a, 0), y = pool_arg_int(a, 1);
     pool_sleep(1);
     if (y == 0)
-        return pool_error("ZeroDivisionError", "cannot divide %ld by zero", x);
+        return pool_error("DivideByZero", "cannot divide %ld by zero", x);
     return pool_int(x / y);
 }
 

@@ -12,14 +12,14 @@
 
 #define NCALLS 6
 
-/* Return x / y; fail with a ZeroDivisionError when y is 0. */
+/* Return x / y; fail with a DivideByZero when y is 0. */
 static pool_value safe_divide(pool_args a)
 {
     pool_expect_args(a, 2);
     long x = pool_arg_int(a, 0), y = pool_arg_int(a, 1);
     pool_sleep(1);
     if (y == 0)
-        return pool_error("ZeroDivisionError", "cannot divide %ld by zero", x);
+        return pool_error("DivideByZero", "cannot divide %ld by zero", x);
     return pool_int(x / y);
 }
 

@@ -1,7 +1,7 @@
 # The grader: `make grade` grades lesson 2's exercises in exercises/lesson2/
 # (EXERCISE=future picks one). tools/grade/README.md tells how it works.
-# Exit status: 0 when every check passes, 1 when one fails, 2 when the
-# grader cannot run.
+# Exit status of tools/grade/grade: 0 when every check passes, 1 when one
+# fails, 2 when it cannot run (make itself then exits with 2 for any failure).
 GRADE_SHIM := $(BUILD)/obj/tools/grade/shim.o
 
 # Built with everything else so that its warnings are seen; the grader
