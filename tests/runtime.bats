@@ -44,7 +44,8 @@ teardown() {
 rt() {
     run --separate-stderr timeout 30 "$BIN/$@"
     if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
-        fail "$* exited with status $status (124: timed out); stderr:
+        [ "$status" -eq 124 ] && stderr="(timed out after 30 s) $stderr"
+        fail "$* exited with status $status; stderr:
 $stderr
 stdout:
 $output"
@@ -99,13 +100,18 @@ all_gone() {
         [ -z "$left" ] && return 0
         sleep 0.1
     done
-    fail "processes still alive 5 s later:$left ($(ps -o pid,ppid,stat,args -p "${left# }" 2>&1))"
+    fail "processes still alive 5 s later:$left"
 }
 
 # Processes running one of this suite's programs (started by their full path;
 # workers are forks, so they carry the same command line).
 ours() {
-    pgrep -f "^$BIN/" || true
+    local d arg0
+    for d in /proc/[0-9]*; do
+        arg0=""
+        { read -r -d '' arg0 <"$d/cmdline"; } 2>/dev/null || [ -n "$arg0" ] || continue
+        case $arg0 in "$BIN"/*) echo "${d#/proc/}" ;; esac
+    done
 }
 
 # After each test no process of a test program remains. Any found are

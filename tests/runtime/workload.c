@@ -8,6 +8,9 @@
  * (build/asan/tests/runtime/workload). Workers die by exit() and SIGKILL
  * only: a deliberate segfault would make the sanitizer report it.
  * Prints "workload: ok" at the end; any CHECK failure exits 1.
+ *
+ * WORKLOAD_BUG=leak or =overflow adds one deliberate bug at the end, so the
+ * tests can see that the checkers do catch one.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -166,6 +169,15 @@ int main(void)
     CHECK(gate_wait_for(&started, 2, 10), "the stuck calls did not start");
     pool_destroy(p);
 
+    const char *bug = getenv("WORKLOAD_BUG");
+    if (bug && strcmp(bug, "leak") == 0) {
+        char *volatile lost = malloc(64);
+        snprintf(lost, 64, "never freed");
+        lost = NULL;
+    } else if (bug && strcmp(bug, "overflow") == 0) {
+        volatile int big = 2147483647;
+        big = big + 1;
+    }
     printf("workload: ok\n");
     return 0;
 }
