@@ -55,6 +55,7 @@ future_default() {
     pool_size_is noarg 3 && return 0
     case $(cat "$EXW/run.noarg/status") in
     signal*) HINT="without an argument argv[1] is NULL: read it only when argc > 1." ;;
+    "exit 0") HINT="with no argument, call pool_create(0): it reads POOL_WORKERS, or counts the CPUs." ;;
     esac
     return 1
 }
