@@ -29,6 +29,11 @@ setup_file() {
 setup() {
     cd "$BATS_TEST_DIRNAME/.."
     OUT=$BATS_FILE_TMPDIR/out
+    USER_DIR=
+}
+
+teardown() {
+    [ -z "$USER_DIR" ] || rm -rf "$USER_DIR"
 }
 
 # row STUDENT: the student's line of grades.csv.
@@ -249,7 +254,8 @@ print(r["score"])' "$OUT/$s/results.json"
     [ "$(id -u)" -eq 0 ] || skip "needs root to become another user"
     as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
     $as_nobody test -r "$PWD/build/lib/libpool.a" || skip "the repository is not readable by nobody"
-    d=$(mktemp -d /tmp/grade-user.XXXXXX)
+    d=$(mktemp -d /tmp/grade-user.XXXXXX)    # outside bats' folders, which nobody cannot enter
+    USER_DIR=$d
     mkdir "$d/sol" "$d/fb"
     cp solutions/lesson2/*.c "$d/sol/"
     cp tests/fixtures/lesson2/fork_bomb/future.c "$d/fb/"
@@ -261,7 +267,6 @@ print(r["score"])' "$OUT/$s/results.json"
         tools/grade/grade --dir "$d/fb" future
     assert_failure 1
     assert_output --partial "did not finish within 3 seconds"
-    rm -rf "$d"
     run sh -c "ps -u 65534 -o stat=,args= | grep -v '^Z' | grep -c '/future'"
     assert_output 0
 }
