@@ -40,7 +40,7 @@ field() {
     run head -n 4 "$table"
     assert_line --index 0 --regexp '^Parallel C benchmark, .* size smoke$'
     assert_line --index 1 --regexp '^machine: .*, [0-9]+ CPUs, Linux .*, Python 3\.'
-    assert_line --index 2 --regexp '^load average: [0-9.]+ at the start, [0-9.]+ at the end'
+    assert_line --index 2 --regexp '^CPUs busy with other work: [0-9]+% just before, [0-9]+% just after'
     assert_line --index 3 --partial 'median of 2 runs after 1 warm-up'
 }
 
