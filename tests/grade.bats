@@ -270,3 +270,13 @@ print(r["score"])' "$OUT/$s/results.json"
     run sh -c "ps -u 65534 -o stat=,args= | grep -v '^Z' | grep -c '/future'"
     assert_output 0
 }
+
+@test "as root the compiler is another user: a private file cannot be shown through #include" {
+    [ "$(id -u)" -eq 0 ] || skip "only root can read /etc/shadow anyway"
+    mkdir -p "$BATS_TEST_TMPDIR/inc"
+    printf '#include "/etc/shadow"\nint main(void) { return 0; }\n' >"$BATS_TEST_TMPDIR/inc/future.c"
+    run tools/grade/grade --dir "$BATS_TEST_TMPDIR/inc" future
+    assert_failure 1
+    assert_output --partial "/etc/shadow: Permission denied"
+    refute_output --partial "root:"
+}
