@@ -45,6 +45,11 @@ rt() {
     run --separate-stderr timeout 30 "$BIN/$@"
     if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
         [ "$status" -eq 124 ] && stderr="(timed out after 30 s) $stderr"
+        local n
+        n=$(wc -l <<<"$stderr")
+        [ "$n" -le 30 ] || stderr="$(head -n 10 <<<"$stderr")
+... ($n lines in all; the last ones:)
+$(tail -n 5 <<<"$stderr")"
         fail "$* exited with status $status; stderr:
 $stderr
 stdout:
@@ -299,6 +304,11 @@ $(cat "$POOL_TRACE")"
     assert_equal "$(distinct_pids '$2 == "held"' | wc -l)" 2
 }
 
+@test "pool_submit with 5000 arguments: run or refused, never a hang or a stream of new workers" {
+    rt calls toomany
+    assert_output --regexp '^toomany: (refused|failed): .+$'
+}
+
 # --- a worker dies ---------------------------------------------------------------
 
 # crashed MODE REASON: the crash program's output and trace after a death.
@@ -406,6 +416,26 @@ crashed() {
 @test "pool_join before pool_close is refused (-1, EINVAL, a message); the pool still works" {
     rt lifecycle joinopen
     lines "joinopen: pool_join: call pool_close first"
+}
+
+@test "100 pools made and destroyed: no descriptor and no process kept" {
+    rt lifecycle cycles
+    lines "cycles: ok"
+}
+
+@test "main returns without pool_destroy: no worker left, the trace tells each call's end truly" {
+    rt lifecycle noend
+    lines "noend: leaving main"
+    trace
+    assert_equal "$(count 1)" 56
+    assert_equal "$(count '$8 == "ok"')" 50
+    assert_equal "$(count '$2 == "stuck" && $8 == "terminated" && $3 > 0 && $9 ~ /before the task finished$/')" 1
+    # The five calls behind it never began: no PID, and the message says so.
+    assert_equal "$(count '$2 == "add" && $8 == "terminated" && $3 == 0 && $4 == -1')" 5
+    local wrong
+    wrong=$(awk -F'\t' '$8 == "terminated" && $3 == 0 && $9 !~ /before the task started$/' "$TSV")
+    [ -z "$wrong" ] || fail "calls that never began are said to be stopped before they finished:
+$wrong"
 }
 
 # --- many calls ----------------------------------------------------------------

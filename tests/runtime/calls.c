@@ -3,7 +3,7 @@
  * futures, one scenario per command:
  *
  *     calls apply | async | map | kinds | args16 | arity | argkind | raise |
- *           futures | free | spread | trace-open PATH
+ *           futures | free | spread | toomany | trace-open PATH
  *
  * Each scenario checks itself (CHECK exits 1 with the reason) and prints
  * lines that tests/runtime.bats compares exactly: results, error messages,
@@ -525,6 +525,40 @@ static void spread(void)
     pool_destroy(p);
 }
 
+static pool_value count_args(pool_args a)
+{
+    return pool_int(a.count);
+}
+
+/* pool_submit takes a count of its own: far more arguments than the macros
+ * allow must be run or refused, never leave the call hanging. */
+static void toomany(void)
+{
+    enum { N = 5000 };
+    pool *p = start(1);
+    pool_value *args = calloc(N, sizeof *args);
+    CHECK(args != NULL, "out of memory");
+    for (int i = 0; i < N; i++)
+        args[i] = pool_int(i);
+    errno = 0;
+    future *f = pool_submit(p, count_args, "count_args", args, N);
+    free(args);
+    if (f == NULL) {
+        CHECK(errno == EINVAL, "NULL with errno %d, not EINVAL", errno);
+        printf("toomany: refused: %s\n", pool_last_error());
+    } else {
+        CHECK(future_wait_for(f, 2), "a call with %d arguments neither ran nor failed "
+              "within 2 s (is its worker dying and the call given to the next one?)", N);
+        pool_value v = future_get(f);
+        if (v.kind == POOL_ERROR)
+            printf("toomany: failed: %s: %s\n", pool_error_type(v), pool_error_message(v));
+        else
+            CHECK_INT(v, N);
+    }
+    CHECK_INT(pool_apply(p, add, 1, 2), 3);
+    pool_destroy(p);
+}
+
 /* pool_trace_open: a path that cannot be opened is refused with a reason. */
 static void trace_open(const char *path)
 {
@@ -562,13 +596,15 @@ int main(int argc, char **argv)
         futures();
     else if (strcmp(what, "free") == 0)
         free_();
+    else if (strcmp(what, "toomany") == 0)
+        toomany();
     else if (strcmp(what, "spread") == 0)
         spread();
     else if (strcmp(what, "trace-open") == 0 && argc == 3)
         trace_open(argv[2]);
     else {
         fprintf(stderr, "usage: calls apply|async|map|kinds|args16|arity|argkind|raise|"
-                        "futures|free|spread|trace-open PATH\n");
+                        "futures|free|spread|toomany|trace-open PATH\n");
         return 2;
     }
     return 0;

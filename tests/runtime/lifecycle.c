@@ -156,6 +156,48 @@ static void joinopen(void)
     no_children("after pool_destroy");
 }
 
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    CHECK(d != NULL, "cannot read /proc/self/fd");
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+static void cycles(void)
+{
+    int before = open_fds();
+    for (int i = 0; i < 100; i++) {
+        pool *p = start();
+        CHECK_INT(pool_apply(p, add, i, 1), i + 1);
+        pool_destroy(p);
+    }
+    int after = open_fds();
+    CHECK(after == before, "%d descriptors open before 100 pools, %d after", before, after);
+    no_children("after 100 pools");
+    printf("cycles: ok\n");
+}
+
+/* Leave main with a call running and calls waiting behind it, without
+ * pool_destroy: the workers must not outlive the program, and the trace
+ * must say what became of every call. One worker, warmed up with short
+ * calls, so the waiting calls may already be handed to it. */
+static void noend(void)
+{
+    pool *p = pool_create(1);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    for (int i = 0; i < 50; i++)
+        CHECK_INT(pool_apply(p, add, i, 0), i);
+    pool_apply_async(p, stuck);
+    for (int i = 0; i < 5; i++)
+        pool_apply_async(p, add, i, i);
+    CHECK(gate_wait_for(&started, 1, 10), "the stuck call did not start");
+    printf("noend: leaving main\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -169,8 +211,12 @@ int main(int argc, char **argv)
         destroy();
     else if (strcmp(what, "joinopen") == 0)
         joinopen();
+    else if (strcmp(what, "cycles") == 0)
+        cycles();
+    else if (strcmp(what, "noend") == 0)
+        noend();
     else {
-        fprintf(stderr, "usage: lifecycle closejoin|terminate|destroy|joinopen\n");
+        fprintf(stderr, "usage: lifecycle closejoin|terminate|destroy|joinopen|cycles|noend\n");
         return 2;
     }
     return 0;
