@@ -69,7 +69,7 @@ int main(int argc, char *argv[])
 
     pool *p = pool_create(workers);
     if (p == NULL) {
-        pool_perror("pool_create");
+        pool_perror("future");
         return 1;
     }
 

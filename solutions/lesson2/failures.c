@@ -44,7 +44,7 @@ int main(void)
 
     pool *p = pool_create(0);
     if (p == NULL) {
-        pool_perror("pool_create");
+        pool_perror("failures");
         return 1;
     }
 

@@ -65,7 +65,7 @@ int main(int argc, char *argv[])
 
     pool *p = pool_create(workers);
     if (p == NULL) {
-        pool_perror("pool_create");
+        pool_perror("future");
         return 1;
     }
     printf("The pool has %d workers\n", pool_size(p));

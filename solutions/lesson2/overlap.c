@@ -32,7 +32,7 @@ int main(void)
 {
     pool *p = pool_create(0);           /* $POOL_WORKERS, else one per CPU */
     if (p == NULL) {
-        pool_perror("pool_create");
+        pool_perror("overlap");
         return 1;
     }
     printf("The pool has %d workers\n", pool_size(p));
