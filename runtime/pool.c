@@ -288,7 +288,7 @@ static void pools_remove(pool *p);
 pool *pool_create(int n)
 {
     if (n < 0 || n > POOL_MAX_WORKERS) {
-        pool__set_error("pool_create: %d is not a worker count "
+        pool__set_error("%d is not a worker count "
                         "(0 for the default, or 1 to %d)", n, POOL_MAX_WORKERS);
         errno = EINVAL;
         return NULL;
@@ -303,7 +303,7 @@ pool *pool_create(int n)
     int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (p == NULL || w == NULL || slots == MAP_FAILED || wake < 0) {
         int e = errno;
-        pool__set_error("pool_create: cannot set up a pool: %s", strerror(e));
+        pool__set_error("cannot set up a pool: %s", strerror(e));
         free(p);
         free(w);
         if (slots != MAP_FAILED)
@@ -342,7 +342,7 @@ pool *pool_create(int n)
     for (int i = 0; i < n; i++) {
         if (worker_start(p, i) == -1) {
             int e = errno;
-            pool__set_error("pool_create: cannot start worker %d of %d: %s",
+            pool__set_error("cannot start worker %d of %d: %s",
                             i + 1, n, strerror(e));
             workers_kill(p);
             workers_forget(p);
@@ -360,7 +360,7 @@ pool *pool_create(int n)
     int e = pthread_create(&p->handler, NULL, handler_main, p);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
-        pool__set_error("pool_create: cannot start the handler thread: %s", strerror(e));
+        pool__set_error("cannot start the handler thread: %s", strerror(e));
         workers_kill(p);
         workers_forget(p);
         pool_destroy(p);
@@ -412,7 +412,7 @@ int pool_join(pool *p)
     bool running = p->state == RUNNING;
     pthread_mutex_unlock(&p->lock);
     if (running) {
-        pool__set_error("pool_join: call pool_close first");
+        pool__set_error("pool_join waits for a closed pool: call pool_close first");
         errno = EINVAL;
         return -1;
     }
@@ -565,7 +565,7 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
                     const pool_value *args, int count)
 {
     if (p == NULL || fn == NULL || count < 0 || (count > 0 && args == NULL)) {
-        pool__set_error("pool_submit: %s", p == NULL ? "no pool" :
+        pool__set_error("%s", p == NULL ? "no pool" :
                         fn == NULL ? "no function" : "a bad argument list");
         errno = EINVAL;
         return NULL;
@@ -573,7 +573,7 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     future *f = calloc(1, sizeof *f);
     if (f == NULL || (f->name = strdup(name && *name ? name : "?")) == NULL) {
         free(f);
-        pool__set_error("pool_submit: out of memory");
+        pool__set_error("out of memory");
         errno = ENOMEM;
         return NULL;
     }
@@ -648,13 +648,13 @@ int pool_map_named(pool *p, pool_fn fn, const char *name,
                    const pool_value *in, size_t n, pool_value *out)
 {
     if (p == NULL || fn == NULL || (n > 0 && (in == NULL || out == NULL))) {
-        pool__set_error("pool_map: a bad argument");
+        pool__set_error("pool_map needs a pool, a function, inputs and room for the results");
         errno = EINVAL;
         return -1;
     }
     future **fs = malloc((n ? n : 1) * sizeof *fs);
     if (fs == NULL) {
-        pool__set_error("pool_map: out of memory");
+        pool__set_error("out of memory");
         errno = ENOMEM;
         return -1;
     }
@@ -739,7 +739,7 @@ bool future_ready(future *f)
 int future_successful(future *f)
 {
     if (f == NULL) {
-        pool__set_error("future_successful: no future (NULL)");
+        pool__set_error("no future (NULL)");
         errno = EINVAL;
         return -1;
     }
@@ -748,7 +748,7 @@ int future_successful(future *f)
     unsigned long id = (unsigned long)f->id;
     pthread_mutex_unlock(&f->p->lock);
     if (r == -1) {
-        pool__set_error("future_successful: task %lu has not finished yet "
+        pool__set_error("task %lu has not finished yet "
                         "(wait for it, or check future_ready first)", id);
         errno = EAGAIN;
     }
@@ -785,7 +785,7 @@ pid_t future_pid(future *f)
 int pool_trace_open(pool *p, const char *path)
 {
     if (p == NULL || path == NULL || *path == '\0') {
-        pool__set_error("pool_trace_open: no trace path");
+        pool__set_error("no pool or no trace path");
         errno = EINVAL;
         return -1;
     }

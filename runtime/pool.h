@@ -210,7 +210,8 @@ double pool_time_scale(void);
 
 /* Errors. ------------------------------------------------------------------ */
 
-/* A sentence about this thread's last failed call. */
+/* A sentence about this thread's last failed call (without the name of
+ * the call: pool_perror adds what you give it). */
 const char *pool_last_error(void);
 /* Print "what: <last error>" on stderr (as perror does). */
 void pool_perror(const char *what);
