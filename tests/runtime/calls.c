@@ -3,7 +3,7 @@
  * futures, one scenario per command:
  *
  *     calls apply | async | map | kinds | args16 | arity | argkind | raise |
- *           futures | free | spread | toomany | trace-open PATH
+ *           futures | free | spread | toomany | threads | trace-open PATH
  *
  * Each scenario checks itself (CHECK exits 1 with the reason) and prints
  * lines that tests/runtime.bats compares exactly: results, error messages,
@@ -12,6 +12,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,24 +504,41 @@ static void free_(void)
     pool_destroy(p);
 }
 
-/* N calls on N idle workers run at the same time, also after many short
- * calls (when the pool hands a worker several calls at once). */
+/* With one call held in a worker, short calls still run on the idle
+ * worker; and N calls on N idle workers run at the same time. Both after
+ * many short calls, when the pool hands a worker several calls at once. */
 static void spread(void)
 {
-    enum { N = 2 };
+    enum { N = 2, SHORT = 20 };
     pool *p = start(N);
     for (int i = 0; i < 200; i++)
         CHECK_INT(pool_apply(p, add, i, 0), i);
-    future *f[N];
+
+    future *h = pool_apply_async(p, held, -1);
+    CHECK(gate_wait_for(&started, 1, 3), "the held call did not start");
+    future *f[SHORT];
+    for (int i = 0; i < SHORT; i++)
+        f[i] = pool_apply_async(p, add, i, 1);
+    int waiting = 0;
+    for (int i = 0; i < SHORT; i++)
+        waiting += !future_wait_for(f[i], i == 0 ? 3 : 0.1);
+    gate_open(&release, 1);
+    CHECK(waiting == 0, "%d of %d short calls waited behind a held call while "
+          "another worker was idle", waiting, SHORT);
+    CHECK_INT(future_get(h), -1);
+    for (int i = 0; i < SHORT; i++)
+        CHECK_INT(future_get(f[i]), i + 1);
+
+    future *g[N];
     for (int i = 0; i < N; i++)
-        f[i] = pool_apply_async(p, held, i);
+        g[i] = pool_apply_async(p, held, i);
     bool all = gate_wait_for(&started, N, 3);
     gate_open(&release, N);     /* let them end either way */
     CHECK(all, "%d calls on %d idle workers did not all start within 3 s: "
           "some wait behind another call while a worker is idle", N, N);
     for (int i = 0; i < N; i++)
-        CHECK_INT(future_get(f[i]), i);
-    CHECK(future_pid(f[0]) != future_pid(f[1]), "both ran in PID %d", (int)future_pid(f[0]));
+        CHECK_INT(future_get(g[i]), i);
+    CHECK(future_pid(g[0]) != future_pid(g[1]), "both ran in PID %d", (int)future_pid(g[0]));
     printf("spread: ok\n");
     pool_destroy(p);
 }
@@ -557,6 +575,56 @@ static void toomany(void)
     }
     CHECK_INT(pool_apply(p, add, 1, 2), 3);
     pool_destroy(p);
+}
+
+/* Four master threads call at once, and three wait on one future. */
+enum { THREADS = 4, PER_THREAD = 500 };
+static pool *shared;
+static future *awaited;
+
+static void *caller(void *arg)
+{
+    long t = (long)arg;
+    future *f[PER_THREAD];
+    for (int i = 0; i < PER_THREAD; i++)
+        f[i] = pool_apply_async(shared, add, t * 1000 + i, 1);
+    pool_value v = pool_apply(shared, shout, "thread");
+    CHECK(v.kind == POOL_STR && strcmp(v.as.s, "THREAD!!") == 0, "shout in thread %ld", t);
+    pool_value_free(v);
+    for (int i = 0; i < PER_THREAD; i++) {
+        CHECK_INT(future_get(f[i]), t * 1000 + i + 1);
+        future_free(f[i]);
+    }
+    return NULL;
+}
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    future_wait(awaited);
+    CHECK_INT(future_get(awaited), 77);
+    return NULL;
+}
+
+static void threads(void)
+{
+    shared = start(3);
+    pthread_t c[THREADS], w[3];
+    for (long t = 0; t < THREADS; t++)
+        CHECK(pthread_create(&c[t], NULL, caller, (void *)t) == 0, "pthread_create");
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(c[t], NULL);
+
+    awaited = pool_apply_async(shared, held, 77);
+    for (long t = 0; t < 3; t++)
+        CHECK(pthread_create(&w[t], NULL, waiter, NULL) == 0, "pthread_create");
+    CHECK(gate_wait_for(&started, 1, 10), "the held call did not start");
+    CHECK(!future_ready(awaited), "the held call ended before its release");
+    gate_open(&release, 1);
+    for (int t = 0; t < 3; t++)
+        pthread_join(w[t], NULL);
+    printf("threads: %d calls from %d threads, 3 waiters\n", THREADS * (PER_THREAD + 1), THREADS);
+    pool_destroy(shared);
 }
 
 /* pool_trace_open: a path that cannot be opened is refused with a reason. */
@@ -596,6 +664,8 @@ int main(int argc, char **argv)
         futures();
     else if (strcmp(what, "free") == 0)
         free_();
+    else if (strcmp(what, "threads") == 0)
+        threads();
     else if (strcmp(what, "toomany") == 0)
         toomany();
     else if (strcmp(what, "spread") == 0)
@@ -604,7 +674,7 @@ int main(int argc, char **argv)
         trace_open(argv[2]);
     else {
         fprintf(stderr, "usage: calls apply|async|map|kinds|args16|arity|argkind|raise|"
-                        "futures|free|spread|toomany|trace-open PATH\n");
+                        "futures|free|spread|toomany|threads|trace-open PATH\n");
         return 2;
     }
     return 0;
