@@ -292,6 +292,11 @@ $(cat "$POOL_TRACE")"
     assert_equal "$(count '$2 == "broken_function" && $8 == "error"')" 1
 }
 
+@test "future_pid names the worker while the call runs (0 only if it never started)" {
+    rt calls pidrun
+    lines "pidrun: ok"
+}
+
 @test "future_free of a pending and of a done future; the pending call still runs and is traced" {
     rt calls free
     lines "free: ok"
@@ -317,6 +322,25 @@ $(cat "$POOL_TRACE")"
 @test "pool_submit with 5000 arguments: run or refused, never a hang or a stream of new workers" {
     rt calls toomany
     assert_output --regexp '^toomany: (refused|failed): .+$'
+}
+
+@test "pool_as_int on a string aborts the master with a clear message; no worker is left" {
+    run --separate-stderr timeout 30 "$BIN/calls" askind
+    assert_equal "$status" 134
+    assert_output "askind: asking a string for an integer"
+    [[ $stderr == *pool_as_int*string* && $stderr != *$'\n'* ]] || fail "stderr is: $stderr"
+}
+
+@test "POOL_TIME_SCALE: pool_time_scale reads a number; unset, empty or bad means 1" {
+    local v want
+    for v in 0.5:0.5 0:0 2:2 abc:1 -1:1 "":1 1e400:1 0.1x:1; do
+        want=${v#*:}
+        POOL_TIME_SCALE=${v%%:*} rt calls scale
+        assert_output "scale $want"
+    done
+    unset POOL_TIME_SCALE
+    rt calls scale
+    assert_output "scale 1"
 }
 
 # --- a worker dies ---------------------------------------------------------------

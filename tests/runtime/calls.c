@@ -3,7 +3,8 @@
  * futures, one scenario per command:
  *
  *     calls apply | async | map | kinds | args16 | arity | argkind | raise |
- *           futures | free | spread | toomany | threads | trace-open PATH
+ *           futures | pidrun | free | spread | toomany | threads | askind |
+ *           scale | trace-open PATH
  *
  * Each scenario checks itself (CHECK exits 1 with the reason) and prints
  * lines that tests/runtime.bats compares exactly: results, error messages,
@@ -21,7 +22,7 @@
 
 #include "check.h"
 
-static gate started, release;
+static gate started, release, pids;
 
 /* Tasks. ------------------------------------------------------------------- */
 
@@ -50,6 +51,16 @@ static pool_value held(pool_args a)
     gate_open(&started, 1);
     gate_pass(&release);
     return pool_int(x);
+}
+
+/* Send its PID to the master, then wait for the gate. */
+static pool_value held_pid(pool_args a)
+{
+    pool_expect_args(a, 0);
+    pid_t me = getpid();
+    CHECK(write(pids.fd[1], &me, sizeof me) == sizeof me, "write: %s", strerror(errno));
+    gate_pass(&release);
+    return pool_int(me);
 }
 
 /* x * x, after a short sleep that differs from call to call, so that calls
@@ -459,7 +470,6 @@ static void futures(void)
     CHECK(!future_ready(a) && !future_ready(b), "ready while held");
     CHECK(!future_wait_for(a, 0.1), "future_wait_for true while held");
     CHECK(!future_wait_for(a, 0), "future_wait_for(0) true while held");
-    CHECK(future_pid(a) == 0, "future_pid before the end is %d", (int)future_pid(a));
     errno = 0;
     CHECK(future_successful(b) == -1 && errno == EAGAIN, "successful before ready");
     CHECK(strstr(pool_last_error(), "not finished") != NULL, "message: %s", pool_last_error());
@@ -481,6 +491,23 @@ static void futures(void)
     CHECK(future_successful(NULL) == -1, "future_successful(NULL)");
     future_free(NULL);
     pool_destroy(p);    /* frees a, b and c */
+}
+
+/* future_pid names the worker while the call runs, not only after. */
+static void pidrun(void)
+{
+    pool *p = start(2);
+    future *f = pool_apply_async(p, held_pid);
+    pid_t pid;
+    CHECK(read(pids.fd[0], &pid, sizeof pid) == sizeof pid, "read: %s", strerror(errno));
+    pid_t seen = future_pid(f);
+    gate_open(&release, 1);
+    CHECK_INT(future_get(f), pid);
+    CHECK(future_pid(f) == pid, "future_pid after the end is %d, not %d",
+          (int)future_pid(f), (int)pid);
+    CHECK(seen == pid, "future_pid while the call runs in PID %d is %d", (int)pid, (int)seen);
+    printf("pidrun: ok\n");
+    pool_destroy(p);
 }
 
 /* future_free of a pending future and of a done one; the pending call still
@@ -627,6 +654,25 @@ static void threads(void)
     pool_destroy(shared);
 }
 
+/* Asking a value for the wrong kind is a bug in the caller: abort with a
+ * message that says what was asked and what the value is. */
+static void askind(void)
+{
+    pool *p = start(2);
+    pool_value v = pool_apply(p, echo, "text");
+    printf("askind: asking a string for an integer\n");
+    fflush(stdout);
+    long x = pool_as_int(v);
+    printf("askind: got %ld\n", x);
+    pool_destroy(p);
+}
+
+/* pool_time_scale, as pool_sleep uses it. */
+static void scale(void)
+{
+    printf("scale %g\n", pool_time_scale());
+}
+
 /* pool_trace_open: a path that cannot be opened is refused with a reason. */
 static void trace_open(const char *path)
 {
@@ -644,6 +690,7 @@ int main(int argc, char **argv)
     const char *what = argc > 1 ? argv[1] : "";
     gate_make(&started);
     gate_make(&release);
+    gate_make(&pids);
     if (strcmp(what, "apply") == 0)
         apply();
     else if (strcmp(what, "async") == 0)
@@ -664,6 +711,12 @@ int main(int argc, char **argv)
         futures();
     else if (strcmp(what, "free") == 0)
         free_();
+    else if (strcmp(what, "askind") == 0)
+        askind();
+    else if (strcmp(what, "scale") == 0)
+        scale();
+    else if (strcmp(what, "pidrun") == 0)
+        pidrun();
     else if (strcmp(what, "threads") == 0)
         threads();
     else if (strcmp(what, "toomany") == 0)
@@ -674,7 +727,8 @@ int main(int argc, char **argv)
         trace_open(argv[2]);
     else {
         fprintf(stderr, "usage: calls apply|async|map|kinds|args16|arity|argkind|raise|"
-                        "futures|free|spread|toomany|threads|trace-open PATH\n");
+                        "futures|pidrun|free|spread|toomany|threads|askind|scale|"
+                        "trace-open PATH\n");
         return 2;
     }
     return 0;
