@@ -67,6 +67,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -82,7 +83,7 @@
 #include "internal.h"
 
 #define SHORT_TASK 0.0005   /* seconds: tasks shorter than this on average... */
-#define DEPTH_SHORT 16      /* ...are handed out this many at a time */
+#define DEPTH_SHORT 64      /* ...are handed out this many at a time */
 #define TRACE_IDLE_MS 100   /* write the trace after this long with nothing to do */
 
 enum future_state { PENDING, RUNNING_, DONE };
@@ -280,6 +281,32 @@ static void workers_forget(pool *p)
     }
 }
 
+/* The trace file of a new pool, from $POOL_TRACE: the first pool a program
+ * makes writes to that path; the n-th writes to it with "-n" before its
+ * extension (trace.csv, trace-2.csv, ...), so that no pool overwrites
+ * another's records. False when $POOL_TRACE is unset. */
+static bool env_trace_path(char *buf, size_t size)
+{
+    static unsigned made;   /* pools made with $POOL_TRACE set */
+    static pthread_mutex_t made_lock = PTHREAD_MUTEX_INITIALIZER;
+    const char *path = getenv("POOL_TRACE");
+    if (path == NULL || *path == '\0')
+        return false;
+    pthread_mutex_lock(&made_lock);
+    unsigned n = ++made;
+    pthread_mutex_unlock(&made_lock);
+    if (n == 1) {
+        snprintf(buf, size, "%s", path);
+        return true;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    if (dot == NULL || dot == (slash ? slash + 1 : path))
+        dot = path + strlen(path);
+    snprintf(buf, size, "%.*s-%u%s", (int)(dot - path), path, n, dot);
+    return true;
+}
+
 /* Pool. -------------------------------------------------------------------- */
 
 static void pools_add(pool *p);
@@ -334,8 +361,8 @@ pool *pool_create(int n)
     fflush(stdout);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    const char *trace = getenv("POOL_TRACE");
-    if (trace != NULL && *trace != '\0' && pool_trace_open(p, trace) == -1)
+    char trace[PATH_MAX];
+    if (env_trace_path(trace, sizeof trace) && pool_trace_open(p, trace) == -1)
         fprintf(stderr, "pool: warning: %s; running without a trace\n", pool_last_error());
 
     pthread_sigmask(SIG_SETMASK, NULL, &p->child_mask);
@@ -825,27 +852,68 @@ static void csv_field(pool__buf *b, const char *s)
     pool__buf_put(b, "\"", 1);
 }
 
+/* The trace is written by hand, not with printf: a record is made for
+ * every task, and %f alone costs more than the rest of the record. */
+
+/* Write the digits of v backwards, ending at end; return where they begin. */
+static char *digits(char *end, unsigned long long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
+/* Append sep (if not NUL) and then v. */
+static void put_int(pool__buf *b, char sep, long long v)
+{
+    char s[24], *end = s + sizeof s;
+    char *at = digits(end, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v);
+    if (v < 0)
+        *--at = '-';
+    if (sep)
+        *--at = sep;
+    pool__buf_put(b, at, (size_t)(end - at));
+}
+
+/* Append ",S.UUUUUU": t seconds, to the microsecond. */
+static void put_seconds(pool__buf *b, double t)
+{
+    unsigned long long us = t > 0 ? (unsigned long long)(t * 1e6 + 0.5) : 0;
+    char s[32], *end = s + sizeof s, *at = digits(end, us % 1000000);
+    while (at > end - 6)
+        *--at = '0';
+    *--at = '.';
+    at = digits(at, us / 1000000);
+    *--at = ',';
+    pool__buf_put(b, at, (size_t)(end - at));
+}
+
 /* p->lock held (the trace buffer is the handler's, and submit on a closed
  * pool completes a future in the caller's thread, under the lock). */
 static void trace_record(pool *p, future *f)
 {
     if (p->trace_fd < 0)
         return;
-    char line[160];
-    int n = snprintf(line, sizeof line, "%lu,", (unsigned long)f->id);
-    pool__buf_put(&p->trace, line, (size_t)n);
-    csv_field(&p->trace, f->name);
-    double start = f->start ? f->start - p->t0 : f->end - p->t0;
-    n = snprintf(line, sizeof line, ",%d,%d,%.6f,%.6f,%.6f,%s,", (int)f->pid, f->worker,
-                 f->submit - p->t0, start, f->end - p->t0, status_name[f->status]);
-    pool__buf_put(&p->trace, line, (size_t)n);
+    pool__buf *b = &p->trace;
+    put_int(b, '\0', (long long)f->id);
+    pool__buf_put(b, ",", 1);
+    csv_field(b, f->name);
+    put_int(b, ',', f->pid);
+    put_int(b, ',', f->worker);
+    put_seconds(b, f->submit - p->t0);
+    put_seconds(b, (f->start ? f->start : f->end) - p->t0);
+    put_seconds(b, f->end - p->t0);
+    pool__buf_put(b, ",", 1);
+    pool__buf_put(b, status_name[f->status], strlen(status_name[f->status]));
+    pool__buf_put(b, ",", 1);
     if (f->status != ST_OK) {
         char err[1200];
         snprintf(err, sizeof err, "%s: %s", f->result.as.err.type, f->result.as.err.msg);
-        csv_field(&p->trace, err);
+        csv_field(b, err);
     }
-    pool__buf_put(&p->trace, "\n", 1);
-    if (p->trace.len >= 64 * 1024)
+    pool__buf_put(b, "\n", 1);
+    if (b->len >= 64 * 1024)
         trace_flush(p);
 }
 
