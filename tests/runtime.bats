@@ -452,9 +452,17 @@ crashed() {
     assert_output --regexp '^joinopen: [^'$'\n'']*pool_close[^'$'\n'']*$'
 }
 
-@test "100 pools made and destroyed: no descriptor and no process kept" {
+@test "100 pools made and destroyed: no descriptor and no process kept; one trace file each" {
     rt lifecycle cycles
     lines "cycles: ok"
+    # trace.csv for the first pool, trace-2.csv ... trace-100.csv after it.
+    local i
+    for i in 1 2 57 100; do
+        [ "$i" -eq 1 ] || POOL_TRACE="$BATS_TEST_TMPDIR/trace-$i.csv"
+        trace
+        assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV")" "1 add ok"
+    done
+    assert_equal "$(find "$BATS_TEST_TMPDIR" -name 'trace*.csv' | wc -l)" 100
 }
 
 @test "main returns without pool_destroy: no worker left, the trace tells each call's end truly" {
@@ -514,6 +522,14 @@ $wrong"
         fail "stderr is: $stderr"
     assert_line --index 3 "master: result 13"
     [ ! -e /nonexistent/x.csv ]
+}
+
+@test "trace: an unwritable POOL_TRACE and 100 pools: still one warning, not one per pool" {
+    POOL_TRACE=/nonexistent/x.csv run --separate-stderr timeout 30 "$BIN/lifecycle" cycles
+    assert_equal "$status" 0
+    assert_output "cycles: ok"
+    [[ $stderr == *warning*"/nonexistent/x"*"No such file or directory"* && $stderr != *$'\n'* ]] ||
+        fail "stderr has $(wc -l <<<"$stderr") lines, the first: $(head -n 1 <<<"$stderr")"
 }
 
 @test "trace: pool_trace_open from the program, and its refusal of a bad path" {
