@@ -61,7 +61,8 @@ pool_value pool__rd_value(pool__rd *r);
 
 /*
  * Messages are frames: a u32 length, then the body.
- *   task   (master -> worker): u64 id, u64 function address, str name,
+ *   task   (master -> worker): u64 seq (set when handed out), u64 id,
+ *                              u64 function address, str name,
  *                              u32 argc, argc values
  *   result (worker -> master): u64 id, f64 start, f64 end, value
  * Values: u8-in-u32 kind, then i64 | f64 | str | str type + str message.
@@ -75,10 +76,15 @@ bool pool__frame_next(pool__buf *b, pool__rd *r);
 
 /* Workers. ----------------------------------------------------------------- */
 
-/* What a worker shows the master without a message: the task it is running.
- * Lives in memory shared by the master and all workers; the worker writes,
- * the master reads only after the worker has died. */
+/* What a worker and the master share without a message, in memory mapped
+ * into both. A worker starts the task frame numbered seq only if it can move
+ * started from seq - 1 to seq (compare-and-swap). The master takes back the
+ * frames a worker has not begun by moving started past them: then the
+ * worker skips them. Reads and writes of started are atomic; task and start
+ * are written by the worker and read by the master only after it has reaped
+ * the worker, or to tell who runs what (future_pid, hand-out). */
 typedef struct {
+    uint64_t started;   /* seq of the last frame begun or taken back */
     uint64_t task;      /* id of the task running now, 0 between tasks */
     double start;       /* when it began (pool__now) */
 } pool__slot;

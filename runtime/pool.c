@@ -20,12 +20,17 @@
  * never blocks on a worker. The handler thread owns the workers: it hands
  * queued tasks to workers, reads result frames, and completes futures.
  *
- * Handing out. A worker gets one task at a time while tasks are long, so
- * that the next task goes to whichever worker frees up first. When the
- * tasks it has seen are short (under SHORT_TASK seconds on average), it gets
- * up to DEPTH_SHORT tasks at a time, so pipes never run dry between tiny
- * tasks. Each task still travels, runs and is answered on its own: nothing
- * is batched into one call.
+ * Handing out. Each call goes to the worker with the fewest calls in hand.
+ * A worker gets one call at a time while calls are long, so that the next
+ * call goes to whichever worker frees up first. When the calls it has seen
+ * are short (under SHORT_TASK seconds on average), a worker gets up to
+ * DEPTH_SHORT at a time, so pipes never run dry between tiny calls; but a
+ * worker whose call has run for longer than STALL gets no more, and as soon
+ * as a worker is idle while another holds calls it has not begun, the
+ * master takes those back (through the shared slot, internal.h) and hands
+ * them out again. So no call waits behind a long one while a worker is free.
+ * Each call still travels, runs and is answered on its own: nothing is
+ * batched into one call.
  *
  * How a future completes. The handler decodes a result frame, copies the
  * value into the future, sets done under pool->lock, writes the trace record
@@ -54,8 +59,9 @@
  * functions and their arguments, and libc. glibc keeps malloc usable across
  * fork; stdout and stderr are locked around the fork (flockfile) so that a
  * child never inherits them locked by a thread that does not exist in it.
- * stdout is flushed before every fork, so no line is printed twice. A child
- * never touches pool->lock and leaves with _exit, never exit.
+ * The child drops the unwritten stdout bytes it inherits, so no line is
+ * printed twice. A child never touches pool->lock; the pool's own code in it
+ * leaves with _exit (a task that calls exit() ends its worker like a crash).
  *
  * Locks. pool->lock guards the queue, the futures' state, the pool's state,
  * and each worker's process, task pipe and in-flight list: so the thread
@@ -71,7 +77,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -84,6 +92,8 @@
 
 #define SHORT_TASK 0.0005   /* seconds: tasks shorter than this on average... */
 #define DEPTH_SHORT 64      /* ...are handed out this many at a time */
+#define STALL 0.002         /* seconds: a call running longer holds up its worker */
+#define MAX_DEATHS 2        /* workers that may die holding a call not begun */
 #define TRACE_IDLE_MS 100   /* write the trace after this long with nothing to do */
 
 enum future_state { PENDING, RUNNING_, DONE };
@@ -105,9 +115,12 @@ struct future {
     double submit, start, end;  /* pool__now() */
     pid_t pid;
     int worker;
+    int on;                 /* the worker it is handed to, -1 if none */
+    uint64_t seq;           /* its frame's number there */
+    int deaths;             /* workers that died holding it, not begun */
     future *prev, *next;    /* every future of the pool not yet freed */
     future *qnext;          /* the queue, or a worker's in-flight list */
-    pool__buf frame;        /* the task frame, until it is handed out */
+    pool__buf frame;        /* the task frame, until the task completes */
 };
 
 typedef struct {
@@ -117,6 +130,7 @@ typedef struct {
     pool__buf out;          /* task frames not yet written */
     future *head, *tail;    /* handed to this worker, oldest first */
     int inflight;
+    uint64_t sent;          /* seq of the last frame handed to it */
 
     /* The handler thread alone uses these. */
     int result_fd;          /* the master's end of the result pipe */
@@ -187,6 +201,49 @@ int pool_default_size(void)
 
 int pool_size(const pool *p) { return p ? p->n : 0; }
 
+/* stdout. ------------------------------------------------------------------ */
+
+/* Master and worker lines must come out as they happen, even through a pipe,
+ * and each once: stdout is line buffered in the master and in every worker,
+ * and a worker drops the copy of the master's unwritten bytes that fork gave
+ * it (the master writes them itself, when their line ends). */
+
+/* Once a program: line buffering for the master's stdout. glibc resets its
+ * buffer pointers only for setvbuf with a buffer of our own, and that
+ * flushes first; a line the program has begun is kept back from the flush
+ * and put in the new buffer, so that no worker's line can split it. */
+static void master_stdout(void)
+{
+    static char buf[BUFSIZ];
+    char tail[512];
+    size_t n = 0;
+    flockfile(stdout);
+#ifdef __GLIBC__
+    char *base = stdout->_IO_write_base, *ptr = stdout->_IO_write_ptr;
+    if (base != NULL && ptr > base) {
+        char *nl = memrchr(base, '\n', (size_t)(ptr - base));
+        char *from = nl ? nl + 1 : base;
+        if ((size_t)(ptr - from) <= sizeof tail) {
+            n = (size_t)(ptr - from);
+            memcpy(tail, from, n);
+            stdout->_IO_write_ptr = from;
+        }
+    }
+#endif
+    fflush(stdout);
+    setvbuf(stdout, buf, _IOLBF, sizeof buf);
+    fwrite(tail, 1, n, stdout);
+    funlockfile(stdout);
+}
+
+/* In a new worker: drop the master's unwritten bytes, buffer by line. */
+static void worker_stdout(void)
+{
+    static char buf[BUFSIZ];
+    __fpurge(stdout);
+    setvbuf(stdout, buf, _IOLBF, sizeof buf);
+}
+
 /* Forking a worker. -------------------------------------------------------- */
 
 static void close_fd(int *fd)
@@ -210,11 +267,10 @@ static int worker_start(pool *p, int i)
         errno = e;
         return -1;
     }
-    p->slots[i].task = 0;
+    p->slots[i] = (pool__slot){0};
+    p->w[i].sent = 0;
     pid_t master = getpid();
 
-    fflush(stdout);
-    fflush(stderr);
     flockfile(stdout);
     flockfile(stderr);
     pid_t pid = fork();
@@ -228,6 +284,7 @@ static int worker_start(pool *p, int i)
         if (getppid() != master)
             _exit(0);   /* the master died before prctl took hold */
         pthread_sigmask(SIG_SETMASK, &p->child_mask, NULL);
+        worker_stdout();
         close(task[1]);
         close(result[0]);
         close(p->wake_fd);
@@ -356,14 +413,16 @@ pool *pool_create(int n)
     pthread_cond_init(&p->done, &ca);
     pthread_condattr_destroy(&ca);
 
-    /* Master and worker lines must interleave as they happen, even through
-     * a pipe: line buffering for the master's stdout too. */
-    fflush(stdout);
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, master_stdout);
 
     char trace[PATH_MAX];
-    if (env_trace_path(trace, sizeof trace) && pool_trace_open(p, trace) == -1)
-        fprintf(stderr, "pool: warning: %s; running without a trace\n", pool_last_error());
+    if (env_trace_path(trace, sizeof trace) && pool_trace_open(p, trace) == -1) {
+        static atomic_flag warned = ATOMIC_FLAG_INIT;   /* once a program */
+        if (!atomic_flag_test_and_set(&warned))
+            fprintf(stderr, "pool: warning: %s; running without a trace\n",
+                    pool_last_error());
+    }
 
     pthread_sigmask(SIG_SETMASK, NULL, &p->child_mask);
     for (int i = 0; i < n; i++) {
@@ -591,9 +650,14 @@ static void future_release(future *f)
 future *pool_submit(pool *p, pool_fn fn, const char *name,
                     const pool_value *args, int count)
 {
-    if (p == NULL || fn == NULL || count < 0 || (count > 0 && args == NULL)) {
-        pool__set_error("%s", p == NULL ? "no pool" :
-                        fn == NULL ? "no function" : "a bad argument list");
+    if (p == NULL || fn == NULL || count < 0 || count > POOL_MAX_ARGS ||
+        (count > 0 && args == NULL)) {
+        if (count > POOL_MAX_ARGS)
+            pool__set_error("%d arguments for %s: at most %d go in one call",
+                            count, name ? name : "a call", POOL_MAX_ARGS);
+        else
+            pool__set_error("%s", p == NULL ? "no pool" :
+                            fn == NULL ? "no function" : "a bad argument list");
         errno = EINVAL;
         return NULL;
     }
@@ -607,6 +671,7 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     f->p = p;
     f->fn = fn;
     f->worker = -1;
+    f->on = -1;
 
     pthread_mutex_lock(&p->lock);
     f->id = p->next_id++;
@@ -629,6 +694,7 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     /* The frame is encoded outside the lock: the argument strings are
      * copied into it now, so the caller may reuse them at once. */
     size_t at = pool__frame_begin(&f->frame);
+    pool__buf_put_u64(&f->frame, 0);    /* seq: set when handed out */
     pool__buf_put_u64(&f->frame, f->id);
     pool__buf_put_u64(&f->frame, (uint64_t)(uintptr_t)fn);
     pool__buf_put_str(&f->frame, f->name);
@@ -801,9 +867,13 @@ pid_t future_pid(future *f)
 {
     if (f == NULL)
         return 0;
-    pthread_mutex_lock(&f->p->lock);
+    pool *p = f->p;
+    pthread_mutex_lock(&p->lock);
     pid_t pid = f->pid;
-    pthread_mutex_unlock(&f->p->lock);
+    if (pid == 0 && !f->done && f->on >= 0 &&
+        __atomic_load_n(&p->slots[f->on].task, __ATOMIC_RELAXED) == f->id)
+        pid = p->w[f->on].pid;  /* running there now */
+    pthread_mutex_unlock(&p->lock);
     return pid;
 }
 
@@ -943,6 +1013,81 @@ static void trace_flush(pool *p)
 
 /* The handler thread. ------------------------------------------------------ */
 
+/* p->lock held. Take the oldest task off worker w's in-flight list. */
+static future *inflight_pop(worker *w)
+{
+    future *f = w->head;
+    if (f) {
+        w->head = f->qnext;
+        if (w->head == NULL)
+            w->tail = NULL;
+        f->qnext = NULL;
+        f->on = -1;
+        w->inflight--;
+    }
+    return f;
+}
+
+/* p->lock held. Put the list from first to last back at the queue's front. */
+static void requeue_front(pool *p, future *first, future *last)
+{
+    last->qnext = p->queue_head;
+    p->queue_head = first;
+    if (p->queue_tail == NULL)
+        p->queue_tail = last;
+}
+
+/* p->lock held. Take back from worker i the calls it holds but has not
+ * begun, and put them back at the front of the queue, in order. Their
+ * frames may still be in its pipe: it will skip them (worker.c). */
+static void take_back(pool *p, int i)
+{
+    worker *w = &p->w[i];
+    uint64_t cur = __atomic_load_n(&p->slots[i].started, __ATOMIC_ACQUIRE);
+    while (cur < w->sent)
+        if (__atomic_compare_exchange_n(&p->slots[i].started, &cur, w->sent, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    if (cur >= w->sent)
+        return;     /* it has begun them all */
+    /* Calls up to cur stay: begun, or done with their result on the way. */
+    future *keep = NULL, *f = w->head;
+    int kept = 0;
+    while (f && f->seq <= cur) {
+        keep = f;
+        kept++;
+        f = f->qnext;
+    }
+    if (f == NULL)
+        return;
+    future *first = f, *last = w->tail;
+    for (future *g = first; g; g = g->qnext)
+        g->on = -1;
+    if (keep)
+        keep->qnext = NULL;
+    else
+        w->head = NULL;
+    w->tail = keep;
+    w->inflight = kept;
+    requeue_front(p, first, last);
+}
+
+/* p->lock held. How many calls worker i may hold now. */
+static int room(pool *p, int i, bool short_calls, double now)
+{
+    if (p->w[i].pid <= 0)
+        return 0;
+    if (!short_calls)
+        return 1;
+    if (__atomic_load_n(&p->slots[i].task, __ATOMIC_RELAXED) != 0) {
+        double start;
+        __atomic_load(&p->slots[i].start, &start, __ATOMIC_RELAXED);
+        if (now - start > STALL)
+            return 1;   /* its call runs long: hand it nothing more */
+    }
+    return DEPTH_SHORT;
+}
+
 /* p->lock held. Write what a worker's out buffer holds, as far as the
  * pipe takes it; true if something is left for later. */
 static bool flush_out(worker *w)
@@ -963,34 +1108,50 @@ static bool flush_out(worker *w)
     return false;
 }
 
-/* p->lock held. Move queued tasks to workers that have room and write them
- * to their task pipes. If a pipe is full, the handler is woken to finish
- * the write when it drains. */
+/* p->lock held. Give queued calls to the workers with the fewest in hand,
+ * taking back first what waits behind a long call while a worker is idle,
+ * and write them to the task pipes. If a pipe is full, the handler is woken
+ * to finish the write when it drains. */
 static void hand_out(pool *p)
 {
-    int depth = p->avg_run > 0 && p->avg_run < SHORT_TASK ? DEPTH_SHORT : 1;
-    bool gave = true;
-    while (p->queue_head && gave) {
-        gave = false;
-        /* One task per worker per round, so that a burst spreads out. */
-        for (int i = 0; i < p->n && p->queue_head; i++) {
-            worker *w = &p->w[i];
-            if (w->pid <= 0 || w->inflight >= depth)
-                continue;
-            future *f = p->queue_head;
-            p->queue_head = f->qnext;
-            if (p->queue_head == NULL)
-                p->queue_tail = NULL;
-            f->qnext = NULL;
-            pool__buf_put(&w->out, f->frame.data, f->frame.len);
-            if (w->tail)
-                w->tail->qnext = f;
-            else
-                w->head = f;
-            w->tail = f;
-            w->inflight++;
-            gave = true;
-        }
+    bool short_calls = p->avg_run > 0 && p->avg_run < SHORT_TASK;
+    double now = short_calls ? pool__now() : 0;
+    int cap[POOL_MAX_WORKERS];
+    bool idle = false;
+    for (int i = 0; i < p->n; i++) {
+        cap[i] = room(p, i, short_calls, now);
+        idle |= cap[i] > 0 && p->w[i].inflight == 0;
+    }
+    if (short_calls)
+        for (int i = 0; i < p->n; i++)
+            if (p->w[i].inflight > 1 && (idle || p->w[i].inflight > cap[i]))
+                take_back(p, i);
+
+    while (p->queue_head) {
+        int best = -1;
+        for (int i = 0; i < p->n; i++)
+            if (p->w[i].inflight < cap[i] &&
+                (best < 0 || p->w[i].inflight < p->w[best].inflight))
+                best = i;
+        if (best < 0)
+            break;
+        worker *w = &p->w[best];
+        future *f = p->queue_head;
+        p->queue_head = f->qnext;
+        if (p->queue_head == NULL)
+            p->queue_tail = NULL;
+        f->qnext = NULL;
+        f->on = best;
+        f->seq = ++w->sent;
+        size_t at = w->out.len;
+        pool__buf_put(&w->out, f->frame.data, f->frame.len);
+        memcpy(w->out.data + at + sizeof(uint32_t), &f->seq, sizeof f->seq);
+        if (w->tail)
+            w->tail->qnext = f;
+        else
+            w->head = f;
+        w->tail = f;
+        w->inflight++;
     }
     bool left = false;
     for (int i = 0; i < p->n; i++)
@@ -998,20 +1159,6 @@ static void hand_out(pool *p)
             left |= flush_out(&p->w[i]);
     if (left)
         wake_handler(p);
-}
-
-/* p->lock held. Take the oldest task off worker w's in-flight list. */
-static future *inflight_pop(worker *w)
-{
-    future *f = w->head;
-    if (f) {
-        w->head = f->qnext;
-        if (w->head == NULL)
-            w->tail = NULL;
-        f->qnext = NULL;
-        w->inflight--;
-    }
-    return f;
 }
 
 /* Decode the result frames that have arrived from worker i. */
@@ -1096,6 +1243,15 @@ static void worker_died(pool *p, int i)
             f->end = pool__now();
             complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
                      .as.err = {"WorkerDied", msg}});
+        } else if (++f->deaths > MAX_DEATHS) {
+            /* Workers keep dying before this call even begins: something
+             * in the call itself kills them. Do not try it forever. */
+            char msg[400];
+            snprintf(msg, sizeof msg, "%d workers died before %s could begin, the "
+                     "last (pid %d) %s", f->deaths, f->name, (int)pid, how);
+            f->start = f->end = pool__now();
+            complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
+                     .as.err = {"WorkerDied", msg}});
         } else {
             /* Not begun: back to the front of the queue, in order. Its frame
              * is kept until the task completes, for just this. */
@@ -1106,12 +1262,8 @@ static void worker_died(pool *p, int i)
             last = f;
         }
     }
-    if (back) {
-        last->qnext = p->queue_head;
-        p->queue_head = back;
-        if (p->queue_tail == NULL)
-            p->queue_tail = last;
-    }
+    if (back)
+        requeue_front(p, back, last);
 
     /* Forking under the lock is allowed by the fork rule: the child never
      * touches the lock. */
@@ -1144,14 +1296,17 @@ static void fail_all(pool *p)
     for (int i = 0; i < p->n; i++) {
         worker *w = &p->w[i];
         while ((f = inflight_pop(w)) != NULL) {
-            if (f->id == p->slots[i].task) {
+            bool begun = f->id == p->slots[i].task;
+            if (begun) {
                 f->pid = w->pid;
                 f->worker = i;
                 f->start = p->slots[i].start;
             }
             f->end = now;
             complete(p, f, ST_TERMINATED, (pool_value){.kind = POOL_ERROR,
-                     .as.err = {"Terminated", "the pool was terminated before the task finished"}});
+                     .as.err = {"Terminated", begun
+                         ? "the pool was terminated before the task finished"
+                         : "the pool was terminated before the task started"}});
         }
     }
     while ((f = p->queue_head) != NULL) {

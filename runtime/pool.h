@@ -141,9 +141,12 @@ void pool_destroy(pool *p);
 
 /* Calls. ------------------------------------------------------------------- */
 
+#define POOL_MAX_ARGS 1024
+
 /* Run fn(args) in a worker; never blocks. name is fn's name, for the trace.
- * NULL only when out of memory. A call on a closed pool gives a future that
- * has already failed (ValueError). */
+ * NULL (errno EINVAL) for no pool, no function or more than POOL_MAX_ARGS
+ * arguments; NULL (errno ENOMEM) when out of memory. A call on a closed pool
+ * gives a future that has already failed (ValueError). */
 future *pool_submit(pool *p, pool_fn fn, const char *name,
                     const pool_value *args, int count);
 

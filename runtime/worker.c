@@ -3,8 +3,9 @@
  *
  * A worker is single-threaded: a fork of the master that reads task frames
  * from its task pipe, runs each function, and writes one result frame per
- * task. Before a task it writes the task's id into its shared slot, so that
- * if it dies the master knows what it was running.
+ * task. Before a task it claims the frame and writes the task's id into its
+ * shared slot (internal.h), so that the master knows what it runs, can take
+ * back what it has not begun, and can tell what it was running if it dies.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -152,27 +153,39 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
-/* Run one task frame; append its result frame to out. */
+/* Claim frame seq: false if the master has taken it back. */
+static bool claim(pool__slot *slot, uint64_t seq)
+{
+    uint64_t cur = __atomic_load_n(&slot->started, __ATOMIC_ACQUIRE);
+    while (cur < seq)
+        if (__atomic_compare_exchange_n(&slot->started, &cur, seq, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return true;
+    return false;
+}
+
+/* Run one task frame, unless the master took it back; append its result
+ * frame to out. */
 static void run_task(pool__rd *r, pool__buf *out, pool__slot *slot)
 {
-    enum { MAX_ARGS = 4096 };
-    static pool_value argv[MAX_ARGS];
+    static pool_value argv[POOL_MAX_ARGS];
+    uint64_t seq = pool__rd_u64(r);
     uint64_t id = pool__rd_u64(r);
     uint64_t fn_addr = pool__rd_u64(r);
     const char *name = pool__rd_str(r);
     uint32_t argc = pool__rd_u32(r);
-    for (uint32_t i = 0; i < argc && i < MAX_ARGS && !r->bad; i++)
+    for (uint32_t i = 0; i < argc && i < POOL_MAX_ARGS && !r->bad; i++)
         argv[i] = pool__rd_value(r);
-    if (r->bad || argc > MAX_ARGS || fn_addr == 0)
+    if (r->bad || argc > POOL_MAX_ARGS || fn_addr == 0)
         pool__die("worker %d: a garbled task frame", (int)getpid());
+    if (!claim(slot, seq))
+        return;
 
     pool_fn fn = (pool_fn)(uintptr_t)fn_addr;
     pool_args args = {.v = argv, .count = (int)argc};
     double start = pool__now();
-    /* Plain stores: the master reads the slot only after it has reaped
-     * this process, and the kernel orders that for us. */
-    slot->start = start;
-    slot->task = id;
+    __atomic_store_n(&slot->task, id, __ATOMIC_RELAXED);
+    __atomic_store(&slot->start, &start, __ATOMIC_RELAXED);
     task_name = name;
 
     pool_value result;
@@ -196,7 +209,6 @@ void pool__worker_main(int task_fd, int result_fd, pool__slot *slot)
 {
     pool__buf in = {0}, out = {0};
     pool__in_worker = true;
-    setvbuf(stdout, NULL, _IOLBF, 0);
 
     for (;;) {
         pool__rd r;
@@ -204,9 +216,11 @@ void pool__worker_main(int task_fd, int result_fd, pool__slot *slot)
             run_task(&r, &out, slot);
             /* Each result goes out at once: a result held back would be
              * lost if the next task killed this worker. */
-            write_all(result_fd, out.data, out.len);
-            out.len = 0;
-            slot->task = 0;
+            if (out.len) {
+                write_all(result_fd, out.data, out.len);
+                out.len = 0;
+            }
+            __atomic_store_n(&slot->task, 0, __ATOMIC_RELAXED);
             arena_clear();
         }
         pool__buf_compact(&in);
