@@ -24,11 +24,11 @@
  * A worker gets one call at a time while calls are long, so that the next
  * call goes to whichever worker frees up first. When the calls it has seen
  * are short (under SHORT_TASK seconds on average), a worker gets up to
- * DEPTH_SHORT at a time, so pipes never run dry between tiny calls; but a
- * worker whose call has run for longer than STALL gets no more, and as soon
- * as a worker is idle while another holds calls it has not begun, the
- * master takes those back (through the shared slot, internal.h) and hands
- * them out again. So no call waits behind a long one while a worker is free.
+ * DEPTH_SHORT at a time, so pipes never run dry between tiny calls. But a
+ * worker whose call has run longer than STALL gets no more, and the master
+ * takes back the calls it holds and has not begun (through the shared slot,
+ * internal.h) and hands them to the others. So no call waits behind a long
+ * one for more than about STALL while another worker could run it.
  * Each call still travels, runs and is answered on its own: nothing is
  * batched into one call.
  *
@@ -160,6 +160,7 @@ struct pool {
     int unfinished;         /* submitted, not yet done */
 
     worker *w;              /* see worker for its locking */
+    bool recheck;           /* hand out again after STALL, even if nothing happens */
     double avg_run;         /* mean task run time, moving average */
     int trace_fd;
     pool__buf trace;
@@ -172,7 +173,7 @@ static pool **pools;
 static int npools;
 
 static void *handler_main(void *arg);
-static void hand_out(pool *p);
+static void hand_out(pool *p, bool look);
 static void trace_record(pool *p, future *f);
 static void trace_flush(pool *p);
 
@@ -709,7 +710,7 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     else
         p->queue_head = f;
     p->queue_tail = f;
-    hand_out(p);
+    hand_out(p, false);
     pthread_mutex_unlock(&p->lock);
     return f;
 }
@@ -1072,14 +1073,15 @@ static void take_back(pool *p, int i)
     requeue_front(p, first, last);
 }
 
-/* p->lock held. How many calls worker i may hold now. */
+/* p->lock held. How many calls worker i may hold now; now < 0: do not look
+ * at how long its call has run. */
 static int room(pool *p, int i, bool short_calls, double now)
 {
     if (p->w[i].pid <= 0)
         return 0;
     if (!short_calls)
         return 1;
-    if (__atomic_load_n(&p->slots[i].task, __ATOMIC_RELAXED) != 0) {
+    if (now >= 0 && __atomic_load_n(&p->slots[i].task, __ATOMIC_RELAXED) != 0) {
         double start;
         __atomic_load(&p->slots[i].start, &start, __ATOMIC_RELAXED);
         if (now - start > STALL)
@@ -1109,23 +1111,27 @@ static bool flush_out(worker *w)
 }
 
 /* p->lock held. Give queued calls to the workers with the fewest in hand,
- * taking back first what waits behind a long call while a worker is idle,
- * and write them to the task pipes. If a pipe is full, the handler is woken
- * to finish the write when it drains. */
-static void hand_out(pool *p)
+ * and write them to the task pipes; with look, first take back the calls
+ * that wait behind a long one. If a pipe is full, the handler is woken to
+ * finish the write when it drains. The handler looks; a submitting thread
+ * does not, to keep calls cheap. */
+static void hand_out(pool *p, bool look)
 {
     bool short_calls = p->avg_run > 0 && p->avg_run < SHORT_TASK;
-    double now = short_calls ? pool__now() : 0;
+    double now = short_calls && look ? pool__now() : -1;
     int cap[POOL_MAX_WORKERS];
-    bool idle = false;
+    bool idle = false, waiting = false;
     for (int i = 0; i < p->n; i++) {
         cap[i] = room(p, i, short_calls, now);
+        if (p->w[i].inflight > cap[i])
+            take_back(p, i);    /* they wait behind a long call */
         idle |= cap[i] > 0 && p->w[i].inflight == 0;
+        waiting |= p->w[i].inflight > 1;
     }
-    if (short_calls)
-        for (int i = 0; i < p->n; i++)
-            if (p->w[i].inflight > 1 && (idle || p->w[i].inflight > cap[i]))
-                take_back(p, i);
+    /* A worker is idle while calls wait behind another's running call that
+     * is not long yet: the handler looks again when it may be. */
+    if (look)
+        p->recheck = short_calls && idle && waiting;
 
     while (p->queue_head) {
         int best = -1;
@@ -1336,7 +1342,7 @@ static void *handler_main(void *arg)
             pthread_mutex_unlock(&p->lock);
             break;
         }
-        hand_out(p);
+        hand_out(p, true);
         bool idle = p->queue_head == NULL;
         for (int i = 0; i < p->n && idle; i++)
             idle = p->w[i].inflight == 0;
@@ -1377,6 +1383,8 @@ static void *handler_main(void *arg)
         /* The trace is written in large pieces: when 64 KiB have gathered,
          * or after TRACE_IDLE_MS with nothing to do. */
         int timeout = p->trace.len > 0 && p->trace_fd >= 0 ? TRACE_IDLE_MS : -1;
+        if (p->recheck)
+            timeout = (int)(STALL * 1000) + 1;
         pthread_mutex_unlock(&p->lock);
 
         int ready = poll(pfd, (nfds_t)n, timeout);
