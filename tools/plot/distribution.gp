@@ -32,9 +32,10 @@ set key top right
 set datafile separator "\t"
 set style fill solid 0.8 border -1
 set boxwidth 0.8
+# A count sits on its bar; an idle worker's 0 sits above its name.
 
 plot groups using 1:(NaN):xtic(2) notitle, \
      bars using 1:2 with boxes lc rgb '#6baed6' title 'tasks of one worker', \
-     bars using 1:2:(sprintf('%d', column(2))) with labels offset 0, 0.7 notitle, \
+     bars using 1:($2 > 0 ? $2 : ymax * 0.12):(sprintf('%d', column(2))) with labels offset 0, 0.7 notitle, \
      bars using 1:(0):4 with labels offset 0, 0.7 notitle, \
      groups using 3:5:($4 - $3):(0) with vectors nohead dt 2 lw 2 lc rgb '#d94801' title 'even share (tasks / workers)'
