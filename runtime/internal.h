@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "pool.h"
@@ -88,6 +89,38 @@ typedef struct {
     uint64_t task;      /* id of the task running now, 0 between tasks */
     double start;       /* when it began (pool__now) */
 } pool__slot;
+
+/* The transport (transport.c): one worker, as the master reaches it. */
+typedef struct {
+    pid_t pid;          /* 0: no worker */
+    int send_fd;        /* tasks go out here (non-blocking) */
+    int recv_fd;        /* results come in here */
+} pool__link;
+
+/* An empty link. */
+void pool__link_init(pool__link *l);
+/* Start a worker that reports in slot; it starts with signal mask mask and
+ * closes the descriptors others (the pool's, not its own). 0, or -1 with
+ * errno set. */
+int pool__link_start(pool__link *l, pool__slot *slot, const sigset_t *mask,
+                     const int *others, int nothers);
+/* As write(2) without blocking: bytes taken, or -1 (EAGAIN: full; EPIPE:
+ * the worker is gone). */
+ssize_t pool__link_send(pool__link *l, const void *p, size_t n);
+/* As read(2): bytes read, 0 when the worker is gone, -1 with errno. */
+ssize_t pool__link_recv(pool__link *l, void *p, size_t n);
+/* No more tasks: the worker finishes and exits. */
+void pool__link_end_tasks(pool__link *l);
+/* End the worker now (it is not waited for). */
+void pool__link_kill(pool__link *l);
+/* Wait for the worker to end and return its wait status; with force, end it
+ * first if it is still running. */
+int pool__link_reap(pool__link *l, bool force);
+/* How a worker with wait status status ended, as a phrase ("was killed by
+ * signal 9 (SIGKILL: Killed)"). */
+void pool__link_describe(int status, char *buf, size_t size);
+/* Let go of the link's descriptors; it is empty again. */
+void pool__link_close(pool__link *l);
 
 /* Run tasks from task_fd, answer on result_fd, until task_fd ends. Never
  * returns. Called in a freshly forked child. */

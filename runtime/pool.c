@@ -13,7 +13,9 @@
  * pipes mean the master always knows which tasks it handed to which worker,
  * so a dead worker can never take a task with it unnoticed. A worker also
  * has a slot in shared memory where it writes the id of the task it is
- * running (worker.c).
+ * running (worker.c). Forking and the pipes live in transport.c, behind the
+ * small pool__link interface (internal.h): this file never touches a pipe
+ * or a PID itself.
  *
  * A call. pool_submit (any master thread) encodes the task frame, puts the
  * future on the pool's queue and wakes the handler through an eventfd; it
@@ -37,7 +39,7 @@
  * and broadcasts pool->done. future_wait sleeps on that condition variable.
  *
  * When a worker dies (segfault, abort, exit, kill -9). Its result pipe
- * reaches end of file. The handler reaps it (waitpid) and reads its slot:
+ * reaches end of file. The handler reaps it and reads its slot:
  * the task it was running fails with a WorkerDied error that names the
  * signal or exit status and the PID; tasks it had been handed but had not
  * begun go back to the front of the queue. A new worker is forked into the
@@ -52,9 +54,10 @@
  * (PR_SET_PDEATHSIG), and reads end of file on its task pipe when the master
  * is gone.
  *
- * The fork rule. pool_create forks the first workers before it starts the
- * handler thread; the handler forks replacements later, while other master
- * threads may be running. So a child may touch only: its own two pipe ends
+ * The fork rule (carried out in transport.c). pool_create forks the first
+ * workers before it starts the handler thread; the handler forks
+ * replacements later, while other master threads may be running. So a
+ * child may touch only: its own two pipe ends
  * and its slot (it closes every other descriptor the pool owns), the task
  * functions and their arguments, and libc. glibc keeps malloc usable across
  * fork; stdout and stderr are locked around the fork (flockfile) so that a
@@ -79,13 +82,10 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -124,16 +124,17 @@ struct future {
 };
 
 typedef struct {
+    /* The link (transport.c): its pid and send_fd need pool->lock; its
+     * recv_fd is the handler thread's alone. */
+    pool__link link;
+
     /* pool->lock must be held when using these. */
-    pid_t pid;              /* 0: no process in this slot */
-    int task_fd;            /* the master's end of the task pipe */
     pool__buf out;          /* task frames not yet written */
     future *head, *tail;    /* handed to this worker, oldest first */
     int inflight;
     uint64_t sent;          /* seq of the last frame handed to it */
 
-    /* The handler thread alone uses these. */
-    int result_fd;          /* the master's end of the result pipe */
+    /* The handler thread alone uses this. */
     pool__buf in;           /* result bytes not yet decoded */
 } worker;
 
@@ -237,82 +238,25 @@ static void master_stdout(void)
     funlockfile(stdout);
 }
 
-/* In a new worker: drop the master's unwritten bytes, buffer by line. */
-static void worker_stdout(void)
-{
-    static char buf[BUFSIZ];
-    __fpurge(stdout);
-    setvbuf(stdout, buf, _IOLBF, sizeof buf);
-}
+/* Workers. ------------------------------------------------------------------ */
 
-/* Forking a worker. -------------------------------------------------------- */
-
-static void close_fd(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-    *fd = -1;
-}
-
-/* Start a worker in slot i. Called by pool_create, then by the handler.
- * Returns 0, or -1 with errno set. */
+/* Start a worker in slot i. Called by pool_create, then by the handler
+ * (p->lock held). Returns 0, or -1 with errno set. */
 static int worker_start(pool *p, int i)
 {
-    int task[2], result[2];
-    if (pipe2(task, O_CLOEXEC) == -1)
-        return -1;
-    if (pipe2(result, O_CLOEXEC) == -1) {
-        int e = errno;
-        close(task[0]);
-        close(task[1]);
-        errno = e;
-        return -1;
+    /* The pool's descriptors the child must not keep (the fork rule). */
+    int others[2 * POOL_MAX_WORKERS + 2], n = 0;
+    others[n++] = p->wake_fd;
+    others[n++] = p->trace_fd;
+    for (int j = 0; j < p->n; j++) {
+        if (j != i) {
+            others[n++] = p->w[j].link.send_fd;
+            others[n++] = p->w[j].link.recv_fd;
+        }
     }
     p->slots[i] = (pool__slot){0};
     p->w[i].sent = 0;
-    pid_t master = getpid();
-
-    flockfile(stdout);
-    flockfile(stderr);
-    pid_t pid = fork();
-    int fork_errno = errno;
-    funlockfile(stderr);
-    funlockfile(stdout);
-
-    if (pid == 0) {
-        /* The child: see the fork rule at the top of this file. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != master)
-            _exit(0);   /* the master died before prctl took hold */
-        pthread_sigmask(SIG_SETMASK, &p->child_mask, NULL);
-        worker_stdout();
-        close(task[1]);
-        close(result[0]);
-        close(p->wake_fd);
-        if (p->trace_fd >= 0)
-            close(p->trace_fd);
-        for (int j = 0; j < p->n; j++) {
-            if (j != i && p->w[j].pid != 0) {
-                close(p->w[j].task_fd);
-                close(p->w[j].result_fd);
-            }
-        }
-        pool__worker_main(task[0], result[1], &p->slots[i]);
-    }
-    close(task[0]);
-    close(result[1]);
-    if (pid < 0) {
-        close(task[1]);
-        close(result[0]);
-        errno = fork_errno;
-        return -1;
-    }
-    worker *w = &p->w[i];
-    w->pid = pid;
-    w->task_fd = task[1];
-    w->result_fd = result[0];
-    fcntl(w->task_fd, F_SETFL, O_NONBLOCK);
-    return 0;
+    return pool__link_start(&p->w[i].link, &p->slots[i], &p->child_mask, others, n);
 }
 
 /* Kill and reap every worker (their PIDs stay, for the trace). p->lock
@@ -320,23 +264,16 @@ static int worker_start(pool *p, int i)
 static void workers_kill(pool *p)
 {
     for (int i = 0; i < p->n; i++)
-        if (p->w[i].pid > 0)
-            kill(p->w[i].pid, SIGKILL);
+        pool__link_kill(&p->w[i].link);
     for (int i = 0; i < p->n; i++)
-        if (p->w[i].pid > 0)
-            while (waitpid(p->w[i].pid, NULL, 0) == -1 && errno == EINTR)
-                ;
+        pool__link_reap(&p->w[i].link, false);
 }
 
-/* Close every worker's pipes and empty its slot. Same locking. */
+/* Let go of every worker's link. Same locking. */
 static void workers_forget(pool *p)
 {
-    for (int i = 0; i < p->n; i++) {
-        worker *w = &p->w[i];
-        w->pid = 0;
-        close_fd(&w->task_fd);
-        close_fd(&w->result_fd);
-    }
+    for (int i = 0; i < p->n; i++)
+        pool__link_close(&p->w[i].link);
 }
 
 /* The trace file of a new pool, from $POOL_TRACE: the first pool a program
@@ -406,7 +343,7 @@ pool *pool_create(int n)
     p->next_id = 1;
     p->t0 = pool__now();
     for (int i = 0; i < n; i++)
-        w[i].task_fd = w[i].result_fd = -1;
+        pool__link_init(&w[i].link);
     pthread_mutex_init(&p->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -873,7 +810,7 @@ pid_t future_pid(future *f)
     pid_t pid = f->pid;
     if (pid == 0 && !f->done && f->on >= 0 &&
         __atomic_load_n(&p->slots[f->on].task, __ATOMIC_RELAXED) == f->id)
-        pid = p->w[f->on].pid;  /* running there now */
+        pid = p->w[f->on].link.pid;     /* running there now */
     pthread_mutex_unlock(&p->lock);
     return pid;
 }
@@ -1077,7 +1014,7 @@ static void take_back(pool *p, int i)
  * at how long its call has run. */
 static int room(pool *p, int i, bool short_calls, double now)
 {
-    if (p->w[i].pid <= 0)
+    if (p->w[i].link.pid <= 0)
         return 0;
     if (!short_calls)
         return 1;
@@ -1095,9 +1032,8 @@ static int room(pool *p, int i, bool short_calls, double now)
 static bool flush_out(worker *w)
 {
     while (w->out.off < w->out.len) {
-        ssize_t n = write(w->task_fd, w->out.data + w->out.off, w->out.len - w->out.off);
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = pool__link_send(&w->link, w->out.data + w->out.off,
+                                    w->out.len - w->out.off);
         if (n < 0 && errno == EPIPE) {
             w->out.len = w->out.off = 0;    /* dead: its result pipe will say so */
             return false;
@@ -1180,10 +1116,10 @@ static void read_results(pool *p, int i)
         future *f = w->head;
         if (r.bad || f == NULL || f->id != id)
             pool__die("worker %d (pid %d) sent a result for task %llu, expected %llu",
-                      i, (int)w->pid, (unsigned long long)id,
+                      i, (int)w->link.pid, (unsigned long long)id,
                       f ? (unsigned long long)f->id : 0ULL);
         inflight_pop(w);
-        f->pid = w->pid;
+        f->pid = w->link.pid;
         f->worker = i;
         f->start = start;
         f->end = end;
@@ -1195,46 +1131,21 @@ static void read_results(pool *p, int i)
     pthread_mutex_unlock(&p->lock);
 }
 
-static void describe_death(int status, char *buf, size_t size)
-{
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        const char *abbrev = sigabbrev_np(sig);
-        snprintf(buf, size, "was killed by signal %d (SIG%s: %s)", sig,
-                 abbrev ? abbrev : "?", strsignal(sig));
-    } else if (WIFEXITED(status)) {
-        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
-    } else {
-        snprintf(buf, size, "stopped (wait status %#x)", status);
-    }
-}
-
 /* Worker i's result pipe has ended: the worker is dead (or has closed the
  * pipe, which ends it too). Fail what it was running, give back what it had
  * not begun, and start a replacement. */
 static void worker_died(pool *p, int i)
 {
     worker *w = &p->w[i];
-    int status = 0;
-    pid_t pid = w->pid;     /* only the handler changes it */
-    pid_t got;
-    while ((got = waitpid(pid, &status, WNOHANG)) == -1 && errno == EINTR)
-        ;
-    if (got == 0) {     /* alive, but its pipe is gone: it cannot go on */
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-            ;
-    }
+    pid_t pid = w->link.pid;    /* only the handler changes it */
     char how[160];
-    describe_death(status, how, sizeof how);
+    pool__link_describe(pool__link_reap(&w->link, true), how, sizeof how);
     uint64_t running = p->slots[i].task;
     double started = p->slots[i].start;
-    close_fd(&w->result_fd);
     w->in.len = w->in.off = 0;
 
     pthread_mutex_lock(&p->lock);
-    close_fd(&w->task_fd);
-    w->pid = 0;
+    pool__link_close(&w->link);
     w->out.len = w->out.off = 0;
     future *f;
     future *back = NULL, *last = NULL;
@@ -1279,7 +1190,7 @@ static void worker_died(pool *p, int i)
 
     bool alive = false;
     for (int j = 0; j < p->n; j++)
-        alive |= p->w[j].pid > 0;
+        alive |= p->w[j].link.pid > 0;
     if (!alive) {
         /* No worker can be started: fail the queue rather than let it wait. */
         while ((f = p->queue_head) != NULL) {
@@ -1304,7 +1215,7 @@ static void fail_all(pool *p)
         while ((f = inflight_pop(w)) != NULL) {
             bool begun = f->id == p->slots[i].task;
             if (begun) {
-                f->pid = w->pid;
+                f->pid = w->link.pid;
                 f->worker = i;
                 f->start = p->slots[i].start;
             }
@@ -1350,18 +1261,12 @@ static void *handler_main(void *arg)
             /* End of file on every task pipe: each worker finishes its loop
              * and exits. */
             for (int i = 0; i < p->n; i++)
-                close_fd(&p->w[i].task_fd);
+                pool__link_end_tasks(&p->w[i].link);
             pthread_mutex_unlock(&p->lock);
-            for (int i = 0; i < p->n; i++) {
-                worker *w = &p->w[i];
-                if (w->pid > 0)
-                    while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
-                        ;
-                close_fd(&w->result_fd);
-            }
-            pthread_mutex_lock(&p->lock);
             for (int i = 0; i < p->n; i++)
-                p->w[i].pid = 0;
+                pool__link_reap(&p->w[i].link, false);
+            pthread_mutex_lock(&p->lock);
+            workers_forget(p);
             pthread_mutex_unlock(&p->lock);
             break;
         }
@@ -1371,12 +1276,12 @@ static void *handler_main(void *arg)
         who[n++] = -1;
         for (int i = 0; i < p->n; i++) {
             worker *w = &p->w[i];
-            if (w->pid <= 0)
+            if (w->link.pid <= 0)
                 continue;
-            pfd[n] = (struct pollfd){.fd = w->result_fd, .events = POLLIN};
+            pfd[n] = (struct pollfd){.fd = w->link.recv_fd, .events = POLLIN};
             who[n++] = i;
             if (w->out.len > w->out.off) {
-                pfd[n] = (struct pollfd){.fd = w->task_fd, .events = POLLOUT};
+                pfd[n] = (struct pollfd){.fd = w->link.send_fd, .events = POLLOUT};
                 who[n++] = i;
             }
         }
@@ -1411,14 +1316,15 @@ static void *handler_main(void *arg)
         for (int k = 1; k < n; k++) {
             int i = who[k];
             worker *w = &p->w[i];
-            if (pfd[k].revents == 0 || w->pid <= 0 || pfd[k].fd != w->result_fd)
+            if (pfd[k].revents == 0 || w->link.pid <= 0 || pfd[k].fd != w->link.recv_fd)
                 continue;   /* POLLOUT is handled by the next flush_out */
             pool__buf_reserve(&w->in, 64 * 1024);
-            ssize_t got = read(w->result_fd, w->in.data + w->in.len, w->in.cap - w->in.len);
+            ssize_t got = pool__link_recv(&w->link, w->in.data + w->in.len,
+                                          w->in.cap - w->in.len);
             if (got > 0) {
                 w->in.len += (size_t)got;
                 read_results(p, i);
-            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+            } else if (got == 0 || errno != EAGAIN) {
                 worker_died(p, i);
             }
         }
