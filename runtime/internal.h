@@ -88,7 +88,8 @@ typedef struct {
     uint64_t started;   /* seq of the last frame begun or taken back */
     uint64_t task;      /* id of the task running now, 0 between tasks */
     double start;       /* when it began (pool__now) */
-} pool__slot;
+} __attribute__((aligned(64))) pool__slot;  /* a cache line each: workers
+                                               write theirs on every task */
 
 /* The transport (transport.c): one worker, as the master reaches it. */
 typedef struct {

@@ -17,22 +17,23 @@
  * small pool__link interface (internal.h): this file never touches a pipe
  * or a PID itself.
  *
- * A call. pool_submit (any master thread) encodes the task frame, puts the
- * future on the pool's queue and wakes the handler through an eventfd; it
- * never blocks on a worker. The handler thread owns the workers: it hands
- * queued tasks to workers, reads result frames, and completes futures.
+ * A call. pool_submit (any master thread) encodes the task frame and puts
+ * the future on the pool's queue; if a worker has room, it writes the frame
+ * to that worker's task pipe at once (non-blocking). It never waits for a
+ * worker. The handler thread hands out what stays queued as workers free
+ * up, reads result frames, and completes futures.
  *
- * Handing out. Each call goes to the worker with the fewest calls in hand.
- * A worker gets one call at a time while calls are long, so that the next
- * call goes to whichever worker frees up first. When the calls it has seen
- * are short (under SHORT_TASK seconds on average), a worker gets up to
- * DEPTH_SHORT at a time, so pipes never run dry between tiny calls. But a
- * worker whose call has run longer than STALL gets no more, and the master
- * takes back the calls it holds and has not begun (through the shared slot,
- * internal.h) and hands them to the others. So no call waits behind a long
- * one for more than about STALL while another worker could run it.
- * Each call still travels, runs and is answered on its own: nothing is
- * batched into one call.
+ * Handing out. Each call goes to the next worker with room, in turn. A
+ * worker has room for one call at a time while calls are long, so that the
+ * next call goes to whichever worker frees up first. When the calls seen so
+ * far are short (under SHORT_TASK seconds on average), a worker has room
+ * for DEPTH_SHORT, so pipes never run dry between tiny calls. But when a
+ * worker is idle and another's call has run longer than STALL, the handler
+ * takes back the calls queued behind that long one that have not begun
+ * (through the shared slot, internal.h) and hands them to the others. So no
+ * call waits behind a long one for much more than STALL while a worker is
+ * free. Each call still travels, runs and is answered on its own: nothing
+ * is batched into one call.
  *
  * How a future completes. The handler decodes a result frame, copies the
  * value into the future, sets done under pool->lock, writes the trace record
@@ -162,6 +163,7 @@ struct pool {
 
     worker *w;              /* see worker for its locking */
     bool recheck;           /* hand out again after STALL, even if nothing happens */
+    int next_worker;        /* where hand_out looks first */
     double avg_run;         /* mean task run time, moving average */
     int trace_fd;
     pool__buf trace;
@@ -1010,21 +1012,14 @@ static void take_back(pool *p, int i)
     requeue_front(p, first, last);
 }
 
-/* p->lock held. How many calls worker i may hold now; now < 0: do not look
- * at how long its call has run. */
-static int room(pool *p, int i, bool short_calls, double now)
+/* p->lock held. True if worker i's running call has run longer than STALL. */
+static bool stalled(pool *p, int i, double now)
 {
-    if (p->w[i].link.pid <= 0)
-        return 0;
-    if (!short_calls)
-        return 1;
-    if (now >= 0 && __atomic_load_n(&p->slots[i].task, __ATOMIC_RELAXED) != 0) {
-        double start;
-        __atomic_load(&p->slots[i].start, &start, __ATOMIC_RELAXED);
-        if (now - start > STALL)
-            return 1;   /* its call runs long: hand it nothing more */
-    }
-    return DEPTH_SHORT;
+    if (__atomic_load_n(&p->slots[i].task, __ATOMIC_RELAXED) == 0)
+        return false;
+    double start;
+    __atomic_load(&p->slots[i].start, &start, __ATOMIC_RELAXED);
+    return now - start > STALL;
 }
 
 /* p->lock held. Write what a worker's out buffer holds, as far as the
@@ -1046,37 +1041,51 @@ static bool flush_out(worker *w)
     return false;
 }
 
-/* p->lock held. Give queued calls to the workers with the fewest in hand,
- * and write them to the task pipes; with look, first take back the calls
- * that wait behind a long one. If a pipe is full, the handler is woken to
- * finish the write when it drains. The handler looks; a submitting thread
- * does not, to keep calls cheap. */
+/* p->lock held. Give queued calls to each worker with room in turn, and
+ * write them to the task pipes. If a pipe is full, the handler is woken
+ * to finish the write when it drains. With look (the handler does, a
+ * submitting thread does not), and while a worker is idle, first take back
+ * the calls that wait behind a long one: looking reads the workers' slots,
+ * which they write for every call, so it is kept to those moments. */
 static void hand_out(pool *p, bool look)
 {
     bool short_calls = p->avg_run > 0 && p->avg_run < SHORT_TASK;
-    double now = short_calls && look ? pool__now() : -1;
     int cap[POOL_MAX_WORKERS];
     bool idle = false, waiting = false;
     for (int i = 0; i < p->n; i++) {
-        cap[i] = room(p, i, short_calls, now);
-        if (p->w[i].inflight > cap[i])
-            take_back(p, i);    /* they wait behind a long call */
-        idle |= cap[i] > 0 && p->w[i].inflight == 0;
-        waiting |= p->w[i].inflight > 1;
+        worker *w = &p->w[i];
+        cap[i] = w->link.pid <= 0 ? 0 : short_calls ? DEPTH_SHORT : 1;
+        idle |= cap[i] > 0 && w->inflight == 0;
+        waiting |= w->inflight > 1;
     }
-    /* A worker is idle while calls wait behind another's running call that
-     * is not long yet: the handler looks again when it may be. */
     if (look)
-        p->recheck = short_calls && idle && waiting;
+        p->recheck = false;
+    if (look && short_calls && idle && waiting) {
+        double now = pool__now();
+        for (int i = 0; i < p->n; i++) {
+            if (p->w[i].inflight > 1 && stalled(p, i, now)) {
+                cap[i] = 1;     /* hand it nothing more while its call runs */
+                take_back(p, i);
+            }
+        }
+        /* Calls may still wait behind a call that is not long yet: look
+         * again when it may be. */
+        p->recheck = true;
+    }
 
     while (p->queue_head) {
+        /* The next worker with room, in turn. Not "an idle one first": an
+         * idle worker would then get short calls one at a time, and pay a
+         * wake-up for each. */
         int best = -1;
-        for (int i = 0; i < p->n; i++)
-            if (p->w[i].inflight < cap[i] &&
-                (best < 0 || p->w[i].inflight < p->w[best].inflight))
+        for (int k = 0; k < p->n && best < 0; k++) {
+            int i = (p->next_worker + k) % p->n;
+            if (p->w[i].inflight < cap[i])
                 best = i;
+        }
         if (best < 0)
             break;
+        p->next_worker = (best + 1) % p->n;
         worker *w = &p->w[best];
         future *f = p->queue_head;
         p->queue_head = f->qnext;
