@@ -97,14 +97,12 @@
 #define MAX_DEATHS 2        /* workers that may die holding a call not begun */
 #define TRACE_IDLE_MS 100   /* write the trace after this long with nothing to do */
 
-enum future_state { PENDING, RUNNING_, DONE };
 enum status { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
 static const char *status_name[] = {"ok", "error", "crash", "terminated"};
 
 struct future {
     pool *p;
     uint64_t id;
-    pool_fn fn;
     char *name;
 
     /* p->lock must be held when using these. */
@@ -152,21 +150,18 @@ struct pool {
 
     pthread_mutex_t lock;
     /* lock must be held when using these. */
-    pthread_cond_t done;    /* a future completed, or the handler ended */
+    pthread_cond_t done;    /* a future completed */
     enum pool_state state;
-    bool handler_done;
     bool wake_sent;
     future *queue_head, *queue_tail;
     future *all;            /* every future not yet freed */
     uint64_t next_id;
-    int unfinished;         /* submitted, not yet done */
 
     worker *w;              /* see worker for its locking */
     bool recheck;           /* hand out again after STALL, even if nothing happens */
     double avg_run;         /* mean task run time, moving average */
     int trace_fd;
     pool__buf trace;
-    double trace_flushed;
 };
 
 /* Live pools, so that exit() can still write their traces. */
@@ -562,7 +557,6 @@ static void complete(pool *p, future *f, enum status st, pool_value result)
     f->result = result;
     f->status = st;
     f->done = true;
-    p->unfinished--;
     pool__buf_free(&f->frame);
     trace_record(p, f);
     pthread_cond_broadcast(&p->done);
@@ -608,7 +602,6 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
         return NULL;
     }
     f->p = p;
-    f->fn = fn;
     f->worker = -1;
     f->on = -1;
 
@@ -619,7 +612,6 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     if (p->all)
         p->all->prev = f;
     p->all = f;
-    p->unfinished++;
     if (p->state != RUNNING) {
         f->start = f->submit;
         f->end = f->submit;
@@ -947,7 +939,6 @@ static void trace_flush(pool *p)
         }
     }
     p->trace.len = 0;
-    p->trace_flushed = pool__now();
 }
 
 /* The handler thread. ------------------------------------------------------ */
@@ -1347,8 +1338,6 @@ static void *handler_main(void *arg)
     free(who);
     pthread_mutex_lock(&p->lock);
     trace_flush(p);
-    p->handler_done = true;
-    pthread_cond_broadcast(&p->done);
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
