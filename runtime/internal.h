@@ -115,7 +115,7 @@ void pool__link_end_tasks(pool__link *l);
 /* End the worker now (it is not waited for). */
 void pool__link_kill(pool__link *l);
 /* Wait for the worker to end and return its wait status; with force, end it
- * first if it is still running. */
+ * if it is still running after a moment's grace. */
 int pool__link_reap(pool__link *l, bool force);
 /* How a worker with wait status status ended, as a phrase ("was killed by
  * signal 9 (SIGKILL: Killed)"). */

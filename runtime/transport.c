@@ -20,9 +20,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+#define REAP_GRACE_MS 500   /* how long a worker whose pipe ended may take to die */
 
 static void close_fd(int *fd)
 {
@@ -128,16 +131,27 @@ void pool__link_kill(pool__link *l)
 int pool__link_reap(pool__link *l, bool force)
 {
     int status = 0;
-    pid_t got;
+    pid_t got = 0;
     if (l->pid <= 0)
         return 0;
-    while ((got = waitpid(l->pid, &status, force ? WNOHANG : 0)) == -1 && errno == EINTR)
-        ;
-    if (got == 0) {     /* alive, but it cannot go on: end it */
-        kill(l->pid, SIGKILL);
+    if (force) {
+        /* Its pipe has ended. A dying process closes its files a moment
+         * before it can be waited for: give it REAP_GRACE_MS to finish
+         * dying, so that the status tells how it died, not that we
+         * killed it. */
+        for (int ms = 0; ms < REAP_GRACE_MS && got == 0; ms++) {
+            got = waitpid(l->pid, &status, WNOHANG);
+            if (got == 0)
+                nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+            else if (got == -1 && errno == EINTR)
+                got = 0;
+        }
+        if (got == 0)       /* alive, but it cannot go on: end it */
+            kill(l->pid, SIGKILL);
+    }
+    if (got == 0)
         while (waitpid(l->pid, &status, 0) == -1 && errno == EINTR)
             ;
-    }
     return status;
 }
 
