@@ -671,31 +671,37 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
 int pool_map_named(pool *p, pool_fn fn, const char *name,
                    const pool_value *in, size_t n, pool_value *out)
 {
+    /* At most MAP_WINDOW calls are out at once: enough to keep every worker
+     * busy, few enough that a long map does not hold a future per input. A
+     * ring of futures: call i lives in fs[i % MAP_WINDOW]. */
+    enum { MAP_WINDOW = 1024 };
     if (p == NULL || fn == NULL || (n > 0 && (in == NULL || out == NULL))) {
         pool__set_error("pool_map needs a pool, a function, inputs and room for the results");
         errno = EINVAL;
         return -1;
     }
-    future **fs = malloc((n ? n : 1) * sizeof *fs);
-    if (fs == NULL) {
-        pool__set_error("out of memory");
-        errno = ENOMEM;
-        return -1;
-    }
-    size_t made = 0;
-    for (; made < n; made++)
-        if ((fs[made] = pool_submit(p, fn, name, &in[made], 1)) == NULL)
-            break;
+    future *fs[MAP_WINDOW];
+    size_t made = 0, done = 0;
     int failed = 0;
-    for (size_t i = 0; i < made; i++) {
-        pool_value v = future_get(fs[i]);
-        failed += v.kind == POOL_ERROR;
-        out[i] = value_dup(v);
-        future_free(fs[i]);
+    bool refused = false;
+    while (done < made || (made < n && !refused)) {
+        while (made < n && made - done < MAP_WINDOW && !refused) {
+            fs[made % MAP_WINDOW] = pool_submit(p, fn, name, &in[made], 1);
+            if (fs[made % MAP_WINDOW] == NULL)
+                refused = true;
+            else
+                made++;
+        }
+        if (done < made) {
+            future *f = fs[done % MAP_WINDOW];
+            pool_value v = future_get(f);
+            failed += v.kind == POOL_ERROR;
+            out[done++] = value_dup(v);
+            future_free(f);
+        }
     }
-    free(fs);
-    if (made < n) {
-        for (size_t i = 0; i < made; i++)
+    if (refused) {
+        for (size_t i = 0; i < done; i++)
             pool_value_free(out[i]);
         return -1;
     }

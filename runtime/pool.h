@@ -165,9 +165,10 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
 /* Free the strings of a value that pool_apply or pool_map gave you. */
 void pool_value_free(pool_value v);
 
-/* fn(in[i]) for every i, each call its own task; out[i] gets its result, in
- * input order (free with pool_value_free). Returns how many calls failed, or
- * -1 (errno set) if the calls could not be made. */
+/* fn(in[i]) for every i, each call its own task (at most 1024 out at once);
+ * out[i] gets its result, in input order (free with pool_value_free).
+ * Returns how many calls failed, or -1 (errno set) if the calls could not
+ * be made. */
 #define pool_map(p, fn, in, n, out) pool_map_named((p), (fn), #fn, (in), (n), (out))
 int pool_map_named(pool *p, pool_fn fn, const char *name,
                    const pool_value *in, size_t n, pool_value *out);
