@@ -132,6 +132,7 @@ typedef struct {
     future *head, *tail;    /* handed to this worker, oldest first */
     int inflight;
     uint64_t sent;          /* seq of the last frame handed to it */
+    bool stalled;           /* its running call is long: give it no more */
 
     /* The handler thread alone uses this. */
     pool__buf in;           /* result bytes not yet decoded */
@@ -252,6 +253,7 @@ static int worker_start(pool *p, int i)
     }
     p->slots[i] = (pool__slot){0};
     p->w[i].sent = 0;
+    p->w[i].stalled = false;
     return pool__link_start(&p->w[i].link, &p->slots[i], &p->child_mask, others, n);
 }
 
@@ -1050,7 +1052,7 @@ static void hand_out(pool *p, bool look)
     bool idle = false, waiting = false;
     for (int i = 0; i < p->n; i++) {
         worker *w = &p->w[i];
-        cap[i] = w->link.pid <= 0 ? 0 : short_calls ? DEPTH_SHORT : 1;
+        cap[i] = w->link.pid <= 0 ? 0 : short_calls && !w->stalled ? DEPTH_SHORT : 1;
         idle |= cap[i] > 0 && w->inflight == 0;
         waiting |= w->inflight > 1;
     }
@@ -1060,7 +1062,9 @@ static void hand_out(pool *p, bool look)
         double now = pool__now();
         for (int i = 0; i < p->n; i++) {
             if (p->w[i].inflight > 1 && stalled(p, i, now)) {
-                cap[i] = 1;     /* hand it nothing more while its call runs */
+                /* Nothing more for it until its call ends (read_results). */
+                p->w[i].stalled = true;
+                cap[i] = 1;
                 take_back(p, i);
             }
         }
@@ -1129,6 +1133,7 @@ static void read_results(pool *p, int i)
                       i, (int)w->link.pid, (unsigned long long)id,
                       f ? (unsigned long long)f->id : 0ULL);
         inflight_pop(w);
+        w->stalled = false;
         f->pid = w->link.pid;
         f->worker = i;
         f->start = start;
