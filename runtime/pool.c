@@ -25,26 +25,27 @@
  *
  * Handing out. Each call goes to the first worker with room. A worker has
  * room for one call at a time while calls are long, so that the next call
- * goes to whichever worker frees up first. When the calls seen so
- * far are short (under SHORT_TASK seconds on average), a worker has room
- * for DEPTH_SHORT, so pipes never run dry between tiny calls. But when a
- * worker is idle and another's call has run longer than STALL, the handler
- * takes back the calls queued behind that long one that have not begun
- * (through the shared slot, internal.h) and hands them to the others. So no
- * call waits behind a long one for much more than STALL while a worker is
- * free. Each call still travels, runs and is answered on its own: nothing
- * is batched into one call.
+ * goes to whichever worker frees up first. When the calls seen so far are
+ * short (under SHORT_TASK seconds on average), a worker has room for
+ * DEPTH_SHORT, so pipes never run dry between tiny calls. But when a worker
+ * is idle and another's call has run longer than STALL, the handler takes
+ * back the calls queued behind that long one that have not begun (through
+ * the shared slot, internal.h), hands them to the others, and gives that
+ * worker nothing more until its call ends. So no call waits behind a long
+ * one for much more than STALL while a worker is free. Each call still
+ * travels, runs and is answered on its own: nothing is batched into one.
  *
  * How a future completes. The handler decodes a result frame, copies the
  * value into the future, sets done under pool->lock, writes the trace record
  * and broadcasts pool->done. future_wait sleeps on that condition variable.
  *
  * When a worker dies (segfault, abort, exit, kill -9). Its result pipe
- * reaches end of file. The handler reaps it and reads its slot:
- * the task it was running fails with a WorkerDied error that names the
- * signal or exit status and the PID; tasks it had been handed but had not
- * begun go back to the front of the queue. A new worker is forked into the
- * same slot. Every other future completes as usual.
+ * reaches end of file. The handler reaps it and reads its slot: the task it
+ * was running fails with a WorkerDied error that names the signal or exit
+ * status and the PID; tasks it had been handed but had not begun go back to
+ * the front of the queue (a task that MAX_DEATHS workers died holding, before
+ * it could begin, fails instead). A new worker is forked into the same slot.
+ * Every other future completes as usual.
  *
  * Stopping. pool_close + pool_join: the handler finishes the queue, then
  * closes the task pipes; each worker reads end of file and exits.
@@ -58,8 +59,8 @@
  * The fork rule (carried out in transport.c). pool_create forks the first
  * workers before it starts the handler thread; the handler forks
  * replacements later, while other master threads may be running. So a
- * child may touch only: its own two pipe ends
- * and its slot (it closes every other descriptor the pool owns), the task
+ * child may touch only: its own two pipe ends and its slot (it closes every
+ * other descriptor the pool owns), the task
  * functions and their arguments, and libc. glibc keeps malloc usable across
  * fork; stdout and stderr are locked around the fork (flockfile) so that a
  * child never inherits them locked by a thread that does not exist in it.
@@ -69,8 +70,8 @@
  *
  * Locks. pool->lock guards the queue, the futures' state, the pool's state,
  * and each worker's process, task pipe and in-flight list: so the thread
- * that submits a call writes it straight to an idle worker's task pipe,
- * with no hop through the handler. The result pipes and what is read from
+ * that submits a call writes it straight to a worker's task pipe, with no
+ * hop through the handler. The result pipes and what is read from
  * them belong to the handler thread alone.
  */
 #define _GNU_SOURCE
