@@ -221,6 +221,20 @@ wait_line() {
     assert_equal "$(count "\$2 == \"held\" && \$8 == \"ok\" && \$3 == $pid")" 1
 }
 
+@test "pool_map of 5000: results in order, never more than 1024 calls out at once" {
+    rt calls bigmap
+    lines "bigmap: 5000 squares in order"
+    trace
+    assert_equal "$(count '$2 == "square" && $8 == "ok"')" 5000
+    # A call is out from its submit to its end. Sweep the times: an end
+    # before a submit at the same instant (the next call waits for the end).
+    local most
+    most=$(awk -F'\t' '{ print $5, 1; print $7, 0 }' "$TSV" | sort -k1,1g -k2,2n |
+        awk '$2 == 1 { if (++out > most) most = out } $2 == 0 { out-- } END { print most }')
+    [ "$most" -le 1024 ] || fail "$most calls were out at once"
+    [ "$most" -ge 2 ] || fail "only $most call out at once: the map did not overlap its calls"
+}
+
 @test "pool_map: 1000 results in input order, strings both ways, failures counted" {
     rt calls map
     lines "map: 1000 squares in order" "map: ONE!!" "map: TWO, THREE!!" "map: !!" \

@@ -253,6 +253,30 @@ static void async(void)
 
 /* pool_map: 1000 results in input order, though calls end out of order;
  * strings both ways; and the count of failed calls. */
+/* One argument, squared, at once. */
+static pool_value square(pool_args a)
+{
+    pool_expect_args(a, 1);
+    long x = pool_arg_int(a, 0);
+    return pool_int(x * x);
+}
+
+/* A map longer than the runtime's window of calls out at once: every result
+ * right and in order; the trace shows how many were out at once. */
+static void bigmap(void)
+{
+    enum { N = 5000 };
+    static pool_value in[N], out[N];
+    pool *p = start(2);
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    CHECK(pool_map(p, square, in, N, out) == 0, "pool_map of %d failed", N);
+    for (int i = 0; i < N; i++)
+        CHECK_INT(out[i], (long)i * i);
+    printf("bigmap: %d squares in order\n", N);
+    pool_destroy(p);
+}
+
 static void map(void)
 {
     enum { N = 1000 };
@@ -701,6 +725,8 @@ int main(int argc, char **argv)
         apply();
     else if (strcmp(what, "async") == 0)
         async();
+    else if (strcmp(what, "bigmap") == 0)
+        bigmap();
     else if (strcmp(what, "map") == 0)
         map();
     else if (strcmp(what, "kinds") == 0)
@@ -732,7 +758,7 @@ int main(int argc, char **argv)
     else if (strcmp(what, "trace-open") == 0 && argc == 3)
         trace_open(argv[2]);
     else {
-        fprintf(stderr, "usage: calls apply|async|map|kinds|args16|arity|argkind|raise|"
+        fprintf(stderr, "usage: calls apply|async|map|bigmap|kinds|args16|arity|argkind|raise|"
                         "futures|pidrun|free|spread|toomany|threads|askind|scale|"
                         "trace-open PATH\n");
         return 2;
