@@ -21,6 +21,9 @@ void pool__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Print "pool: <message>" and abort: a broken invariant or a misuse. */
 void pool__die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* What a value of kind k is, in words ("an integer"). */
+const char *pool__kind_name(pool_kind k);
+
 /* Clock. ------------------------------------------------------------------- */
 
 /* Seconds on CLOCK_MONOTONIC: one clock for the master and every worker. */

@@ -95,7 +95,7 @@ pool_value pool_error(const char *type, const char *msg, ...)
     return v;
 }
 
-static const char *kind_name(pool_kind k)
+const char *pool__kind_name(pool_kind k)
 {
     switch (k) {
     case POOL_NONE: return "nothing";
@@ -113,7 +113,7 @@ static void wrong_kind(const char *fn, pool_value v)
     if (v.kind == POOL_ERROR)
         pool__die("%s: the value is an error, %s: %s (check future_successful "
                   "or pool_is_error first)", fn, v.as.err.type, v.as.err.msg);
-    pool__die("%s: the value is %s", fn, kind_name(v.kind));
+    pool__die("%s: the value is %s", fn, pool__kind_name(v.kind));
 }
 
 long pool_as_int(pool_value v)

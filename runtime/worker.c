@@ -103,13 +103,12 @@ static void wrong_arg(pool_args a, int i, const char *want) __attribute__((noret
 static void wrong_arg(pool_args a, int i, const char *want)
 {
     char nth[16];
-    static const char *got[] = {"nothing", "an integer", "a double", "a string", "an error"};
     pool_kind k = a.v[i].kind;
     if (!pool__in_worker)
         pool__die("argument %d is not %s", i, want);
     pool_raise("TypeError", "%s(): the %s argument must be %s, not %s", task_name,
                ordinal(i, nth, sizeof nth), want,
-               (unsigned)k <= POOL_ERROR ? got[k] : "unknown");
+               pool__kind_name(k));
 }
 
 long pool_arg_int(pool_args a, int i)
