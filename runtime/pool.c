@@ -1353,3 +1353,11 @@ static void *handler_main(void *arg)
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
+
+/* Provisional until core v2: the chunk size is not used yet. */
+int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                    size_t n, pool_value *out, size_t chunksize)
+{
+    (void)chunksize;
+    return pool_map_named(p, fn, name, in, n, out);
+}

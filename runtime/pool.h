@@ -165,13 +165,23 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
 /* Free the strings of a value that pool_apply or pool_map gave you. */
 void pool_value_free(pool_value v);
 
-/* fn(in[i]) for every i, each call its own task (at most 1024 out at once);
- * out[i] gets its result, in input order (free with pool_value_free).
+/* fn(in[i]) for every i; out[i] gets its result, in input order (free with
+ * pool_value_free). Inputs go out in chunks of several per task (see
+ * pool_map_chunked); each input still gets its own result or error.
  * Returns how many calls failed, or -1 (errno set) if the calls could not
  * be made. */
 #define pool_map(p, fn, in, n, out) pool_map_named((p), (fn), #fn, (in), (n), (out))
 int pool_map_named(pool *p, pool_fn fn, const char *name,
                    const pool_value *in, size_t n, pool_value *out);
+
+/* As pool_map, with chunksize inputs per task (a task runs fn on each of
+ * them in turn; the trace shows it as one record, see TRACE.md). chunksize
+ * 0 picks a size as pool_map does: about n / (4 * workers), at least 1.
+ * chunksize 1 makes each input its own task. */
+#define pool_map_chunked(p, fn, in, n, out, chunksize) \
+    pool_map_chunks((p), (fn), #fn, (in), (n), (out), (chunksize))
+int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                    size_t n, pool_value *out, size_t chunksize);
 
 /* Futures. ----------------------------------------------------------------- */
 
