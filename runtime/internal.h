@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "pool.h"
@@ -63,78 +65,206 @@ const char *pool__rd_str(pool__rd *r);
 /* Strings of the value point into the message. */
 pool_value pool__rd_value(pool__rd *r);
 
+/* Size of an encoded value list (pool__buf_put_value each). */
+size_t pool__values_size(const pool_value *v, int n);
+
+/* Futex on a word in shared memory (not private: other processes wait too).
+ * seconds < 0: no time limit. */
+void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds);
+void pool__futex_wake(_Atomic uint32_t *word, int n);
+
+/* The shared region. ------------------------------------------------------- */
+
 /*
- * Messages are frames: a u32 length, then the body.
- *   task   (master -> worker): u64 seq (set when handed out), u64 id,
- *                              u64 function address, str name,
- *                              u32 argc, argc values
- *   result (worker -> master): u64 id, f64 start, f64 end, value
- * Values: u8-in-u32 kind, then i64 | f64 | str | str type + str message.
+ * One region per pool, mapped MAP_SHARED before the pool's first fork, so the
+ * master, the pool's supervisor process and every worker see it at the same
+ * address. It holds a header, one record per worker, and a ring of call
+ * slots. Larger payloads live beside it, in blobs (blob.c).
+ *
+ * A call slot's life is one 64-bit state word, changed only by atomic steps:
+ *
+ *   FREE --put (master)--> QUEUED --claim (a worker, CAS)--> HELD by w
+ *     --finish (whoever wins the CAS)--> FINISHING --> DONE --harvest--> FREE
+ *
+ * The state word also holds the call's sequence number (which call is in the
+ * slot now) and, when HELD, the worker's index: so the claim and the record
+ * of who holds the call are one compare-and-swap. A QUEUED call may also go
+ * straight to FINISHING (terminated, or failed for want of workers).
  */
+#define POOL__RING 4096         /* call slots; a power of two */
+#define POOL__INLINE 232        /* payload bytes kept in the slot itself */
+#define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
 
-/* Start a frame in b; return the offset to give pool__frame_end. */
-size_t pool__frame_begin(pool__buf *b);
-void pool__frame_end(pool__buf *b, size_t at);
-/* If b holds a whole frame at off: point r at its body, step off past it. */
-bool pool__frame_next(pool__buf *b, pool__rd *r);
+enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
+enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
+enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
-/* Workers. ----------------------------------------------------------------- */
+#define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
+#define POOL__SEQ(s)    ((s) >> 16)
+#define POOL__ST(s)     ((int)(((s) >> 12) & 0xf))
+#define POOL__WORKER(s) ((int)((s) & 0xfff))
 
-/* What a worker and the master share without a message, in memory mapped
- * into both. A worker starts the task frame numbered seq only if it can move
- * started from seq - 1 to seq (compare-and-swap). The master takes back the
- * frames a worker has not begun by moving started past them: then the
- * worker skips them. Reads and writes of started are atomic; task and start
- * are written by the worker and read by the master only after it has reaped
- * the worker, or to tell who runs what (future_pid, hand-out). */
+/* Where a payload is: in the slot (blob 0) or in a blob of the pool's file. */
 typedef struct {
-    uint64_t started;   /* seq of the last frame begun or taken back */
-    uint64_t task;      /* id of the task running now, 0 between tasks */
-    double start;       /* when it began (pool__now) */
-} __attribute__((aligned(64))) pool__slot;  /* a cache line each: workers
-                                               write theirs on every task */
+    uint64_t blob;      /* offset in the blob file, 0: inline */
+    uint32_t len;       /* bytes of encoded values */
+    uint32_t class;     /* the blob's size class */
+} pool__payload;
 
-/* The transport (transport.c): one worker, as the master reaches it. */
 typedef struct {
-    pid_t pid;          /* 0: no worker */
-    int send_fd;        /* tasks go out here (non-blocking) */
-    int recv_fd;        /* results come in here */
-} pool__link;
+    _Atomic uint64_t state;
+    _Atomic uint32_t wake;      /* futex: bumped when the call is DONE */
+    _Atomic uint32_t sleepers;  /* master threads asleep on wake */
+    /* Written by the master before QUEUED; read-only after. */
+    uint64_t id;                /* the future's id */
+    uint64_t fn;                /* the function's address */
+    uint32_t nitems;            /* 0: one call of argc values; n: a chunk of n items */
+    uint32_t argc;
+    uint64_t first;             /* a chunk: its first item's index in the map */
+    double submit;
+    char name[64];
+    pool__payload args;
+    /* Written by the finisher before DONE. */
+    double start, end;
+    int32_t pid, worker;
+    uint32_t status;            /* ST_* */
+    pool__payload result;
+    char data[POOL__INLINE];    /* inline arguments, then an inline result */
+} __attribute__((aligned(64))) pool__call;
 
-/* An empty link. */
-void pool__link_init(pool__link *l);
-/* Start a worker that reports in slot; it starts with signal mask mask and
- * closes the descriptors others (the pool's, not its own). 0, or -1 with
- * errno set. */
-int pool__link_start(pool__link *l, pool__slot *slot, const sigset_t *mask,
-                     const int *others, int nothers);
-/* As write(2) without blocking: bytes taken, or -1 (EAGAIN: full; EPIPE:
- * the worker is gone). */
-ssize_t pool__link_send(pool__link *l, const void *p, size_t n);
-/* As read(2): bytes read, 0 when the worker is gone, -1 with errno. */
-ssize_t pool__link_recv(pool__link *l, void *p, size_t n);
-/* No more tasks: the worker finishes and exits. */
-void pool__link_end_tasks(pool__link *l);
-/* End the worker now (it is not waited for). */
-void pool__link_kill(pool__link *l);
-/* Wait for the worker to end and return its wait status; with force, end it
- * if it is still running after a moment's grace. */
-int pool__link_reap(pool__link *l, bool force);
-/* How a worker with wait status status ended, as a phrase ("was killed by
- * signal 9 (SIGKILL: Killed)"). */
-void pool__link_describe(int status, char *buf, size_t size);
-/* Let go of the link's descriptors; it is empty again. */
-void pool__link_close(pool__link *l);
+typedef struct {
+    _Atomic int32_t pid;        /* the worker's process, 0 while none */
+    _Atomic uint64_t holding;   /* seq of the call it runs, 0 between calls */
+    _Atomic double start;       /* when that call began */
+    _Atomic uint32_t tasks;     /* calls it has run */
+    _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
+    _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
+    /* The worker's trace records not yet written. Written by the worker;
+     * written out by the supervisor once the worker is dead. */
+    _Atomic uint32_t trace_len;
+    char trace[POOL__TRACE_BUF];
+} __attribute__((aligned(64))) pool__wslot;
 
-/* Run tasks from task_fd, answer on result_fd, until task_fd ends. Never
- * returns. Called in a freshly forked child. */
-void pool__worker_main(int task_fd, int result_fd, pool__slot *slot)
+#define POOL__CLASSES 40
+#define POOL__FREE_MAX 64
+
+typedef struct {
+    int n;                      /* workers */
+    double t0;                  /* the pool's time 0 (pool__now) */
+    pid_t master;               /* the process that made the pool */
+    int memfd;                  /* the blob file */
+    int ev_fd;                  /* eventfd: wakes the master's supervisor thread */
+    size_t size;                /* of the whole region */
+
+    _Atomic uint64_t head;      /* next seq to claim */
+    _Atomic uint64_t tail;      /* next seq the master will put */
+    _Atomic uint32_t work;      /* futex: bumped on every put and on close */
+    _Atomic uint32_t idle;      /* workers asleep on work */
+    _Atomic uint32_t state;     /* POOL_RUNNING, ... */
+    _Atomic uint32_t want_done; /* poke ev_fd on each finish (overflow) */
+    _Atomic uint32_t live;      /* workers running now */
+
+    /* The trace: a path that each process opens for itself (O_APPEND). */
+    _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */
+    char trace_path[4096];
+
+    /* The blob allocator (blob.c). blob_lock guards the rest. */
+    pthread_mutex_t blob_lock;  /* robust, process-shared */
+    uint64_t blob_end, blob_size;
+    uint32_t nfree[POOL__CLASSES];
+    uint64_t free[POOL__CLASSES][POOL__FREE_MAX];
+
+    /* Fault injection (POOL_FAULT), for tests and the grader. */
+    _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
+    uint64_t fault_crash[8], fault_error[8];
+
+    pool__wslot *w;             /* n of them, after the header */
+    pool__call *ring;           /* POOL__RING of them, after the workers */
+} pool__shared;
+
+/* Make the region of a pool of n workers; NULL with errno set. */
+pool__shared *pool__shared_map(int n);
+void pool__shared_unmap(pool__shared *sh);
+
+/* The queue (queue.c): the transport's verbs. ------------------------------- */
+
+static inline pool__call *pool__slot(pool__shared *sh, uint64_t seq)
+{
+    return &sh->ring[seq & (POOL__RING - 1)];
+}
+
+/* Master, under the pool's lock: make call sh->tail QUEUED and wake a
+ * worker. Its slot must be FREE and filled in. */
+void pool__put(pool__shared *sh);
+/* Worker w: wait for a call and claim it; its seq, or 0 when the pool is
+ * closed and the queue is empty. */
+uint64_t pool__claim(pool__shared *sh, int w);
+/* Whoever ends call seq (its worker, the supervisor, the master): move it
+ * from state `from` (QUEUED, or HELD by w) to FINISHING. False if someone
+ * else got there first. */
+bool pool__finish_begin(pool__shared *sh, uint64_t seq, uint64_t from);
+/* After finish_begin and the result fields: DONE, and wake its waiters (and
+ * the master's supervisor thread while it wants that). */
+void pool__finish_end(pool__shared *sh, uint64_t seq);
+/* Fail call seq with an error if it has not ended (it is QUEUED, or HELD by
+ * anyone): a dead worker, terminate, no worker to run it. The trace record
+ * goes to trace (NULL: written at once). */
+bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type,
+                const char *msg, pool__buf *trace);
+
+/* Write len bytes as payload p of call c (inline if they fit, else a blob).
+ * -1 with errno if no blob can be had. */
+int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
+                      const char *bytes, size_t len);
+/* A payload's bytes; pool__payload_done unmaps what get mapped. */
+const char *pool__payload_get(pool__shared *sh, pool__call *c,
+                              const pool__payload *p, void **map);
+void pool__payload_done(const pool__payload *p, void *map);
+/* Give a payload's blob back. */
+void pool__payload_free(pool__shared *sh, pool__payload *p);
+
+/* Blobs (blob.c): extents of the pool's memfd, by size class. */
+int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class);
+void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class);
+size_t pool__blob_class_size(uint32_t class);
+
+/* The trace (trace.c). ------------------------------------------------------ */
+
+/* Append call c's record, as a CSV line, to b. err: "Type: message" or "". */
+void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *c,
+                        const char *err);
+/* Write bytes to this process's descriptor for the pool's current trace file
+ * (opened on first use, again when the path changes). */
+void pool__trace_write(pool__shared *sh, const char *p, size_t n);
+/* Write out a worker's buffered records (the worker, or the supervisor once
+ * the worker is dead). */
+void pool__trace_flush_worker(pool__shared *sh, int w);
+
+/* A worker's record: kept in its slot, written with the ones before it
+ * when the slot is full, when now, or before the worker sleeps. */
+void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, bool now);
+
+/* Workers (worker.c) and the supervisor process (supervise.c). -------------- */
+
+/* The supervisor process: starts the workers and starts them again, fails
+ * the call a dead worker held, watches the master. Never returns. */
+void pool__supervise(pool__shared *sh, int ctl_fd, const sigset_t *mask)
     __attribute__((noreturn));
+
+/* Run calls as worker w until the pool closes. Never returns. */
+void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));
+
+/* How a process ended, as a phrase ("was killed by signal 9 (SIGKILL: Killed)"). */
+void pool__describe_end(int status, char *buf, size_t size);
 
 /* True in a worker process (pool_str copies, pool_raise jumps). */
 extern bool pool__in_worker;
 
 /* Strings that a worker's values point to until its task's result is sent. */
 char *pool__worker_strdup(const char *s);
+
+/* In a child of fork: let go of every pool's descriptors and mappings but
+ * keep's (NULL: all of them). */
+void pool__forget_pools(const pool__shared *keep);
 
 #endif /* POOL_INTERNAL_H */

@@ -1,180 +1,102 @@
 /*
- * pool.c - the master's side of the pool: workers, futures, the trace.
+ * pool.c - a pool: its processes, its calls, its life.
  *
  * DESIGN
  *
- * Who runs where. The master is the program that called pool_create. It has
- * its own threads (any of them may submit calls and wait on futures) and one
- * handler thread per pool, started by pool_create. The workers are N child
- * processes, forked by the master; each runs pool__worker_main (worker.c).
+ * Who runs where. The master is the program that calls pool_create; any of
+ * its threads may make calls and wait on futures. pool_create maps a shared
+ * region (queue.c), then forks one supervisor process (supervise.c), which
+ * forks the N workers (worker.c) and is their parent. The master keeps one
+ * thread per pool, the watcher, which sleeps in poll() on the supervisor's
+ * pidfd and an eventfd.
  *
- * Pipes. Each worker has two pipes of its own: a task pipe (master writes,
- * worker reads) and a result pipe (worker writes, master reads). Per-worker
- * pipes mean the master always knows which tasks it handed to which worker,
- * so a dead worker can never take a task with it unnoticed. A worker also
- * has a slot in shared memory where it writes the id of the task it is
- * running (worker.c). Forking and the pipes live in transport.c, behind the
- * small pool__link interface (internal.h): this file never touches a pipe
- * or a PID itself.
+ *   master threads --put--> [ shared ring of call slots ] <--claim-- workers
+ *        ^                        |  DONE + futex wake            |
+ *        +------------------------+                               |
+ *   supervisor: waits for workers (it is their parent), fails the
+ *   call a dead one held, starts a new one; watches the master.
  *
- * A call. pool_submit (any master thread) encodes the task frame and puts
- * the future on the pool's queue; if a worker has room, it writes the frame
- * to that worker's task pipe at once (non-blocking). It never waits for a
- * worker. The handler thread hands out what stays queued as workers free
- * up, reads result frames, and completes futures.
+ * A call. pool_submit encodes the arguments, and under the pool's lock fills
+ * the next slot of the ring and marks it QUEUED (pool__put): one store, a
+ * counter bump, and a futex wake only if a worker sleeps. It never waits.
+ * A free worker claims the oldest QUEUED call itself with one compare-and-
+ * swap that also records which worker holds it. So the next call always
+ * goes to whichever worker frees up first: no hand-out, nothing to tune,
+ * and nothing the trace can change.
  *
- * Handing out. Each call goes to the first worker with room. A worker has
- * room for one call at a time while calls are long, so that the next call
- * goes to whichever worker frees up first. When the calls seen so far are
- * short (under SHORT_TASK seconds on average), a worker has room for
- * DEPTH_SHORT, so pipes never run dry between tiny calls. But when a worker
- * is idle and another's call has run longer than STALL, the handler takes
- * back the calls queued behind that long one that have not begun (through
- * the shared slot, internal.h), hands them to the others, and gives that
- * worker nothing more until its call ends. So no call waits behind a long
- * one for much more than STALL while a worker is free. Each call still
- * travels, runs and is answered on its own: nothing is batched into one.
+ * How a future completes. The worker writes the result into the slot (or a
+ * blob beside it, for big ones), its trace record into its own buffer, then
+ * marks the slot DONE and wakes waiters on the slot's futex word. A thread
+ * in future_wait spins briefly on the slot, then sleeps on that word; once
+ * DONE, it takes the result into the future (harvest) and frees the slot.
+ * Results nobody waits for are harvested when their slot is needed again.
  *
- * How a future completes. The handler decodes a result frame, copies the
- * value into the future, sets done under pool->lock, writes the trace record
- * and broadcasts pool->done. future_wait sleeps on that condition variable.
+ * A full ring. If the slot for the next call still holds a call that has not
+ * ended (more than POOL__RING calls out), the call waits on the master's
+ * overflow list, and workers poke the watcher thread on every finish until
+ * the list is empty; the watcher puts waiting calls as slots free up.
  *
- * When a worker dies (segfault, abort, exit, kill -9). Its result pipe
- * reaches end of file. The handler reaps it and reads its slot: the task it
- * was running fails with a WorkerDied error that names the signal or exit
- * status and the PID; tasks it had been handed but had not begun go back to
- * the front of the queue (a task that MAX_DEATHS workers died holding, before
- * it could begin, fails instead). A new worker is forked into the same slot.
- * Every other future completes as usual.
+ * When a worker dies (segfault, abort, exit, kill -9, at any instant). The
+ * supervisor, its parent, is told by the kernel (SIGCHLD), reads how it
+ * ended, finds the one slot held by that worker and fails it with a
+ * WorkerDied error naming the signal or status; calls not begun are never
+ * held, so nothing else is touched. It then starts a new worker. If none can
+ * be started and none is left, queued calls fail and it tries again later.
  *
- * Stopping. pool_close + pool_join: the handler finishes the queue, then
- * closes the task pipes; each worker reads end of file and exits.
- * pool_terminate: the handler kills every worker (SIGKILL), fails every
- * unfinished future with a Terminated error, and exits. pool_destroy is
- * pool_terminate plus freeing. No worker outlives the master: each asks the
- * kernel for SIGKILL when the master thread that forked it dies
- * (PR_SET_PDEATHSIG), and reads end of file on its task pipe when the master
- * is gone.
+ * Stopping. pool_close: no more calls; workers leave when the queue is
+ * empty, the supervisor when they have gone; pool_join waits for the
+ * supervisor (its pidfd). pool_terminate: the supervisor kills the workers,
+ * fails every unfinished call as terminated, and exits. When the master
+ * ends in any way (even SIGKILL), the supervisor sees its pidfd, records the
+ * unfinished calls as terminated, writes what records workers held, and ends
+ * the workers and whatever their tasks left running (it is a subreaper).
+ * Workers also die with the supervisor (PR_SET_PDEATHSIG; it has one thread).
  *
- * The fork rule (carried out in transport.c). pool_create forks the first
- * workers before it starts the handler thread; the handler forks
- * replacements later, while other master threads may be running. So a
- * child may touch only: its own two pipe ends and its slot (it closes every
- * other descriptor the pool owns), the task
- * functions and their arguments, and libc. glibc keeps malloc usable across
- * fork; stdout and stderr are locked around the fork (flockfile) so that a
- * child never inherits them locked by a thread that does not exist in it.
- * The child drops the unwritten stdout bytes it inherits, so no line is
- * printed twice. A child never touches pool->lock; the pool's own code in it
- * leaves with _exit (a task that calls exit() ends its worker like a crash).
+ * The fork rule. The supervisor is forked by pool_create, from whatever
+ * thread calls it; it is single-threaded from then on and forks the workers,
+ * so no worker ever copies a lock held by another thread. A child touches
+ * only the shared region, its task functions and libc. In any child of a
+ * fork (the program's own included) the pools of the parent are let go:
+ * their descriptors closed, their regions unmapped (pthread_atfork), so no
+ * pool is held by another pool's workers. A task that uses a pool it
+ * inherited gets a PoolError instead.
  *
- * Locks. pool->lock guards the queue, the futures' state, the pool's state,
- * and each worker's process, task pipe and in-flight list: so the thread
- * that submits a call writes it straight to a worker's task pipe, with no
- * hop through the handler. The result pipes and what is read from
- * them belong to the handler thread alone.
+ * The transport seam. Futures and maps speak to the queue only through
+ * put, claim, finish and fail (queue.c). Over MPI (workers on other
+ * machines, which ask the master for work), claim becomes a request
+ * message answered with the call, finish a result message, and a rank that
+ * fails is the death the supervisor reports here; futures do not change.
+ *
+ * Locks. pool->lock guards the master's side: the ring's tail and who owns
+ * each slot, the overflow list, the futures' fields, the pool's state. The
+ * shared region is changed only by atomic steps (queue.c); the blob
+ * allocator has a robust process-shared lock of its own.
  */
 #define _GNU_SOURCE
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "master.h"
 
-#define SHORT_TASK 0.0005   /* seconds: tasks shorter than this on average... */
-#define DEPTH_SHORT 64      /* ...are handed out this many at a time */
-#define STALL 0.002         /* seconds: a call running longer holds up its worker */
-#define MAX_DEATHS 2        /* workers that may die holding a call not begun */
-#define TRACE_IDLE_MS 100   /* write the trace after this long with nothing to do */
-
-enum status { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
-static const char *status_name[] = {"ok", "error", "crash", "terminated"};
-
-struct future {
-    pool *p;
-    uint64_t id;
-    char *name;
-
-    /* p->lock must be held when using these. */
-    bool done;
-    bool user_gone;         /* future_free came before the end */
-    enum status status;
-    pool_value result;      /* strings point into data */
-    char *data;
-    double submit, start, end;  /* pool__now() */
-    pid_t pid;
-    int worker;
-    int on;                 /* the worker it is handed to, -1 if none */
-    uint64_t seq;           /* its frame's number there */
-    int deaths;             /* workers that died holding it, not begun */
-    future *prev, *next;    /* every future of the pool not yet freed */
-    future *qnext;          /* the queue, or a worker's in-flight list */
-    pool__buf frame;        /* the task frame, until the task completes */
-};
-
-typedef struct {
-    /* The link (transport.c): its pid and send_fd need pool->lock; its
-     * recv_fd is the handler thread's alone. */
-    pool__link link;
-
-    /* pool->lock must be held when using these. */
-    pool__buf out;          /* task frames not yet written */
-    future *head, *tail;    /* handed to this worker, oldest first */
-    int inflight;
-    uint64_t sent;          /* seq of the last frame handed to it */
-    bool stalled;           /* its running call is long: give it no more */
-
-    /* The handler thread alone uses this. */
-    pool__buf in;           /* result bytes not yet decoded */
-} worker;
-
-enum pool_state { RUNNING, CLOSED, TERMINATING };
-
-struct pool {
-    int n;
-    double t0;
-    int wake_fd;            /* eventfd: submit, close, terminate */
-    pool__slot *slots;      /* shared with the workers */
-    pthread_t handler;
-    bool handler_started, handler_joined;
-    sigset_t child_mask;    /* the signal mask a worker starts with */
-
-    pthread_mutex_t lock;
-    /* lock must be held when using these. */
-    pthread_cond_t done;    /* a future completed */
-    enum pool_state state;
-    bool wake_sent;
-    future *queue_head, *queue_tail;
-    future *all;            /* every future not yet freed */
-    uint64_t next_id;
-
-    worker *w;              /* see worker for its locking */
-    bool recheck;           /* hand out again after STALL, even if nothing happens */
-    double avg_run;         /* mean task run time, moving average */
-    int trace_fd;
-    pool__buf trace;
-};
-
-/* Live pools, so that exit() can still write their traces. */
+/* Live pools of this process, for exit() and for fork. */
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static pool **pools;
 static int npools;
 
-static void *handler_main(void *arg);
-static void hand_out(pool *p, bool look);
-static void trace_record(pool *p, future *f);
-static void trace_flush(pool *p);
+static void *watcher_main(void *arg);
 
 /* Worker count. ------------------------------------------------------------ */
 
@@ -236,59 +158,28 @@ static void master_stdout(void)
     funlockfile(stdout);
 }
 
-/* Workers. ------------------------------------------------------------------ */
-
-/* Start a worker in slot i. Called by pool_create, then by the handler
- * (p->lock held). Returns 0, or -1 with errno set. */
-static int worker_start(pool *p, int i)
-{
-    /* The pool's descriptors the child must not keep (the fork rule). */
-    int others[2 * POOL_MAX_WORKERS + 2], n = 0;
-    others[n++] = p->wake_fd;
-    others[n++] = p->trace_fd;
-    for (int j = 0; j < p->n; j++) {
-        if (j != i) {
-            others[n++] = p->w[j].link.send_fd;
-            others[n++] = p->w[j].link.recv_fd;
-        }
-    }
-    p->slots[i] = (pool__slot){0};
-    p->w[i].sent = 0;
-    p->w[i].stalled = false;
-    return pool__link_start(&p->w[i].link, &p->slots[i], &p->child_mask, others, n);
-}
-
-/* Kill and reap every worker (their PIDs stay, for the trace). p->lock
- * held, or no handler yet. */
-static void workers_kill(pool *p)
-{
-    for (int i = 0; i < p->n; i++)
-        pool__link_kill(&p->w[i].link);
-    for (int i = 0; i < p->n; i++)
-        pool__link_reap(&p->w[i].link, false);
-}
-
-/* Let go of every worker's link. Same locking. */
-static void workers_forget(pool *p)
-{
-    for (int i = 0; i < p->n; i++)
-        pool__link_close(&p->w[i].link);
-}
-
-/* The trace file of a new pool, from $POOL_TRACE: the first pool a program
- * makes writes to that path; the n-th writes to it with "-n" before its
- * extension (trace.csv, trace-2.csv, ...), so that no pool overwrites
- * another's records. False when $POOL_TRACE is unset. */
+/* The trace's path for a new pool, from $POOL_TRACE: the first pool of a
+ * program writes to that path; each later one, in this process or in any
+ * process forked from it (a pool made inside a task), writes to it with
+ * "-n" before its extension (trace.csv, trace-2.csv, ...). The count lives
+ * in a page shared with those processes. False when $POOL_TRACE is unset. */
 static bool env_trace_path(char *buf, size_t size)
 {
-    static unsigned made;   /* pools made with $POOL_TRACE set */
+    static _Atomic unsigned *made;
     static pthread_mutex_t made_lock = PTHREAD_MUTEX_INITIALIZER;
     const char *path = getenv("POOL_TRACE");
     if (path == NULL || *path == '\0')
         return false;
     pthread_mutex_lock(&made_lock);
-    unsigned n = ++made;
+    if (made == NULL) {
+        void *m = mmap(NULL, sizeof *made, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        made = m == MAP_FAILED ? calloc(1, sizeof *made) : m;
+    }
     pthread_mutex_unlock(&made_lock);
+    if (made == NULL)
+        return false;
+    unsigned n = atomic_fetch_add(made, 1) + 1;
     if (n == 1) {
         snprintf(buf, size, "%s", path);
         return true;
@@ -301,204 +192,70 @@ static bool env_trace_path(char *buf, size_t size)
     return true;
 }
 
-/* Pool. -------------------------------------------------------------------- */
-
-static void pools_add(pool *p);
-static void pools_remove(pool *p);
-
-pool *pool_create(int n)
+/* POOL_FAULT=crash:ID,error:ID,spawn:N (see runtime/README.md): faults on
+ * purpose, for tests and graders. Anything else in it is reported once. */
+static void read_faults(pool__shared *sh)
 {
-    if (n < 0 || n > POOL_MAX_WORKERS) {
-        pool__set_error("%d is not a worker count "
-                        "(0 for the default, or 1 to %d)", n, POOL_MAX_WORKERS);
-        errno = EINVAL;
-        return NULL;
-    }
-    if (n == 0 && (n = pool_default_size()) < 0)
-        return NULL;
-
-    pool *p = calloc(1, sizeof *p);
-    worker *w = calloc((size_t)n, sizeof *w);
-    void *slots = mmap(NULL, (size_t)n * sizeof(pool__slot), PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (p == NULL || w == NULL || slots == MAP_FAILED || wake < 0) {
-        int e = errno;
-        pool__set_error("cannot set up a pool: %s", strerror(e));
-        free(p);
-        free(w);
-        if (slots != MAP_FAILED)
-            munmap(slots, (size_t)n * sizeof(pool__slot));
-        if (wake >= 0)
-            close(wake);
-        errno = e;
-        return NULL;
-    }
-    p->n = n;
-    p->w = w;
-    p->slots = slots;
-    p->wake_fd = wake;
-    p->trace_fd = -1;
-    p->next_id = 1;
-    p->t0 = pool__now();
-    for (int i = 0; i < n; i++)
-        pool__link_init(&w[i].link);
-    pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->done, &ca);
-    pthread_condattr_destroy(&ca);
-
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, master_stdout);
-
-    char trace[PATH_MAX];
-    if (env_trace_path(trace, sizeof trace) && pool_trace_open(p, trace) == -1) {
-        static atomic_flag warned = ATOMIC_FLAG_INIT;   /* once a program */
-        if (!atomic_flag_test_and_set(&warned))
-            fprintf(stderr, "pool: warning: %s; running without a trace\n",
-                    pool_last_error());
-    }
-
-    pthread_sigmask(SIG_SETMASK, NULL, &p->child_mask);
-    for (int i = 0; i < n; i++) {
-        if (worker_start(p, i) == -1) {
-            int e = errno;
-            pool__set_error("cannot start worker %d of %d: %s",
-                            i + 1, n, strerror(e));
-            workers_kill(p);
-            workers_forget(p);
-            pool_destroy(p);
-            errno = e;
-            return NULL;
+    const char *s = getenv("POOL_FAULT");
+    if (s == NULL || *s == '\0')
+        return;
+    int ncrash = 0, nerror = 0;
+    char *copy = strdup(s), *save = NULL;
+    for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(t, ':'), *end;
+        unsigned long long v = colon ? strtoull(colon + 1, &end, 10) : 0;
+        if (colon == NULL || *end != '\0' || v == 0) {
+            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not kind:number\n", t);
+            continue;
         }
+        *colon = '\0';
+        if (strcmp(t, "crash") == 0 && ncrash < 8)
+            sh->fault_crash[ncrash++] = v;
+        else if (strcmp(t, "error") == 0 && nerror < 8)
+            sh->fault_error[nerror++] = v;
+        else if (strcmp(t, "spawn") == 0)
+            sh->fault_spawn = v > INT32_MAX ? INT32_MAX : (int32_t)v;
+        else
+            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, error or spawn "
+                    "(at most 8 of each)\n", t);
     }
-
-    /* The handler takes no signals: they belong to the program's threads,
-     * and a write to a dead worker's pipe must give EPIPE, not SIGPIPE. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int e = pthread_create(&p->handler, NULL, handler_main, p);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e != 0) {
-        pool__set_error("cannot start the handler thread: %s", strerror(e));
-        workers_kill(p);
-        workers_forget(p);
-        pool_destroy(p);
-        errno = e;
-        return NULL;
-    }
-    p->handler_started = true;
-    pools_add(p);
-    return p;
+    free(copy);
 }
 
-/* p->lock held. */
-static void wake_handler(pool *p)
+/* Fork. -------------------------------------------------------------------- */
+
+/* The pool being forked by this thread (its supervisor keeps it). */
+static _Thread_local const pool__shared *forking;
+
+static void atfork_prepare(void) { pthread_mutex_lock(&pools_lock); }
+static void atfork_parent(void) { pthread_mutex_unlock(&pools_lock); }
+static void atfork_child(void)
 {
-    if (p->wake_sent)
-        return;
-    p->wake_sent = true;
-    uint64_t one = 1;
-    while (write(p->wake_fd, &one, sizeof one) == -1 && errno == EINTR)
-        ;
+    /* Other threads are gone; the lock was taken by this thread. */
+    pthread_mutex_unlock(&pools_lock);
+    pool__forget_pools(forking);
 }
 
-void pool_close(pool *p)
+void pool__forget_pools(const pool__shared *keep)
 {
-    if (p == NULL)
-        return;
-    pthread_mutex_lock(&p->lock);
-    if (p->state == RUNNING)
-        p->state = CLOSED;
-    wake_handler(p);
-    pthread_mutex_unlock(&p->lock);
-}
-
-static void handler_join(pool *p)
-{
-    if (p->handler_started && !p->handler_joined) {
-        pthread_join(p->handler, NULL);
-        p->handler_joined = true;
+    for (int i = 0; i < npools; i++) {
+        pool *p = pools[i];
+        if (p->sh == keep || p->sh == NULL)
+            continue;
+        /* Unmapping makes p unusable here: pool__foreign says so first. */
+        if (p->sup_fd >= 0)
+            close(p->sup_fd);
+        if (p->ctl_fd >= 0)
+            close(p->ctl_fd);
+        if (p->sh->ev_fd >= 0)
+            close(p->sh->ev_fd);
+        pool__shared_unmap(p->sh);
+        p->sh = NULL;
+        p->sup_fd = p->ctl_fd = -1;
     }
 }
 
-int pool_join(pool *p)
-{
-    if (p == NULL) {
-        errno = EINVAL;
-        return -1;
-    }
-    pthread_mutex_lock(&p->lock);
-    bool running = p->state == RUNNING;
-    pthread_mutex_unlock(&p->lock);
-    if (running) {
-        pool__set_error("pool_join waits for a closed pool: call pool_close first");
-        errno = EINVAL;
-        return -1;
-    }
-    handler_join(p);
-    return 0;
-}
-
-void pool_terminate(pool *p)
-{
-    if (p == NULL)
-        return;
-    pthread_mutex_lock(&p->lock);
-    p->state = TERMINATING;
-    wake_handler(p);
-    pthread_mutex_unlock(&p->lock);
-    handler_join(p);
-}
-
-static void future_release(future *f);
-
-void pool_destroy(pool *p)
-{
-    if (p == NULL)
-        return;
-    pools_remove(p);
-    pool_terminate(p);
-    /* A pool that failed in pool_create has no handler: end its futures
-     * (there are none) and trace here. */
-    trace_flush(p);
-    if (p->trace_fd >= 0)
-        close(p->trace_fd);
-    pool__buf_free(&p->trace);
-    while (p->all)
-        future_release(p->all);
-    for (int i = 0; i < p->n; i++) {
-        pool__buf_free(&p->w[i].out);
-        pool__buf_free(&p->w[i].in);
-    }
-    munmap(p->slots, (size_t)p->n * sizeof(pool__slot));
-    close(p->wake_fd);
-    pthread_cond_destroy(&p->done);
-    pthread_mutex_destroy(&p->lock);
-    free(p->w);
-    free(p);
-}
-
-/* exit() without pool_destroy: still end each pool, so that its trace is
- * written and says which calls never finished. Not in a worker. */
-static void pools_at_exit(void)
-{
-    if (pool__in_worker)
-        return;
-    for (;;) {
-        pthread_mutex_lock(&pools_lock);
-        pool *p = npools ? pools[npools - 1] : NULL;
-        pthread_mutex_unlock(&pools_lock);
-        if (p == NULL)
-            break;
-        pools_remove(p);
-        pool_terminate(p);
-        trace_flush(p);
-    }
-}
+static void pools_at_exit(void);
 
 static void pools_add(pool *p)
 {
@@ -509,8 +266,10 @@ static void pools_add(pool *p)
         pools = grown;
         pools[npools++] = p;
     }
-    if (!registered)
+    if (!registered) {
         registered = atexit(pools_at_exit) == 0;
+        pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    }
     pthread_mutex_unlock(&pools_lock);
 }
 
@@ -530,45 +289,426 @@ static void pools_remove(pool *p)
     pthread_mutex_unlock(&pools_lock);
 }
 
+/* exit() without pool_destroy: still end each pool, so that its trace says
+ * which calls never finished. Not in a process that does not own them. */
+static void pools_at_exit(void)
+{
+    for (;;) {
+        pool *p = NULL;
+        pthread_mutex_lock(&pools_lock);
+        for (int i = npools - 1; i >= 0 && p == NULL; i--)
+            if (pools[i]->creator == getpid())
+                p = pools[i];
+        pthread_mutex_unlock(&pools_lock);
+        if (p == NULL)
+            break;
+        pools_remove(p);
+        pool_terminate(p);
+    }
+}
+
+bool pool__foreign(const pool *p, const char *what)
+{
+    if (p->creator == getpid() && p->sh != NULL)
+        return false;
+    if (pool__in_worker)
+        pool_raise("PoolError", "%s: a task cannot use its own pool (or any pool it "
+                   "inherited); make a new pool inside the task if it needs one", what);
+    pool__set_error("%s: this pool belongs to process %d, not to this one",
+                    what, (int)p->creator);
+    errno = EPERM;
+    return true;
+}
+
+/* Pool. -------------------------------------------------------------------- */
+
+static void pool_free(pool *p)
+{
+    if (p->ctl_fd >= 0)
+        close(p->ctl_fd);
+    if (p->sup_fd >= 0)
+        close(p->sup_fd);
+    if (p->sh) {
+        if (p->sh->ev_fd >= 0)
+            close(p->sh->ev_fd);
+        pool__shared_unmap(p->sh);
+    }
+    pthread_cond_destroy(&p->moved);
+    pthread_mutex_destroy(&p->lock);
+    free(p->owner);
+    free(p->trace_path);
+    free(p);
+}
+
+pool *pool_create(int n)
+{
+    if (n < 0 || n > POOL_MAX_WORKERS) {
+        pool__set_error("%d is not a worker count "
+                        "(0 for the default, or 1 to %d)", n, POOL_MAX_WORKERS);
+        errno = EINVAL;
+        return NULL;
+    }
+    if (n == 0 && (n = pool_default_size()) < 0)
+        return NULL;
+
+    pool *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        goto fail_early;
+    p->ctl_fd = p->sup_fd = -1;
+    p->n = n;
+    p->creator = getpid();
+    p->next_id = 1;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->moved, &ca);
+    pthread_condattr_destroy(&ca);
+    p->owner = calloc(POOL__RING, sizeof *p->owner);
+    p->sh = pool__shared_map(n);
+    if (p->owner == NULL || p->sh == NULL)
+        goto fail;
+    pool__shared *sh = p->sh;
+    sh->t0 = pool__now();
+    sh->master = getpid();
+    sh->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    p->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (sh->ev_fd < 0 || p->ctl_fd < 0)
+        goto fail;
+    read_faults(sh);
+
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, master_stdout);
+
+    char trace[PATH_MAX];
+    if (env_trace_path(trace, sizeof trace) && pool_trace_open(p, trace) == -1) {
+        static atomic_flag warned = ATOMIC_FLAG_INIT;   /* once a program */
+        if (!atomic_flag_test_and_set(&warned))
+            fprintf(stderr, "pool: warning: %s; running without a trace\n",
+                    pool_last_error());
+    }
+
+    pools_add(p);   /* before the fork: the child must know which pool it keeps */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    fflush(stderr);
+    forking = sh;       /* the supervisor keeps it so, for its own forks */
+    pid_t pid = fork();
+    if (pid == 0)
+        pool__supervise(sh, p->ctl_fd, &old);
+    forking = NULL;
+    int e = errno;
+    if (pid > 0) {
+        p->sup_pid = pid;
+        p->sup_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        e = errno;
+    }
+    if (pid < 0 || p->sup_fd < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        pools_remove(p);
+        errno = e;
+        goto fail;
+    }
+    /* The watcher takes no signals: they belong to the program's threads. */
+    e = pthread_create(&p->thread, NULL, watcher_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        pool__set_error("cannot start the pool's watcher thread: %s", strerror(e));
+        pools_remove(p);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        pool_free(p);
+        errno = e;
+        return NULL;
+    }
+    p->thread_started = true;
+    return p;
+
+fail:;
+    int err = errno;
+    pool__set_error("cannot set up a pool of %d workers: %s", n, strerror(err));
+    if (p)
+        pool_free(p);
+    errno = err;
+    return NULL;
+fail_early:
+    pool__set_error("cannot set up a pool: out of memory");
+    errno = ENOMEM;
+    return NULL;
+}
+
+
+
+/* Tell the supervisor to look at the state. */
+static void poke(int fd)
+{
+    uint64_t one = 1;
+    if (fd >= 0 && write(fd, &one, sizeof one) < 0) {
+        /* the counter is full or the supervisor is gone: it looks anyway */
+    }
+}
+
+/* p->lock held. Move the pool to state st (never back). */
+static void set_state(pool *p, int st)
+{
+    if (p->state >= st)
+        return;
+    p->state = st;
+    atomic_store(&p->sh->state, (uint32_t)st);
+    atomic_fetch_add(&p->sh->work, 1);
+    pool__futex_wake(&p->sh->work, INT_MAX);    /* sleeping workers look again */
+    poke(p->ctl_fd);
+}
+
+void pool_close(pool *p)
+{
+    if (p == NULL || pool__foreign(p, "pool_close"))
+        return;
+    pthread_mutex_lock(&p->lock);
+    set_state(p, POOL_CLOSED);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Wait for the watcher thread: it ends when the supervisor has gone. */
+static void thread_join(pool *p)
+{
+    if (p->thread_started && !p->thread_joined) {
+        pthread_join(p->thread, NULL);
+        p->thread_joined = true;
+    }
+}
+
+int pool_join(pool *p)
+{
+    if (p == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_join"))
+        return -1;
+    pthread_mutex_lock(&p->lock);
+    bool running = p->state == POOL_RUNNING;
+    pthread_mutex_unlock(&p->lock);
+    if (running) {
+        pool__set_error("pool_join waits for a closed pool: call pool_close first");
+        errno = EINVAL;
+        return -1;
+    }
+    thread_join(p);
+    return 0;
+}
+
+void pool_terminate(pool *p)
+{
+    if (p == NULL || pool__foreign(p, "pool_terminate"))
+        return;
+    pthread_mutex_lock(&p->lock);
+    set_state(p, POOL_TERMINATING);
+    pthread_mutex_unlock(&p->lock);
+    thread_join(p);
+}
+
+void pool_destroy(pool *p)
+{
+    if (p == NULL || pool__foreign(p, "pool_destroy"))
+        return;
+    pools_remove(p);
+    pool_terminate(p);
+    pthread_mutex_lock(&p->lock);
+    while (p->all)
+        pool__release(p->all);
+    pthread_mutex_unlock(&p->lock);
+    pool_free(p);
+}
+
 /* Calls. ------------------------------------------------------------------- */
 
-/* p->lock held. Fill in how f ended and wake its waiters. The strings of
- * result are copied. */
-static void complete(pool *p, future *f, enum status st, pool_value result)
+/* Write a record of f, which ended in the master, to the trace. */
+static void trace_here(pool *p, future *f, const char *err)
 {
-    assert(!f->done);
+    if (!atomic_load(&p->sh->trace_gen))
+        return;
+    pool__call c = {.id = f->id, .nitems = f->nitems, .first = f->first,
+                    .submit = f->submit, .start = f->start, .end = f->end,
+                    .pid = f->pid, .worker = f->worker, .status = (uint32_t)f->status};
+    snprintf(c.name, sizeof c.name, "%s", f->name);
+    pool__buf b = {0};
+    pool__trace_format(&b, p->sh, &c, err);
+    pool__trace_write(p->sh, b.data, b.len);
+    pool__buf_free(&b);
+}
+
+/* The strings of v, copied into one block owned by f. */
+static void keep_result(future *f, pool_value v)
+{
     size_t need = 0;
-    if (result.kind == POOL_STR)
-        need = strlen(result.as.s) + 1;
-    else if (result.kind == POOL_ERROR)
-        need = strlen(result.as.err.type) + strlen(result.as.err.msg) + 2;
+    if (v.kind == POOL_STR)
+        need = strlen(v.as.s) + 1;
+    else if (v.kind == POOL_ERROR)
+        need = strlen(v.as.err.type) + strlen(v.as.err.msg) + 2;
     if (need) {
         f->data = malloc(need);
         if (f->data == NULL)
             pool__die("out of memory");
-        if (result.kind == POOL_STR) {
-            memcpy(f->data, result.as.s, need);
-            result.as.s = f->data;
+        if (v.kind == POOL_STR) {
+            memcpy(f->data, v.as.s, need);
+            v.as.s = f->data;
         } else {
-            size_t t = strlen(result.as.err.type) + 1;
-            memcpy(f->data, result.as.err.type, t);
-            strcpy(f->data + t, result.as.err.msg);
-            result.as.err.type = f->data;
-            result.as.err.msg = f->data + t;
+            size_t t = strlen(v.as.err.type) + 1;
+            memcpy(f->data, v.as.err.type, t);
+            strcpy(f->data + t, v.as.err.msg);
+            v.as.err.type = f->data;
+            v.as.err.msg = f->data + t;
         }
     }
-    f->result = result;
-    f->status = st;
-    f->done = true;
-    pool__buf_free(&f->frame);
-    trace_record(p, f);
-    pthread_cond_broadcast(&p->done);
-    if (f->user_gone)
-        future_release(f);
+    f->result = v;
 }
 
-/* p->lock held. Unlink f from the pool and free it. */
-static void future_release(future *f)
+static pool_value value_dup(pool_value v)
+{
+    if (v.kind == POOL_STR) {
+        v.as.s = strdup(v.as.s);
+        if (v.as.s == NULL)
+            pool__die("out of memory");
+    } else if (v.kind == POOL_ERROR) {
+        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
+    }
+    return v;
+}
+
+/* p->lock held. f is done: wake whoever waits, free it if nobody will. */
+static void done(pool *p, future *f)
+{
+    f->done = true;
+    pool__buf_free(&f->args);
+    pthread_cond_broadcast(&p->moved);
+    if (f->user_gone)
+        pool__release(f);
+}
+
+void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg)
+{
+    f->status = st;
+    f->start = f->end = pool__now();
+    char err[1200];
+    snprintf(err, sizeof err, "%s: %s", type, msg);
+    trace_here(p, f, err);
+    pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};
+    if (f->out) {
+        for (uint32_t i = 0; i < f->nitems; i++)
+            f->out[i] = value_dup(v);
+        f->failed = (int)f->nitems;
+    }
+    keep_result(f, v);
+    done(p, f);
+}
+
+void pool__harvest(pool *p, future *f)
+{
+    pool__shared *sh = p->sh;
+    pool__call *c = pool__slot(sh, f->seq);
+    f->status = (int)c->status;
+    f->start = c->start;
+    f->end = c->end;
+    f->pid = c->pid;
+    f->worker = c->worker;
+    void *map;
+    const char *bytes = pool__payload_get(sh, c, &c->result, &map);
+    pool__rd r = {.p = bytes, .left = c->result.len};
+    if (f->out) {
+        /* A chunk: one value per input, or one error for all of them when
+         * the chunk itself ended (crash, terminate). */
+        bool each = f->status == ST_OK || f->status == ST_ERROR;
+        pool_value v = pool_none();
+        for (uint32_t i = 0; i < f->nitems; i++) {
+            if (each || i == 0)
+                v = pool__rd_value(&r);
+            f->out[i] = value_dup(v);
+            f->failed += v.kind == POOL_ERROR;
+        }
+        keep_result(f, each ? pool_none() : v);
+    } else {
+        keep_result(f, pool__rd_value(&r));
+    }
+    if (r.bad)
+        pool__die("call %llu came back garbled", (unsigned long long)f->id);
+    pool__payload_done(&c->result, map);
+    pool__payload_free(sh, &c->result);
+    p->owner[f->seq & (POOL__RING - 1)] = NULL;
+    atomic_store(&c->state, POOL__STATE(f->seq, CALL_FREE, 0));
+    done(p, f);
+}
+
+/* p->lock held. Put f into the ring if the next slot is free (harvesting a
+ * DONE call that left it); false if the ring is full there. */
+static bool put(pool *p, future *f)
+{
+    pool__shared *sh = p->sh;
+    uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
+    pool__call *c = pool__slot(sh, seq);
+    uint64_t s = atomic_load(&c->state);
+    future *old = p->owner[seq & (POOL__RING - 1)];
+    if (old != NULL) {
+        if (POOL__ST(s) != CALL_DONE)
+            return false;
+        pool__harvest(p, old);
+    }
+    c->id = f->id;
+    c->fn = (uint64_t)(uintptr_t)f->fn;
+    c->nitems = f->nitems;
+    c->argc = f->argc;
+    c->first = f->first;
+    c->submit = f->submit;
+    snprintf(c->name, sizeof c->name, "%s", f->name);
+    c->result = (pool__payload){0};
+    if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the arguments (%zu bytes) cannot be sent: %s",
+                 f->args.len, strerror(errno));
+        pool__complete_here(p, f, ST_ERROR, "MemoryError", msg);
+        return true;
+    }
+    pool__buf_free(&f->args);
+    f->seq = seq;
+    p->owner[seq & (POOL__RING - 1)] = f;
+    pool__put(sh);
+    return true;
+}
+
+/* p->lock held. Put what waits on the overflow list, in order, while the
+ * ring has room. */
+static void pump(pool *p)
+{
+    while (p->ovf_head && put(p, p->ovf_head)) {
+        future *f = p->ovf_head;
+        p->ovf_head = f->onext;
+        if (p->ovf_head == NULL)
+            p->ovf_tail = NULL;
+        f->onext = NULL;
+        pthread_cond_broadcast(&p->moved);
+    }
+    atomic_store(&p->sh->want_done, p->ovf_head != NULL);
+}
+
+void pool__enqueue(pool *p, future *f)
+{
+    if (p->ovf_head == NULL && put(p, f))
+        return;
+    if (p->ovf_tail)
+        p->ovf_tail->onext = f;
+    else
+        p->ovf_head = f;
+    p->ovf_tail = f;
+    atomic_store(&p->sh->want_done, 1);
+    pump(p);    /* a slot may have freed since */
+}
+
+void pool__release(future *f)
 {
     pool *p = f->p;
     if (f->prev)
@@ -577,10 +717,53 @@ static void future_release(future *f)
         p->all = f->next;
     if (f->next)
         f->next->prev = f->prev;
-    pool__buf_free(&f->frame);
+    if (f->seq && !f->done && p->owner[f->seq & (POOL__RING - 1)] == f)
+        p->owner[f->seq & (POOL__RING - 1)] = NULL;     /* the pool is gone */
+    pool__buf_free(&f->args);
     free(f->data);
     free(f->name);
     free(f);
+}
+
+future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
+                     int count, uint32_t nitems, uint64_t first, pool_value *out)
+{
+    future *f = calloc(1, sizeof *f);
+    if (f == NULL || (f->name = strdup(name && *name ? name : "?")) == NULL) {
+        free(f);
+        pool__set_error("out of memory");
+        errno = ENOMEM;
+        return NULL;
+    }
+    f->p = p;
+    f->fn = fn;
+    f->worker = -1;
+    f->nitems = nitems;
+    f->first = first;
+    f->out = out;
+    f->argc = nitems ? 0 : (uint32_t)count;
+    /* Encoded now, outside the lock: the caller may reuse its strings at once. */
+    pool__buf_reserve(&f->args, pool__values_size(args, nitems ? (int)nitems : count));
+    for (int i = 0; i < (nitems ? (int)nitems : count); i++)
+        pool__buf_put_value(&f->args, args[i]);
+
+    pthread_mutex_lock(&p->lock);
+    f->id = p->next_id++;
+    f->submit = pool__now();
+    f->next = p->all;
+    if (p->all)
+        p->all->prev = f;
+    p->all = f;
+    if (p->broken)
+        pool__complete_here(p, f, ST_ERROR, "PoolError",
+                            "the pool's supervisor process died; the pool cannot run calls");
+    else if (p->state != POOL_RUNNING)
+        pool__complete_here(p, f, ST_ERROR, "ValueError",
+                            "the pool is not running (closed or terminated)");
+    else
+        pool__enqueue(p, f);
+    pthread_mutex_unlock(&p->lock);
+    return f;
 }
 
 future *pool_submit(pool *p, pool_fn fn, const char *name,
@@ -597,227 +780,112 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
         errno = EINVAL;
         return NULL;
     }
-    future *f = calloc(1, sizeof *f);
-    if (f == NULL || (f->name = strdup(name && *name ? name : "?")) == NULL) {
-        free(f);
-        pool__set_error("out of memory");
-        errno = ENOMEM;
+    if (pool__foreign(p, "pool_submit"))
         return NULL;
-    }
-    f->p = p;
-    f->worker = -1;
-    f->on = -1;
+    return pool__submit(p, fn, name, args, count, 0, 0, NULL);
+}
 
+/* The watcher thread. ------------------------------------------------------ */
+
+/* The supervisor has gone. If the pool was not ending, that is a fault
+ * (someone killed it): end the workers it left, fail every call. */
+static void supervisor_gone(pool *p)
+{
+    pool__shared *sh = p->sh;
+    siginfo_t si;
+    waitid((idtype_t)3 /* P_PIDFD */, (id_t)p->sup_fd, &si, WEXITED | WNOHANG);
     pthread_mutex_lock(&p->lock);
-    f->id = p->next_id++;
-    f->submit = pool__now();
-    f->next = p->all;
-    if (p->all)
-        p->all->prev = f;
-    p->all = f;
-    if (p->state != RUNNING) {
-        f->start = f->submit;
-        f->end = f->submit;
-        complete(p, f, ST_ERROR, (pool_value){.kind = POOL_ERROR,
-                 .as.err = {"ValueError", "the pool is not running (closed or terminated)"}});
-        pthread_mutex_unlock(&p->lock);
-        return f;
-    }
-    pthread_mutex_unlock(&p->lock);
-
-    /* The frame is encoded outside the lock: the argument strings are
-     * copied into it now, so the caller may reuse them at once. */
-    size_t at = pool__frame_begin(&f->frame);
-    pool__buf_put_u64(&f->frame, 0);    /* seq: set when handed out */
-    pool__buf_put_u64(&f->frame, f->id);
-    pool__buf_put_u64(&f->frame, (uint64_t)(uintptr_t)fn);
-    pool__buf_put_str(&f->frame, f->name);
-    pool__buf_put_u32(&f->frame, (uint32_t)count);
-    for (int i = 0; i < count; i++)
-        pool__buf_put_value(&f->frame, args[i]);
-    pool__frame_end(&f->frame, at);
-
-    pthread_mutex_lock(&p->lock);
-    if (p->queue_tail)
-        p->queue_tail->qnext = f;
-    else
-        p->queue_head = f;
-    p->queue_tail = f;
-    hand_out(p, false);
-    pthread_mutex_unlock(&p->lock);
-    return f;
-}
-
-static pool_value value_dup(pool_value v)
-{
-    if (v.kind == POOL_STR) {
-        v.as.s = strdup(v.as.s);
-        if (v.as.s == NULL)
-            pool__die("out of memory");
-    } else if (v.kind == POOL_ERROR) {
-        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
-    }
-    return v;
-}
-
-pool_value pool_call(pool *p, pool_fn fn, const char *name,
-                     const pool_value *args, int count)
-{
-    future *f = pool_submit(p, fn, name, args, count);
-    if (f == NULL)
-        return pool_error("ValueError", "%s", pool_last_error());
-    pool_value v = value_dup(future_get(f));
-    future_free(f);
-    return v;
-}
-
-int pool_map_named(pool *p, pool_fn fn, const char *name,
-                   const pool_value *in, size_t n, pool_value *out)
-{
-    /* At most MAP_WINDOW calls are out at once: enough to keep every worker
-     * busy, few enough that a long map does not hold a future per input. A
-     * ring of futures: call i lives in fs[i % MAP_WINDOW]. */
-    enum { MAP_WINDOW = 1024 };
-    if (p == NULL || fn == NULL || (n > 0 && (in == NULL || out == NULL))) {
-        pool__set_error("pool_map needs a pool, a function, inputs and room for the results");
-        errno = EINVAL;
-        return -1;
-    }
-    future *fs[MAP_WINDOW];
-    size_t made = 0, done = 0;
-    int failed = 0;
-    bool refused = false;
-    while (done < made || (made < n && !refused)) {
-        while (made < n && made - done < MAP_WINDOW && !refused) {
-            fs[made % MAP_WINDOW] = pool_submit(p, fn, name, &in[made], 1);
-            if (fs[made % MAP_WINDOW] == NULL)
-                refused = true;
-            else
-                made++;
-        }
-        if (done < made) {
-            future *f = fs[done % MAP_WINDOW];
-            pool_value v = future_get(f);
-            failed += v.kind == POOL_ERROR;
-            out[done++] = value_dup(v);
-            future_free(f);
+    p->sup_gone = true;
+    if (p->state == POOL_RUNNING || atomic_load(&sh->live) > 0 ||
+        atomic_load(&sh->head) < atomic_load(&sh->tail)) {
+        for (int i = 0; i < sh->n; i++) {
+            pid_t pid = atomic_load(&sh->w[i].pid);
+            if (pid > 0)
+                kill(pid, SIGKILL);     /* they die with it anyway (PDEATHSIG) */
         }
     }
-    if (refused) {
-        for (size_t i = 0; i < done; i++)
-            pool_value_free(out[i]);
-        return -1;
-    }
-    return failed;
-}
-
-/* Futures. ----------------------------------------------------------------- */
-
-void future_wait(future *f)
-{
-    if (f == NULL)
-        return;
-    pool *p = f->p;
-    pthread_mutex_lock(&p->lock);
-    while (!f->done)
-        pthread_cond_wait(&p->done, &p->lock);
-    pthread_mutex_unlock(&p->lock);
-}
-
-bool future_wait_for(future *f, double seconds)
-{
-    if (f == NULL)
-        return false;
-    pool *p = f->p;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    if (seconds > 0) {
-        if (seconds > 1e9)
-            seconds = 1e9;
-        until.tv_sec += (time_t)seconds;
-        until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+    bool fault = p->state != POOL_TERMINATING;
+    char msg[200] = "the pool was terminated before the task started";
+    if (fault)
+        snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died; "
+                 "its workers were ended", (int)p->sup_pid);
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
+        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
+        if (POOL__SEQ(s) != seq)
+            continue;
+        int st = POOL__ST(s);
+        if (st == CALL_QUEUED || st == CALL_HELD || st == CALL_FINISHING) {
+            if (!fault)
+                snprintf(msg, sizeof msg, "the pool was terminated before the task %s",
+                         st == CALL_QUEUED ? "started" : "finished");
+            pool__fail(sh, seq, fault ? ST_CRASH : ST_TERMINATED,
+                       fault ? "PoolError" : "Terminated", msg, NULL);
         }
     }
-    pthread_mutex_lock(&p->lock);
-    while (!f->done)
-        if (pthread_cond_timedwait(&p->done, &p->lock, &until) == ETIMEDOUT)
-            break;
-    bool done = f->done;
-    pthread_mutex_unlock(&p->lock);
-    return done;
-}
-
-pool_value future_get(future *f)
-{
-    if (f == NULL)
-        return (pool_value){.kind = POOL_ERROR,
-                            .as.err = {"ValueError", "future_get: no future (NULL)"}};
-    future_wait(f);
-    return f->result;   /* set once, before done; never changes after */
-}
-
-bool future_ready(future *f)
-{
-    if (f == NULL)
-        return false;
-    pthread_mutex_lock(&f->p->lock);
-    bool done = f->done;
-    pthread_mutex_unlock(&f->p->lock);
-    return done;
-}
-
-int future_successful(future *f)
-{
-    if (f == NULL) {
-        pool__set_error("no future (NULL)");
-        errno = EINVAL;
-        return -1;
+    /* Calls that never reached the ring. */
+    while (p->ovf_head) {
+        future *f = p->ovf_head;
+        p->ovf_head = f->onext;
+        f->onext = NULL;
+        pool__complete_here(p, f, fault ? ST_CRASH : ST_TERMINATED,
+                            fault ? "PoolError" : "Terminated",
+                            fault ? msg : "the pool was terminated before the task started");
     }
-    pthread_mutex_lock(&f->p->lock);
-    int r = f->done ? f->status == ST_OK : -1;
-    unsigned long id = (unsigned long)f->id;
-    pthread_mutex_unlock(&f->p->lock);
-    if (r == -1) {
-        pool__set_error("task %lu has not finished yet "
-                        "(wait for it, or check future_ready first)", id);
-        errno = EAGAIN;
+    p->ovf_tail = NULL;
+    if (fault) {
+        p->broken = true;
+        if (p->state == POOL_RUNNING)
+            fprintf(stderr, "pool: %s\n", msg);
     }
-    return r;
-}
-
-void future_free(future *f)
-{
-    if (f == NULL)
-        return;
-    pool *p = f->p;
-    pthread_mutex_lock(&p->lock);
-    if (f->done)
-        future_release(f);
-    else
-        f->user_gone = true;
+    pthread_cond_broadcast(&p->moved);
     pthread_mutex_unlock(&p->lock);
 }
 
-unsigned long future_id(const future *f) { return f ? (unsigned long)f->id : 0; }
-
-pid_t future_pid(future *f)
+static void *watcher_main(void *arg)
 {
-    if (f == NULL)
-        return 0;
-    pool *p = f->p;
-    pthread_mutex_lock(&p->lock);
-    pid_t pid = f->pid;
-    if (pid == 0 && !f->done && f->on >= 0 &&
-        __atomic_load_n(&p->slots[f->on].task, __ATOMIC_RELAXED) == f->id)
-        pid = p->w[f->on].link.pid;     /* running there now */
-    pthread_mutex_unlock(&p->lock);
-    return pid;
+    pool *p = arg;
+    for (;;) {
+        struct pollfd pfd[2] = {
+            {.fd = p->sup_fd, .events = POLLIN},
+            {.fd = p->sh->ev_fd, .events = POLLIN},
+        };
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            pool__die("poll: %s", strerror(errno));
+        }
+        if (pfd[1].revents) {
+            uint64_t v;
+            while (read(p->sh->ev_fd, &v, sizeof v) > 0)
+                ;
+            pthread_mutex_lock(&p->lock);
+            pump(p);
+            pthread_mutex_unlock(&p->lock);
+        }
+        if (pfd[0].revents) {
+            supervisor_gone(p);
+            return NULL;
+        }
+    }
 }
 
 /* Tracing. ----------------------------------------------------------------- */
+
+/* Any pool of this process whose trace is the file st describes. */
+static bool trace_in_use(const pool *self, const struct stat *st)
+{
+    bool used = false;
+    pthread_mutex_lock(&pools_lock);
+    for (int i = 0; i < npools && !used; i++) {
+        struct stat other;
+        if (pools[i] != self && pools[i]->trace_path &&
+            stat(pools[i]->trace_path, &other) == 0)
+            used = other.st_dev == st->st_dev && other.st_ino == st->st_ino;
+    }
+    pthread_mutex_unlock(&pools_lock);
+    return used;
+}
 
 int pool_trace_open(pool *p, const char *path)
 {
@@ -826,538 +894,57 @@ int pool_trace_open(pool *p, const char *path)
         errno = EINVAL;
         return -1;
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (pool__foreign(p, "pool_trace_open"))
+        return -1;
+    /* Non-blocking, so that a FIFO with no reader cannot hold us here. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        pool__set_error("cannot write the trace %s: not a regular file", path);
+        errno = EINVAL;
+        return -1;
+    }
     if (fd < 0) {
         int e = errno;
+        pool__set_error("cannot write the trace %s: %s", path,
+                        e == ENXIO ? "a FIFO with no reader (not a regular file)" : strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (trace_in_use(p, &st)) {
+        close(fd);
+        pool__set_error("cannot write the trace %s: another pool writes it", path);
+        errno = EBUSY;
+        return -1;
+    }
+    char *abs = realpath(path, NULL);
+    if (abs == NULL || strlen(abs) >= sizeof p->sh->trace_path) {
+        int e = abs ? ENAMETOOLONG : errno;
+        free(abs);
+        close(fd);
         pool__set_error("cannot write the trace %s: %s", path, strerror(e));
         errno = e;
         return -1;
     }
-    pthread_mutex_lock(&p->lock);
-    int old = p->trace_fd;
-    p->trace_fd = fd;
-    p->trace.len = 0;
     static const char head[] = "# pool-trace v1\n"
         "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
-    pool__buf_put(&p->trace, head, sizeof head - 1);
+    if (ftruncate(fd, 0) == -1 || write(fd, head, sizeof head - 1) != sizeof head - 1) {
+        int e = errno;
+        free(abs);
+        close(fd);
+        pool__set_error("cannot write the trace %s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    close(fd);
+    pthread_mutex_lock(&p->lock);
+    free(p->trace_path);
+    p->trace_path = abs;
+    /* Processes reopen it by name when the generation changes; a record
+     * being written as it changes goes to the old file. */
+    memcpy(p->sh->trace_path, abs, strlen(abs) + 1);
+    atomic_fetch_add(&p->sh->trace_gen, 1);
     pthread_mutex_unlock(&p->lock);
-    if (old >= 0)
-        close(old);
     return 0;
-}
-
-/* Write s as one CSV field, quoted when it has to be. */
-static void csv_field(pool__buf *b, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        pool__buf_put(b, s, strlen(s));
-        return;
-    }
-    pool__buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"')
-            pool__buf_put(b, "\"", 1);
-        pool__buf_put(b, s, 1);
-    }
-    pool__buf_put(b, "\"", 1);
-}
-
-/* The trace is written by hand, not with printf: a record is made for
- * every task, and %f alone costs more than the rest of the record. */
-
-/* Write the digits of v backwards, ending at end; return where they begin. */
-static char *digits(char *end, unsigned long long v)
-{
-    do
-        *--end = (char)('0' + v % 10);
-    while (v /= 10);
-    return end;
-}
-
-/* Append sep (if not NUL) and then v. */
-static void put_int(pool__buf *b, char sep, long long v)
-{
-    char s[24], *end = s + sizeof s;
-    char *at = digits(end, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v);
-    if (v < 0)
-        *--at = '-';
-    if (sep)
-        *--at = sep;
-    pool__buf_put(b, at, (size_t)(end - at));
-}
-
-/* Append ",S.UUUUUU": t seconds, to the microsecond. */
-static void put_seconds(pool__buf *b, double t)
-{
-    unsigned long long us = t > 0 ? (unsigned long long)(t * 1e6 + 0.5) : 0;
-    char s[32], *end = s + sizeof s, *at = digits(end, us % 1000000);
-    while (at > end - 6)
-        *--at = '0';
-    *--at = '.';
-    at = digits(at, us / 1000000);
-    *--at = ',';
-    pool__buf_put(b, at, (size_t)(end - at));
-}
-
-/* p->lock held (the trace buffer is the handler's, and submit on a closed
- * pool completes a future in the caller's thread, under the lock). */
-static void trace_record(pool *p, future *f)
-{
-    if (p->trace_fd < 0)
-        return;
-    pool__buf *b = &p->trace;
-    put_int(b, '\0', (long long)f->id);
-    pool__buf_put(b, ",", 1);
-    csv_field(b, f->name);
-    put_int(b, ',', f->pid);
-    put_int(b, ',', f->worker);
-    put_seconds(b, f->submit - p->t0);
-    put_seconds(b, (f->start ? f->start : f->end) - p->t0);
-    put_seconds(b, f->end - p->t0);
-    pool__buf_put(b, ",", 1);
-    pool__buf_put(b, status_name[f->status], strlen(status_name[f->status]));
-    pool__buf_put(b, ",", 1);
-    if (f->status != ST_OK) {
-        char err[1200];
-        snprintf(err, sizeof err, "%s: %s", f->result.as.err.type, f->result.as.err.msg);
-        csv_field(b, err);
-    }
-    pool__buf_put(b, "\n", 1);
-    if (b->len >= 64 * 1024)
-        trace_flush(p);
-}
-
-static void trace_flush(pool *p)
-{
-    if (p->trace_fd >= 0 && p->trace.len > 0) {
-        const char *s = p->trace.data;
-        size_t left = p->trace.len;
-        while (left > 0) {
-            ssize_t w = write(p->trace_fd, s, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                fprintf(stderr, "pool: warning: the trace could not be written: %s\n",
-                        strerror(errno));
-                close(p->trace_fd);
-                p->trace_fd = -1;
-                break;
-            }
-            s += w;
-            left -= (size_t)w;
-        }
-    }
-    p->trace.len = 0;
-}
-
-/* The handler thread. ------------------------------------------------------ */
-
-/* p->lock held. Take the oldest task off worker w's in-flight list. */
-static future *inflight_pop(worker *w)
-{
-    future *f = w->head;
-    if (f) {
-        w->head = f->qnext;
-        if (w->head == NULL)
-            w->tail = NULL;
-        f->qnext = NULL;
-        f->on = -1;
-        w->inflight--;
-    }
-    return f;
-}
-
-/* p->lock held. Put the list from first to last back at the queue's front. */
-static void requeue_front(pool *p, future *first, future *last)
-{
-    last->qnext = p->queue_head;
-    p->queue_head = first;
-    if (p->queue_tail == NULL)
-        p->queue_tail = last;
-}
-
-/* p->lock held. Take back from worker i the calls it holds but has not
- * begun, and put them back at the front of the queue, in order. Their
- * frames may still be in its pipe: it will skip them (worker.c). */
-static void take_back(pool *p, int i)
-{
-    worker *w = &p->w[i];
-    uint64_t cur = __atomic_load_n(&p->slots[i].started, __ATOMIC_ACQUIRE);
-    while (cur < w->sent)
-        if (__atomic_compare_exchange_n(&p->slots[i].started, &cur, w->sent, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            break;
-    if (cur >= w->sent)
-        return;     /* it has begun them all */
-    /* Calls up to cur stay: begun, or done with their result on the way. */
-    future *keep = NULL, *f = w->head;
-    int kept = 0;
-    while (f && f->seq <= cur) {
-        keep = f;
-        kept++;
-        f = f->qnext;
-    }
-    if (f == NULL)
-        return;
-    future *first = f, *last = w->tail;
-    for (future *g = first; g; g = g->qnext)
-        g->on = -1;
-    if (keep)
-        keep->qnext = NULL;
-    else
-        w->head = NULL;
-    w->tail = keep;
-    w->inflight = kept;
-    requeue_front(p, first, last);
-}
-
-/* p->lock held. True if worker i's running call has run longer than STALL. */
-static bool stalled(pool *p, int i, double now)
-{
-    if (__atomic_load_n(&p->slots[i].task, __ATOMIC_RELAXED) == 0)
-        return false;
-    double start;
-    __atomic_load(&p->slots[i].start, &start, __ATOMIC_RELAXED);
-    return now - start > STALL;
-}
-
-/* p->lock held. Write what a worker's out buffer holds, as far as the
- * pipe takes it; true if something is left for later. */
-static bool flush_out(worker *w)
-{
-    while (w->out.off < w->out.len) {
-        ssize_t n = pool__link_send(&w->link, w->out.data + w->out.off,
-                                    w->out.len - w->out.off);
-        if (n < 0 && errno == EPIPE) {
-            w->out.len = w->out.off = 0;    /* dead: its result pipe will say so */
-            return false;
-        }
-        if (n <= 0)
-            return true;                    /* the pipe is full */
-        w->out.off += (size_t)n;
-    }
-    w->out.len = w->out.off = 0;
-    return false;
-}
-
-/* p->lock held. Give each queued call to the first worker with room, and
- * write them to the task pipes. If a pipe is full, the handler is woken
- * to finish the write when it drains. With look (the handler does, a
- * submitting thread does not), and while a worker is idle, first take back
- * the calls that wait behind a long one: looking reads the workers' slots,
- * which they write for every call, so it is kept to those moments. */
-static void hand_out(pool *p, bool look)
-{
-    bool short_calls = p->avg_run > 0 && p->avg_run < SHORT_TASK;
-    int cap[POOL_MAX_WORKERS];
-    bool idle = false, waiting = false;
-    for (int i = 0; i < p->n; i++) {
-        worker *w = &p->w[i];
-        cap[i] = w->link.pid <= 0 ? 0 : short_calls && !w->stalled ? DEPTH_SHORT : 1;
-        idle |= cap[i] > 0 && w->inflight == 0;
-        waiting |= w->inflight > 1;
-    }
-    if (look)
-        p->recheck = false;
-    if (look && short_calls && idle && waiting) {
-        double now = pool__now();
-        for (int i = 0; i < p->n; i++) {
-            if (p->w[i].inflight > 1 && stalled(p, i, now)) {
-                /* Nothing more for it until its call ends (read_results). */
-                p->w[i].stalled = true;
-                cap[i] = 1;
-                take_back(p, i);
-            }
-        }
-        /* Calls may still wait behind a call that is not long yet: look
-         * again when it may be. */
-        p->recheck = true;
-    }
-
-    while (p->queue_head) {
-        /* The first worker with room. Short calls thus fill one worker's
-         * pipe before the next: fewer workers awake at once, fewer wake-ups
-         * (taking turns, or "an idle worker first", each cost up to half the
-         * throughput on two cores). */
-        int best = -1;
-        for (int i = 0; i < p->n && best < 0; i++)
-            if (p->w[i].inflight < cap[i])
-                best = i;
-        if (best < 0)
-            break;
-        worker *w = &p->w[best];
-        future *f = p->queue_head;
-        p->queue_head = f->qnext;
-        if (p->queue_head == NULL)
-            p->queue_tail = NULL;
-        f->qnext = NULL;
-        f->on = best;
-        f->seq = ++w->sent;
-        size_t at = w->out.len;
-        pool__buf_put(&w->out, f->frame.data, f->frame.len);
-        memcpy(w->out.data + at + sizeof(uint32_t), &f->seq, sizeof f->seq);
-        if (w->tail)
-            w->tail->qnext = f;
-        else
-            w->head = f;
-        w->tail = f;
-        w->inflight++;
-    }
-    bool left = false;
-    idle = waiting = false;
-    for (int i = 0; i < p->n; i++) {
-        worker *w = &p->w[i];
-        if (w->out.len > 0)
-            left |= flush_out(w);
-        idle |= cap[i] > 0 && w->inflight == 0;
-        waiting |= w->inflight > 1;
-    }
-    /* Wake the handler to finish a write, or to look (and keep looking)
-     * while calls wait behind another and a worker is idle. */
-    if (left || (!look && short_calls && idle && waiting && !p->recheck))
-        wake_handler(p);
-}
-
-/* Decode the result frames that have arrived from worker i. */
-static void read_results(pool *p, int i)
-{
-    worker *w = &p->w[i];
-    pool__rd r;
-    pthread_mutex_lock(&p->lock);
-    while (pool__frame_next(&w->in, &r)) {
-        uint64_t id = pool__rd_u64(&r);
-        double start = pool__rd_f64(&r), end = pool__rd_f64(&r);
-        pool_value v = pool__rd_value(&r);
-        future *f = w->head;
-        if (r.bad || f == NULL || f->id != id)
-            pool__die("worker %d (pid %d) sent a result for task %llu, expected %llu",
-                      i, (int)w->link.pid, (unsigned long long)id,
-                      f ? (unsigned long long)f->id : 0ULL);
-        inflight_pop(w);
-        w->stalled = false;
-        f->pid = w->link.pid;
-        f->worker = i;
-        f->start = start;
-        f->end = end;
-        double run = end - start;
-        p->avg_run = p->avg_run == 0 ? run : 0.9 * p->avg_run + 0.1 * run;
-        complete(p, f, v.kind == POOL_ERROR ? ST_ERROR : ST_OK, v);
-    }
-    pool__buf_compact(&w->in);
-    pthread_mutex_unlock(&p->lock);
-}
-
-/* Worker i's result pipe has ended: the worker is dead (or has closed the
- * pipe, which ends it too). Fail what it was running, give back what it had
- * not begun, and start a replacement. */
-static void worker_died(pool *p, int i)
-{
-    worker *w = &p->w[i];
-    pid_t pid = w->link.pid;    /* only the handler changes it */
-    char how[160];
-    pool__link_describe(pool__link_reap(&w->link, true), how, sizeof how);
-    uint64_t running = p->slots[i].task;
-    double started = p->slots[i].start;
-    w->in.len = w->in.off = 0;
-
-    pthread_mutex_lock(&p->lock);
-    pool__link_close(&w->link);
-    w->out.len = w->out.off = 0;
-    future *f;
-    future *back = NULL, *last = NULL;
-    while ((f = inflight_pop(w)) != NULL) {
-        if (f->id == running) {
-            char msg[400];
-            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
-                     i, (int)pid, how, f->name);
-            f->pid = pid;
-            f->worker = i;
-            f->start = started;
-            f->end = pool__now();
-            complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
-                     .as.err = {"WorkerDied", msg}});
-        } else if (++f->deaths > MAX_DEATHS) {
-            /* Workers keep dying before this call even begins: something
-             * in the call itself kills them. Do not try it forever. */
-            char msg[400];
-            snprintf(msg, sizeof msg, "%d workers died before %s could begin, the "
-                     "last (pid %d) %s", f->deaths, f->name, (int)pid, how);
-            f->start = f->end = pool__now();
-            complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
-                     .as.err = {"WorkerDied", msg}});
-        } else {
-            /* Not begun: back to the front of the queue, in order. Its frame
-             * is kept until the task completes, for just this. */
-            if (last)
-                last->qnext = f;
-            else
-                back = f;
-            last = f;
-        }
-    }
-    if (back)
-        requeue_front(p, back, last);
-
-    /* Forking under the lock is allowed by the fork rule: the child never
-     * touches the lock. */
-    if (worker_start(p, i) == -1)
-        fprintf(stderr, "pool: cannot start a worker to replace pid %d: %s\n",
-                (int)pid, strerror(errno));
-
-    bool alive = false;
-    for (int j = 0; j < p->n; j++)
-        alive |= p->w[j].link.pid > 0;
-    if (!alive) {
-        /* No worker can be started: fail the queue rather than let it wait. */
-        while ((f = p->queue_head) != NULL) {
-            p->queue_head = f->qnext;
-            f->qnext = NULL;
-            f->start = f->end = pool__now();
-            complete(p, f, ST_CRASH, (pool_value){.kind = POOL_ERROR,
-                     .as.err = {"WorkerDied", "no worker could be started"}});
-        }
-        p->queue_tail = NULL;
-    }
-    pthread_mutex_unlock(&p->lock);
-}
-
-/* p->lock held. Fail every unfinished future: the pool is being stopped. */
-static void fail_all(pool *p)
-{
-    double now = pool__now();
-    future *f;
-    for (int i = 0; i < p->n; i++) {
-        worker *w = &p->w[i];
-        while ((f = inflight_pop(w)) != NULL) {
-            bool begun = f->id == p->slots[i].task;
-            if (begun) {
-                f->pid = w->link.pid;
-                f->worker = i;
-                f->start = p->slots[i].start;
-            }
-            f->end = now;
-            complete(p, f, ST_TERMINATED, (pool_value){.kind = POOL_ERROR,
-                     .as.err = {"Terminated", begun
-                         ? "the pool was terminated before the task finished"
-                         : "the pool was terminated before the task started"}});
-        }
-    }
-    while ((f = p->queue_head) != NULL) {
-        p->queue_head = f->qnext;
-        f->qnext = NULL;
-        f->end = now;
-        complete(p, f, ST_TERMINATED, (pool_value){.kind = POOL_ERROR,
-                 .as.err = {"Terminated", "the pool was terminated before the task started"}});
-    }
-    p->queue_tail = NULL;
-}
-
-static void *handler_main(void *arg)
-{
-    pool *p = arg;
-    struct pollfd *pfd = calloc((size_t)p->n * 2 + 1, sizeof *pfd);
-    int *who = calloc((size_t)p->n * 2 + 1, sizeof *who);
-    if (pfd == NULL || who == NULL)
-        pool__die("out of memory");
-
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        if (p->state == TERMINATING) {
-            workers_kill(p);    /* first, so that no result races the failing */
-            fail_all(p);
-            workers_forget(p);
-            pthread_mutex_unlock(&p->lock);
-            break;
-        }
-        hand_out(p, true);
-        bool idle = p->queue_head == NULL;
-        for (int i = 0; i < p->n && idle; i++)
-            idle = p->w[i].inflight == 0;
-        if (p->state == CLOSED && idle) {
-            /* End of file on every task pipe: each worker finishes its loop
-             * and exits. */
-            for (int i = 0; i < p->n; i++)
-                pool__link_end_tasks(&p->w[i].link);
-            pthread_mutex_unlock(&p->lock);
-            for (int i = 0; i < p->n; i++)
-                pool__link_reap(&p->w[i].link, false);
-            pthread_mutex_lock(&p->lock);
-            workers_forget(p);
-            pthread_mutex_unlock(&p->lock);
-            break;
-        }
-
-        int n = 0;
-        pfd[n] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
-        who[n++] = -1;
-        for (int i = 0; i < p->n; i++) {
-            worker *w = &p->w[i];
-            if (w->link.pid <= 0)
-                continue;
-            pfd[n] = (struct pollfd){.fd = w->link.recv_fd, .events = POLLIN};
-            who[n++] = i;
-            if (w->out.len > w->out.off) {
-                pfd[n] = (struct pollfd){.fd = w->link.send_fd, .events = POLLOUT};
-                who[n++] = i;
-            }
-        }
-        /* The trace is written in large pieces: when 64 KiB have gathered,
-         * or after TRACE_IDLE_MS with nothing to do. */
-        int timeout = p->trace.len > 0 && p->trace_fd >= 0 ? TRACE_IDLE_MS : -1;
-        if (p->recheck)
-            timeout = (int)(STALL * 1000) + 1;
-        pthread_mutex_unlock(&p->lock);
-
-        int ready = poll(pfd, (nfds_t)n, timeout);
-        if (ready == 0) {
-            pthread_mutex_lock(&p->lock);
-            trace_flush(p);
-            pthread_mutex_unlock(&p->lock);
-            continue;
-        }
-        if (ready < 0) {
-            if (errno == EINTR)
-                continue;
-            pool__die("poll: %s", strerror(errno));
-        }
-
-        if (pfd[0].revents) {
-            uint64_t v;
-            pthread_mutex_lock(&p->lock);
-            while (read(p->wake_fd, &v, sizeof v) > 0)
-                ;
-            p->wake_sent = false;
-            pthread_mutex_unlock(&p->lock);
-        }
-        for (int k = 1; k < n; k++) {
-            int i = who[k];
-            worker *w = &p->w[i];
-            if (pfd[k].revents == 0 || w->link.pid <= 0 || pfd[k].fd != w->link.recv_fd)
-                continue;   /* POLLOUT is handled by the next flush_out */
-            pool__buf_reserve(&w->in, 64 * 1024);
-            ssize_t got = pool__link_recv(&w->link, w->in.data + w->in.len,
-                                          w->in.cap - w->in.len);
-            if (got > 0) {
-                w->in.len += (size_t)got;
-                read_results(p, i);
-            } else if (got == 0 || errno != EAGAIN) {
-                worker_died(p, i);
-            }
-        }
-    }
-
-    free(pfd);
-    free(who);
-    pthread_mutex_lock(&p->lock);
-    trace_flush(p);
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
-}
-
-/* Provisional until core v2: the chunk size is not used yet. */
-int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
-                    size_t n, pool_value *out, size_t chunksize)
-{
-    (void)chunksize;
-    return pool_map_named(p, fn, name, in, n, out);
 }

@@ -1,8 +1,8 @@
 /*
- * wire.c - byte buffers and the frames that cross the pipes.
+ * wire.c - byte buffers, and values encoded into them.
  *
  * Master and workers are forks of one program on one machine, so numbers go
- * in native byte order; only lengths guard against a garbled stream.
+ * in native byte order; only lengths guard against garbled bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -162,31 +162,17 @@ pool_value pool__rd_value(pool__rd *r)
     return v;
 }
 
-size_t pool__frame_begin(pool__buf *b)
+size_t pool__values_size(const pool_value *v, int n)
 {
-    size_t at = b->len;
-    pool__buf_put_u32(b, 0);
-    return at;
-}
-
-void pool__frame_end(pool__buf *b, size_t at)
-{
-    uint32_t n = (uint32_t)(b->len - at - sizeof n);
-    memcpy(b->data + at, &n, sizeof n);
-}
-
-bool pool__frame_next(pool__buf *b, pool__rd *r)
-{
-    uint32_t n;
-    size_t have = b->len - b->off;
-    if (have < sizeof n)
-        return false;
-    memcpy(&n, b->data + b->off, sizeof n);
-    if (have - sizeof n < n)
-        return false;
-    r->p = b->data + b->off + sizeof n;
-    r->left = n;
-    r->bad = false;
-    b->off += sizeof n + n;
-    return true;
+    size_t size = 0;
+    for (int i = 0; i < n; i++) {
+        size += 4;
+        if (v[i].kind == POOL_INT || v[i].kind == POOL_DOUBLE)
+            size += 8;
+        else if (v[i].kind == POOL_STR)
+            size += 4 + strlen(v[i].as.s ? v[i].as.s : "") + 1;
+        else if (v[i].kind == POOL_ERROR)
+            size += 8 + strlen(v[i].as.err.type) + strlen(v[i].as.err.msg) + 2;
+    }
+    return size;
 }

@@ -1,13 +1,15 @@
 /*
  * worker.c - the loop a worker process runs, and what a task may call.
  *
- * A worker is single-threaded: a fork of the master that reads task frames
- * from its task pipe, runs each function, and writes one result frame per
- * task. Before a task it claims the frame and writes the task's id into its
- * shared slot (internal.h), so that the master knows what it runs, can take
- * back what it has not begun, and can tell what it was running if it dies.
+ * A worker is a single-threaded fork of the pool's supervisor process. It
+ * claims the next call from the shared queue itself (queue.c), runs the
+ * function, writes the result into the call's slot and wakes whoever waits.
+ * It writes its own trace records, and it tells the supervisor how it ends:
+ * a fatal signal it catches, or the status of an exit() a task called.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,98 +141,164 @@ const char *pool_arg_str(pool_args a, int i)
 
 /* The loop. ---------------------------------------------------------------- */
 
-static void write_all(int fd, const char *p, size_t n)
+static pool__shared *me_sh;
+static int me;              /* this worker's index */
+static pid_t me_pid;
+
+/* A fatal signal: say which in the worker's slot, then die of it. */
+static void on_fatal(int sig)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            _exit(0);   /* the master is gone: nothing left to do */
-        p += w;
-        n -= (size_t)w;
-    }
+    if (me_sh)
+        atomic_store(&me_sh->w[me].fatal, sig);
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
-/* Claim frame seq: false if the master has taken it back. */
-static bool claim(pool__slot *slot, uint64_t seq)
+/* A task called exit(): end the worker here, before the program's own
+ * atexit handlers or a flush of the master's stdio buffers run a second time
+ * in this copy of the program. Only this worker's output is flushed. */
+static void on_exit_call(int status, void *arg)
 {
-    uint64_t cur = __atomic_load_n(&slot->started, __ATOMIC_ACQUIRE);
-    while (cur < seq)
-        if (__atomic_compare_exchange_n(&slot->started, &cur, seq, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    (void)arg;
+    if (getpid() != me_pid)
+        return;     /* a process a task forked: not the worker */
+    atomic_store(&me_sh->w[me].exit_status, status & 0xff);
+    fflush(stdout);
+    _exit(status);
+}
+
+static bool listed(const uint64_t *ids, uint64_t id)
+{
+    for (int i = 0; i < 8 && ids[i]; i++)
+        if (ids[i] == id)
             return true;
     return false;
 }
 
-/* Run one task frame, unless the master took it back; append its result
- * frame to out. */
-static void run_task(pool__rd *r, pool__buf *out, pool__slot *slot)
+/* Run fn on one argument list, catching pool_raise and bad arguments. */
+static pool_value run_one(pool_fn fn, pool_args args)
+{
+    if (sigsetjmp(task_jump, 0) == 0)
+        return fn(args);
+    return task_raised;
+}
+
+/* Run call seq (claimed by this worker) and finish it. */
+static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *rec)
 {
     static pool_value argv[POOL_MAX_ARGS];
-    uint64_t seq = pool__rd_u64(r);
-    uint64_t id = pool__rd_u64(r);
-    uint64_t fn_addr = pool__rd_u64(r);
-    const char *name = pool__rd_str(r);
-    uint32_t argc = pool__rd_u32(r);
-    for (uint32_t i = 0; i < argc && i < POOL_MAX_ARGS && !r->bad; i++)
-        argv[i] = pool__rd_value(r);
-    if (r->bad || argc > POOL_MAX_ARGS || fn_addr == 0)
-        pool__die("worker %d: a garbled task frame", (int)getpid());
-    if (!claim(slot, seq))
-        return;
-
-    pool_fn fn = (pool_fn)(uintptr_t)fn_addr;
-    pool_args args = {.v = argv, .count = (int)argc};
+    pool__call *c = pool__slot(sh, seq);
     double start = pool__now();
-    __atomic_store_n(&slot->task, id, __ATOMIC_RELAXED);
-    __atomic_store(&slot->start, &start, __ATOMIC_RELAXED);
-    task_name = name;
+    atomic_store(&sh->w[me].start, start);
+    task_name = c->name;
 
-    pool_value result;
-    if (sigsetjmp(task_jump, 0) == 0)
-        result = fn(args);
-    else
-        result = task_raised;
+    void *map;
+    const char *bytes = pool__payload_get(sh, c, &c->args, &map);
+    pool__rd r = {.p = bytes, .left = c->args.len};
+    uint32_t n = c->nitems ? c->nitems : c->argc;
+    if (c->nitems == 0 && n > POOL_MAX_ARGS)
+        pool__die("worker %d: call %llu has %u arguments", (int)me_pid,
+                  (unsigned long long)c->id, n);
+    pool_fn fn = (pool_fn)(uintptr_t)c->fn;
+    out->len = 0;
+    int failed = 0;
+    pool_value first_err = pool_none();
+
+    if (listed(sh->fault_crash, c->id))
+        raise(SIGSEGV);     /* POOL_FAULT=crash:ID */
+    if (listed(sh->fault_error, c->id)) {
+        pool_value v = pool_error("InjectedError", "POOL_FAULT made call %llu fail",
+                                  (unsigned long long)c->id);
+        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
+            pool__buf_put_value(out, v);
+        failed = c->nitems ? (int)n : 1;
+        first_err = v;
+    } else if (c->nitems == 0) {
+        for (uint32_t i = 0; i < n && !r.bad; i++)
+            argv[i] = pool__rd_value(&r);
+        if (r.bad)
+            pool__die("worker %d: a garbled call", (int)me_pid);
+        pool_value v = run_one(fn, (pool_args){.v = argv, .count = (int)n});
+        pool__buf_put_value(out, v);
+        failed = v.kind == POOL_ERROR;
+        first_err = v;
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            pool_value item = pool__rd_value(&r);
+            if (r.bad)
+                pool__die("worker %d: a garbled chunk", (int)me_pid);
+            pool_value v = run_one(fn, (pool_args){.v = &item, .count = 1});
+            pool__buf_put_value(out, v);
+            if (v.kind == POOL_ERROR && failed++ == 0)
+                first_err = v;
+        }
+    }
     fflush(stdout);     /* the task's lines come out before its result does */
     double end = pool__now();
+    pool__payload_done(&c->args, map);
 
-    size_t at = pool__frame_begin(out);
-    pool__buf_put_u64(out, id);
-    pool__buf_put_f64(out, start);
-    pool__buf_put_f64(out, end);
-    pool__buf_put_value(out, result);
-    pool__frame_end(out, at);
+    if (getpid() != me_pid) {
+        /* A task forked and both processes came back here: this one is
+         * not the worker. It ends without a word to the pool. */
+        fprintf(stderr, "pool: a process forked by %s() returned from the task; "
+                "it was ended (a task's child must call _exit)\n", c->name);
+        _exit(0);
+    }
+    if (!pool__finish_begin(sh, seq, POOL__STATE(seq, CALL_HELD, me)))
+        return;     /* ended by someone else (the pool was terminated) */
+    c->start = start;
+    c->end = end;
+    c->pid = me_pid;
+    c->worker = me;
+    c->status = failed ? ST_ERROR : ST_OK;
+    pool__payload_free(sh, &c->args);
+    if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1) {
+        out->len = 0;
+        pool_value v = {.kind = POOL_ERROR, .as.err = {"MemoryError",
+                        "the result could not be sent to the master"}};
+        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
+            pool__buf_put_value(out, v);
+        c->status = ST_ERROR;
+        pool__payload_put(sh, c, &c->result, out->data, out->len);
+    }
+    if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
+        char err[1200] = "";
+        if (failed && c->nitems)
+            snprintf(err, sizeof err, "%d of %u inputs failed; the first: %s: %s", failed,
+                     n, first_err.as.err.type, first_err.as.err.msg);
+        else if (failed)
+            snprintf(err, sizeof err, "%s: %s", first_err.as.err.type, first_err.as.err.msg);
+        rec->len = 0;
+        pool__trace_format(rec, sh, c, err);
+        /* Write now when no call waits (nothing to slow down), so that the
+         * record is on disk when its future completes; else batch them. */
+        pool__trace_add_worker(sh, me, rec->data, rec->len,
+                               atomic_load(&sh->head) >= atomic_load(&sh->tail));
+    }
+    atomic_fetch_add_explicit(&sh->w[me].tasks, 1, memory_order_relaxed);
+    atomic_store_explicit(&sh->w[me].holding, 0, memory_order_relaxed);
+    pool__finish_end(sh, seq);
     task_name = "?";
 }
 
-void pool__worker_main(int task_fd, int result_fd, pool__slot *slot)
+void pool__worker_main(pool__shared *sh, int w)
 {
-    pool__buf in = {0}, out = {0};
+    me_sh = sh;
+    me = w;
+    me_pid = getpid();
     pool__in_worker = true;
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        signal(fatal[i], on_fatal);
+    on_exit(on_exit_call, NULL);
 
-    for (;;) {
-        pool__rd r;
-        while (pool__frame_next(&in, &r)) {
-            run_task(&r, &out, slot);
-            /* Each result goes out at once: a result held back would be
-             * lost if the next task killed this worker. */
-            if (out.len) {
-                write_all(result_fd, out.data, out.len);
-                out.len = 0;
-            }
-            __atomic_store_n(&slot->task, 0, __ATOMIC_RELAXED);
-            arena_clear();
-        }
-        pool__buf_compact(&in);
-        pool__buf_reserve(&in, 64 * 1024);
-        ssize_t n = read(task_fd, in.data + in.len, in.cap - in.len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;      /* end of the task pipe: the pool is closing */
-        in.len += (size_t)n;
+    pool__buf out = {0}, rec = {0};
+    uint64_t seq;
+    while ((seq = pool__claim(sh, w)) != 0) {
+        run_call(sh, seq, &out, &rec);
+        arena_clear();
     }
+    pool__trace_flush_worker(sh, w);
     fflush(stdout);
     _exit(0);
 }

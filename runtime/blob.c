@@ -1,0 +1,81 @@
+/*
+ * blob.c - room for payloads too big for a call slot: extents of a memfd
+ * that the master, the supervisor and every worker hold.
+ *
+ * Extents come in size classes of 4 KiB times a power of two. A freed
+ * extent's memory goes back to the system at once (a hole is punched), and
+ * its offset is kept for the next extent of its class, so that the file
+ * grows only to the most that is in use at once (RLIMIT_FSIZE applies to
+ * it, as to any file).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+size_t pool__blob_class_size(uint32_t class)
+{
+    return (size_t)4096 << class;
+}
+
+/* The robust lock: a process that died holding it left the lists as they
+ * were between two whole steps (each step is one store), so carry on. */
+static void lock(pool__shared *sh)
+{
+    if (pthread_mutex_lock(&sh->blob_lock) == EOWNERDEAD)
+        pthread_mutex_consistent(&sh->blob_lock);
+}
+
+int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class)
+{
+    uint32_t k = 0;
+    while (pool__blob_class_size(k) < len)
+        if (++k >= POOL__CLASSES) {
+            errno = EFBIG;
+            return -1;
+        }
+    size_t size = pool__blob_class_size(k);
+    lock(sh);
+    if (sh->nfree[k] > 0) {
+        *off = sh->free[k][--sh->nfree[k]];
+    } else {
+        if (sh->blob_end + size > sh->blob_size) {
+            uint64_t want = sh->blob_end + size;
+            want = (want + (1 << 20) - 1) & ~(uint64_t)((1 << 20) - 1);
+            struct rlimit rl;   /* past it, ftruncate would raise SIGXFSZ */
+            if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+                want > rl.rlim_cur) {
+                pthread_mutex_unlock(&sh->blob_lock);
+                errno = EFBIG;
+                return -1;
+            }
+            if (ftruncate(sh->memfd, (off_t)want) == -1) {
+                int e = errno;
+                pthread_mutex_unlock(&sh->blob_lock);
+                errno = e;
+                return -1;
+            }
+            sh->blob_size = want;
+        }
+        *off = sh->blob_end;
+        sh->blob_end += size;
+    }
+    pthread_mutex_unlock(&sh->blob_lock);
+    *class = k;
+    return 0;
+}
+
+void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
+{
+    fallocate(sh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+              (off_t)pool__blob_class_size(class));
+    lock(sh);
+    if (sh->nfree[class] < POOL__FREE_MAX)
+        sh->free[class][sh->nfree[class]++] = off;
+    /* else: the offset is not reused; its memory is back already */
+    pthread_mutex_unlock(&sh->blob_lock);
+}

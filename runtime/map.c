@@ -1,0 +1,122 @@
+/*
+ * map.c - pool_apply and pool_map: blocking calls built on futures.
+ *
+ * A map sends its inputs in chunks, several inputs to a task, as Python's
+ * Pool.map does: fewer trips through the queue when each input is cheap.
+ * Each input still gets its own result or error. If a chunk's worker dies,
+ * the chunk's inputs are sent again one to a task, so that only the input
+ * that kills a worker fails (the ones before it run a second time).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "master.h"
+
+#define MAP_WINDOW 1024     /* tasks of one map out at once */
+
+pool_value pool_call(pool *p, pool_fn fn, const char *name,
+                     const pool_value *args, int count)
+{
+    future *f = pool_submit(p, fn, name, args, count);
+    if (f == NULL)
+        return pool_error("ValueError", "%s", pool_last_error());
+    pool_value v = future_get(f);
+    if (v.kind == POOL_STR) {
+        v = pool_str(v.as.s);
+        v.as.s = strdup(v.as.s);
+        if (v.as.s == NULL)
+            pool__die("out of memory");
+    } else if (v.kind == POOL_ERROR) {
+        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
+    }
+    future_free(f);
+    return v;
+}
+
+/* Python's rule: about four chunks per worker. */
+static size_t auto_chunk(const pool *p, size_t n)
+{
+    size_t per = (size_t)p->n * 4;
+    size_t c = n / per + (n % per != 0);
+    return c ? c : 1;
+}
+
+int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                    size_t n, pool_value *out, size_t chunksize)
+{
+    if (p == NULL || fn == NULL || (n > 0 && (in == NULL || out == NULL))) {
+        pool__set_error("pool_map needs a pool, a function, inputs and room for the results");
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_map"))
+        return -1;
+    if (chunksize == 0)
+        chunksize = auto_chunk(p, n);
+    if (chunksize > UINT32_MAX / 2)
+        chunksize = UINT32_MAX / 2;
+
+    /* A ring of futures: task t lives in fs[t % MAP_WINDOW]. Chunks whose
+     * worker died are sent again one input to a task, after the rest. */
+    future *fs[MAP_WINDOW];
+    size_t made = 0, waited = 0, next = 0;
+    size_t *again = NULL, nagain = 0, sent_again = 0;
+    int failed = 0;
+    bool refused = false;
+    for (;;) {
+        while (!refused && made - waited < MAP_WINDOW &&
+               (next < n || sent_again < nagain)) {
+            size_t first, count;
+            if (next < n) {
+                first = next;
+                count = n - next < chunksize ? n - next : chunksize;
+            } else {
+                first = again[sent_again];
+                count = 1;
+            }
+            future *f = pool__submit(p, fn, name, &in[first], 0, (uint32_t)count,
+                                     first, &out[first]);
+            if (f == NULL) {
+                refused = true;
+                break;
+            }
+            fs[made++ % MAP_WINDOW] = f;
+            if (next < n)
+                next += count;
+            else
+                sent_again++;
+        }
+        if (waited == made)
+            break;
+        future *f = fs[waited++ % MAP_WINDOW];
+        future_wait(f);
+        if (f->status == ST_CRASH && f->nitems > 1 && !f->p->broken) {
+            for (uint32_t i = 0; i < f->nitems; i++)
+                pool_value_free(out[f->first + i]);
+            size_t *grown = realloc(again, (nagain + f->nitems) * sizeof *again);
+            if (grown == NULL)
+                pool__die("out of memory");
+            again = grown;
+            for (uint32_t i = 0; i < f->nitems; i++)
+                again[nagain++] = f->first + i;
+        } else {
+            failed += f->failed;
+        }
+        future_free(f);
+    }
+    free(again);
+    if (refused) {
+        /* Every task made has been waited for; give back what came. */
+        for (size_t i = 0; i < next; i++)
+            pool_value_free(out[i]);
+        return -1;
+    }
+    return failed;
+}
+
+int pool_map_named(pool *p, pool_fn fn, const char *name,
+                   const pool_value *in, size_t n, pool_value *out)
+{
+    return pool_map_chunks(p, fn, name, in, n, out, 0);
+}

@@ -1,0 +1,77 @@
+/*
+ * master.h - the master's side of a pool: what pool.c, future.c and map.c
+ * share. Private to runtime/.
+ */
+#ifndef POOL_MASTER_H
+#define POOL_MASTER_H
+
+#include <pthread.h>
+
+#include "internal.h"
+
+struct future {
+    pool *p;
+    uint64_t id;
+    char *name;
+
+    /* p->lock must be held when using these. */
+    uint64_t seq;           /* its slot in the queue; 0 while it waits outside */
+    bool done;              /* harvested: the fields below are final */
+    bool user_gone;         /* future_free came before the end */
+    int status;             /* ST_* */
+    pool_value result;      /* strings point into data */
+    char *data;
+    double start, end;
+    pid_t pid;
+    int worker;
+    future *prev, *next;    /* every future of the pool not yet freed */
+    future *onext;          /* the overflow list */
+    pool__buf args;         /* encoded arguments, until it is put */
+    /* A chunk of a map: nitems inputs from first; results go to out. */
+    uint32_t nitems, argc;
+    uint64_t first;
+    pool_fn fn;
+    double submit;
+    pool_value *out;
+    int failed;             /* a chunk: inputs that failed */
+};
+
+struct pool {
+    int n;
+    pid_t creator;          /* the process that made it (a task's copy is not it) */
+    pool__shared *sh;
+    pid_t sup_pid;          /* the supervisor process */
+    int sup_fd;             /* its pidfd */
+    int ctl_fd;             /* eventfd to the supervisor */
+    pthread_t thread;       /* the master's watcher thread */
+    bool thread_started, thread_joined, sup_gone;
+
+    pthread_mutex_t lock;
+    /* lock must be held when using these. */
+    pthread_cond_t moved;   /* overflow calls were put, or failed */
+    int state;              /* POOL_RUNNING, ... (as sh->state) */
+    bool broken;            /* the supervisor died: every call fails */
+    future **owner;         /* owner[seq % POOL__RING] */
+    future *ovf_head, *ovf_tail;
+    future *all;
+    uint64_t next_id;
+    char *trace_path;       /* the trace file (absolute path), NULL if none */
+};
+
+/* pool.c, p->lock held: */
+/* Take a DONE call's result into its future. */
+void pool__harvest(pool *p, future *f);
+/* A new future's call: into the queue, or onto the overflow list. */
+void pool__enqueue(pool *p, future *f);
+/* Complete f in the master (a closed pool, a broken one): its trace record
+ * is written here. */
+void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg);
+/* Unlink f from the pool and free it. */
+void pool__release(future *f);
+/* Submit a map chunk (nitems > 0) or a call: the future, or NULL. */
+future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
+                     int count, uint32_t nitems, uint64_t first, pool_value *out);
+/* True (and a PoolError raised or set) if p is not this process's own. */
+bool pool__foreign(const pool *p, const char *what);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * queue.c - the shared region and the queue of calls in it.
+ *
+ * This file is the transport: how a call gets from the master to a worker
+ * and its result back. Its verbs are put (master), claim (worker), finish
+ * (whoever ends a call) and fail (a dead worker, terminate). Everything
+ * above it (futures, maps, the trace) speaks only these verbs, so a message
+ * transport can take this file's place: see pool.c's DESIGN comment.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SPIN 4000       /* checks before a worker sleeps (a few microseconds each) */
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds)
+{
+    struct timespec ts, *t = NULL;
+    if (seconds >= 0) {
+        ts.tv_sec = (time_t)seconds;
+        ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+        t = &ts;
+    }
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, seen, t, NULL, 0);
+}
+
+void pool__futex_wake(_Atomic uint32_t *word, int n)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/* The region. -------------------------------------------------------------- */
+
+pool__shared *pool__shared_map(int n)
+{
+    size_t head = (sizeof(pool__shared) + 4095) & ~(size_t)4095;
+    size_t size = head + (size_t)n * sizeof(pool__wslot) +
+                  (size_t)POOL__RING * sizeof(pool__call);
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    pool__shared *sh = m;
+    int fd = memfd_create("pool-blobs", MFD_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        munmap(m, size);
+        errno = e;
+        return NULL;
+    }
+    sh->size = size;
+    sh->n = n;
+    sh->memfd = fd;
+    sh->ev_fd = -1;
+    sh->w = (pool__wslot *)((char *)m + head);
+    sh->ring = (pool__call *)((char *)sh->w + (size_t)n * sizeof(pool__wslot));
+    sh->head = sh->tail = 1;        /* seq 0 means "none" */
+    sh->blob_end = 4096;            /* offset 0 means "inline" */
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&sh->blob_lock, &a);
+    pthread_mutexattr_destroy(&a);
+    for (int i = 0; i < n; i++)
+        sh->w[i].exit_status = -1;
+    return sh;
+}
+
+void pool__shared_unmap(pool__shared *sh)
+{
+    if (sh == NULL)
+        return;
+    if (sh->memfd >= 0)
+        close(sh->memfd);
+    munmap(sh, sh->size);
+}
+
+/* The verbs. --------------------------------------------------------------- */
+
+void pool__put(pool__shared *sh)
+{
+    uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
+    atomic_store_explicit(&pool__slot(sh, seq)->state,
+                          POOL__STATE(seq, CALL_QUEUED, 0), memory_order_release);
+    atomic_store(&sh->tail, seq + 1);
+    atomic_fetch_add(&sh->work, 1);
+    if (atomic_load(&sh->idle) > 0)
+        pool__futex_wake(&sh->work, 1);
+}
+
+/* One try at claiming the call at head for worker w: its seq, 0 if the
+ * queue is empty, or UINT64_MAX to try again (someone moved first). */
+static uint64_t try_claim(pool__shared *sh, int w)
+{
+    uint64_t h = atomic_load(&sh->head);
+    if (h >= atomic_load(&sh->tail))
+        return 0;
+    pool__call *c = pool__slot(sh, h);
+    uint64_t s = POOL__STATE(h, CALL_QUEUED, 0);
+    if (atomic_compare_exchange_strong(&c->state, &s, POOL__STATE(h, CALL_HELD, w))) {
+        atomic_store_explicit(&sh->w[w].holding, h, memory_order_relaxed);
+        atomic_compare_exchange_strong(&sh->head, &h, h + 1);
+        return h;
+    }
+    /* Taken by another worker, or ended before it began (terminate): step
+     * the head past it for everyone. */
+    if (POOL__SEQ(s) == h && POOL__ST(s) != CALL_QUEUED)
+        atomic_compare_exchange_strong(&sh->head, &h, h + 1);
+    return UINT64_MAX;
+}
+
+uint64_t pool__claim(pool__shared *sh, int w)
+{
+    for (;;) {
+        for (int i = 0; i < SPIN; i++) {
+            uint64_t seq = try_claim(sh, w);
+            if (seq != 0 && seq != UINT64_MAX)
+                return seq;
+            if (seq == 0) {
+                if (atomic_load(&sh->state) != POOL_RUNNING)
+                    return 0;
+                relax();
+            }
+        }
+        /* Nothing for a while: sleep until a put. The count of sleepers
+         * goes up before the last look, so a put either sees it or is seen. */
+        pool__trace_flush_worker(sh, w);
+        uint32_t seen = atomic_load(&sh->work);
+        atomic_fetch_add(&sh->idle, 1);
+        uint64_t seq = try_claim(sh, w);
+        if (seq == 0 && atomic_load(&sh->state) == POOL_RUNNING)
+            pool__futex_wait(&sh->work, seen, -1);
+        atomic_fetch_sub(&sh->idle, 1);
+        if (seq != 0 && seq != UINT64_MAX)
+            return seq;
+        if (seq == 0 && atomic_load(&sh->state) != POOL_RUNNING &&
+            atomic_load(&sh->head) >= atomic_load(&sh->tail))
+            return 0;
+    }
+}
+
+bool pool__finish_begin(pool__shared *sh, uint64_t seq, uint64_t from)
+{
+    uint64_t s = from;
+    return atomic_compare_exchange_strong(&pool__slot(sh, seq)->state, &s,
+                                          POOL__STATE(seq, CALL_FINISHING,
+                                                      POOL__ST(from) == CALL_HELD ? POOL__WORKER(from) : 0xfff));
+}
+
+void pool__finish_end(pool__shared *sh, uint64_t seq)
+{
+    pool__call *c = pool__slot(sh, seq);
+    atomic_store_explicit(&c->state, POOL__STATE(seq, CALL_DONE, 0), memory_order_release);
+    atomic_fetch_add(&c->wake, 1);
+    if (atomic_load(&c->sleepers) > 0)
+        pool__futex_wake(&c->wake, INT_MAX);
+    if (atomic_load(&sh->want_done) && sh->ev_fd >= 0) {
+        uint64_t one = 1;
+        if (write(sh->ev_fd, &one, sizeof one) < 0) {
+            /* full or gone: the master looks anyway */
+        }
+    }
+}
+
+bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type,
+                const char *msg, pool__buf *trace)
+{
+    pool__call *c = pool__slot(sh, seq);
+    uint64_t s = atomic_load(&c->state);
+    if (POOL__SEQ(s) != seq)
+        return false;
+    int was = POOL__ST(s);
+    /* A call some process is finishing is left to it, unless it is the
+     * worker that died (FINISHING by w, and w is dead: the caller knows). */
+    if (was != CALL_QUEUED && was != CALL_HELD && was != CALL_FINISHING)
+        return false;
+    if (was != CALL_FINISHING && !pool__finish_begin(sh, seq, s))
+        return false;
+    int w = POOL__WORKER(s);
+    c->end = pool__now();
+    if (was == CALL_QUEUED) {
+        c->pid = 0;
+        c->worker = -1;
+        c->start = c->end;
+    } else {
+        c->pid = atomic_load(&sh->w[w].pid);
+        c->worker = w;
+        c->start = atomic_load(&sh->w[w].start);
+    }
+    c->status = (uint32_t)st;
+    pool__payload_free(sh, &c->args);
+    pool__buf b = {0};
+    pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};
+    pool__buf_put_value(&b, v);
+    if (pool__payload_put(sh, c, &c->result, b.data, b.len) == -1) {
+        /* No room for the message: keep its type, cut the message. */
+        b.len = 0;
+        v.as.err.msg = "(the message did not fit)";
+        pool__buf_put_value(&b, v);
+        pool__payload_put(sh, c, &c->result, b.data, b.len);
+    }
+    pool__buf_free(&b);
+    if (atomic_load(&sh->trace_gen)) {
+        char err[1200];
+        snprintf(err, sizeof err, "%s: %s", type, msg);
+        pool__buf t = {0};
+        pool__trace_format(trace ? trace : &t, sh, c, err);
+        if (!trace)
+            pool__trace_write(sh, t.data, t.len);
+        pool__buf_free(&t);
+    }
+    pool__finish_end(sh, seq);
+    return true;
+}
+
+/* Payloads. ---------------------------------------------------------------- */
+
+int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
+                      const char *bytes, size_t len)
+{
+    p->len = (uint32_t)len;
+    if (len <= POOL__INLINE) {
+        p->blob = 0;
+        memcpy(c->data, bytes, len);
+        return 0;
+    }
+    if (len > UINT32_MAX) {
+        errno = EFBIG;
+        return -1;
+    }
+    if (pool__blob_alloc(sh, len, &p->blob, &p->class) == -1)
+        return -1;
+    void *m = mmap(NULL, len, PROT_WRITE, MAP_SHARED, sh->memfd, (off_t)p->blob);
+    if (m == MAP_FAILED) {
+        int e = errno;
+        pool__blob_free(sh, p->blob, p->class);
+        p->blob = 0;
+        errno = e;
+        return -1;
+    }
+    memcpy(m, bytes, len);
+    munmap(m, len);
+    return 0;
+}
+
+const char *pool__payload_get(pool__shared *sh, pool__call *c,
+                              const pool__payload *p, void **map)
+{
+    *map = NULL;
+    if (p->blob == 0)
+        return c->data;
+    void *m = mmap(NULL, p->len, PROT_READ, MAP_SHARED, sh->memfd, (off_t)p->blob);
+    if (m == MAP_FAILED)
+        pool__die("cannot map a payload of %u bytes: %s", p->len, strerror(errno));
+    *map = m;
+    return m;
+}
+
+void pool__payload_done(const pool__payload *p, void *map)
+{
+    if (map)
+        munmap(map, p->len);
+}
+
+void pool__payload_free(pool__shared *sh, pool__payload *p)
+{
+    if (p->blob)
+        pool__blob_free(sh, p->blob, p->class);
+    p->blob = 0;
+    p->len = 0;
+}

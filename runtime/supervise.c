@@ -1,0 +1,316 @@
+/*
+ * supervise.c - the pool's supervisor process: the workers' parent.
+ *
+ * pool_create forks it once; it forks the workers and is the only process
+ * that waits for them. Being their parent, it learns how each one ended
+ * from the kernel, whatever the program does with SIGCHLD or its own
+ * children. It is single-threaded, so its forks copy no lock held by
+ * another thread. It waits in poll() on three things:
+ *
+ *   SIGCHLD (a signalfd)  a worker ended: fail the call it held (the one
+ *                         slot whose state says "held by w"), write the
+ *                         records it had not written, start a new worker
+ *   the master (a pidfd)  the program ended, however it ended: record every
+ *                         unfinished call as terminated, end the workers
+ *                         and anything their tasks left running, exit
+ *   ctl (an eventfd)      the master closed or terminated the pool
+ *
+ * It is also a subreaper: a process a task forked and left behind becomes
+ * its child when the worker dies, and is ended with the pool.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define RETRY_S 1.0     /* after a worker could not be started, try again this much later */
+
+static pool__shared *sh;
+static sigset_t task_mask;      /* the signal mask a worker starts with */
+static int close_fds[3];        /* the supervisor's own descriptors */
+static double retry_at;         /* 0: no start to try again */
+
+void pool__describe_end(int status, char *buf, size_t size)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char *abbrev = sigabbrev_np(sig);
+        snprintf(buf, size, "was killed by signal %d (SIG%s: %s)", sig,
+                 abbrev ? abbrev : "?", strsignal(sig));
+    } else if (WIFEXITED(status)) {
+        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(buf, size, "stopped (wait status %#x)", status);
+    }
+}
+
+/* Start worker i; false (errno set) if it cannot be. */
+static bool spawn(int i, bool replacement)
+{
+    if (replacement && atomic_load(&sh->fault_spawn) > 0) {
+        atomic_fetch_sub(&sh->fault_spawn, 1);     /* POOL_FAULT=spawn:N */
+        errno = EAGAIN;
+        return false;
+    }
+    pool__wslot *ws = &sh->w[i];
+    atomic_store(&ws->fatal, 0);
+    atomic_store(&ws->exit_status, -1);
+    atomic_store(&ws->holding, 0);
+    atomic_store(&ws->trace_len, 0);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* no worker outlives the pool */
+        if (getppid() != parent)
+            _exit(0);
+        for (int k = 0; k < 3; k++)
+            close(close_fds[k]);
+        signal(SIGINT, SIG_IGN);    /* ^C ends the program; the pool ends its workers */
+        sigprocmask(SIG_SETMASK, &task_mask, NULL);
+        atomic_store(&ws->pid, getpid());
+        pool__worker_main(sh, i);
+    }
+    atomic_store(&ws->pid, pid);
+    atomic_fetch_add(&sh->live, 1);
+    return true;
+}
+
+/* True if no call waits to be claimed. Steps the head past calls that
+ * ended before they began (failed for want of a worker). */
+static bool queue_empty(void)
+{
+    uint64_t h = atomic_load(&sh->head);
+    while (h < atomic_load(&sh->tail)) {
+        uint64_t s = atomic_load(&pool__slot(sh, h)->state);
+        if (POOL__SEQ(s) == h && POOL__ST(s) == CALL_QUEUED)
+            return false;
+        atomic_compare_exchange_strong(&sh->head, &h, h + 1);
+        h = atomic_load(&sh->head);
+    }
+    return true;
+}
+
+/* Fail every call not yet begun: no worker can run them now. */
+static void fail_queued(const char *why)
+{
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
+        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
+        if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_QUEUED)
+            pool__fail(sh, seq, ST_CRASH, "WorkerDied", why, NULL);
+    }
+}
+
+/* Start every worker that is missing (after a death, or a failed start). */
+static void fill(void)
+{
+    retry_at = 0;
+    for (int i = 0; i < sh->n; i++) {
+        if (atomic_load(&sh->w[i].pid) != 0)
+            continue;
+        if (spawn(i, true))
+            continue;
+        int e = errno;
+        char why[300];
+        snprintf(why, sizeof why, "no worker could be started (fork: %s); "
+                 "the pool will try again in %g s", strerror(e), RETRY_S);
+        if (atomic_load(&sh->live) == 0)
+            fail_queued(why);
+        retry_at = pool__now() + RETRY_S;
+        static bool said;
+        if (!said)
+            fprintf(stderr, "pool: warning: %s\n", why);
+        said = true;
+    }
+}
+
+/* Worker i ended with wait status status. */
+static void ended(int i, int status)
+{
+    pool__wslot *ws = &sh->w[i];
+    pid_t pid = atomic_load(&ws->pid);
+    atomic_store(&ws->pid, 0);
+    atomic_fetch_sub(&sh->live, 1);
+    pool__trace_flush_worker(sh, i);
+
+    char how[200];
+    pool__describe_end(status, how, sizeof how);
+
+    /* The call it held, if any: the one slot that says so. */
+    for (int k = 0; k < POOL__RING; k++) {
+        pool__call *c = &sh->ring[k];
+        uint64_t s = atomic_load(&c->state);
+        int st = POOL__ST(s);
+        if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == i) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
+                     i, (int)pid, how, c->name);
+            pool__fail(sh, POOL__SEQ(s), ST_CRASH, "WorkerDied", msg, NULL);
+        }
+    }
+}
+
+/* The children this process has now (workers, and what tasks left). */
+static int children(pid_t *out, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    if (f) {
+        long pid;
+        while (n < max && fscanf(f, "%ld", &pid) == 1)
+            out[n++] = (pid_t)pid;
+        fclose(f);
+    }
+    return n;
+}
+
+/* End everything: the pool is terminated, or the program has ended. */
+static void __attribute__((noreturn)) finish(bool master_gone)
+{
+    atomic_store(&sh->state, POOL_TERMINATING);
+    for (int i = 0; i < sh->n; i++) {
+        pid_t pid = atomic_load(&sh->w[i].pid);
+        if (pid > 0)
+            kill(pid, SIGKILL);
+    }
+    /* Calls still running or queued: record each as terminated. Workers
+     * are being killed, so a call they held will not finish now. */
+    uint64_t tail = atomic_load(&sh->tail);
+    uint64_t from = tail > POOL__RING ? tail - POOL__RING : 1;
+    for (int i = 0; i < sh->n; i++)
+        pool__trace_flush_worker(sh, i);
+    for (uint64_t seq = from; seq < tail; seq++) {
+        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
+        if (POOL__SEQ(s) != seq)
+            continue;
+        bool begun = POOL__ST(s) == CALL_HELD;
+        char msg[200];
+        snprintf(msg, sizeof msg, "the %s before the task %s",
+                 master_gone ? "program ended" : "pool was terminated",
+                 begun ? "finished" : "started");
+        if (POOL__ST(s) == CALL_QUEUED || begun)
+            pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg, NULL);
+    }
+    /* Reap the workers, then end and reap whatever tasks left running. */
+    for (int round = 0; round < 100; round++) {
+        pid_t kids[256];
+        int n = children(kids, 256);
+        for (int k = 0; k < n; k++)
+            kill(kids[k], SIGKILL);
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+            ;
+        if (pid == -1 && errno == ECHILD)
+            break;
+        usleep(10000);
+    }
+    _exit(0);
+}
+
+void pool__supervise(pool__shared *shared, int ctl_fd, const sigset_t *mask)
+{
+    sh = shared;
+    task_mask = *mask;
+    prctl(PR_SET_NAME, "pool-supervisor");
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    int master_fd = (int)syscall(SYS_pidfd_open, sh->master, 0);
+    if (getppid() != sh->master || master_fd < 0)
+        _exit(0);   /* the master is gone already, or cannot be watched */
+
+    /* Signals: none but our own SIGCHLD, taken through a descriptor. The
+     * program's dispositions do not apply here (SIGCHLD may be ignored
+     * there, which would hide how workers end). */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    signal(SIGCHLD, SIG_DFL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sig_fd < 0)
+        _exit(0);
+    close_fds[0] = sig_fd;
+    close_fds[1] = ctl_fd;
+    close_fds[2] = master_fd;
+
+    /* stdout: drop the master's unwritten bytes that fork copied (it
+     * writes them itself); workers then start with an empty buffer, line
+     * buffered. */
+    static char buf[BUFSIZ];
+    __fpurge(stdout);
+    setvbuf(stdout, buf, _IOLBF, sizeof buf);
+
+    for (int i = 0; i < sh->n; i++)
+        if (!spawn(i, false))
+            fill();     /* the master sees live == 0 and reports it */
+
+    for (;;) {
+        int timeout = -1;
+        if (retry_at > 0) {
+            double left = retry_at - pool__now();
+            timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
+        }
+        struct pollfd pfd[3] = {
+            {.fd = sig_fd, .events = POLLIN},
+            {.fd = master_fd, .events = POLLIN},
+            {.fd = ctl_fd, .events = POLLIN},
+        };
+        if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+            finish(false);
+        if (pfd[1].revents)
+            finish(true);
+        if (pfd[2].revents) {
+            uint64_t v;
+            if (read(ctl_fd, &v, sizeof v) < 0) {
+                /* nothing to read: look at the state anyway */
+            }
+        }
+        if (atomic_load(&sh->state) == POOL_TERMINATING)
+            finish(false);
+
+        struct signalfd_siginfo si;
+        while (read(sig_fd, &si, sizeof si) > 0)
+            ;
+        int status;
+        pid_t pid;
+        bool died = false;
+        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+            for (int i = 0; i < sh->n; i++) {
+                if (atomic_load(&sh->w[i].pid) == pid) {
+                    ended(i, status);
+                    died = true;
+                }
+            }
+            /* else: a process a task left behind; reaped, nothing more */
+        }
+        /* A closed pool starts no worker for an empty queue: its workers
+         * are leaving. */
+        bool closing = atomic_load(&sh->state) != POOL_RUNNING;
+        if (closing && queue_empty())
+            retry_at = 0;
+        else if (died || (retry_at > 0 && pool__now() >= retry_at))
+            fill();
+        if (closing && atomic_load(&sh->live) == 0 && queue_empty())
+            finish(false);
+    }
+}

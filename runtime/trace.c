@@ -1,0 +1,182 @@
+/*
+ * trace.c - one CSV record per call, written by whoever ends the call.
+ *
+ * The trace's path lives in the shared region. Each process that ends calls
+ * (a worker, the supervisor, the master) opens it for itself with O_APPEND,
+ * so records from several processes never overwrite each other. A worker
+ * gathers its records in its shared slot and writes them when the slot is
+ * full or before it sleeps; if it dies first, the supervisor writes them.
+ * So a record is safe in shared memory the moment its call is DONE, and on
+ * disk soon after, even if the master is killed (see TRACE.md).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const status_name[] = {"ok", "error", "crash", "terminated"};
+
+/* Write s as one CSV field, quoted when it has to be. */
+static void csv_field(pool__buf *b, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        pool__buf_put(b, s, strlen(s));
+        return;
+    }
+    pool__buf_put(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            pool__buf_put(b, "\"", 1);
+        pool__buf_put(b, s, 1);
+    }
+    pool__buf_put(b, "\"", 1);
+}
+
+/* The record is written by hand, not with printf: one is made for every
+ * call, and %f alone costs more than the rest of the record. */
+
+/* Write the digits of v backwards, ending at end; return where they begin. */
+static char *digits(char *end, unsigned long long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
+/* Append sep (if not NUL) and then v. */
+static void put_int(pool__buf *b, char sep, long long v)
+{
+    char s[24], *end = s + sizeof s;
+    char *at = digits(end, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v);
+    if (v < 0)
+        *--at = '-';
+    if (sep)
+        *--at = sep;
+    pool__buf_put(b, at, (size_t)(end - at));
+}
+
+/* Append ",S.UUUUUU": t seconds, to the microsecond. */
+static void put_seconds(pool__buf *b, double t)
+{
+    unsigned long long us = t > 0 ? (unsigned long long)(t * 1e6 + 0.5) : 0;
+    char s[32], *end = s + sizeof s, *at = digits(end, us % 1000000);
+    while (at > end - 6)
+        *--at = '0';
+    *--at = '.';
+    at = digits(at, us / 1000000);
+    *--at = ',';
+    pool__buf_put(b, at, (size_t)(end - at));
+}
+
+void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *c,
+                        const char *err)
+{
+    put_int(b, '\0', (long long)c->id);
+    pool__buf_put(b, ",", 1);
+    if (c->nitems > 1) {
+        /* A chunk of a map: name[first..last], the inputs it ran. */
+        char name[128];
+        snprintf(name, sizeof name, "%s[%llu..%llu]", c->name,
+                 (unsigned long long)c->first,
+                 (unsigned long long)(c->first + c->nitems - 1));
+        csv_field(b, name);
+    } else {
+        csv_field(b, c->name);
+    }
+    put_int(b, ',', c->pid);
+    put_int(b, ',', c->worker);
+    put_seconds(b, c->submit - sh->t0);
+    put_seconds(b, c->start - sh->t0);
+    put_seconds(b, c->end - sh->t0);
+    pool__buf_put(b, ",", 1);
+    const char *st = status_name[c->status < 4 ? c->status : 1];
+    pool__buf_put(b, st, strlen(st));
+    pool__buf_put(b, ",", 1);
+    if (c->status != ST_OK && err)
+        csv_field(b, err);
+    pool__buf_put(b, "\n", 1);
+}
+
+/* This process's descriptor for the trace, and which path it is for. */
+static int trace_fd = -1;
+static uint32_t trace_gen;
+static const pool__shared *trace_of;
+
+/* Point this process's descriptor at the pool's current trace file. */
+static void follow(pool__shared *sh, uint32_t gen)
+{
+    if (trace_of == sh && trace_gen == gen)
+        return;
+    if (trace_fd >= 0)
+        close(trace_fd);
+    /* The master made the file and checked that it is a regular one. */
+    trace_fd = open(sh->trace_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+    trace_of = sh;
+    trace_gen = gen;
+}
+
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0 && trace_fd >= 0) {
+        ssize_t w = write(trace_fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;      /* a full disk: the records are lost, the calls are not */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void pool__trace_write(pool__shared *sh, const char *p, size_t n)
+{
+    uint32_t gen = atomic_load(&sh->trace_gen);
+    if (gen == 0 || n == 0)
+        return;
+    follow(sh, gen);
+    write_all(p, n);
+}
+
+void pool__trace_flush_worker(pool__shared *sh, int w)
+{
+    pool__wslot *ws = &sh->w[w];
+    uint32_t n = atomic_load(&ws->trace_len);
+    if (n > 0) {
+        if (trace_of == sh && trace_fd >= 0)
+            write_all(ws->trace, n);    /* the file they were made for */
+        else
+            pool__trace_write(sh, ws->trace, n);
+        atomic_store(&ws->trace_len, 0);
+    }
+}
+
+void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, bool now)
+{
+    pool__wslot *ws = &sh->w[w];
+    uint32_t gen = atomic_load(&sh->trace_gen);
+    if (gen == 0)
+        return;
+    /* Records made for the file before a pool_trace_open go to that file. */
+    if (trace_of != sh || trace_gen != gen) {
+        pool__trace_flush_worker(sh, w);
+        follow(sh, gen);
+    }
+    uint32_t len = atomic_load(&ws->trace_len);
+    if (len + n > POOL__TRACE_BUF) {
+        pool__trace_flush_worker(sh, w);
+        len = 0;
+    }
+    if (n > POOL__TRACE_BUF) {
+        write_all(rec, n);
+        return;
+    }
+    memcpy(ws->trace + len, rec, n);
+    atomic_store(&ws->trace_len, len + (uint32_t)n);
+    if (now)
+        pool__trace_flush_worker(sh, w);
+}
