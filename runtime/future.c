@@ -68,13 +68,15 @@ static bool wait_until(future *f, const struct timespec *limit)
         bool ended = false;
         for (int i = 0; i < SPIN && !ended; i++) {
             uint64_t s = atomic_load_explicit(&c->state, memory_order_acquire);
-            ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE;
+            ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE ||
+                    POOL__ST(s) == CALL_FREE;   /* harvested by another thread */
         }
         while (!ended) {
             uint32_t seen = atomic_load(&c->wake);
             atomic_fetch_add(&c->sleepers, 1);
             uint64_t s = atomic_load(&c->state);
-            ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE;
+            ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE ||
+                    POOL__ST(s) == CALL_FREE;   /* harvested by another thread */
             if (!ended) {
                 double left = limit ? until(limit) : -1;
                 if (limit && left <= 0) {

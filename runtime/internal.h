@@ -163,6 +163,8 @@ typedef struct {
     _Atomic uint32_t state;     /* POOL_RUNNING, ... */
     _Atomic uint32_t want_done; /* poke ev_fd on each finish (overflow) */
     _Atomic uint32_t live;      /* workers running now */
+    _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
+    int start_errno;            /* why, when ready is 2 */
 
     /* The trace: a path that each process opens for itself (O_APPEND). */
     _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */
@@ -206,11 +208,15 @@ bool pool__finish_begin(pool__shared *sh, uint64_t seq, uint64_t from);
 /* After finish_begin and the result fields: DONE, and wake its waiters (and
  * the master's supervisor thread while it wants that). */
 void pool__finish_end(pool__shared *sh, uint64_t seq);
-/* Fail call seq with an error if it has not ended (it is QUEUED, or HELD by
- * anyone): a dead worker, terminate, no worker to run it. The trace record
- * goes to trace (NULL: written at once). */
-bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type,
-                const char *msg, pool__buf *trace);
+/* Fail call seq with an error if it has not ended (it is QUEUED, or HELD
+ * by anyone): a dead worker, terminate, no worker to run it. Its trace
+ * record is written at once. False if it had ended. */
+bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const char *msg);
+/* The two halves of pool__fail: take the call and note who held it and
+ * since when; then its error, its record, DONE. */
+bool pool__fail_begin(pool__shared *sh, uint64_t seq);
+void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
+                    const char *msg);
 
 /* Write len bytes as payload p of call c (inline if they fit, else a blob).
  * -1 with errno if no blob can be had. */
@@ -248,7 +254,8 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
 
 /* The supervisor process: starts the workers and starts them again, fails
  * the call a dead worker held, watches the master. Never returns. */
-void pool__supervise(pool__shared *sh, int ctl_fd, const sigset_t *mask)
+void pool__supervise(pool__shared *sh, int ctl_fd, int life_fd, int sup_fd,
+                     const sigset_t *mask)
     __attribute__((noreturn));
 
 /* Run calls as worker w until the pool closes. Never returns. */

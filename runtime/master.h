@@ -41,7 +41,8 @@ struct pool {
     pid_t creator;          /* the process that made it (a task's copy is not it) */
     pool__shared *sh;
     pid_t sup_pid;          /* the supervisor process */
-    int sup_fd;             /* its pidfd */
+    int sup_fd;             /* a pipe that ends when it does */
+    int life_fd;            /* a pipe whose end tells it that the master ended */
     int ctl_fd;             /* eventfd to the supervisor */
     pthread_t thread;       /* the master's watcher thread */
     bool thread_started, thread_joined, sup_gone;

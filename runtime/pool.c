@@ -7,8 +7,8 @@
  * its threads may make calls and wait on futures. pool_create maps a shared
  * region (queue.c), then forks one supervisor process (supervise.c), which
  * forks the N workers (worker.c) and is their parent. The master keeps one
- * thread per pool, the watcher, which sleeps in poll() on the supervisor's
- * pidfd and an eventfd.
+ * thread per pool, the watcher, which sleeps in poll() on a pipe that ends
+ * when the supervisor does, and on an eventfd.
  *
  *   master threads --put--> [ shared ring of call slots ] <--claim-- workers
  *        ^                        |  DONE + futex wake            |
@@ -45,9 +45,10 @@
  *
  * Stopping. pool_close: no more calls; workers leave when the queue is
  * empty, the supervisor when they have gone; pool_join waits for the
- * supervisor (its pidfd). pool_terminate: the supervisor kills the workers,
+ * supervisor (the end of its pipe). pool_terminate: the supervisor kills the workers,
  * fails every unfinished call as terminated, and exits. When the master
- * ends in any way (even SIGKILL), the supervisor sees its pidfd, records the
+ * ends in any way (even SIGKILL), the supervisor sees the end of a pipe only
+ * the master held, records the
  * unfinished calls as terminated, writes what records workers held, and ends
  * the workers and whatever their tasks left running (it is a subreaper).
  * Workers also die with the supervisor (PR_SET_PDEATHSIG; it has one thread).
@@ -245,13 +246,15 @@ void pool__forget_pools(const pool__shared *keep)
         /* Unmapping makes p unusable here: pool__foreign says so first. */
         if (p->sup_fd >= 0)
             close(p->sup_fd);
+        if (p->life_fd >= 0)
+            close(p->life_fd);
         if (p->ctl_fd >= 0)
             close(p->ctl_fd);
         if (p->sh->ev_fd >= 0)
             close(p->sh->ev_fd);
         pool__shared_unmap(p->sh);
         p->sh = NULL;
-        p->sup_fd = p->ctl_fd = -1;
+        p->sup_fd = p->ctl_fd = p->life_fd = -1;
     }
 }
 
@@ -328,6 +331,8 @@ static void pool_free(pool *p)
         close(p->ctl_fd);
     if (p->sup_fd >= 0)
         close(p->sup_fd);
+    if (p->life_fd >= 0)
+        close(p->life_fd);
     if (p->sh) {
         if (p->sh->ev_fd >= 0)
             close(p->sh->ev_fd);
@@ -354,7 +359,7 @@ pool *pool_create(int n)
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)
         goto fail_early;
-    p->ctl_fd = p->sup_fd = -1;
+    p->ctl_fd = p->sup_fd = p->life_fd = -1;
     p->n = n;
     p->creator = getpid();
     p->next_id = 1;
@@ -393,26 +398,57 @@ pool *pool_create(int n)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     fflush(stderr);
+    /* Two pipes tell each side that the other has ended: only the master
+     * holds life's write end, only the supervisor holds sup's. */
+    int life[2], sup[2];
+    if (pipe2(life, O_CLOEXEC) == -1)
+        goto fail_fork;
+    if (pipe2(sup, O_CLOEXEC) == -1) {
+        int e = errno;
+        close(life[0]);
+        close(life[1]);
+        errno = e;
+        goto fail_fork;
+    }
     forking = sh;       /* the supervisor keeps it so, for its own forks */
     pid_t pid = fork();
-    if (pid == 0)
-        pool__supervise(sh, p->ctl_fd, &old);
+    if (pid == 0) {
+        close(life[1]);
+        close(sup[0]);
+        pool__supervise(sh, p->ctl_fd, life[0], sup[1], &old);
+    }
     forking = NULL;
     int e = errno;
-    if (pid > 0) {
-        p->sup_pid = pid;
-        p->sup_fd = (int)syscall(SYS_pidfd_open, pid, 0);
-        e = errno;
-    }
-    if (pid < 0 || p->sup_fd < 0) {
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (pid > 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-        }
-        pools_remove(p);
+    close(life[0]);
+    close(sup[1]);
+    if (pid < 0) {
+        close(life[1]);
+        close(sup[0]);
         errno = e;
-        goto fail;
+        goto fail_fork;
+    }
+    p->sup_pid = pid;
+    p->life_fd = life[1];
+    p->sup_fd = sup[0];
+    /* Wait for the first workers, as Pool() does: a pool that returns has
+     * its N processes (or a reason why not). */
+    while (atomic_load(&sh->ready) == 0) {
+        struct pollfd gone = {.fd = p->sup_fd, .events = POLLIN};
+        if (poll(&gone, 1, 0) == 1 && atomic_load(&sh->ready) == 0) {
+            sh->start_errno = ECHILD;
+            break;
+        }
+        pool__futex_wait(&sh->ready, 0, 0.05);
+    }
+    if (atomic_load(&sh->ready) != 1) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        e = sh->start_errno;
+        waitpid(pid, NULL, 0);
+        pools_remove(p);
+        pool__set_error("cannot start the workers of a pool of %d: %s", n, strerror(e));
+        pool_free(p);
+        errno = e;
+        return NULL;
     }
     /* The watcher takes no signals: they belong to the program's threads. */
     e = pthread_create(&p->thread, NULL, watcher_main, p);
@@ -429,6 +465,9 @@ pool *pool_create(int n)
     p->thread_started = true;
     return p;
 
+fail_fork:
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pools_remove(p);
 fail:;
     int err = errno;
     pool__set_error("cannot set up a pool of %d workers: %s", n, strerror(err));
@@ -792,8 +831,7 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
 static void supervisor_gone(pool *p)
 {
     pool__shared *sh = p->sh;
-    siginfo_t si;
-    waitid((idtype_t)3 /* P_PIDFD */, (id_t)p->sup_fd, &si, WEXITED | WNOHANG);
+    waitpid(p->sup_pid, NULL, 0);   /* it has ended (ECHILD if the program reaped it) */
     pthread_mutex_lock(&p->lock);
     p->sup_gone = true;
     if (p->state == POOL_RUNNING || atomic_load(&sh->live) > 0 ||
@@ -804,12 +842,19 @@ static void supervisor_gone(pool *p)
                 kill(pid, SIGKILL);     /* they die with it anyway (PDEATHSIG) */
         }
     }
-    bool fault = p->state != POOL_TERMINATING;
+    /* A supervisor that leaves a closed pool has finished every call. */
+    bool unfinished = false;
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
+        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
+        unfinished |= POOL__SEQ(s) == seq && POOL__ST(s) < CALL_DONE && POOL__ST(s) > CALL_FREE;
+    }
+    bool fault = p->state == POOL_RUNNING ||
+                 (p->state == POOL_CLOSED && (unfinished || p->ovf_head));
     char msg[200] = "the pool was terminated before the task started";
     if (fault)
         snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died; "
                  "its workers were ended", (int)p->sup_pid);
-    uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
         uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
         if (POOL__SEQ(s) != seq)
@@ -820,7 +865,7 @@ static void supervisor_gone(pool *p)
                 snprintf(msg, sizeof msg, "the pool was terminated before the task %s",
                          st == CALL_QUEUED ? "started" : "finished");
             pool__fail(sh, seq, fault ? ST_CRASH : ST_TERMINATED,
-                       fault ? "PoolError" : "Terminated", msg, NULL);
+                       fault ? "PoolError" : "Terminated", msg);
         }
     }
     /* Calls that never reached the ring. */

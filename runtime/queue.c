@@ -116,7 +116,8 @@ static uint64_t try_claim(pool__shared *sh, int w)
     uint64_t s = POOL__STATE(h, CALL_QUEUED, 0);
     if (atomic_compare_exchange_strong(&c->state, &s, POOL__STATE(h, CALL_HELD, w))) {
         atomic_store_explicit(&sh->w[w].holding, h, memory_order_relaxed);
-        atomic_compare_exchange_strong(&sh->head, &h, h + 1);
+        uint64_t expect = h;    /* a failed CAS writes into it */
+        atomic_compare_exchange_strong(&sh->head, &expect, h + 1);
         return h;
     }
     /* Taken by another worker, or ended before it began (terminate): step
@@ -179,23 +180,22 @@ void pool__finish_end(pool__shared *sh, uint64_t seq)
     }
 }
 
-bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type,
-                const char *msg, pool__buf *trace)
+bool pool__fail_begin(pool__shared *sh, uint64_t seq)
 {
     pool__call *c = pool__slot(sh, seq);
     uint64_t s = atomic_load(&c->state);
     if (POOL__SEQ(s) != seq)
         return false;
     int was = POOL__ST(s);
-    /* A call some process is finishing is left to it, unless it is the
-     * worker that died (FINISHING by w, and w is dead: the caller knows). */
+    /* A call in FINISHING is its finisher's, unless the caller knows that
+     * finisher is dead (a worker that died finishing it). */
     if (was != CALL_QUEUED && was != CALL_HELD && was != CALL_FINISHING)
         return false;
     if (was != CALL_FINISHING && !pool__finish_begin(sh, seq, s))
         return false;
     int w = POOL__WORKER(s);
     c->end = pool__now();
-    if (was == CALL_QUEUED) {
+    if (was == CALL_QUEUED || w >= sh->n) {
         c->pid = 0;
         c->worker = -1;
         c->start = c->end;
@@ -204,6 +204,13 @@ bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type,
         c->worker = w;
         c->start = atomic_load(&sh->w[w].start);
     }
+    return true;
+}
+
+void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
+                    const char *msg)
+{
+    pool__call *c = pool__slot(sh, seq);
     c->status = (uint32_t)st;
     pool__payload_free(sh, &c->args);
     pool__buf b = {0};
@@ -216,17 +223,22 @@ bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type,
         pool__buf_put_value(&b, v);
         pool__payload_put(sh, c, &c->result, b.data, b.len);
     }
-    pool__buf_free(&b);
+    b.len = 0;
     if (atomic_load(&sh->trace_gen)) {
         char err[1200];
         snprintf(err, sizeof err, "%s: %s", type, msg);
-        pool__buf t = {0};
-        pool__trace_format(trace ? trace : &t, sh, c, err);
-        if (!trace)
-            pool__trace_write(sh, t.data, t.len);
-        pool__buf_free(&t);
+        pool__trace_format(&b, sh, c, err);
+        pool__trace_write(sh, b.data, b.len);
     }
+    pool__buf_free(&b);
     pool__finish_end(sh, seq);
+}
+
+bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const char *msg)
+{
+    if (!pool__fail_begin(sh, seq))
+        return false;
+    pool__fail_end(sh, seq, st, type, msg);
     return true;
 }
 
@@ -238,7 +250,8 @@ int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
     p->len = (uint32_t)len;
     if (len <= POOL__INLINE) {
         p->blob = 0;
-        memcpy(c->data, bytes, len);
+        if (len)
+            memcpy(c->data, bytes, len);
         return 0;
     }
     if (len > UINT32_MAX) {

@@ -10,7 +10,7 @@
  *   SIGCHLD (a signalfd)  a worker ended: fail the call it held (the one
  *                         slot whose state says "held by w"), write the
  *                         records it had not written, start a new worker
- *   the master (a pidfd)  the program ended, however it ended: record every
+ *   the master (a pipe)   the program ended, however it ended: record every
  *                         unfinished call as terminated, end the workers
  *                         and anything their tasks left running, exit
  *   ctl (an eventfd)      the master closed or terminated the pool
@@ -31,7 +31,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +40,7 @@
 
 static pool__shared *sh;
 static sigset_t task_mask;      /* the signal mask a worker starts with */
-static int close_fds[3];        /* the supervisor's own descriptors */
+static int close_fds[4];        /* the supervisor's own descriptors */
 static double retry_at;         /* 0: no start to try again */
 
 void pool__describe_end(int status, char *buf, size_t size)
@@ -79,7 +78,7 @@ static bool spawn(int i, bool replacement)
         prctl(PR_SET_PDEATHSIG, SIGKILL);   /* no worker outlives the pool */
         if (getppid() != parent)
             _exit(0);
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 4; k++)
             close(close_fds[k]);
         signal(SIGINT, SIG_IGN);    /* ^C ends the program; the pool ends its workers */
         sigprocmask(SIG_SETMASK, &task_mask, NULL);
@@ -113,7 +112,7 @@ static void fail_queued(const char *why)
     for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
         uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
         if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_QUEUED)
-            pool__fail(sh, seq, ST_CRASH, "WorkerDied", why, NULL);
+            pool__fail(sh, seq, ST_CRASH, "WorkerDied", why);
     }
 }
 
@@ -140,29 +139,36 @@ static void fill(void)
     }
 }
 
-/* Worker i ended with wait status status. */
+/* Worker i ended with wait status status: take the call it held, start
+ * its replacement, then fail the call (so that whoever sees the failure
+ * finds the pool whole again). */
 static void ended(int i, int status)
 {
     pool__wslot *ws = &sh->w[i];
     pid_t pid = atomic_load(&ws->pid);
-    atomic_store(&ws->pid, 0);
-    atomic_fetch_sub(&sh->live, 1);
     pool__trace_flush_worker(sh, i);
-
     char how[200];
     pool__describe_end(status, how, sizeof how);
 
     /* The call it held, if any: the one slot that says so. */
-    for (int k = 0; k < POOL__RING; k++) {
-        pool__call *c = &sh->ring[k];
-        uint64_t s = atomic_load(&c->state);
+    uint64_t held = 0;
+    for (int k = 0; k < POOL__RING && held == 0; k++) {
+        uint64_t s = atomic_load(&sh->ring[k].state);
         int st = POOL__ST(s);
-        if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == i) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
-                     i, (int)pid, how, c->name);
-            pool__fail(sh, POOL__SEQ(s), ST_CRASH, "WorkerDied", msg, NULL);
-        }
+        if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == i &&
+            pool__fail_begin(sh, POOL__SEQ(s)))
+            held = POOL__SEQ(s);
+    }
+    atomic_store(&ws->pid, 0);
+    atomic_fetch_sub(&sh->live, 1);
+    bool closing = atomic_load(&sh->state) != POOL_RUNNING;
+    if (!(closing && queue_empty()))
+        fill();
+    if (held) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
+                 i, (int)pid, how, pool__slot(sh, held)->name);
+        pool__fail_end(sh, held, ST_CRASH, "WorkerDied", msg);
     }
 }
 
@@ -207,7 +213,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
                  master_gone ? "program ended" : "pool was terminated",
                  begun ? "finished" : "started");
         if (POOL__ST(s) == CALL_QUEUED || begun)
-            pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg, NULL);
+            pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg);
     }
     /* Reap the workers, then end and reap whatever tasks left running. */
     for (int round = 0; round < 100; round++) {
@@ -226,15 +232,13 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     _exit(0);
 }
 
-void pool__supervise(pool__shared *shared, int ctl_fd, const sigset_t *mask)
+void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd,
+                     const sigset_t *mask)
 {
     sh = shared;
     task_mask = *mask;
     prctl(PR_SET_NAME, "pool-supervisor");
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    int master_fd = (int)syscall(SYS_pidfd_open, sh->master, 0);
-    if (getppid() != sh->master || master_fd < 0)
-        _exit(0);   /* the master is gone already, or cannot be watched */
 
     /* Signals: none but our own SIGCHLD, taken through a descriptor. The
      * program's dispositions do not apply here (SIGCHLD may be ignored
@@ -252,6 +256,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, const sigset_t *mask)
     close_fds[0] = sig_fd;
     close_fds[1] = ctl_fd;
     close_fds[2] = master_fd;
+    close_fds[3] = sup_fd;
 
     /* stdout: drop the master's unwritten bytes that fork copied (it
      * writes them itself); workers then start with an empty buffer, line
@@ -260,9 +265,17 @@ void pool__supervise(pool__shared *shared, int ctl_fd, const sigset_t *mask)
     __fpurge(stdout);
     setvbuf(stdout, buf, _IOLBF, sizeof buf);
 
-    for (int i = 0; i < sh->n; i++)
-        if (!spawn(i, false))
-            fill();     /* the master sees live == 0 and reports it */
+    /* The first workers; pool_create waits for this answer. */
+    for (int i = 0; i < sh->n; i++) {
+        if (!spawn(i, false)) {
+            sh->start_errno = errno;
+            atomic_store(&sh->ready, 2);
+            pool__futex_wake(&sh->ready, 1);
+            finish(false);
+        }
+    }
+    atomic_store(&sh->ready, 1);
+    pool__futex_wake(&sh->ready, 1);
 
     for (;;) {
         int timeout = -1;
@@ -293,12 +306,10 @@ void pool__supervise(pool__shared *shared, int ctl_fd, const sigset_t *mask)
             ;
         int status;
         pid_t pid;
-        bool died = false;
         while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
             for (int i = 0; i < sh->n; i++) {
                 if (atomic_load(&sh->w[i].pid) == pid) {
                     ended(i, status);
-                    died = true;
                 }
             }
             /* else: a process a task left behind; reaped, nothing more */
@@ -308,7 +319,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, const sigset_t *mask)
         bool closing = atomic_load(&sh->state) != POOL_RUNNING;
         if (closing && queue_empty())
             retry_at = 0;
-        else if (died || (retry_at > 0 && pool__now() >= retry_at))
+        else if (retry_at > 0 && pool__now() >= retry_at)
             fill();
         if (closing && atomic_load(&sh->live) == 0 && queue_empty())
             finish(false);

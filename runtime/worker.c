@@ -217,7 +217,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         for (uint32_t i = 0; i < n && !r.bad; i++)
             argv[i] = pool__rd_value(&r);
         if (r.bad)
-            pool__die("worker %d: a garbled call", (int)me_pid);
+            pool__die("worker %d: a garbled call (seq %llu id %llu argc %u len %u state %llx)", (int)me_pid, (unsigned long long)seq, (unsigned long long)c->id, n, c->args.len, (unsigned long long)atomic_load(&c->state));
         pool_value v = run_one(fn, (pool_args){.v = argv, .count = (int)n});
         pool__buf_put_value(out, v);
         failed = v.kind == POOL_ERROR;
@@ -263,7 +263,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     }
     if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
         char err[1200] = "";
-        if (failed && c->nitems)
+        if (failed && c->nitems > 1)
             snprintf(err, sizeof err, "%d of %u inputs failed; the first: %s: %s", failed,
                      n, first_err.as.err.type, first_err.as.err.msg);
         else if (failed)

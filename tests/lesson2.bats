@@ -83,7 +83,8 @@ $(cat "$OUT")"
 }
 
 # Read the trace into T_* arrays indexed by task id, and T_ORDER (task ids
-# in record order, i.e. the order the tasks ended).
+# in the order the tasks ended, by end_s: records from different workers
+# may be written in another order).
 load_trace() {
     [ -f "$POOL_TRACE" ] || fail "no trace was written at $POOL_TRACE"
     [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v1" ] ||
@@ -112,7 +113,7 @@ load_trace() {
                      gsub(/""/, "\"", line)
                  }
                  print out line
-             }' "$POOL_TRACE")
+             }' "$POOL_TRACE" | sort -s -t $'\t' -k7,7g)
 }
 
 # is_worker PID: PID is not the master's and ran a task in the trace.

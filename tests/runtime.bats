@@ -221,7 +221,7 @@ wait_line() {
     assert_equal "$(count "\$2 == \"held\" && \$8 == \"ok\" && \$3 == $pid")" 1
 }
 
-@test "pool_map of 5000: results in order, never more than 1024 calls out at once" {
+@test "pool_map of 5000, one input a task: results in order, never more than 1024 calls out at once" {
     rt calls bigmap
     lines "bigmap: 5000 squares in order"
     trace
@@ -233,6 +233,24 @@ wait_line() {
         awk '$2 == 1 { if (++out > most) most = out } $2 == 0 { out-- } END { print most }')
     [ "$most" -le 1024 ] || fail "$most calls were out at once"
     [ "$most" -ge 2 ] || fail "only $most call out at once: the map did not overlap its calls"
+}
+
+@test "pool_map in chunks: about four tasks per worker, one record each with its inputs; a crash fails only its input" {
+    rt calls chunks
+    lines "chunks: 1000 squares in order" "chunks: input 250 failed alone: WorkerDied"
+    trace
+    # 1000 inputs on 2 workers: chunks of 125, named by the inputs they ran.
+    assert_equal "$(count '$2 ~ /^square\[/')" 8
+    assert_equal "$(count '$2 == "square[0..124]" && $8 == "ok"')" 1
+    assert_equal "$(count '$2 == "square[875..999]" && $8 == "ok"')" 1
+    # A map of 5: one input a task, plain names.
+    assert_equal "$(count '$2 == "square"')" 5
+    # The chunk 200..299 crashed; its inputs ran again one a task, and only
+    # input 250 crashed again.
+    assert_equal "$(count '$2 == "crashy[200..299]" && $8 == "crash" && $9 ~ /SIGSEGV/')" 1
+    assert_equal "$(count '$2 == "crashy" && $8 == "crash"')" 1
+    assert_equal "$(count '$2 == "crashy" && $8 == "ok"')" 99
+    assert_equal "$(count '$2 ~ /^crashy\[/ && $8 == "ok"')" 9
 }
 
 @test "pool_map: 1000 results in input order, strings both ways, failures counted" {
@@ -369,9 +387,10 @@ crashed() {
     mapfile -t workers < <(sed -n 's/^worker //p' <<<"$output")
     assert_equal "${#workers[@]}" 2
     trace
-    # 100 warm-up calls, the dying one, 300 around it, 50 after.
-    assert_equal "$(count 1)" 451
-    assert_equal "$(count '$8 == "ok"')" 450
+    # 100 warm-up calls, the dying one, 300 around it, 50 after, 2 that
+    # need both workers at once.
+    assert_equal "$(count 1)" 453
+    assert_equal "$(count '$8 == "ok"')" 452
     assert_equal "$(count "\$8 == \"crash\" && \$2 == \"crasher\" && \$3 == $dead && \$4 == $slot")" 1
     assert_equal "$(awk -F'\t' '$8 == "crash" { print $9 }' "$TSV")" "WorkerDied: ${lines[0]#died: }"
     # The slot lives on under a new PID; the dead PID ran nothing after.

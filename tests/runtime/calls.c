@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,7 @@ static void bigmap(void)
     pool *p = start(2);
     for (int i = 0; i < N; i++)
         in[i] = pool_int(i);
-    CHECK(pool_map(p, square, in, N, out) == 0, "pool_map of %d failed", N);
+    CHECK(pool_map_chunked(p, square, in, N, out, 1) == 0, "pool_map of %d failed", N);
     for (int i = 0; i < N; i++)
         CHECK_INT(out[i], (long)i * i);
     printf("bigmap: %d squares in order\n", N);
@@ -284,7 +285,7 @@ static void map(void)
     pool_value in[N], out[N];
     for (int i = 0; i < N; i++)
         in[i] = pool_int(i);
-    int failed = pool_map(p, square_jitter, in, N, out);
+    int failed = pool_map_chunked(p, square_jitter, in, N, out, 1);
     CHECK(failed == 0, "pool_map: %d failed", failed);
     for (int i = 0; i < N; i++)
         CHECK_INT(out[i], (long)i * i);
@@ -317,6 +318,46 @@ static void map(void)
     }
     CHECK(pool_map(p, twice, NULL, 0, NULL) == 0, "an empty map failed");
     printf("map: 3 of 6 failed\n");
+    pool_destroy(p);
+}
+
+/* Squares, but input 250 kills its worker. */
+static pool_value crashy(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    if (x == 250)
+        raise(SIGSEGV);
+    return pool_int(x * x);
+}
+
+/* pool_map in chunks: automatic (about four per worker), a size given, and
+ * a chunk whose worker dies on one input. */
+static void chunks(void)
+{
+    enum { N = 1000 };
+    static pool_value in[N], out[N];
+    pool *p = start(2);
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    CHECK(pool_map(p, square, in, N, out) == 0, "pool_map of %d failed", N);
+    for (int i = 0; i < N; i++)
+        CHECK_INT(out[i], (long)i * i);
+    printf("chunks: %d squares in order\n", N);
+
+    CHECK(pool_map(p, square, in, 5, out) == 0, "a map of 5 failed");
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(out[i], (long)i * i);
+
+    int failed = pool_map_chunked(p, crashy, in, N, out, 100);
+    CHECK(failed == 1, "%d inputs failed, not 1", failed);
+    for (int i = 0; i < N; i++) {
+        if (i == 250)
+            CHECK_ERROR(out[i], "WorkerDied", "SIGSEGV", "while running crashy");
+        else
+            CHECK_INT(out[i], (long)i * i);
+    }
+    printf("chunks: input 250 failed alone: %s\n", pool_error_type(out[250]));
+    pool_value_free(out[250]);
     pool_destroy(p);
 }
 
@@ -727,6 +768,8 @@ int main(int argc, char **argv)
         async();
     else if (strcmp(what, "bigmap") == 0)
         bigmap();
+    else if (strcmp(what, "chunks") == 0)
+        chunks();
     else if (strcmp(what, "map") == 0)
         map();
     else if (strcmp(what, "kinds") == 0)
@@ -758,7 +801,7 @@ int main(int argc, char **argv)
     else if (strcmp(what, "trace-open") == 0 && argc == 3)
         trace_open(argv[2]);
     else {
-        fprintf(stderr, "usage: calls apply|async|map|bigmap|kinds|args16|arity|argkind|raise|"
+        fprintf(stderr, "usage: calls apply|async|map|bigmap|chunks|kinds|args16|arity|argkind|raise|"
                         "futures|pidrun|free|spread|toomany|threads|askind|scale|"
                         "trace-open PATH\n");
         return 2;

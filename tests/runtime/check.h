@@ -65,13 +65,12 @@ static inline void check_error(pool_value v, const char *type, const char *const
     check_error((v), (type), (const char *const[]){__VA_ARGS__ __VA_OPT__(,) NULL}, \
                 __FILE__, __LINE__)
 
-/* The PIDs of this process's children (zombies included), at most max;
- * returns how many. */
-static inline int children(pid_t *out, int max)
+/* The PIDs of the processes whose parent is one of the n in parents
+ * (zombies included), at most max; returns how many. */
+static inline int children_of(const pid_t *parents, int np, pid_t *out, int max)
 {
     DIR *d = opendir("/proc");
     CHECK(d != NULL, "cannot read /proc");
-    pid_t me = getpid();
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -91,14 +90,34 @@ static inline int children(pid_t *out, int max)
         char *close = strrchr(buf, ')');
         char state;
         long ppid;
-        if (close && sscanf(close + 1, " %c %ld", &state, &ppid) == 2 && ppid == me) {
-            if (n < max)
-                out[n] = (pid_t)pid;
-            n++;
+        if (close && sscanf(close + 1, " %c %ld", &state, &ppid) == 2) {
+            for (int i = 0; i < np; i++) {
+                if (ppid == parents[i]) {
+                    if (n < max)
+                        out[n] = (pid_t)pid;
+                    n++;
+                }
+            }
         }
     }
     closedir(d);
     return n;
+}
+
+/* This process's children (a pool's supervisor process is one). */
+static inline int children(pid_t *out, int max)
+{
+    pid_t me = getpid();
+    return children_of(&me, 1, out, max);
+}
+
+/* The worker processes of this process's pools: the children of its
+ * children (a pool's workers are its supervisor process's children). */
+static inline int workers(pid_t *out, int max)
+{
+    pid_t kids[64];
+    int nk = children(kids, 64);
+    return children_of(kids, nk < 64 ? nk : 64, out, max);
 }
 
 /* True if pid is in the n PIDs of set. */

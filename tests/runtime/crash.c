@@ -25,6 +25,7 @@
 enum { WORKERS = 2, WARM = 100, AROUND = 300 };
 
 static gate release;
+static gate arrived, leave;     /* two calls that run at once (meet) */
 static const char *mode;
 static int *volatile nowhere;   /* NULL, and the compiler cannot know it */
 
@@ -35,6 +36,15 @@ static pool_value add(pool_args a)
 }
 
 /* Wait until the master has queued the calls around it, then die. */
+/* Runs until another meet has started too: two of them need two workers. */
+static pool_value meet(pool_args a)
+{
+    (void)a;
+    gate_open(&arrived, 1);
+    gate_pass(&leave);
+    return pool_int(getpid());
+}
+
 static pool_value crasher(pool_args a)
 {
     pool_expect_args(a, 0);
@@ -85,6 +95,8 @@ int main(int argc, char **argv)
         return 2;
     }
     gate_make(&release);
+    gate_make(&arrived);
+    gate_make(&leave);
     pool *p = pool_create(WORKERS);
     if (p == NULL) {
         pool_perror("pool_create");
@@ -120,7 +132,7 @@ int main(int argc, char **argv)
     /* The pool still has its two workers, the dead one not among them,
      * and they take calls. */
     pid_t kids[8];
-    int nkids = children(kids, 8);
+    int nkids = workers(kids, 8);
     CHECK(nkids == WORKERS, "%d child processes (zombies included), not %d", nkids, WORKERS);
     CHECK(!pid_in(dead, kids, nkids), "the dead PID %d is still a child", (int)dead);
     for (int i = 0; i < nkids; i++)
@@ -130,6 +142,11 @@ int main(int argc, char **argv)
         CHECK(w.kind == POOL_INT, "a call after the death failed: %s", pool_error_message(w));
         CHECK(pid_in((pid_t)w.as.i, kids, nkids), "PID %ld is not a live worker", w.as.i);
     }
+    /* Both workers take calls: two that must run at once. */
+    future *m1 = pool_apply_async(p, meet), *m2 = pool_apply_async(p, meet);
+    CHECK(gate_wait_for(&arrived, 2, 10), "two calls did not run at once on two workers");
+    gate_open(&leave, 2);
+    CHECK(pool_as_int(future_get(m1)) != pool_as_int(future_get(m2)), "one worker ran both meets");
     pool_destroy(p);
     return 0;
 }

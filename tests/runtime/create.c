@@ -58,7 +58,7 @@ int main(int argc, char **argv)
               pool_default_size());
 
     pid_t kids[POOL_MAX_WORKERS + 1];
-    int nkids = children(kids, POOL_MAX_WORKERS + 1);
+    int nkids = workers(kids, POOL_MAX_WORKERS + 1);
     CHECK(nkids == size, "%d child processes for %d workers", nkids, size);
 
     /* One task per worker, all held at once: each one is in its own process. */

@@ -31,10 +31,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: many WORKERS [CALLS]\n");
         return 2;
     }
-    int workers = atoi(argv[1]);
+    int nworkers = atoi(argv[1]);
     int n = argc > 2 ? atoi(argv[2]) : 10000;
     CHECK(n > 0, "bad call count %s", argv[2]);
-    pool *p = pool_create(workers);
+    pool *p = pool_create(nworkers);
     if (p == NULL) {
         pool_perror("pool_create");
         return 1;
@@ -55,9 +55,9 @@ int main(int argc, char **argv)
     }
     free(f);
     printf("many: %d calls on %d workers, all right\n", n, pool_size(p));
-    /* The workers are the master's children. */
+    /* The workers are the children of the pool's supervisor process. */
     pid_t kids[POOL_MAX_WORKERS];
-    int nkids = children(kids, POOL_MAX_WORKERS);
+    int nkids = workers(kids, POOL_MAX_WORKERS);
     CHECK(nkids == pool_size(p), "%d children for %d workers", nkids, pool_size(p));
     pool_value v = pool_apply(p, pid_of);
     CHECK(v.kind == POOL_INT && pid_in((pid_t)v.as.i, kids, nkids), "a call ran outside");
