@@ -160,6 +160,7 @@ typedef struct {
     _Atomic uint64_t tail;      /* next seq the master will put */
     _Atomic uint32_t work;      /* futex: bumped on every put and on close */
     _Atomic uint32_t idle;      /* workers asleep on work */
+    _Atomic uint32_t spinning;  /* workers looking for work without sleeping */
     _Atomic uint32_t state;     /* POOL_RUNNING, ... */
     _Atomic uint32_t want_done; /* poke ev_fd on each finish (overflow) */
     _Atomic uint32_t live;      /* workers running now */

@@ -101,7 +101,9 @@ void pool__put(pool__shared *sh)
                           POOL__STATE(seq, CALL_QUEUED, 0), memory_order_release);
     atomic_store(&sh->tail, seq + 1);
     atomic_fetch_add(&sh->work, 1);
-    if (atomic_load(&sh->idle) > 0)
+    /* A worker that spins will take it: wake one only when none does (a
+     * spinner that gives up looks once more after saying it sleeps). */
+    if (atomic_load(&sh->spinning) == 0 && atomic_load(&sh->idle) > 0)
         pool__futex_wake(&sh->work, 1);
 }
 
@@ -130,21 +132,27 @@ static uint64_t try_claim(pool__shared *sh, int w)
 uint64_t pool__claim(pool__shared *sh, int w)
 {
     for (;;) {
+        atomic_fetch_add(&sh->spinning, 1);
         for (int i = 0; i < SPIN; i++) {
             uint64_t seq = try_claim(sh, w);
-            if (seq != 0 && seq != UINT64_MAX)
+            if (seq != 0 && seq != UINT64_MAX) {
+                atomic_fetch_sub(&sh->spinning, 1);
                 return seq;
+            }
             if (seq == 0) {
-                if (atomic_load(&sh->state) != POOL_RUNNING)
+                if (atomic_load(&sh->state) != POOL_RUNNING) {
+                    atomic_fetch_sub(&sh->spinning, 1);
                     return 0;
+                }
                 relax();
             }
         }
         /* Nothing for a while: sleep until a put. The count of sleepers
          * goes up before the last look, so a put either sees it or is seen. */
-        pool__trace_flush_worker(sh, w);
         uint32_t seen = atomic_load(&sh->work);
         atomic_fetch_add(&sh->idle, 1);
+        atomic_fetch_sub(&sh->spinning, 1);
+        pool__trace_flush_worker(sh, w);
         uint64_t seq = try_claim(sh, w);
         if (seq == 0 && atomic_load(&sh->state) == POOL_RUNNING)
             pool__futex_wait(&sh->work, seen, -1);
