@@ -166,6 +166,7 @@ typedef struct {
     _Atomic uint32_t live;      /* workers running now */
     _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
     int start_errno;            /* why, when ready is 2 */
+    _Atomic int32_t end_signal; /* the signal ending the program, if one is */
 
     /* The trace: a path that each process opens for itself (O_APPEND). */
     _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */

@@ -260,6 +260,65 @@ void pool__forget_pools(const pool__shared *keep)
 
 static void pools_at_exit(void);
 
+/* SIGINT and SIGTERM. A program that leaves them at their default dies of
+ * them at once; first, each of its pools records its unfinished calls as
+ * terminated (the supervisor does it and exits; we wait at most
+ * SIG_GRACE_MS for that, with async-signal-safe calls only). Then the
+ * signal does what it would have done. */
+#define SIG_GRACE_MS 2000
+static pool *_Atomic sig_pools[64];     /* the pools the handler may see */
+
+static void on_end_signal(int sig)
+{
+    int saved = errno;
+    for (int i = 0; i < 64; i++) {
+        pool *p = atomic_load(&sig_pools[i]);
+        if (p == NULL || p->creator != getpid() || p->sh == NULL)
+            continue;
+        atomic_store(&p->sh->end_signal, sig);
+        atomic_store(&p->sh->state, POOL_TERMINATING);
+        uint64_t one = 1;
+        if (write(p->ctl_fd, &one, sizeof one) < 0) {
+            /* it is gone already */
+        }
+    }
+    for (int i = 0; i < 64; i++) {
+        pool *p = atomic_load(&sig_pools[i]);
+        if (p == NULL || p->creator != getpid() || p->sh == NULL)
+            continue;
+        struct pollfd gone = {.fd = p->sup_fd, .events = POLLIN};
+        while (poll(&gone, 1, SIG_GRACE_MS) == -1 && errno == EINTR)
+            ;
+    }
+    signal(sig, SIG_DFL);
+    errno = saved;
+    raise(sig);
+}
+
+static void sig_pools_set(pool *p, pool *to)
+{
+    for (int i = 0; i < 64; i++) {
+        pool *expect = p;
+        if (atomic_compare_exchange_strong(&sig_pools[i], &expect, to))
+            return;
+    }
+}
+
+/* Once a program: take SIGINT and SIGTERM where they are at their default. */
+static void catch_end_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        struct sigaction now;
+        if (sigaction(sigs[i], NULL, &now) == 0 && now.sa_handler == SIG_DFL &&
+            !(now.sa_flags & SA_SIGINFO)) {
+            struct sigaction sa = {.sa_handler = on_end_signal, .sa_flags = SA_RESTART};
+            sigfillset(&sa.sa_mask);
+            sigaction(sigs[i], &sa, NULL);
+        }
+    }
+}
+
 static void pools_add(pool *p)
 {
     static bool registered;
@@ -272,12 +331,15 @@ static void pools_add(pool *p)
     if (!registered) {
         registered = atexit(pools_at_exit) == 0;
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+        catch_end_signals();
     }
     pthread_mutex_unlock(&pools_lock);
+    sig_pools_set(NULL, p);
 }
 
 static void pools_remove(pool *p)
 {
+    sig_pools_set(p, NULL);
     pthread_mutex_lock(&pools_lock);
     for (int i = 0; i < npools; i++) {
         if (pools[i] == p) {

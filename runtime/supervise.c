@@ -208,9 +208,14 @@ static void __attribute__((noreturn)) finish(bool master_gone)
         if (POOL__SEQ(s) != seq)
             continue;
         bool begun = POOL__ST(s) == CALL_HELD;
-        char msg[200];
-        snprintf(msg, sizeof msg, "the %s before the task %s",
-                 master_gone ? "program ended" : "pool was terminated",
+        char msg[200], what[80];
+        int sig = atomic_load(&sh->end_signal);
+        if (sig)
+            snprintf(what, sizeof what, "program was ended by SIG%s", sigabbrev_np(sig));
+        else
+            snprintf(what, sizeof what, "%s", master_gone ? "program ended"
+                                                         : "pool was terminated");
+        snprintf(msg, sizeof msg, "the %s before the task %s", what,
                  begun ? "finished" : "started");
         if (POOL__ST(s) == CALL_QUEUED || begun)
             pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg);
