@@ -118,7 +118,8 @@ void pool_raise(const char *type, const char *msg, ...)
 
 /* Start a pool of n worker processes. n = 0: $POOL_WORKERS if set, else one
  * per online CPU. NULL (errno EINVAL) for n < 0, n > POOL_MAX_WORKERS or a bad
- * $POOL_WORKERS; NULL (errno from fork/pipe) if a worker cannot be started.
+ * $POOL_WORKERS; NULL (errno from fork) if its workers cannot be started;
+ * it returns once they run. Also starts the pool's supervisor process.
  * Makes the master's stdout line buffered, so that master and worker lines
  * come out in the order they happen, even through a pipe. */
 pool *pool_create(int n);
