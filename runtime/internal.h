@@ -268,6 +268,8 @@ void pool__describe_end(int status, char *buf, size_t size);
 
 /* True in a worker process (pool_str copies, pool_raise jumps). */
 extern bool pool__in_worker;
+/* True in a process forked from a worker by its task (not the worker). */
+extern bool pool__forked;
 
 /* Strings that a worker's values point to until its task's result is sent. */
 char *pool__worker_strdup(const char *s);

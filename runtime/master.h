@@ -59,6 +59,9 @@ struct pool {
     char *trace_path;       /* the trace file (absolute path), NULL if none */
 };
 
+/* This process's PID, kept without a system call (pool.c). */
+extern pid_t pool__self;
+
 /* pool.c, p->lock held: */
 /* Take a DONE call's result into its future. */
 void pool__harvest(pool *p, future *f);

@@ -234,6 +234,8 @@ static void atfork_child(void)
 {
     /* Other threads are gone; the lock was taken by this thread. */
     pthread_mutex_unlock(&pools_lock);
+    pool__self = getpid();
+    pool__forked = pool__in_worker;     /* a task's fork, not a worker */
     pool__forget_pools(forking);
 }
 
@@ -372,9 +374,11 @@ static void pools_at_exit(void)
     }
 }
 
+pid_t pool__self;
+
 bool pool__foreign(const pool *p, const char *what)
 {
-    if (p->creator == getpid() && p->sh != NULL)
+    if (p->creator == pool__self && p->sh != NULL)
         return false;
     if (pool__in_worker)
         pool_raise("PoolError", "%s: a task cannot use its own pool (or any pool it "
@@ -423,7 +427,8 @@ pool *pool_create(int n)
         goto fail_early;
     p->ctl_fd = p->sup_fd = p->life_fd = -1;
     p->n = n;
-    p->creator = getpid();
+    pool__self = getpid();  /* then kept by the fork handler */
+    p->creator = pool__self;
     p->next_id = 1;
     pthread_mutex_init(&p->lock, NULL);
     pthread_condattr_t ca;

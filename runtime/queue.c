@@ -129,15 +129,28 @@ static uint64_t try_claim(pool__shared *sh, int w)
     return UINT64_MAX;
 }
 
+/* Worker w has claimed a call. If more wait and no worker is looking for
+ * them, wake one: a put made while this worker was still spinning woke
+ * nobody, counting on it. */
+static uint64_t claimed(pool__shared *sh, uint64_t seq)
+{
+    if (atomic_load(&sh->head) < atomic_load(&sh->tail) &&
+        atomic_load(&sh->spinning) == 0 && atomic_load(&sh->idle) > 0)
+        pool__futex_wake(&sh->work, 1);
+    return seq;
+}
+
 uint64_t pool__claim(pool__shared *sh, int w)
 {
     for (;;) {
-        atomic_fetch_add(&sh->spinning, 1);
-        for (int i = 0; i < SPIN; i++) {
+        /* One worker spins at a time; the others sleep at once, so that
+         * idle workers do not take the CPUs from the busy ones. */
+        int spin = atomic_fetch_add(&sh->spinning, 1) == 0 ? SPIN : 1;
+        for (int i = 0; i < spin; i++) {
             uint64_t seq = try_claim(sh, w);
             if (seq != 0 && seq != UINT64_MAX) {
                 atomic_fetch_sub(&sh->spinning, 1);
-                return seq;
+                return claimed(sh, seq);
             }
             if (seq == 0) {
                 if (atomic_load(&sh->state) != POOL_RUNNING) {
@@ -158,7 +171,7 @@ uint64_t pool__claim(pool__shared *sh, int w)
             pool__futex_wait(&sh->work, seen, -1);
         atomic_fetch_sub(&sh->idle, 1);
         if (seq != 0 && seq != UINT64_MAX)
-            return seq;
+            return claimed(sh, seq);
         if (seq == 0 && atomic_load(&sh->state) != POOL_RUNNING &&
             atomic_load(&sh->head) >= atomic_load(&sh->tail))
             return 0;

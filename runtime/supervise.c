@@ -81,6 +81,7 @@ static bool spawn(int i, bool replacement)
         for (int k = 0; k < 4; k++)
             close(close_fds[k]);
         signal(SIGINT, SIG_IGN);    /* ^C ends the program; the pool ends its workers */
+        prctl(PR_SET_NAME, "pool-worker");
         sigprocmask(SIG_SETMASK, &task_mask, NULL);
         atomic_store(&ws->pid, getpid());
         pool__worker_main(sh, i);

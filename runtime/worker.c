@@ -144,6 +144,7 @@ const char *pool_arg_str(pool_args a, int i)
 static pool__shared *me_sh;
 static int me;              /* this worker's index */
 static pid_t me_pid;
+bool pool__forked;          /* set in the child of any fork (pool.c) */
 
 /* A fatal signal: say which in the worker's slot, then die of it. */
 static void on_fatal(int sig)
@@ -237,7 +238,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     double end = pool__now();
     pool__payload_done(&c->args, map);
 
-    if (getpid() != me_pid) {
+    if (pool__forked) {
         /* A task forked and both processes came back here: this one is
          * not the worker. It ends without a word to the pool. */
         fprintf(stderr, "pool: a process forked by %s() returned from the task; "
