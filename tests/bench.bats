@@ -41,6 +41,7 @@ figures=(
     "pool start + 1st apply"
     "apply round trip"
     "shared-memory ping-pong"
+    "the same, FUTEX_WAKE after every write"
     "raw pipe ping-pong"
     "apply_async 200 no-ops"
     "pool_map 200 ints, automatic chunks"
@@ -115,10 +116,13 @@ cell="^$number \\($number-$number\\)\$"
     assert_regex "$(field "$row" 5)" '^apply = [0-9.]+x floor$'
     assert_equal "$(field "$row" 6)" "apply <= 3x"
     assert_regex "$(field "$row" 7)" '^(yes|NO)$'
+    row=$(row_of "the same, FUTEX_WAKE after every write")
+    assert_regex "$(field "$row" 3)" "$cell"
+    assert_regex "$(field "$row" 5)" '^apply = [0-9.]+x this$'
     row=$(row_of "raw pipe ping-pong")
     assert_regex "$(field "$row" 3)" "$cell"
     assert_regex "$(field "$row" 5)" '^apply = [0-9.]+x pipe$'
-    run grep -E '^floor: .*spin up to [0-9.]+ us then futex; [0-9.]+ futex sleeps per round trip\.$' "$table"
+    run grep -E '^floor: .*spin up to [0-9.]+ us then futex; futex sleeps per round trip: [0-9.]+ \([0-9.]+ waking every time\)\.$' "$table"
     assert_success
 }
 
@@ -190,7 +194,7 @@ cell="^$number \\($number-$number\\)\$"
 }
 
 @test "bench: each new figure of ours checks its answers" {
-    for fig in shmpong map_auto map_big map_one idle; do
+    for fig in shmpong shmpong_wake map_auto map_big map_one idle; do
         run build/tools/bench/poolbench --wrong --reps 1 --calls 5 --items 50 --big-items 50 \
             --idle 0.1 "$fig"
         assert_failure 2

@@ -274,8 +274,10 @@ static void fig_pingpong(void)
 /* The floor the new core aims at: a counter bounced between two processes
  * through one MAP_SHARED page. Each side waits as a good pool would: a short
  * bounded spin on the word, then a futex sleep (FUTEX_WAIT, shared between
- * processes, so not FUTEX_PRIVATE_FLAG). The side that writes calls
- * FUTEX_WAKE only when the other has said it is going to sleep.
+ * processes, so not FUTEX_PRIVATE_FLAG). In the floor proper the side that
+ * writes calls FUTEX_WAKE only when the other has said it may be asleep; a
+ * second figure calls FUTEX_WAKE after every write, as a simpler exchange
+ * would (one system call more each way).
  * Microseconds per round trip; also how often a wait ended in a sleep. */
 
 #define SPIN_NS 20000   /* spin at most this long before the futex sleep */
@@ -342,16 +344,18 @@ static unsigned pong_wait(struct pong_word *w, unsigned old)
     return v;
 }
 
+static int pong_always_wake;   /* set before the fork: both sides see it */
+
 static void pong_post(struct pong_word *w, unsigned v)
 {
     atomic_store(&w->value, v);
-    if (atomic_load(&w->sleeping) && futex(&w->value, FUTEX_WAKE, 1) == -1) {
+    if ((pong_always_wake || atomic_load(&w->sleeping)) && futex(&w->value, FUTEX_WAKE, 1) == -1) {
         perror("poolbench: futex wake");
         _exit(1);
     }
 }
 
-static void fig_shmpong(void)
+static void shm_pingpong(const char *figure, int always_wake)
 {
     long n = opt.calls * 10;    /* cheap: more trips, a steadier figure */
     struct pong_page *pg = mmap(NULL, sizeof *pg, PROT_READ | PROT_WRITE,
@@ -361,6 +365,7 @@ static void fig_shmpong(void)
         exit(1);
     }
     memset(pg, 0, sizeof *pg);
+    pong_always_wake = always_wake;
     fflush(stdout);
     pid_t master = getpid(), pid = fork();
     if (pid == -1) {
@@ -390,7 +395,7 @@ static void fig_shmpong(void)
             unsigned sent = ++ball;
             pong_post(&pg->ping, sent);
             unsigned got = pong_wait(&pg->pong, sent - 1);
-            check_int("shmpong", i, pool_int(got), sent);
+            check_int(figure, i, pool_int(got), sent);
         }
         if (r >= 0)
             s[r] = (now() - t0) / n * 1e6;
@@ -406,8 +411,18 @@ static void fig_shmpong(void)
     char extra[100];
     snprintf(extra, sizeof extra, "spin_us=%g sleeps_per_trip=%.4f", SPIN_NS / 1e3,
              (double)sleeps / ((double)n * opt.reps));
-    report_with("shmpong", "us", s, opt.reps, extra);
+    report_with(figure, "us", s, opt.reps, extra);
     free(s);
+}
+
+static void fig_shmpong(void)
+{
+    shm_pingpong("shmpong", 0);
+}
+
+static void fig_shmpong_wake(void)
+{
+    shm_pingpong("shmpong_wake", 1);
 }
 
 /* One run of the throughput figure on p: every call first, then every get.
@@ -871,7 +886,8 @@ static const struct {
     void (*run)(void);
 } figures[] = {
     { "create", fig_create }, { "apply", fig_apply }, { "pingpong", fig_pingpong },
-    { "shmpong", fig_shmpong }, { "async", fig_async }, { "trace", fig_trace },
+    { "shmpong", fig_shmpong }, { "shmpong_wake", fig_shmpong_wake },
+    { "async", fig_async },   { "trace", fig_trace },
     { "map_auto", fig_map_auto }, { "map_big", fig_map_big }, { "map_one", fig_map_one },
     { "work", fig_work },     { "mem", fig_mem },       { "idle", fig_idle },
 };
