@@ -280,7 +280,9 @@ static void fig_pingpong(void)
  * would (one system call more each way).
  * Microseconds per round trip; also how often a wait ended in a sleep. */
 
-#define SPIN_NS 20000   /* spin at most this long before the futex sleep */
+#define SPIN_NS 100000  /* spin at most this long before the futex sleep: longer
+                         * than a sleeping virtual CPU takes to wake here (20-40
+                         * us), or both sides can fall into sleeping every trip */
 #define PONG_STOP UINT32_MAX
 
 struct pong_word {
@@ -305,9 +307,26 @@ static void cpu_relax(void)
 #endif
 }
 
-static long futex(atomic_uint *word, int op, unsigned val)
+static long futex(atomic_uint *word, int op, unsigned val, const struct timespec *timeout)
 {
-    return syscall(SYS_futex, (uint32_t *)word, op, val, NULL, NULL, 0);
+    return syscall(SYS_futex, (uint32_t *)word, op, val, timeout, NULL, 0);
+}
+
+/* The other side of the exchange: the child's PID in the master, 0 in the
+ * child (whose peer is then the master, pong_master). */
+static pid_t pong_child, pong_master;
+
+/* After a second asleep: stop if the other side is gone, rather than wait
+ * for ever. */
+static void pong_check_peer(void)
+{
+    int status;
+    if (pong_child > 0 && waitpid(pong_child, &status, WNOHANG) == pong_child) {
+        fprintf(stderr, "poolbench: the ping-pong child ended in the middle\n");
+        exit(1);
+    }
+    if (pong_child == 0 && getppid() != pong_master)
+        _exit(1);
 }
 
 /* Wait until w->value is no longer old; return the new value. */
@@ -335,9 +354,14 @@ static unsigned pong_wait(struct pong_word *w, unsigned old)
         if (v != old)
             break;
         atomic_fetch_add_explicit(&w->sleeps, 1, memory_order_relaxed);
-        if (futex(&w->value, FUTEX_WAIT, old) == -1 && errno != EAGAIN && errno != EINTR) {
-            perror("poolbench: futex wait");
-            _exit(1);
+        const struct timespec second = { 1, 0 };
+        if (futex(&w->value, FUTEX_WAIT, old, &second) == -1) {
+            if (errno == ETIMEDOUT)
+                pong_check_peer();
+            else if (errno != EAGAIN && errno != EINTR) {
+                perror("poolbench: futex wait");
+                _exit(1);
+            }
         }
     }
     atomic_store(&w->sleeping, 0);
@@ -349,7 +373,7 @@ static int pong_always_wake;   /* set before the fork: both sides see it */
 static void pong_post(struct pong_word *w, unsigned v)
 {
     atomic_store(&w->value, v);
-    if ((pong_always_wake || atomic_load(&w->sleeping)) && futex(&w->value, FUTEX_WAKE, 1) == -1) {
+    if ((pong_always_wake || atomic_load(&w->sleeping)) && futex(&w->value, FUTEX_WAKE, 1, NULL) == -1) {
         perror("poolbench: futex wake");
         _exit(1);
     }
@@ -372,6 +396,8 @@ static void shm_pingpong(const char *figure, int always_wake)
         perror("poolbench: fork");
         exit(1);
     }
+    pong_child = pid;
+    pong_master = master;
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != master)
