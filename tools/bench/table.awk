@@ -204,8 +204,12 @@ END {
     printf "floor: a counter bounced through a shared page, spin up to %s us then futex; futex sleeps per round trip: %.4f (%.4f waking every time).\n",
         R["shmpong", "ours", "spin_us"], R["shmpong", "ours", "sleeps_per_trip"],
         R["shmpong_wake", "ours", "sleeps_per_trip"]
-    printf "idle: utime + stime of the master and every process under it, read in %s ms ticks.\n",
+    printf "idle: utime + stime of the master and every process under it, read in %s ms ticks",
         R["idle", "ours", "tick_ms"]
+    if (R["idle", "ours", "gone"] > 0)
+        printf "; %d of them ended while the pool was idle (their last CPU time is not counted)",
+            R["idle", "ours", "gone"]
+    print "."
     printf "memory: %s calls streamed, %d futures in flight, each freed when done; %s tasks/s.\n",
         count(mem_big), window, num(R["mem_rate", "ours", "median"])
     print ""
