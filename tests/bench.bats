@@ -128,7 +128,7 @@ cell="^$number \\($number-$number\\)\$"
 
 @test "bench: tracing, memory and the idle pool have a figure, a target and a verdict" {
     row=$(row_of "apply_async, tracing on")
-    assert_regex "$(field "$row" 5)" '^[-+][0-9.]+% time vs off$'
+    assert_regex "$(field "$row" 5)" '^[-+][0-9.]+% time vs off \([-+][0-9]+\.\.[-+][0-9]+\)$'
     assert_equal "$(field "$row" 6)" "<= +5%"
     assert_regex "$(field "$row" 7)" '^(yes|NO)$'
     assert_regex "$(field "$(row_of "master peak RSS")" 3)" '^[0-9.]+ -> [0-9.]+$'
@@ -152,7 +152,7 @@ cell="^$number \\($number-$number\\)\$"
     assert_line --index 5 --regexp '^  pool_map \(auto chunks\) vs Pool\.map, 1k +[0-9.]+x +target >= 5x +(met|NOT MET)$'
     assert_line --index 6 --regexp '^  1 item per task vs Pool\.map chunksize=1 +[0-9.]+x +target >= 30x +(met|NOT MET)$'
     assert_line --index 7 --regexp '^  idle pool of 2 workers, CPU over 0\.2 s +[0-9.]+% of 1 CPU +target < 1% +(met|NOT MET)$'
-    assert_line --index 8 --regexp '^  tracing cost \(apply_async time\) +[-+][0-9.]+% +target <= \+5% +(met|NOT MET)$'
+    assert_line --index 8 --regexp '^  tracing cost \(apply_async time, paired runs\) +[-+][0-9.]+% +target <= \+5% +(met|NOT MET)$'
     assert_line --index 9 --regexp '^[0-8] of 8 targets met \(8 measured\)\.$'
 }
 

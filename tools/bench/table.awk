@@ -120,7 +120,7 @@ function count(n) {
 }
 
 END {
-    split("create apply shmpong shmpong_wake pingpong async trace_off trace_on map_auto map_big map_one work mem_master mem_worker idle", all, " ")
+    split("create apply shmpong shmpong_wake pingpong async trace_off trace_on trace_cost map_auto map_big map_one work mem_master mem_worker idle", all, " ")
     for (i in all) need(all[i], "ours")
     if (have_python) {
         split("create apply async map_auto map_big map_one work", py, " ")
@@ -155,11 +155,12 @@ END {
                    30, ">= 30x")
     versus("work", "5-call workload: wall - ideal " sprintf("%.2g", 8 * scale) " s", "ms", "low", 1,
            "< Pool's")
-    slow = R["trace_off", "ours", "median"] / R["trace_on", "ours", "median"] - 1
-    row("apply_async, tracing off (paired runs)", "tasks/s", cell("trace_off", "ours"), "-",
+    slow = R["trace_cost", "ours", "median"] / 100
+    row("apply_async, tracing off (" R["trace_cost", "ours", "reps"] " paired runs)", "tasks/s", cell("trace_off", "ours"), "-",
         "-", "-", "-", "-", "-", checked("trace_off"))
-    row("apply_async, tracing on (paired runs)", "tasks/s", cell("trace_on", "ours"), "-",
-        sprintf("%+.1f%% time vs off", 100 * slow), "<= +5%", slow <= 0.05 ? "yes" : "NO",
+    row("apply_async, tracing on (" R["trace_cost", "ours", "reps"] " paired runs)", "tasks/s", cell("trace_on", "ours"), "-",
+        sprintf("%+.1f%% time vs off (%+.0f..%+.0f)", 100 * slow, R["trace_cost", "ours", "min"],
+                R["trace_cost", "ours", "max"]), "<= +5%", slow <= 0.05 ? "yes" : "NO",
         "-", "-", checked("trace_on"))
     memory("mem_master", "master peak RSS, " count(mem_small) " -> " count(mem_big) " tasks")
     memory("mem_worker", "worker peak RSS, " count(mem_small) " -> " count(mem_big) " tasks")
@@ -176,7 +177,8 @@ END {
     goal_times("1 item per task vs Pool.map chunksize=1", r_one, 30)
     goal("idle pool of 2 workers, CPU over " idle " s", sprintf("%.2f%% of 1 CPU", idle_cpu), "< 1%",
          idle_cpu < 1)
-    goal("tracing cost (apply_async time)", sprintf("%+.1f%%", 100 * slow), "<= +5%", slow <= 0.05)
+    goal("tracing cost (apply_async time, paired runs)", sprintf("%+.1f%%", 100 * slow), "<= +5%",
+         slow <= 0.05)
 
     for (c = 1; c <= 10; c++) {
         w[c] = 3
