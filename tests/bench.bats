@@ -25,10 +25,38 @@ rows() {
     awk '/^\|---/ { body = 1; next } body && /^\| / { print }' "$table"
 }
 
+# The one row whose figure (first column) starts with $1.
+row_of() {
+    awk -F'|' -v want="$1" '/^\|---/ { body = 1; next }
+        body && /^\| / { f = $2; sub(/^ +/, "", f); if (index(f, want) == 1) print }' "$table"
+}
+
 # Field n (1-based, trimmed) of a table row.
 field() {
     echo "$1" | awk -F'|' -v n="$2" '{ f = $(n + 1); gsub(/^ +| +$/, "", f); print f }'
 }
+
+# The figures, in table order (their labels' first words).
+figures=(
+    "pool start + 1st apply"
+    "apply round trip"
+    "shared-memory ping-pong"
+    "the same, FUTEX_WAKE after every write"
+    "raw pipe ping-pong"
+    "apply_async 200 no-ops"
+    "pool_map 200 ints, automatic chunks"
+    "pool_map 1k ints, automatic chunks"
+    "map 200 ints, 1 item per task"
+    "5-call workload"
+    "apply_async, tracing off"
+    "apply_async, tracing on"
+    "master peak RSS"
+    "worker peak RSS"
+    "idle pool of 2"
+)
+
+number='[0-9.]+[kM]?'
+cell="^$number \\($number-$number\\)\$"
 
 @test "bench: a smoke run succeeds and prints the table it writes" {
     assert_equal "$(cat "$BATS_FILE_TMPDIR/status")" 0
@@ -44,10 +72,13 @@ field() {
     assert_line --index 3 --partial 'median of 2 runs after 1 warm-up'
 }
 
-@test "bench: ten figures, ten columns each, every one checked" {
+@test "bench: every figure, in order, ten columns each, every one checked" {
     run rows
-    assert_equal "${#lines[@]}" 10
-    for row in "${lines[@]}"; do
+    assert_equal "${#lines[@]}" "${#figures[@]}"
+    for i in "${!figures[@]}"; do
+        row=${lines[$i]}
+        label=$(field "$row" 1)
+        assert_equal "${label:0:${#figures[$i]}}" "${figures[$i]}"
         assert_equal "$(echo "$row" | awk -F'|' '{ print NF - 2 }')" 10
         assert_equal "$(field "$row" 10)" yes
     done
@@ -55,23 +86,74 @@ field() {
     assert_equal "$(field "$header" 3)" "ours: median (min-max)"
     assert_equal "$(field "$header" 4)" "Pool: median (min-max)"
     assert_equal "$(field "$header" 5)" "ours vs Pool"
+    assert_equal "$(field "$header" 6)" "target"
     assert_equal "$(field "$header" 7)" "met"
 }
 
-@test "bench: figures against Python have numbers on both sides, a ratio and a verdict" {
+@test "bench: figures against Python have numbers on both sides, a ratio, a target and a verdict" {
     command -v python3 >/dev/null || skip "no python3 here (tools/deps installs it)"
-    run rows
-    for i in 0 1 3 4 5; do
-        row=${lines[$i]}
-        assert_regex "$(field "$row" 3)" '^[0-9.]+[kM]? \([0-9.]+[kM]?-[0-9.]+[kM]?\)$'
-        assert_regex "$(field "$row" 4)" '^[0-9.]+[kM]? \([0-9.]+[kM]?-[0-9.]+[kM]?\)$'
+    for fig in "pool start" "apply round trip" "apply_async 200" "pool_map 200 ints" \
+               "pool_map 1k ints" "map 200 ints, 1 item" "5-call workload"; do
+        row=$(row_of "$fig")
+        assert_regex "$(field "$row" 3)" "$cell"
+        assert_regex "$(field "$row" 4)" "$cell"
         assert_regex "$(field "$row" 5)" '^[0-9.]+x$'
         assert_regex "$(field "$row" 7)" '^(yes|NO)$'
     done
-    assert_regex "$(field "${lines[2]}" 5)" '^apply = [0-9.]+x floor$'
-    assert_regex "$(field "${lines[7]}" 5)" '^[-+][0-9.]+% time vs off$'
-    assert_regex "$(field "${lines[8]}" 3)" '^[0-9.]+ -> [0-9.]+$'
-    assert_regex "$(field "${lines[9]}" 3)" '^[0-9.]+ -> [0-9.]+$'
+    assert_equal "$(field "$(row_of "apply round trip")" 6)" ">= 30x"
+    assert_equal "$(field "$(row_of "apply_async 200")" 6)" ">= 100x"
+    assert_equal "$(field "$(row_of "pool_map 200 ints")" 6)" ">= 5x"
+    assert_equal "$(field "$(row_of "pool_map 1k ints")" 6)" ">= 5x"
+    assert_equal "$(field "$(row_of "map 200 ints, 1 item")" 6)" ">= 30x"
+    # concurrent.futures has no automatic chunk size: said, not left blank.
+    assert_equal "$(field "$(row_of "pool_map 200 ints")" 8)" "no auto chunks"
+    assert_equal "$(field "$(row_of "map 200 ints, 1 item")" 8)" "not run (slow)"
+}
+
+@test "bench: apply is set beside the shared-memory floor and the pipe" {
+    row=$(row_of "shared-memory ping-pong")
+    assert_regex "$(field "$row" 3)" "$cell"
+    assert_regex "$(field "$row" 5)" '^apply = [0-9.]+x floor$'
+    assert_equal "$(field "$row" 6)" "apply <= 3x"
+    assert_regex "$(field "$row" 7)" '^(yes|NO)$'
+    row=$(row_of "the same, FUTEX_WAKE after every write")
+    assert_regex "$(field "$row" 3)" "$cell"
+    assert_regex "$(field "$row" 5)" '^apply = [0-9.]+x this$'
+    row=$(row_of "raw pipe ping-pong")
+    assert_regex "$(field "$row" 3)" "$cell"
+    assert_regex "$(field "$row" 5)" '^apply = [0-9.]+x pipe$'
+    run grep -E '^floor: .*spin up to [0-9.]+ us then futex; futex sleeps per round trip: [0-9.]+ \([0-9.]+ waking every time\)\.$' "$table"
+    assert_success
+}
+
+@test "bench: tracing, memory and the idle pool have a figure, a target and a verdict" {
+    row=$(row_of "apply_async, tracing on")
+    assert_regex "$(field "$row" 5)" '^[-+][0-9.]+% time vs off \([-+][0-9]+\.\.[-+][0-9]+\)$'
+    assert_equal "$(field "$row" 6)" "<= +5%"
+    assert_regex "$(field "$row" 7)" '^(yes|NO)$'
+    assert_regex "$(field "$(row_of "master peak RSS")" 3)" '^[0-9.]+ -> [0-9.]+$'
+    assert_regex "$(field "$(row_of "worker peak RSS")" 3)" '^[0-9.]+ -> [0-9.]+$'
+    row=$(row_of "idle pool of 2")
+    # The master and at least its two workers were found and measured.
+    assert_regex "$(field "$row" 1)" '^idle pool of 2, 0\.2 s: master \+ ([2-9]|[1-9][0-9]+) processes$'
+    assert_equal "$(field "$row" 2)" "% of 1 CPU"
+    assert_regex "$(field "$row" 3)" '^[0-9]+\.[0-9][0-9]$'
+    assert_equal "$(field "$row" 6)" "< 1%"
+    assert_regex "$(field "$row" 7)" '^(yes|NO)$'
+}
+
+@test "bench: the targets of the new core are listed, each with met or NOT MET" {
+    run sed -n '/^Targets of the new core/,$p' "$table"
+    assert_equal "${#lines[@]}" 10
+    assert_line --index 1 --regexp '^  apply round trip vs Pool\.apply +[0-9.]+x +target >= 30x +(met|NOT MET)$'
+    assert_line --index 2 --regexp '^  apply round trip vs shared-memory floor +[0-9.]+x floor +target <= 3x +(met|NOT MET)$'
+    assert_line --index 3 --regexp '^  apply_async vs Pool\.apply_async +[0-9.]+x +target >= 100x +(met|NOT MET)$'
+    assert_line --index 4 --regexp '^  pool_map \(auto chunks\) vs Pool\.map, 200 +[0-9.]+x +target >= 5x +(met|NOT MET)$'
+    assert_line --index 5 --regexp '^  pool_map \(auto chunks\) vs Pool\.map, 1k +[0-9.]+x +target >= 5x +(met|NOT MET)$'
+    assert_line --index 6 --regexp '^  1 item per task vs Pool\.map chunksize=1 +[0-9.]+x +target >= 30x +(met|NOT MET)$'
+    assert_line --index 7 --regexp '^  idle pool of 2 workers, CPU over 0\.2 s +[0-9.]+% of 1 CPU +target < 1% +(met|NOT MET)$'
+    assert_line --index 8 --regexp '^  tracing cost \(apply_async time, paired runs\) +[-+][0-9.]+% +target <= \+5% +(met|NOT MET)$'
+    assert_line --index 9 --regexp '^[0-8] of 8 targets met \(8 measured\)\.$'
 }
 
 @test "bench: a wrong answer on our side fails loudly, with no table" {
@@ -99,12 +181,34 @@ field() {
     assert_output --partial 'no usable /nonexistent/python3'
     table=$BATS_TEST_TMPDIR/t.txt
     run rows
-    assert_equal "${#lines[@]}" 10
-    row=${lines[1]}
-    assert_regex "$(field "$row" 3)" '^[0-9.]+[kM]? \('
+    assert_equal "${#lines[@]}" "${#figures[@]}"
+    row=$(row_of "apply round trip")
+    assert_regex "$(field "$row" 3)" "$cell"
     assert_equal "$(field "$row" 4)" "no python3"
     assert_equal "$(field "$row" 5)" "-"
     assert_equal "$(field "$row" 8)" "no python3"
+    run grep -E '^  apply_async vs Pool\.apply_async +no python3 +target >= 100x +not measured$' "$table"
+    assert_success
+    run grep -E '^[0-3] of 8 targets met \(3 measured\)\.$' "$table"
+    assert_success
+}
+
+@test "bench: each new figure of ours checks its answers" {
+    for fig in shmpong shmpong_wake map_auto map_big map_one idle; do
+        run build/tools/bench/poolbench --wrong --reps 1 --calls 5 --items 50 --big-items 50 \
+            --idle 0.1 "$fig"
+        assert_failure 2
+        assert_output --partial "poolbench: WRONG RESULT in $fig: call 0 gave "
+    done
+}
+
+@test "bench: each new figure of Python's checks its answers" {
+    command -v python3 >/dev/null || skip "no python3 here (tools/deps installs it)"
+    for fig in map_auto map_big map_one; do
+        run python3 tools/bench/bench_python.py --wrong --reps 1 --items 50 --big-items 50 "$fig"
+        assert_failure 2
+        assert_output --partial "bench_python.py: WRONG RESULT in $fig: call 0 gave 1, expected 0"
+    done
 }
 
 @test "bench: a bad size is refused with one clear line" {

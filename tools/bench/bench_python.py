@@ -113,8 +113,11 @@ class PoolApi:
     def get(self, f):
         return f.get()
 
-    def map(self, p, fn, items):
-        return p.map(fn, items, chunksize=1)
+    def map(self, p, fn, items, chunksize):
+        """chunksize None: Pool's own default (len / (4 * workers), rounded up)."""
+        if chunksize is None:
+            return p.map(fn, items)
+        return p.map(fn, items, chunksize=chunksize)
 
 
 class FuturesApi:
@@ -139,8 +142,9 @@ class FuturesApi:
     def get(self, f):
         return f.result()
 
-    def map(self, ex, fn, items):
-        return list(ex.map(fn, items, chunksize=1))
+    def map(self, ex, fn, items, chunksize):
+        """No automatic chunk size here: its default is 1."""
+        return list(ex.map(fn, items, chunksize=chunksize or 1))
 
 
 # Figures. --------------------------------------------------------------------
@@ -183,20 +187,35 @@ def fig_async(api, opt):
     api.stop(p)
 
 
-def fig_map(api, opt):
-    """map over 0..items-1, one item per task. Items per second."""
+def map_figure(api, opt, figure, items, chunksize):
+    """Squares of 0..items-1. Items per second."""
     p = api.start()
     def one():
         t0 = time.perf_counter()
-        out = api.map(p, square, range(opt.items))
+        out = api.map(p, square, range(items), chunksize)
         t1 = time.perf_counter()
-        if len(out) != opt.items:
-            raise Wrong(f"map: {len(out)} results, expected {opt.items}")
+        if len(out) != items:
+            raise Wrong(f"{figure}: {len(out)} results, expected {items}")
         for i, v in enumerate(out):
-            check("map", i, v, i * i)
-        return opt.items / (t1 - t0)
-    report(api.side, "map", "items/s", runs(opt, one))
+            check(figure, i, v, i * i)
+        return items / (t1 - t0)
+    report(api.side, figure, "items/s", runs(opt, one))
     api.stop(p)
+
+
+def fig_map_auto(api, opt):
+    """map with the library's default chunk size."""
+    map_figure(api, opt, "map_auto", opt.items, None)
+
+
+def fig_map_big(api, opt):
+    """The same on --big-items."""
+    map_figure(api, opt, "map_big", opt.big_items, None)
+
+
+def fig_map_one(api, opt):
+    """One item per task: chunksize=1."""
+    map_figure(api, opt, "map_one", opt.items, 1)
 
 
 def fig_work(api, opt):
@@ -226,7 +245,8 @@ def fig_work(api, opt):
 
 APIS = {"pool": PoolApi(), "futures": FuturesApi()}
 FIGURES = {"create": fig_create, "apply": fig_apply, "async": fig_async,
-           "map": fig_map, "work": fig_work}
+           "map_auto": fig_map_auto, "map_big": fig_map_big, "map_one": fig_map_one,
+           "work": fig_work}
 
 
 def positive(text):
@@ -252,10 +272,11 @@ def main():
     ap.add_argument("--calls", type=positive, default=2000)
     ap.add_argument("--tasks", type=positive, default=20000)
     ap.add_argument("--items", type=positive, default=100000)
+    ap.add_argument("--big-items", type=positive, default=1000000)
     ap.add_argument("--scale", type=seconds, default=0.1)
     ap.add_argument("--wrong", action="store_true")
     ap.add_argument("figures", nargs="+", metavar="FIGURE",
-                    help="all, create, apply, async, map, work")
+                    help="all, " + ", ".join(FIGURES))
     opt = ap.parse_args()
     for name in opt.figures:
         if name != "all" and name not in FIGURES:

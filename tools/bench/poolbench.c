@@ -15,11 +15,20 @@
  * tools/bench/bench_python.py does the same work with Python's
  * multiprocessing.Pool and concurrent.futures; keep the two in step.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +44,8 @@ static struct {
     long calls;         /* apply round trips in one run */
     long tasks;         /* apply_async calls in one run */
     long items;         /* map items in one run */
+    long big_items;     /* items of the big automatic-chunk map */
+    double idle;        /* seconds the idle pool is watched */
     double scale;       /* the sleeps of the work figure, in seconds per unit */
     long mem_small;     /* tasks before the first memory reading */
     long mem_big;       /* tasks before the second one */
@@ -42,7 +53,8 @@ static struct {
     const char *trace_file;
 } opt = {
     .reps = 5, .create_reps = 15, .calls = 2000, .tasks = 20000,
-    .items = 100000, .scale = 0.1, .mem_small = 10000, .mem_big = 1000000,
+    .items = 100000, .big_items = 1000000, .idle = 5, .scale = 0.1,
+    .mem_small = 10000, .mem_big = 1000000,
     .window = 64, .trace_file = NULL,
 };
 
@@ -111,14 +123,21 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Print the driver's line for n samples (sorted here). */
-static void report(const char *figure, const char *unit, double *s, int n)
+/* Print the driver's line for n samples (sorted here), with extra
+ * "key=value" fields (or ""). */
+static void report_with(const char *figure, const char *unit, double *s, int n,
+                        const char *extra)
 {
     qsort(s, n, sizeof *s, by_value);
     double median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    printf("result figure=%s side=ours unit=%s reps=%d median=%.6g min=%.6g max=%.6g check=ok\n",
-           figure, unit, n, median, s[0], s[n - 1]);
+    printf("result figure=%s side=ours unit=%s reps=%d median=%.6g min=%.6g max=%.6g %s%scheck=ok\n",
+           figure, unit, n, median, s[0], s[n - 1], extra, *extra ? " " : "");
     fflush(stdout);
+}
+
+static void report(const char *figure, const char *unit, double *s, int n)
+{
+    report_with(figure, unit, s, n, "");
 }
 
 /* Tasks. --------------------------------------------------------------------- */
@@ -251,6 +270,186 @@ static void fig_pingpong(void)
     free(s);
 }
 
+/* The floor the new core aims at: a counter bounced between two processes
+ * through one MAP_SHARED page. Each side waits as a good pool would: a short
+ * bounded spin on the word, then a futex sleep (FUTEX_WAIT, shared between
+ * processes, so not FUTEX_PRIVATE_FLAG). In the floor proper the side that
+ * writes calls FUTEX_WAKE only when the other has said it may be asleep; a
+ * second figure calls FUTEX_WAKE after every write, as a simpler exchange
+ * would (one system call more each way).
+ * Microseconds per round trip; also how often a wait ended in a sleep. */
+
+#define SPIN_NS 100000  /* spin at most this long before the futex sleep: longer
+                         * than a sleeping virtual CPU takes to wake here (20-40
+                         * us), or both sides can fall into sleeping every trip */
+#define PONG_STOP UINT32_MAX
+
+struct pong_word {
+    _Alignas(64) atomic_uint value;     /* the futex word */
+    atomic_uint sleeping;               /* 1 while its reader may be asleep */
+    atomic_ulong sleeps;                /* futex waits its reader made */
+};
+
+struct pong_page {
+    struct pong_word ping;      /* master -> child */
+    struct pong_word pong;      /* child -> master */
+};
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+static long futex(atomic_uint *word, int op, unsigned val, const struct timespec *timeout)
+{
+    return syscall(SYS_futex, (uint32_t *)word, op, val, timeout, NULL, 0);
+}
+
+/* The other side of the exchange: the child's PID in the master, 0 in the
+ * child (whose peer is then the master, pong_master). */
+static pid_t pong_child, pong_master;
+
+/* After a second asleep: stop if the other side is gone, rather than wait
+ * for ever. */
+static void pong_check_peer(void)
+{
+    int status;
+    if (pong_child > 0 && waitpid(pong_child, &status, WNOHANG) == pong_child) {
+        fprintf(stderr, "poolbench: the ping-pong child ended in the middle\n");
+        exit(1);
+    }
+    if (pong_child == 0 && getppid() != pong_master)
+        _exit(1);
+}
+
+/* Wait until w->value is no longer old; return the new value. */
+static unsigned pong_wait(struct pong_word *w, unsigned old)
+{
+    unsigned v;
+    double t0 = 0;
+    for (unsigned k = 1;; k++) {
+        v = atomic_load_explicit(&w->value, memory_order_acquire);
+        if (v != old)
+            return v;
+        if (k % 64 == 0) {      /* read the clock now and then, not each turn */
+            if (t0 == 0)
+                t0 = now();
+            else if (now() - t0 > SPIN_NS / 1e9)
+                break;
+        }
+        cpu_relax();
+    }
+    for (;;) {
+        /* Say "asleep" before the last look, so that a writer either sees
+         * the flag and wakes us, or wrote before the look and we see it. */
+        atomic_store(&w->sleeping, 1);
+        v = atomic_load(&w->value);
+        if (v != old)
+            break;
+        atomic_fetch_add_explicit(&w->sleeps, 1, memory_order_relaxed);
+        const struct timespec second = { 1, 0 };
+        if (futex(&w->value, FUTEX_WAIT, old, &second) == -1) {
+            if (errno == ETIMEDOUT)
+                pong_check_peer();
+            else if (errno != EAGAIN && errno != EINTR) {
+                perror("poolbench: futex wait");
+                _exit(1);
+            }
+        }
+    }
+    atomic_store(&w->sleeping, 0);
+    return v;
+}
+
+static int pong_always_wake;   /* set before the fork: both sides see it */
+
+static void pong_post(struct pong_word *w, unsigned v)
+{
+    atomic_store(&w->value, v);
+    if ((pong_always_wake || atomic_load(&w->sleeping)) && futex(&w->value, FUTEX_WAKE, 1, NULL) == -1) {
+        perror("poolbench: futex wake");
+        _exit(1);
+    }
+}
+
+static void shm_pingpong(const char *figure, int always_wake)
+{
+    long n = opt.calls * 10;    /* cheap: more trips, a steadier figure */
+    struct pong_page *pg = mmap(NULL, sizeof *pg, PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (pg == MAP_FAILED) {
+        perror("poolbench: mmap");
+        exit(1);
+    }
+    memset(pg, 0, sizeof *pg);
+    pong_always_wake = always_wake;
+    fflush(stdout);
+    pid_t master = getpid(), pid = fork();
+    if (pid == -1) {
+        perror("poolbench: fork");
+        exit(1);
+    }
+    pong_child = pid;
+    pong_master = master;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != master)
+            _exit(1);
+        unsigned last = 0;
+        for (;;) {
+            last = pong_wait(&pg->ping, last);
+            if (last == PONG_STOP)
+                _exit(0);
+            pong_post(&pg->pong, last + (unsigned)wrong);
+        }
+    }
+    double *s = xcalloc(opt.reps, sizeof *s);
+    unsigned ball = 0;
+    unsigned long sleeps0 = 0;
+    for (int r = -1; r < opt.reps; r++) {
+        if (r == 0)
+            sleeps0 = atomic_load(&pg->ping.sleeps) + atomic_load(&pg->pong.sleeps);
+        double t0 = now();
+        for (long i = 0; i < n; i++) {
+            unsigned sent = ++ball;
+            pong_post(&pg->ping, sent);
+            unsigned got = pong_wait(&pg->pong, sent - 1);
+            check_int(figure, i, pool_int(got), sent);
+        }
+        if (r >= 0)
+            s[r] = (now() - t0) / n * 1e6;
+    }
+    unsigned long sleeps = atomic_load(&pg->ping.sleeps) + atomic_load(&pg->pong.sleeps) - sleeps0;
+    pong_post(&pg->ping, PONG_STOP);
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "poolbench: the ping-pong child did not end well\n");
+        exit(1);
+    }
+    munmap(pg, sizeof *pg);
+    char extra[100];
+    snprintf(extra, sizeof extra, "spin_us=%g sleeps_per_trip=%.4f", SPIN_NS / 1e3,
+             (double)sleeps / ((double)n * opt.reps));
+    report_with(figure, "us", s, opt.reps, extra);
+    free(s);
+}
+
+static void fig_shmpong(void)
+{
+    shm_pingpong("shmpong", 0);
+}
+
+static void fig_shmpong_wake(void)
+{
+    shm_pingpong("shmpong_wake", 1);
+}
+
 /* One run of the throughput figure on p: every call first, then every get.
  * Returns calls per second. */
 static double async_run(pool *p, future **f, const char *figure)
@@ -309,8 +508,12 @@ static void check_trace(const char *path, long want)
     }
 }
 
-/* The throughput figure twice, tracing off and on, runs taken in turn so
- * that the machine's drift hits both alike. */
+/* The throughput figure twice, tracing off and on, in pairs of runs, so
+ * that the machine's drift hits both alike; each pair in the other order
+ * from the one before. Besides the rates, what tracing costs: the median
+ * over the pairs of (time traced / time untraced - 1), in percent. More
+ * pairs than other figures have runs: the cost sought (5 %) is smaller than
+ * the drift between two runs. */
 static void fig_trace(void)
 {
     char path[256];
@@ -318,61 +521,97 @@ static void fig_trace(void)
         snprintf(path, sizeof path, "%s", opt.trace_file);
     else
         snprintf(path, sizeof path, "/tmp/poolbench-trace-%d.csv", (int)getpid());
-    double *off = xcalloc(opt.reps, sizeof *off), *on = xcalloc(opt.reps, sizeof *on);
+    int pairs = 3 * opt.reps;
+    double *off = xcalloc(pairs, sizeof *off), *on = xcalloc(pairs, sizeof *on);
+    double *cost = xcalloc(pairs, sizeof *cost);
     future **f = xcalloc(opt.tasks, sizeof *f);
     pool *quiet = start_pool(), *traced = start_pool();
     if (pool_trace_open(traced, path) == -1) {
         pool_perror("poolbench: pool_trace_open");
         exit(1);
     }
-    for (int r = -1; r < opt.reps; r++) {
-        double a = async_run(quiet, f, "trace");
-        double b = async_run(traced, f, "trace");
+    for (int r = -1; r < pairs; r++) {
+        double a, b;
+        if (r % 2 == 0) {
+            a = async_run(quiet, f, "trace");
+            b = async_run(traced, f, "trace");
+        } else {
+            b = async_run(traced, f, "trace");
+            a = async_run(quiet, f, "trace");
+        }
         if (r >= 0) {
             off[r] = a;
             on[r] = b;
+            cost[r] = (a / b - 1) * 100;    /* rates: time on / time off - 1 */
         }
     }
     pool_destroy(quiet);
     pool_destroy(traced);
-    check_trace(path, (opt.reps + 1) * opt.tasks);
+    check_trace(path, (pairs + 1) * opt.tasks);
     unlink(path);
-    report("trace_off", "tasks/s", off, opt.reps);
-    report("trace_on", "tasks/s", on, opt.reps);
+    report("trace_off", "tasks/s", off, pairs);
+    report("trace_on", "tasks/s", on, pairs);
+    report("trace_cost", "%", cost, pairs);
     free(f);
     free(off);
     free(on);
+    free(cost);
 }
 
-/* pool_map over 0..items-1, one item per task. Items per second. */
-static void fig_map(void)
+/* Squares of 0..items-1 by pool_map (chunksize 0: the pool picks the chunk
+ * size, as pool_map does) or by pool_map_chunked with chunksize inputs per
+ * task. Items per second. */
+static void map_figure(const char *figure, long items, size_t chunksize)
 {
     double *s = xcalloc(opt.reps, sizeof *s);
-    pool_value *in = xcalloc(opt.items, sizeof *in);
-    pool_value *out = xcalloc(opt.items, sizeof *out);
+    pool_value *in = xcalloc(items, sizeof *in);
+    pool_value *out = xcalloc(items, sizeof *out);
     pool *p = start_pool();
     for (int r = -1; r < opt.reps; r++) {
         double t0 = now();
-        for (long i = 0; i < opt.items; i++)
+        for (long i = 0; i < items; i++)
             in[i] = pool_int(i);
-        int failed = pool_map(p, square, in, opt.items, out);
+        int failed = chunksize == 0 ? pool_map(p, square, in, items, out)
+                                    : pool_map_chunked(p, square, in, items, out, chunksize);
         double t1 = now();
         if (failed < 0) {
             pool_perror("poolbench: pool_map");
             exit(1);
         }
-        for (long i = 0; i < opt.items; i++) {
-            check_int("map", i, out[i], i * i);
+        for (long i = 0; i < items; i++) {
+            check_int(figure, i, out[i], i * i);
             pool_value_free(out[i]);
         }
+        if (failed != 0) {
+            fprintf(stderr, "poolbench: WRONG RESULT in %s: pool_map says %d calls failed, "
+                    "every answer was right\n", figure, failed);
+            exit(2);
+        }
         if (r >= 0)
-            s[r] = opt.items / (t1 - t0);
+            s[r] = items / (t1 - t0);
     }
     pool_destroy(p);
-    report("map", "items/s", s, opt.reps);
+    report(figure, "items/s", s, opt.reps);
     free(in);
     free(out);
     free(s);
+}
+
+/* pool_map, automatic chunks, on --items and on --big-items. */
+static void fig_map_auto(void)
+{
+    map_figure("map_auto", opt.items, 0);
+}
+
+static void fig_map_big(void)
+{
+    map_figure("map_big", opt.big_items, 0);
+}
+
+/* One input per task: pool_map_chunked(..., 1). */
+static void fig_map_one(void)
+{
+    map_figure("map_one", opt.items, 1);
 }
 
 /* The five calls of lesson 2's future program, sleeps times opt.scale. */
@@ -514,6 +753,172 @@ static void fig_mem(void)
     free(ring);
 }
 
+/* An idle pool's CPU use. -------------------------------------------------- */
+
+/* One process as /proc/PID/stat shows it. */
+struct proc_row {
+    pid_t pid, ppid;
+    unsigned long long ticks;   /* utime + stime, in clock ticks */
+};
+
+/* Read pid's parent and utime + stime; 0, or -1 if it is gone. The name
+ * (field 2) may hold spaces and parentheses: read after its last ')'. */
+static int read_stat(pid_t pid, struct proc_row *row)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *in = fopen(path, "r");
+    if (in == NULL)
+        return -1;
+    size_t len = fread(buf, 1, sizeof buf - 1, in);
+    fclose(in);
+    buf[len] = '\0';
+    char *p = strrchr(buf, ')');
+    int ppid;
+    unsigned long long utime, stime;
+    /* After the name: state ppid pgrp session tty_nr tpgid flags minflt
+     * cminflt majflt cmajflt utime stime (fields 3 to 15). */
+    if (p == NULL || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            &ppid, &utime, &stime) != 3)
+        return -1;
+    row->pid = pid;
+    row->ppid = ppid;
+    row->ticks = utime + stime;
+    return 0;
+}
+
+/* The master and every process under it, from the parent of each process
+ * in /proc (so no kernel option is needed). The master comes first.
+ * Returns how many were found (at most max). */
+static int proc_tree(pid_t master, struct proc_row *tree, int max)
+{
+    int cap = 4096, n = 0;
+    struct proc_row *all = xcalloc(cap, sizeof *all);
+    DIR *d = opendir("/proc");
+    if (d == NULL) {
+        perror("poolbench: /proc");
+        exit(1);
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        if (n == cap) {
+            cap *= 2;
+            all = realloc(all, cap * sizeof *all);
+            if (all == NULL) {
+                fprintf(stderr, "poolbench: out of memory\n");
+                exit(1);
+            }
+        }
+        if (read_stat(atoi(e->d_name), &all[n]) == 0)
+            n++;
+    }
+    closedir(d);
+    int found = 0;
+    for (int i = 0; i < n && found == 0; i++)
+        if (all[i].pid == master)
+            tree[found++] = all[i];
+    /* Add the children of what is found until nothing new comes. */
+    for (int k = 0; k < found; k++)
+        for (int i = 0; i < n; i++)
+            if (all[i].ppid == tree[k].pid && found < max)
+                tree[found++] = all[i];
+    free(all);
+    return found;
+}
+
+static struct proc_row *find_row(struct proc_row *rows, int n, pid_t pid)
+{
+    for (int i = 0; i < n; i++)
+        if (rows[i].pid == pid)
+            return &rows[i];
+    return NULL;
+}
+
+/* A pool of 2 that has just done some work, then left alone for --idle
+ * seconds: the CPU time of the master and of every process under it (the
+ * workers, and any helper the pool forks, at any depth) over that time, as
+ * a percentage of one CPU. The pool must answer right before and after, and
+ * its workers must be found under the master. */
+static void fig_idle(void)
+{
+    enum { MAX_TREE = 1024, WARM = 1000 };
+    struct proc_row *before = xcalloc(MAX_TREE, sizeof *before);
+    struct proc_row *after = xcalloc(MAX_TREE, sizeof *after);
+    future **f = xcalloc(WARM, sizeof *f);
+    pid_t master = getpid(), workers[WARM];
+    int nworkers = 0;
+    pool *p = start_pool();
+    for (long i = 0; i < WARM; i++)
+        f[i] = submitted(pool_apply_async(p, echo, i));
+    for (long i = 0; i < WARM; i++) {
+        check_int("idle", i, future_get(f[i]), i);
+        pid_t pid = future_pid(f[i]);
+        int seen = 0;
+        for (int k = 0; k < nworkers; k++)
+            seen |= workers[k] == pid;
+        if (!seen)
+            workers[nworkers++] = pid;
+        future_free(f[i]);
+    }
+    check_int("idle", WARM, pool_apply(p, echo, WARM), WARM);
+
+    /* The scan of /proc costs the master some CPU: read the master's own
+     * figure again last before the sleep and first after it. */
+    int nb = proc_tree(master, before, MAX_TREE);
+    struct proc_row self;
+    if (read_stat(master, &self) == -1) {
+        perror("poolbench: /proc/self/stat");
+        exit(1);
+    }
+    double t0 = now();
+    sleep_for(opt.idle);
+    double t1 = now();
+    struct proc_row self_after;
+    if (read_stat(master, &self_after) == -1) {
+        perror("poolbench: /proc/self/stat");
+        exit(1);
+    }
+    int na = proc_tree(master, after, MAX_TREE);
+    before[0] = self;
+    after[0] = self_after;
+
+    unsigned long long ticks = 0;
+    for (int i = 0; i < na; i++) {
+        struct proc_row *b = find_row(before, nb, after[i].pid);
+        unsigned long long was = b ? b->ticks : 0;     /* a new process: all of it */
+        ticks += after[i].ticks > was ? after[i].ticks - was : 0;
+    }
+    int gone = 0;
+    for (int i = 0; i < nb; i++)
+        gone += find_row(after, na, before[i].pid) == NULL;
+
+    /* Right answers, and the workers that gave them are under the master. */
+    for (int k = 0; k < nworkers; k++)
+        if (find_row(after, na, workers[k]) == NULL) {
+            fprintf(stderr, "poolbench: WRONG RESULT in idle: worker %d, which ran calls, "
+                    "is not among the %d processes under the master\n", (int)workers[k], na - 1);
+            exit(2);
+        }
+    if (na - 1 < WORKERS) {
+        fprintf(stderr, "poolbench: WRONG RESULT in idle: %d processes under the master, "
+                "expected at least the %d workers\n", na - 1, WORKERS);
+        exit(2);
+    }
+    check_int("idle", WARM + 1, pool_apply(p, echo, WARM + 1), WARM + 1);
+    pool_destroy(p);
+
+    double cpu = ticks / (double)sysconf(_SC_CLK_TCK) / (t1 - t0) * 100;
+    char extra[160];
+    snprintf(extra, sizeof extra, "seconds=%.3g processes=%d gone=%d tick_ms=%.3g",
+             t1 - t0, na, gone, 1e3 / sysconf(_SC_CLK_TCK));
+    report_with("idle", "%cpu", &cpu, 1, extra);
+    free(before);
+    free(after);
+    free(f);
+}
+
 /* Command line. -------------------------------------------------------------- */
 
 static const struct {
@@ -521,8 +926,10 @@ static const struct {
     void (*run)(void);
 } figures[] = {
     { "create", fig_create }, { "apply", fig_apply }, { "pingpong", fig_pingpong },
-    { "async", fig_async },   { "trace", fig_trace }, { "map", fig_map },
-    { "work", fig_work },     { "mem", fig_mem },
+    { "shmpong", fig_shmpong }, { "shmpong_wake", fig_shmpong_wake },
+    { "async", fig_async },   { "trace", fig_trace },
+    { "map_auto", fig_map_auto }, { "map_big", fig_map_big }, { "map_one", fig_map_one },
+    { "work", fig_work },     { "mem", fig_mem },       { "idle", fig_idle },
 };
 #define NFIGURES (int)(sizeof figures / sizeof figures[0])
 
@@ -534,7 +941,7 @@ static void usage(void)
         fprintf(stderr, ", %s", figures[i].name);
     fprintf(stderr, ")\n"
             "options: --reps N --create-reps N --calls N --tasks N --items N\n"
-            "         --scale SECONDS --mem-small N --mem-big N --window N\n"
+            "         --big-items N --idle SECONDS --scale SECONDS --mem-small N --mem-big N --window N\n"
             "         --trace-file PATH --wrong\n");
     exit(1);
 }
@@ -548,6 +955,19 @@ static long count_arg(const char *name, const char *s)
     if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1) {
         fprintf(stderr, "poolbench: %s needs a whole number >= 1, not '%s'\n",
                 name, s ? s : "");
+        exit(1);
+    }
+    return v;
+}
+
+/* Seconds in (0, most] from option name's value, or stop with a message. */
+static double seconds_arg(const char *name, const char *s, double most)
+{
+    char *end;
+    double v = s ? strtod(s, &end) : 0;
+    if (s == NULL || end == s || *end != '\0' || !(v > 0 && v <= most)) {
+        fprintf(stderr, "poolbench: %s needs seconds in (0, %g], not '%s'\n", name, most,
+                s ? s : "");
         exit(1);
     }
     return v;
@@ -572,6 +992,8 @@ int main(int argc, char **argv)
             opt.tasks = count_arg(o, v);
         else if (strcmp(o, "--items") == 0)
             opt.items = count_arg(o, v);
+        else if (strcmp(o, "--big-items") == 0)
+            opt.big_items = count_arg(o, v);
         else if (strcmp(o, "--mem-small") == 0)
             opt.mem_small = count_arg(o, v);
         else if (strcmp(o, "--mem-big") == 0)
@@ -580,14 +1002,11 @@ int main(int argc, char **argv)
             opt.window = count_arg(o, v);
         else if (strcmp(o, "--trace-file") == 0 && v != NULL)
             opt.trace_file = v;
-        else if (strcmp(o, "--scale") == 0 && v != NULL) {
-            char *end;
-            opt.scale = strtod(v, &end);
-            if (end == v || *end != '\0' || !(opt.scale > 0 && opt.scale <= 10)) {
-                fprintf(stderr, "poolbench: --scale needs seconds in (0, 10], not '%s'\n", v);
-                exit(1);
-            }
-        } else {
+        else if (strcmp(o, "--scale") == 0)
+            opt.scale = seconds_arg(o, v, 10);
+        else if (strcmp(o, "--idle") == 0)
+            opt.idle = seconds_arg(o, v, 60);
+        else {
             fprintf(stderr, "poolbench: unknown option or missing value: %s\n", o);
             usage();
         }
