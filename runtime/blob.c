@@ -3,8 +3,8 @@
  * that the master, the supervisor and every worker hold.
  *
  * Extents come in size classes of 4 KiB times a power of two. A freed
- * extent's memory goes back to the system at once (a hole is punched), and
- * its offset is kept for the next extent of its class, so that the file
+ * extent over 4 MiB gives its memory back to the system at once (a hole is
+ * punched); its offset, like a small one's, is kept for the next extent of its class, so that the file
  * grows only to the most that is in use at once (RLIMIT_FSIZE applies to
  * it, as to any file).
  */
@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+#define KEEP_BELOW (4 << 20)    /* extents up to this size keep their memory when freed */
 
 size_t pool__blob_class_size(uint32_t class)
 {
@@ -71,8 +73,11 @@ int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *clas
 
 void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
 {
-    fallocate(sh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
-              (off_t)pool__blob_class_size(class));
+    /* Big extents give their memory back; small ones keep it for the next
+     * payload of their size (faulting pages in again costs more). */
+    if (pool__blob_class_size(class) > KEEP_BELOW)
+        fallocate(sh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+                  (off_t)pool__blob_class_size(class));
     lock(sh);
     if (sh->nfree[class] < POOL__FREE_MAX)
         sh->free[class][sh->nfree[class]++] = off;

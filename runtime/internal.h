@@ -95,6 +95,11 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
 #define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
 
+/* A chunk's inputs or results as an array of pool_value, copied as they
+ * are: only when none holds a string (master and workers are one program). */
+#define POOL__RAW_ARGS 1u
+#define POOL__RAW_RESULT 2u
+
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
 enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
@@ -120,6 +125,7 @@ typedef struct {
     uint64_t fn;                /* the function's address */
     uint32_t nitems;            /* 0: one call of argc values; n: a chunk of n items */
     uint32_t argc;
+    uint32_t flags;             /* POOL__RAW_ARGS (master), POOL__RAW_RESULT (finisher) */
     uint64_t first;             /* a chunk: its first item's index in the map */
     double submit;
     char name[64];

@@ -12,7 +12,7 @@
 struct future {
     pool *p;
     uint64_t id;
-    char *name;
+    char name[64];          /* the function's name (cut to fit), for the trace */
 
     /* p->lock must be held when using these. */
     uint64_t seq;           /* its slot in the queue; 0 while it waits outside */
@@ -27,6 +27,7 @@ struct future {
     future *prev, *next;    /* every future of the pool not yet freed */
     future *onext;          /* the overflow list */
     pool__buf args;         /* encoded arguments, until it is put */
+    bool raw;               /* a chunk of ints and doubles: args are pool_values as they are */
     /* A chunk of a map: nitems inputs from first; results go to out. */
     uint32_t nitems, argc;
     uint64_t first;

@@ -80,6 +80,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,7 +643,7 @@ static void trace_here(pool *p, future *f, const char *err)
     pool__call c = {.id = f->id, .nitems = f->nitems, .first = f->first,
                     .submit = f->submit, .start = f->start, .end = f->end,
                     .pid = f->pid, .worker = f->worker, .status = (uint32_t)f->status};
-    snprintf(c.name, sizeof c.name, "%s", f->name);
+    memcpy(c.name, f->name, sizeof c.name);
     pool__buf b = {0};
     pool__trace_format(&b, p->sh, &c, err);
     pool__trace_write(p->sh, b.data, b.len);
@@ -726,7 +727,12 @@ void pool__harvest(pool *p, future *f)
     void *map;
     const char *bytes = pool__payload_get(sh, c, &c->result, &map);
     pool__rd r = {.p = bytes, .left = c->result.len};
-    if (f->out) {
+    if (f->out && (c->flags & POOL__RAW_RESULT)) {
+        /* A chunk whose results are all numbers: copied as they are. */
+        memcpy(f->out, bytes, (size_t)f->nitems * sizeof *f->out);
+        keep_result(f, pool_none());
+        r.left = 0;
+    } else if (f->out) {
         /* A chunk: one value per input, or one error for all of them when
          * the chunk itself ended (crash, terminate). */
         bool each = f->status == ST_OK || f->status == ST_ERROR;
@@ -770,7 +776,8 @@ static bool put(pool *p, future *f)
     c->argc = f->argc;
     c->first = f->first;
     c->submit = f->submit;
-    snprintf(c->name, sizeof c->name, "%s", f->name);
+    memcpy(c->name, f->name, sizeof c->name);
+    c->flags = f->raw ? POOL__RAW_ARGS : 0;
     c->result = (pool__payload){0};
     if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
         char msg[200];
@@ -827,20 +834,26 @@ void pool__release(future *f)
         p->owner[f->seq & (POOL__RING - 1)] = NULL;     /* the pool is gone */
     pool__buf_free(&f->args);
     free(f->data);
-    free(f->name);
     free(f);
 }
 
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
                      int count, uint32_t nitems, uint64_t first, pool_value *out)
 {
-    future *f = calloc(1, sizeof *f);
-    if (f == NULL || (f->name = strdup(name && *name ? name : "?")) == NULL) {
-        free(f);
+    future *f = malloc(sizeof *f);
+    if (f == NULL) {
         pool__set_error("out of memory");
         errno = ENOMEM;
         return NULL;
     }
+    memset(f, 0, offsetof(future, name));
+    memset((char *)f + offsetof(future, name) + sizeof f->name, 0,
+           sizeof *f - offsetof(future, name) - sizeof f->name);
+    if (name == NULL || *name == '\0')
+        name = "?";
+    size_t len = strnlen(name, sizeof f->name - 1);
+    memcpy(f->name, name, len);
+    memset(f->name + len, 0, sizeof f->name - len);
     f->p = p;
     f->fn = fn;
     f->worker = -1;
@@ -848,10 +861,20 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     f->first = first;
     f->out = out;
     f->argc = nitems ? 0 : (uint32_t)count;
-    /* Encoded now, outside the lock: the caller may reuse its strings at once. */
-    pool__buf_reserve(&f->args, pool__values_size(args, nitems ? (int)nitems : count));
-    for (int i = 0; i < (nitems ? (int)nitems : count); i++)
-        pool__buf_put_value(&f->args, args[i]);
+    /* Encoded now, outside the lock: the caller may reuse its strings at
+     * once. A chunk of numbers goes as its pool_values, as they are. */
+    int n = nitems ? (int)nitems : count;
+    f->raw = nitems > 0;
+    for (int i = 0; i < n && f->raw; i++)
+        f->raw = args[i].kind == POOL_INT || args[i].kind == POOL_DOUBLE ||
+                 args[i].kind == POOL_NONE;
+    if (f->raw) {
+        pool__buf_put(&f->args, args, (size_t)n * sizeof *args);
+    } else {
+        pool__buf_reserve(&f->args, pool__values_size(args, n));
+        for (int i = 0; i < n; i++)
+            pool__buf_put_value(&f->args, args[i]);
+    }
 
     pthread_mutex_lock(&p->lock);
     f->id = p->next_id++;

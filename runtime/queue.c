@@ -233,6 +233,7 @@ void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
 {
     pool__call *c = pool__slot(sh, seq);
     c->status = (uint32_t)st;
+    c->flags = 0;
     pool__payload_free(sh, &c->args);
     pool__buf b = {0};
     pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};

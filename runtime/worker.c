@@ -203,6 +203,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     pool_fn fn = (pool_fn)(uintptr_t)c->fn;
     out->len = 0;
     int failed = 0;
+    bool raw_result = false;
     pool_value first_err = pool_none();
 
     if (listed(sh->fault_crash, c->id))
@@ -224,14 +225,37 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         failed = v.kind == POOL_ERROR;
         first_err = v;
     } else {
+        /* A chunk. Results are gathered as values first: if none holds a
+         * string they go back as they are, else encoded. */
+        static pool_value *res;
+        static uint32_t cap;
+        if (n > cap) {
+            free(res);
+            cap = n;
+            res = malloc((size_t)cap * sizeof *res);
+            if (res == NULL)
+                pool__die("out of memory in a worker");
+        }
+        const pool_value *raw = (c->flags & POOL__RAW_ARGS) ? (const pool_value *)bytes : NULL;
+        if (raw && c->args.len != (size_t)n * sizeof *raw)
+            pool__die("worker %d: a garbled chunk", (int)me_pid);
+        bool plain = true;
         for (uint32_t i = 0; i < n; i++) {
-            pool_value item = pool__rd_value(&r);
+            pool_value item = raw ? raw[i] : pool__rd_value(&r);
             if (r.bad)
                 pool__die("worker %d: a garbled chunk", (int)me_pid);
             pool_value v = run_one(fn, (pool_args){.v = &item, .count = 1});
-            pool__buf_put_value(out, v);
+            res[i] = v;
+            plain &= v.kind == POOL_INT || v.kind == POOL_DOUBLE || v.kind == POOL_NONE;
             if (v.kind == POOL_ERROR && failed++ == 0)
                 first_err = v;
+        }
+        if (plain) {
+            raw_result = true;
+            pool__buf_put(out, res, (size_t)n * sizeof *res);
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                pool__buf_put_value(out, res[i]);
         }
     }
     fflush(stdout);     /* the task's lines come out before its result does */
@@ -252,6 +276,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     c->pid = me_pid;
     c->worker = me;
     c->status = failed ? ST_ERROR : ST_OK;
+    c->flags = raw_result ? POOL__RAW_RESULT : 0;
     pool__payload_free(sh, &c->args);
     if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1) {
         out->len = 0;
@@ -260,6 +285,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
             pool__buf_put_value(out, v);
         c->status = ST_ERROR;
+        c->flags = 0;
         pool__payload_put(sh, c, &c->result, out->data, out->len);
     }
     if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
