@@ -297,10 +297,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
             snprintf(err, sizeof err, "%s: %s", first_err.as.err.type, first_err.as.err.msg);
         rec->len = 0;
         pool__trace_format(rec, sh, c, err);
-        /* Write now when no call waits (nothing to slow down), so that the
-         * record is on disk when its future completes; else batch them. */
-        pool__trace_add_worker(sh, me, rec->data, rec->len,
-                               atomic_load(&sh->head) >= atomic_load(&sh->tail));
+        /* Kept in the worker's shared slot, written in batches: before the
+         * worker sleeps, or by the supervisor if the worker or the master
+         * dies first (trace.c). */
+        pool__trace_add_worker(sh, me, rec->data, rec->len, false);
     }
     atomic_fetch_add_explicit(&sh->w[me].tasks, 1, memory_order_relaxed);
     atomic_store_explicit(&sh->w[me].holding, 0, memory_order_relaxed);
