@@ -111,6 +111,8 @@ void pool__put(pool__shared *sh)
  * queue is empty, or UINT64_MAX to try again (someone moved first). */
 static uint64_t try_claim(pool__shared *sh, int w)
 {
+    if (atomic_load_explicit(&sh->state, memory_order_relaxed) == POOL_TERMINATING)
+        return 0;   /* no call begins in a pool being ended */
     uint64_t h = atomic_load(&sh->head);
     if (h >= atomic_load(&sh->tail))
         return 0;

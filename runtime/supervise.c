@@ -36,6 +36,7 @@
 
 #include "internal.h"
 
+#define END_GRACE_MS 100  /* how long an idle worker may take to leave at the end */
 #define RETRY_S 1.0     /* after a worker could not be started, try again this much later */
 
 static pool__shared *sh;
@@ -192,23 +193,41 @@ static int children(pid_t *out, int max)
 /* End everything: the pool is terminated, or the program has ended. */
 static void __attribute__((noreturn)) finish(bool master_gone)
 {
+    /* Workers running a call are killed now. Idle ones are asked to leave
+     * (they may be writing their records) and killed if they have not
+     * within END_GRACE_MS. */
     atomic_store(&sh->state, POOL_TERMINATING);
+    atomic_fetch_add(&sh->work, 1);
+    pool__futex_wake(&sh->work, INT_MAX);
     for (int i = 0; i < sh->n; i++) {
         pid_t pid = atomic_load(&sh->w[i].pid);
-        if (pid > 0)
+        if (pid > 0 && atomic_load(&sh->w[i].holding) != 0)
             kill(pid, SIGKILL);
     }
-    /* Calls still running or queued: record each as terminated. Workers
-     * are being killed, so a call they held will not finish now. */
-    uint64_t tail = atomic_load(&sh->tail);
-    uint64_t from = tail > POOL__RING ? tail - POOL__RING : 1;
+    double give_up = pool__now() + END_GRACE_MS / 1000.0;
+    for (int i = 0; i < sh->n; i++) {
+        pid_t pid = atomic_load(&sh->w[i].pid);
+        while (pid > 0) {
+            pid_t got = waitpid(pid, NULL, __WALL | WNOHANG);
+            if (got == pid || (got == -1 && errno != EINTR))
+                break;
+            if (pool__now() > give_up)
+                kill(pid, SIGKILL);
+            usleep(500);
+        }
+    }
+    /* They are dead: nothing else writes their slots now. Write out the
+     * records they kept, then record each call still running or queued as
+     * terminated (a call one was finishing too). */
     for (int i = 0; i < sh->n; i++)
         pool__trace_flush_worker(sh, i);
+    uint64_t tail = atomic_load(&sh->tail);
+    uint64_t from = tail > POOL__RING ? tail - POOL__RING : 1;
     for (uint64_t seq = from; seq < tail; seq++) {
         uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        if (POOL__SEQ(s) != seq)
+        int st = POOL__ST(s);
+        if (POOL__SEQ(s) != seq || st == CALL_FREE || st == CALL_DONE)
             continue;
-        bool begun = POOL__ST(s) == CALL_HELD;
         char msg[200], what[80];
         int sig = atomic_load(&sh->end_signal);
         if (sig)
@@ -217,9 +236,8 @@ static void __attribute__((noreturn)) finish(bool master_gone)
             snprintf(what, sizeof what, "%s", master_gone ? "program ended"
                                                          : "pool was terminated");
         snprintf(msg, sizeof msg, "the %s before the task %s", what,
-                 begun ? "finished" : "started");
-        if (POOL__ST(s) == CALL_QUEUED || begun)
-            pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg);
+                 st == CALL_QUEUED ? "started" : "finished");
+        pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg);
     }
     /* Reap the workers, then end and reap whatever tasks left running. */
     for (int round = 0; round < 100; round++) {
