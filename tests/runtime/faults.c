@@ -22,6 +22,7 @@
  *     faults d14a PATH1 PATH2    pool_trace_open to a second file in mid-run
  *     faults d14b PATH           two pools given one trace path
  *     faults d14c                nested pools in tasks and a second pool (POOL_TRACE)
+ *     faults race                a planted data race, for ThreadSanitizer to find
  *
  * Each prints one line "dN: ..." when all its checks pass.
  */
@@ -816,6 +817,29 @@ static int d14c(void)
     return 0;
 }
 
+/* --- a planted bug: two threads add to one int without a lock -------------- */
+
+static long racy;
+
+static void *race_adder(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100000; i++)
+        racy++;
+    return NULL;
+}
+
+static int race(void)
+{
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, race_adder, NULL) == 0, "pthread_create");
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    printf("race: %ld\n", racy);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -855,6 +879,8 @@ int main(int argc, char **argv)
         return d14b(n, rest);
     if (strcmp(what, "d14c") == 0)
         return d14c();
+    if (strcmp(what, "race") == 0)
+        return race();
     fprintf(stderr, "usage: faults d1|d2|...|d14c [ARGS]  (see faults.c)\n");
     return 2;
 }
