@@ -227,15 +227,18 @@ wait_line() {
 
 # --- D8: a task forks and both processes return -------------------------------------------
 
-@test "D8: a task forks and both return: no abort, the parent's value, the record traced, no stray process" {
-    local pidfile="$BATS_TEST_TMPDIR/child.pid"
+@test "D8: a task forks and both return (5 times): no abort, the parent's value, the records traced, no stray process" {
+    local pidfile="$BATS_TEST_TMPDIR/children" pid
     STDERR_OK='^pool: ' rt faults d8 "$pidfile"
-    assert_output "d8: the future has the parent's value; the child is gone"
-    gone "$(cat "$pidfile")" || fail "the forked child $(cat "$pidfile") still runs"
+    assert_output "d8: 5 times the future had the parent's value; the children are gone"
+    assert_equal "$(wc -l <"$pidfile")" 5
+    for pid in $(cat "$pidfile"); do
+        gone "$pid" || fail "the forked child $pid still runs"
+    done
     trace
-    assert_equal "$(count '$2 == "fork_both_return" && $8 == "ok"')" 1
+    assert_equal "$(count '$2 == "fork_both_return" && $8 == "ok"')" 5
     assert_equal "$(count '$2 == "add" && $8 == "ok"')" 20
-    assert_equal "$(count 1)" 21
+    assert_equal "$(count 1)" 25
 }
 
 # --- D9: the trace survives the master ------------------------------------------------------
@@ -314,14 +317,20 @@ $(cat "$POOL_TRACE" 2>/dev/null)"
 
 # --- D12: the program's own SIGCHLD handling ------------------------------------------------------
 
-@test "D12: SIGCHLD ignored by the program: a segfault is reported as SIGSEGV" {
+@test "D12: SIGCHLD ignored by the program: a segfault is reported as SIGSEGV (3 times)" {
     rt faults d12 ignore
     assert_output --regexp '^d12: .*SIGSEGV'
+    trace
+    assert_equal "$(count '$2 == "segv" && $8 == "crash" && $9 ~ /SIGSEGV/')" 3
+    assert_equal "$(count '$2 == "add" && $8 == "ok"')" 20
 }
 
-@test "D12: a program thread reaping every child: an abort is reported as SIGABRT" {
+@test "D12: a program thread reaping every child: an abort is reported as SIGABRT (3 times)" {
     rt faults d12 reap
     assert_output --regexp '^d12: .*SIGABRT'
+    trace
+    assert_equal "$(count '$2 == "aborts" && $8 == "crash" && $9 ~ /SIGABRT/')" 3
+    assert_equal "$(count '$2 == "add" && $8 == "ok"')" 20
 }
 
 # --- D13: a FIFO as the trace -----------------------------------------------------------------------

@@ -12,12 +12,13 @@
  *     faults d5 never|later      a replacement worker cannot be started
  *     faults d6 PIDFILE          a task forks a child that lives on, then crashes
  *     faults d7 first|replaced   a task calls its own pool
- *     faults d8 PIDFILE          a task forks and both processes return
+ *     faults d8 PIDFILE          a task forks and both processes return (5 times)
  *     faults d9a                 100 calls, then the master is killed (SIGKILL)
  *     faults d9b                 a call running, one queued; waits for a signal
  *     faults d10                 crashes interleaved with healthy calls
  *     faults d11 LOGFILE         exit() in a task: stdio and atexit of the master
  *     faults d12 ignore|reap     SIGCHLD ignored / children reaped by the program
+ *                                (3 crashes each)
  *     faults d13                 a few calls (POOL_TRACE names a FIFO)
  *     faults d14a PATH1 PATH2    pool_trace_open to a second file in mid-run
  *     faults d14b PATH           two pools given one trace path
@@ -559,35 +560,60 @@ static int d7(int argc, char **argv)
 
 /* --- D8: a task forks and both processes return ----------------------------- */
 
+/* Append pid to the file, one line each (O_APPEND: one write, whole). */
+static void append_pid(const char *path, pid_t pid)
+{
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        return;
+    fprintf(f, "%d\n", (int)pid);
+    fclose(f);
+}
+
 static pool_value fork_both_return(pool_args a)
 {
     pool_expect_args(a, 0);
     pid_t c = fork();
     if (c == 0)
         return pool_int(2);     /* the child returns too */
-    write_pid(pidfile, c);
+    append_pid(pidfile, c);
     return pool_int(1);
 }
 
+/* Five times: the task forks, both return; 4 calls after each. */
 static int d8(int argc, char **argv)
 {
+    enum { ROUNDS = 5 };
     CHECK(argc > 0, "usage: faults d8 PIDFILE");
     pidfile = argv[0];
     pool *p = mkpool(2);
-    future *f = pool_apply_async(p, fork_both_return);
-    CHECK(f != NULL, "pool_apply_async: %s", pool_last_error());
-    WAIT10(f);
-    CHECK_INT(future_get(f), 1);
-    for (int i = 0; i < 20; i++)
-        CHECK_INT(pool_apply(p, add, i, 1), i + 1);
+    for (int r = 0; r < ROUNDS; r++) {
+        future *f = pool_apply_async(p, fork_both_return);
+        CHECK(f != NULL, "pool_apply_async: %s", pool_last_error());
+        WAIT10(f);
+        CHECK_INT(future_get(f), 1);
+        for (int i = 0; i < 4; i++)
+            CHECK_INT(pool_apply(p, add, i, 1), i + 1);
+    }
     pool_destroy(p);
-    pid_t child = read_pid(pidfile, 2);
-    CHECK(child > 0, "the task wrote no child PID to %s", pidfile);
-    bool ended = gone_within(child, 2);
-    if (!ended)
-        kill(child, SIGKILL);
-    CHECK(ended, "the task's forked child %d still runs after pool_destroy", (int)child);
-    printf("d8: the future has the parent's value; the child is gone\n");
+    FILE *f = fopen(pidfile, "r");
+    CHECK(f != NULL, "the task wrote no child PID to %s", pidfile);
+    long pid;
+    int n = 0;
+    bool all_gone = true;
+    while (fscanf(f, "%ld", &pid) == 1) {
+        n++;
+        if (!gone_within((pid_t)pid, 2)) {
+            kill((pid_t)pid, SIGKILL);
+            fprintf(stderr, "FAIL %s:%d: the task's forked child %ld still runs after "
+                    "pool_destroy\n", __FILE__, __LINE__, pid);
+            all_gone = false;
+        }
+    }
+    fclose(f);
+    CHECK(all_gone, "forked children left running");
+    CHECK(n == ROUNDS, "%d child PIDs written, not %d", n, ROUNDS);
+    printf("d8: 5 times the future had the parent's value; the children are gone\n");
     return 0;
 }
 
@@ -706,13 +732,17 @@ static int d12(int argc, char **argv)
     pool *p = mkpool(2);
     for (int i = 0; i < 5; i++)
         CHECK_INT(pool_apply(p, add, i, 1), i + 1);
-    future *f = reap ? pool_apply_async(p, aborts) : pool_apply_async(p, segv);
-    CHECK(f != NULL, "pool_apply_async: %s", pool_last_error());
-    WAIT10(f);
-    CHECK_ERROR(future_get(f), "WorkerDied", reap ? "SIGABRT" : "SIGSEGV");
-    printf("d12: %s\n", pool_error_message(future_get(f)));
-    for (int i = 0; i < 5; i++)
-        CHECK_INT(pool_apply(p, add, i, 2), i + 2);
+    for (int round = 0; round < 3; round++) {
+        future *f = reap ? pool_apply_async(p, aborts) : pool_apply_async(p, segv);
+        CHECK(f != NULL, "pool_apply_async: %s", pool_last_error());
+        WAIT10(f);
+        CHECK_ERROR(future_get(f), "WorkerDied", reap ? "SIGABRT" : "SIGSEGV");
+        if (round == 0)
+            printf("d12: %s\n", pool_error_message(future_get(f)));
+        future_free(f);
+        for (int i = 0; i < 5; i++)
+            CHECK_INT(pool_apply(p, add, i, 2), i + 2);
+    }
     pool_destroy(p);
     if (reap) {
         atomic_store(&reaper_stop, true);
