@@ -5,6 +5,7 @@
 #   make grade      grade your lesson-2 exercises (EXERCISE=name picks one)
 #   make plots      instructor plots of lesson 2's tasks across 1, 2, 4, 8 workers
 #   make bench      the runtime against Python's multiprocessing, side by side
+#   make soak       two minutes of mixed calls and crashes through one pool (issue 9)
 #   make test       install what the tests need (as root), build, run every suite
 #   make deps       only the installing part of make test
 #   make install    the library and pool.h under PREFIX (default /usr/local)
@@ -25,7 +26,7 @@ LDLIBS   += -lpthread
 LIBPOOL  := $(BUILD)/lib/libpool.a
 PROGRAMS :=
 
-.PHONY: all deps test lesson2 grade plots bench install clean
+.PHONY: all deps test lesson2 grade plots bench soak install clean
 all:
 
 include runtime/module.mk

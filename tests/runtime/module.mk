@@ -1,19 +1,37 @@
-# The runtime's test programs (driven by tests/runtime.bats) and the
-# sanitizer build of one of them (tests/sanitize.bats).
+# The runtime's test programs (driven by tests/runtime.bats and
+# tests/core.bats) and the sanitizer builds (tests/sanitize.bats).
 #
-# build/asan/tests/runtime/workload compiles runtime/*.c straight into the
-# program with AddressSanitizer and UndefinedBehaviorSanitizer, so that the
-# runtime itself is checked, not only the calls into libpool.a.
+# build/asan/tests/runtime/PROG compiles runtime/*.c straight into the
+# program with AddressSanitizer and UndefinedBehaviorSanitizer, and
+# build/tsan/tests/runtime/PROG with ThreadSanitizer, so that the runtime
+# itself is checked, not only the calls into libpool.a.
 
 RUNTIME_TEST_NAMES := create calls crash lifecycle many output sleepers workload
-RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
+# The regression tests of issue 9 (runtime core v2): the fault matrix, the
+# schedule, the soak.
+CORE_TEST_NAMES    := faults schedule soak
+RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
+                      $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
 PROGRAMS += $(RUNTIME_TEST_PROGS)
 
-# The same workload with the sanitizers, the runtime's sources compiled in.
-RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload
+# The workload and the fault matrix with the sanitizers, the runtime's
+# sources compiled in.
+RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload $(BUILD)/asan/tests/runtime/faults
+RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer
-PROGRAMS     += $(RUNTIME_ASAN)
+TSANITIZE    := -fsanitize=thread -fno-omit-frame-pointer
+PROGRAMS     += $(RUNTIME_ASAN) $(RUNTIME_TSAN)
 
-$(RUNTIME_ASAN): tests/runtime/workload.c tests/runtime/check.h $(RUNTIME_SRC) runtime/pool.h runtime/internal.h
+$(RUNTIME_ASAN): $(BUILD)/asan/tests/runtime/%: tests/runtime/%.c tests/runtime/check.h $(RUNTIME_SRC) runtime/pool.h runtime/internal.h
 	@mkdir -p $(@D)
-	$(CC) -Iruntime $(CFLAGS) $(SANITIZE) -o $@ tests/runtime/workload.c $(RUNTIME_SRC) $(LDLIBS)
+	$(CC) -Iruntime $(CFLAGS) $(SANITIZE) -o $@ $< $(RUNTIME_SRC) $(LDLIBS)
+
+$(RUNTIME_TSAN): $(BUILD)/tsan/tests/runtime/%: tests/runtime/%.c tests/runtime/check.h $(RUNTIME_SRC) runtime/pool.h runtime/internal.h
+	@mkdir -p $(@D)
+	$(CC) -Iruntime $(CFLAGS) $(TSANITIZE) -o $@ $< $(RUNTIME_SRC) $(LDLIBS)
+
+# The soak of issue 9: two minutes of mixed calls and crashes (SOAK_SECONDS
+# sets the length); tests/core.bats runs a short one.
+SOAK_SECONDS ?= 120
+soak: $(BUILD)/tests/runtime/soak
+	timeout $$(( $(SOAK_SECONDS) + 60 )) $(BUILD)/tests/runtime/soak $(SOAK_SECONDS)
