@@ -898,6 +898,10 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
 future *pool_submit(pool *p, pool_fn fn, const char *name,
                     const pool_value *args, int count)
 {
+    if (p == NULL && pool__in_worker)
+        pool_raise("PoolError", "pool_submit: no pool (NULL). A task cannot use its own "
+                   "pool: its workers started before pool_create returned it. Make a new "
+                   "pool inside the task if it needs one");
     if (p == NULL || fn == NULL || count < 0 || count > POOL_MAX_ARGS ||
         (count > 0 && args == NULL)) {
         if (count > POOL_MAX_ARGS)

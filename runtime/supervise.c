@@ -261,6 +261,8 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
 {
     sh = shared;
     task_mask = *mask;
+    pool__in_worker = false;    /* a pool made inside a task: this is no worker */
+    pool__forked = false;
     prctl(PR_SET_NAME, "pool-supervisor");
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 

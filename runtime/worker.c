@@ -314,6 +314,7 @@ void pool__worker_main(pool__shared *sh, int w)
     me = w;
     me_pid = getpid();
     pool__in_worker = true;
+    pool__forked = false;   /* a worker of a pool made inside a task is a worker */
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         signal(fatal[i], on_fatal);
