@@ -126,8 +126,8 @@ wait_line() {
 # --- D1: no master death by SIGPIPE ----------------------------------------------
 
 @test "D1: 3000 calls from a thread, 1 in 100 segfaults, five runs: the master never dies of SIGPIPE" {
-    local run
-    for run in 1 2 3 4 5; do
+    # On the old core one run in three survives: five in a row, one in 200.
+    for _ in 1 2 3 4 5; do
         rt faults d1 3000
         assert_output "d1: 3000 calls, 30 crashed with SIGSEGV, every other result right"
     done

@@ -102,7 +102,7 @@ FAULT_RUNS=(
 )
 
 # checked WRAPPER... : run every FAULT_RUNS entry as WRAPPER... ARGS, each
-# under a 120 s timeout; each must exit 0 with no report on stderr (the
+# under a 60 s timeout; each must exit 0 with no report on stderr (the
 # runtime's own "pool: ..." lines are tests/core.bats's business). All run;
 # the failure lists every one that failed.
 checked() {
@@ -113,7 +113,7 @@ checked() {
         rm -f "$BATS_TEST_TMPDIR"/file*
         mkdir -p "$BATS_TEST_TMPDIR/$what" && export POOL_TRACE="$BATS_TEST_TMPDIR/$what/trace.csv"
         # shellcheck disable=SC2086
-        run --separate-stderr timeout 120 "$@" $args
+        run --separate-stderr timeout 60 "$@" $args
         report=$(grep -v '^pool: ' <<<"$stderr" || true)
         if [ "$status" -ne 0 ] || [ -n "$report" ]; then
             [ "$status" -eq 124 ] && stderr="(timed out: a hang) $stderr"

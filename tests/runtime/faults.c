@@ -369,6 +369,8 @@ static int d3(int argc, char **argv)
         CHECK_INT(pool_apply(b, mul, 6, 7), 42);
     pool_close(a);
     CHECK(pool_join(a) == 0, "pool_join: %s", pool_last_error());
+    CHECK(helper == 0 || !gone(helper),
+          "the helper ended before pool_join returned: the check proved nothing");
     printf("d3: pool_join of A returned while %s\n",
            fork_mode ? "a forked helper lives" : "pool B exists");
     pool_destroy(a);
