@@ -71,6 +71,8 @@ void pool__enqueue(pool *p, future *f);
 /* Complete f in the master (a closed pool, a broken one): its trace record
  * is written here. */
 void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg);
+/* Put what waits on the overflow list while the ring has room. */
+void pool__pump(pool *p);
 /* Unlink f from the pool and free it. */
 void pool__release(future *f);
 /* Submit a map chunk (nitems > 0) or a call: the future, or NULL. */
@@ -78,5 +80,17 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
                      int count, uint32_t nitems, uint64_t first, pool_value *out);
 /* True (and a PoolError raised or set) if p is not this process's own. */
 bool pool__foreign(const pool *p, const char *what);
+
+/* fork.c */
+/* The pool this thread is forking a supervisor for (its child keeps it). */
+extern _Thread_local const pool__shared *pool__forking;
+void pool__pools_add(pool *p);
+void pool__pools_remove(pool *p);
+/* True if another pool of this process traces to the file st describes. */
+struct stat;
+bool pool__trace_in_use(const pool *self, const struct stat *st);
+
+/* watch.c: the watcher thread's body. */
+void *pool__watcher_main(void *arg);
 
 #endif

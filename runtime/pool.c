@@ -68,6 +68,14 @@
  * message answered with the call, finish a result message, and a rank that
  * fails is the death the supervisor reports here; futures do not change.
  *
+ * Files. pool.c: a pool's life (this file). calls.c: submit, put, harvest,
+ * the overflow list. future.c: waiting. map.c: pool_apply, pool_map and
+ * chunks. watch.c: the watcher thread. fork.c: the pools of a process
+ * across fork, exit and signals. queue.c: the shared region and the
+ * transport's verbs. blob.c: big payloads. supervise.c: the supervisor
+ * process. worker.c: a worker's loop and what a task may call. trace.c:
+ * records and trace files. value.c, wire.c: values and their encoding.
+ *
  * Locks. pool->lock guards the master's side: the ring's tail and who owns
  * each slot, the overflow list, the futures' fields, the pool's state. The
  * shared region is changed only by atomic steps (queue.c); the blob
@@ -93,12 +101,6 @@
 
 #include "master.h"
 
-/* Live pools of this process, for exit() and for fork. */
-static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
-static pool **pools;
-static int npools;
-
-static void *watcher_main(void *arg);
 
 /* Worker count. ------------------------------------------------------------ */
 
@@ -224,172 +226,6 @@ static void read_faults(pool__shared *sh)
     free(copy);
 }
 
-/* Fork. -------------------------------------------------------------------- */
-
-/* The pool being forked by this thread (its supervisor keeps it). */
-static _Thread_local const pool__shared *forking;
-
-static void atfork_prepare(void) { pthread_mutex_lock(&pools_lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&pools_lock); }
-static void atfork_child(void)
-{
-    /* Other threads are gone; the lock was taken by this thread. */
-    pthread_mutex_unlock(&pools_lock);
-    pool__self = getpid();
-    pool__forked = pool__in_worker;     /* a task's fork, not a worker */
-    pool__forget_pools(forking);
-}
-
-void pool__forget_pools(const pool__shared *keep)
-{
-    for (int i = 0; i < npools; i++) {
-        pool *p = pools[i];
-        if (p->sh == keep || p->sh == NULL)
-            continue;
-        /* Unmapping makes p unusable here: pool__foreign says so first. */
-        if (p->sup_fd >= 0)
-            close(p->sup_fd);
-        if (p->life_fd >= 0)
-            close(p->life_fd);
-        if (p->ctl_fd >= 0)
-            close(p->ctl_fd);
-        if (p->sh->ev_fd >= 0)
-            close(p->sh->ev_fd);
-        pool__shared_unmap(p->sh);
-        p->sh = NULL;
-        p->sup_fd = p->ctl_fd = p->life_fd = -1;
-    }
-}
-
-static void pools_at_exit(void);
-
-/* SIGINT and SIGTERM. A program that leaves them at their default dies of
- * them at once; first, each of its pools records its unfinished calls as
- * terminated (the supervisor does it and exits; we wait at most
- * SIG_GRACE_MS for that, with async-signal-safe calls only). Then the
- * signal does what it would have done. */
-#define SIG_GRACE_MS 2000
-static pool *_Atomic sig_pools[64];     /* the pools the handler may see */
-
-static void on_end_signal(int sig)
-{
-    int saved = errno;
-    for (int i = 0; i < 64; i++) {
-        pool *p = atomic_load(&sig_pools[i]);
-        if (p == NULL || p->creator != getpid() || p->sh == NULL)
-            continue;
-        atomic_store(&p->sh->end_signal, sig);
-        atomic_store(&p->sh->state, POOL_TERMINATING);
-        uint64_t one = 1;
-        if (write(p->ctl_fd, &one, sizeof one) < 0) {
-            /* it is gone already */
-        }
-    }
-    for (int i = 0; i < 64; i++) {
-        pool *p = atomic_load(&sig_pools[i]);
-        if (p == NULL || p->creator != getpid() || p->sh == NULL)
-            continue;
-        struct pollfd gone = {.fd = p->sup_fd, .events = POLLIN};
-        while (poll(&gone, 1, SIG_GRACE_MS) == -1 && errno == EINTR)
-            ;
-    }
-    signal(sig, SIG_DFL);
-    errno = saved;
-    raise(sig);
-}
-
-static void sig_pools_set(pool *p, pool *to)
-{
-    for (int i = 0; i < 64; i++) {
-        pool *expect = p;
-        if (atomic_compare_exchange_strong(&sig_pools[i], &expect, to))
-            return;
-    }
-}
-
-/* Once a program: take SIGINT and SIGTERM where they are at their default. */
-static void catch_end_signals(void)
-{
-    static const int sigs[] = {SIGINT, SIGTERM};
-    for (int i = 0; i < 2; i++) {
-        struct sigaction now;
-        if (sigaction(sigs[i], NULL, &now) == 0 && now.sa_handler == SIG_DFL &&
-            !(now.sa_flags & SA_SIGINFO)) {
-            struct sigaction sa = {.sa_handler = on_end_signal, .sa_flags = SA_RESTART};
-            sigfillset(&sa.sa_mask);
-            sigaction(sigs[i], &sa, NULL);
-        }
-    }
-}
-
-static void pools_add(pool *p)
-{
-    static bool registered;
-    pthread_mutex_lock(&pools_lock);
-    pool **grown = realloc(pools, (size_t)(npools + 1) * sizeof *pools);
-    if (grown) {
-        pools = grown;
-        pools[npools++] = p;
-    }
-    if (!registered) {
-        registered = atexit(pools_at_exit) == 0;
-        pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-        catch_end_signals();
-    }
-    pthread_mutex_unlock(&pools_lock);
-    sig_pools_set(NULL, p);
-}
-
-static void pools_remove(pool *p)
-{
-    sig_pools_set(p, NULL);
-    pthread_mutex_lock(&pools_lock);
-    for (int i = 0; i < npools; i++) {
-        if (pools[i] == p) {
-            pools[i] = pools[--npools];
-            break;
-        }
-    }
-    if (npools == 0) {
-        free(pools);
-        pools = NULL;
-    }
-    pthread_mutex_unlock(&pools_lock);
-}
-
-/* exit() without pool_destroy: still end each pool, so that its trace says
- * which calls never finished. Not in a process that does not own them. */
-static void pools_at_exit(void)
-{
-    for (;;) {
-        pool *p = NULL;
-        pthread_mutex_lock(&pools_lock);
-        for (int i = npools - 1; i >= 0 && p == NULL; i--)
-            if (pools[i]->creator == getpid())
-                p = pools[i];
-        pthread_mutex_unlock(&pools_lock);
-        if (p == NULL)
-            break;
-        pools_remove(p);
-        pool_terminate(p);
-    }
-}
-
-pid_t pool__self;
-
-bool pool__foreign(const pool *p, const char *what)
-{
-    if (p->creator == pool__self && p->sh != NULL)
-        return false;
-    if (pool__in_worker)
-        pool_raise("PoolError", "%s: a task cannot use its own pool (or any pool it "
-                   "inherited); make a new pool inside the task if it needs one", what);
-    pool__set_error("%s: this pool belongs to process %d, not to this one",
-                    what, (int)p->creator);
-    errno = EPERM;
-    return true;
-}
-
 /* Pool. -------------------------------------------------------------------- */
 
 static void pool_free(pool *p)
@@ -461,7 +297,7 @@ pool *pool_create(int n)
                     pool_last_error());
     }
 
-    pools_add(p);   /* before the fork: the child must know which pool it keeps */
+    pool__pools_add(p);   /* before the fork: the child must know which pool it keeps */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -478,14 +314,14 @@ pool *pool_create(int n)
         errno = e;
         goto fail_fork;
     }
-    forking = sh;       /* the supervisor keeps it so, for its own forks */
+    pool__forking = sh; /* the supervisor keeps it so, for its own forks */
     pid_t pid = fork();
     if (pid == 0) {
         close(life[1]);
         close(sup[0]);
         pool__supervise(sh, p->ctl_fd, life[0], sup[1], &old);
     }
-    forking = NULL;
+    pool__forking = NULL;
     int e = errno;
     close(life[0]);
     close(sup[1]);
@@ -512,18 +348,18 @@ pool *pool_create(int n)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         e = sh->start_errno;
         waitpid(pid, NULL, 0);
-        pools_remove(p);
+        pool__pools_remove(p);
         pool__set_error("cannot start the workers of a pool of %d: %s", n, strerror(e));
         pool_free(p);
         errno = e;
         return NULL;
     }
     /* The watcher takes no signals: they belong to the program's threads. */
-    e = pthread_create(&p->thread, NULL, watcher_main, p);
+    e = pthread_create(&p->thread, NULL, pool__watcher_main, p);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
         pool__set_error("cannot start the pool's watcher thread: %s", strerror(e));
-        pools_remove(p);
+        pool__pools_remove(p);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         pool_free(p);
@@ -535,7 +371,7 @@ pool *pool_create(int n)
 
 fail_fork:
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pools_remove(p);
+    pool__pools_remove(p);
 fail:;
     int err = errno;
     pool__set_error("cannot set up a pool of %d workers: %s", n, strerror(err));
@@ -624,7 +460,7 @@ void pool_destroy(pool *p)
 {
     if (p == NULL || pool__foreign(p, "pool_destroy"))
         return;
-    pools_remove(p);
+    pool__pools_remove(p);
     pool_terminate(p);
     pthread_mutex_lock(&p->lock);
     while (p->all)
@@ -633,457 +469,3 @@ void pool_destroy(pool *p)
     pool_free(p);
 }
 
-/* Calls. ------------------------------------------------------------------- */
-
-/* Write a record of f, which ended in the master, to the trace. */
-static void trace_here(pool *p, future *f, const char *err)
-{
-    if (!atomic_load(&p->sh->trace_gen))
-        return;
-    pool__call c = {.id = f->id, .nitems = f->nitems, .first = f->first,
-                    .submit = f->submit, .start = f->start, .end = f->end,
-                    .pid = f->pid, .worker = f->worker, .status = (uint32_t)f->status};
-    memcpy(c.name, f->name, sizeof c.name);
-    pool__buf b = {0};
-    pool__trace_format(&b, p->sh, &c, err);
-    pool__trace_write(p->sh, b.data, b.len);
-    pool__buf_free(&b);
-}
-
-/* The strings of v, copied into one block owned by f. */
-static void keep_result(future *f, pool_value v)
-{
-    size_t need = 0;
-    if (v.kind == POOL_STR)
-        need = strlen(v.as.s) + 1;
-    else if (v.kind == POOL_ERROR)
-        need = strlen(v.as.err.type) + strlen(v.as.err.msg) + 2;
-    if (need) {
-        f->data = malloc(need);
-        if (f->data == NULL)
-            pool__die("out of memory");
-        if (v.kind == POOL_STR) {
-            memcpy(f->data, v.as.s, need);
-            v.as.s = f->data;
-        } else {
-            size_t t = strlen(v.as.err.type) + 1;
-            memcpy(f->data, v.as.err.type, t);
-            strcpy(f->data + t, v.as.err.msg);
-            v.as.err.type = f->data;
-            v.as.err.msg = f->data + t;
-        }
-    }
-    f->result = v;
-}
-
-static pool_value value_dup(pool_value v)
-{
-    if (v.kind == POOL_STR) {
-        v.as.s = strdup(v.as.s);
-        if (v.as.s == NULL)
-            pool__die("out of memory");
-    } else if (v.kind == POOL_ERROR) {
-        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
-    }
-    return v;
-}
-
-/* p->lock held. f is done: wake whoever waits, free it if nobody will. */
-static void done(pool *p, future *f)
-{
-    f->done = true;
-    pool__buf_free(&f->args);
-    pthread_cond_broadcast(&p->moved);
-    if (f->user_gone)
-        pool__release(f);
-}
-
-void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg)
-{
-    f->status = st;
-    f->start = f->end = pool__now();
-    char err[1200];
-    snprintf(err, sizeof err, "%s: %s", type, msg);
-    trace_here(p, f, err);
-    pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};
-    if (f->out) {
-        for (uint32_t i = 0; i < f->nitems; i++)
-            f->out[i] = value_dup(v);
-        f->failed = (int)f->nitems;
-    }
-    keep_result(f, v);
-    done(p, f);
-}
-
-void pool__harvest(pool *p, future *f)
-{
-    pool__shared *sh = p->sh;
-    pool__call *c = pool__slot(sh, f->seq);
-    f->status = (int)c->status;
-    f->start = c->start;
-    f->end = c->end;
-    f->pid = c->pid;
-    f->worker = c->worker;
-    void *map;
-    const char *bytes = pool__payload_get(sh, c, &c->result, &map);
-    pool__rd r = {.p = bytes, .left = c->result.len};
-    if (f->out && (c->flags & POOL__RAW_RESULT)) {
-        /* A chunk whose results are all numbers: copied as they are. */
-        memcpy(f->out, bytes, (size_t)f->nitems * sizeof *f->out);
-        keep_result(f, pool_none());
-        r.left = 0;
-    } else if (f->out) {
-        /* A chunk: one value per input, or one error for all of them when
-         * the chunk itself ended (crash, terminate). */
-        bool each = f->status == ST_OK || f->status == ST_ERROR;
-        pool_value v = pool_none();
-        for (uint32_t i = 0; i < f->nitems; i++) {
-            if (each || i == 0)
-                v = pool__rd_value(&r);
-            f->out[i] = value_dup(v);
-            f->failed += v.kind == POOL_ERROR;
-        }
-        keep_result(f, each ? pool_none() : v);
-    } else {
-        keep_result(f, pool__rd_value(&r));
-    }
-    if (r.bad)
-        pool__die("call %llu came back garbled", (unsigned long long)f->id);
-    pool__payload_done(&c->result, map);
-    pool__payload_free(sh, &c->result);
-    p->owner[f->seq & (POOL__RING - 1)] = NULL;
-    atomic_store(&c->state, POOL__STATE(f->seq, CALL_FREE, 0));
-    done(p, f);
-}
-
-/* p->lock held. Put f into the ring if the next slot is free (harvesting a
- * DONE call that left it); false if the ring is full there. */
-static bool put(pool *p, future *f)
-{
-    pool__shared *sh = p->sh;
-    uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
-    pool__call *c = pool__slot(sh, seq);
-    uint64_t s = atomic_load(&c->state);
-    future *old = p->owner[seq & (POOL__RING - 1)];
-    if (old != NULL) {
-        if (POOL__ST(s) != CALL_DONE)
-            return false;
-        pool__harvest(p, old);
-    }
-    c->id = f->id;
-    c->fn = (uint64_t)(uintptr_t)f->fn;
-    c->nitems = f->nitems;
-    c->argc = f->argc;
-    c->first = f->first;
-    c->submit = f->submit;
-    memcpy(c->name, f->name, sizeof c->name);
-    c->flags = f->raw ? POOL__RAW_ARGS : 0;
-    c->result = (pool__payload){0};
-    if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "the arguments (%zu bytes) cannot be sent: %s",
-                 f->args.len, strerror(errno));
-        pool__complete_here(p, f, ST_ERROR, "MemoryError", msg);
-        return true;
-    }
-    pool__buf_free(&f->args);
-    f->seq = seq;
-    p->owner[seq & (POOL__RING - 1)] = f;
-    pool__put(sh);
-    return true;
-}
-
-/* p->lock held. Put what waits on the overflow list, in order, while the
- * ring has room. */
-static void pump(pool *p)
-{
-    while (p->ovf_head && put(p, p->ovf_head)) {
-        future *f = p->ovf_head;
-        p->ovf_head = f->onext;
-        if (p->ovf_head == NULL)
-            p->ovf_tail = NULL;
-        f->onext = NULL;
-        pthread_cond_broadcast(&p->moved);
-    }
-    atomic_store(&p->sh->want_done, p->ovf_head != NULL);
-}
-
-void pool__enqueue(pool *p, future *f)
-{
-    if (p->ovf_head == NULL && put(p, f))
-        return;
-    if (p->ovf_tail)
-        p->ovf_tail->onext = f;
-    else
-        p->ovf_head = f;
-    p->ovf_tail = f;
-    atomic_store(&p->sh->want_done, 1);
-    pump(p);    /* a slot may have freed since */
-}
-
-void pool__release(future *f)
-{
-    pool *p = f->p;
-    if (f->prev)
-        f->prev->next = f->next;
-    else
-        p->all = f->next;
-    if (f->next)
-        f->next->prev = f->prev;
-    if (f->seq && !f->done && p->owner[f->seq & (POOL__RING - 1)] == f)
-        p->owner[f->seq & (POOL__RING - 1)] = NULL;     /* the pool is gone */
-    pool__buf_free(&f->args);
-    free(f->data);
-    free(f);
-}
-
-future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
-                     int count, uint32_t nitems, uint64_t first, pool_value *out)
-{
-    future *f = malloc(sizeof *f);
-    if (f == NULL) {
-        pool__set_error("out of memory");
-        errno = ENOMEM;
-        return NULL;
-    }
-    memset(f, 0, offsetof(future, name));
-    memset((char *)f + offsetof(future, name) + sizeof f->name, 0,
-           sizeof *f - offsetof(future, name) - sizeof f->name);
-    if (name == NULL || *name == '\0')
-        name = "?";
-    size_t len = strnlen(name, sizeof f->name - 1);
-    memcpy(f->name, name, len);
-    memset(f->name + len, 0, sizeof f->name - len);
-    f->p = p;
-    f->fn = fn;
-    f->worker = -1;
-    f->nitems = nitems;
-    f->first = first;
-    f->out = out;
-    f->argc = nitems ? 0 : (uint32_t)count;
-    /* Encoded now, outside the lock: the caller may reuse its strings at
-     * once. A chunk of numbers goes as its pool_values, as they are. */
-    int n = nitems ? (int)nitems : count;
-    f->raw = nitems > 0;
-    for (int i = 0; i < n && f->raw; i++)
-        f->raw = args[i].kind == POOL_INT || args[i].kind == POOL_DOUBLE ||
-                 args[i].kind == POOL_NONE;
-    if (f->raw) {
-        pool__buf_put(&f->args, args, (size_t)n * sizeof *args);
-    } else {
-        pool__buf_reserve(&f->args, pool__values_size(args, n));
-        for (int i = 0; i < n; i++)
-            pool__buf_put_value(&f->args, args[i]);
-    }
-
-    pthread_mutex_lock(&p->lock);
-    f->id = p->next_id++;
-    f->submit = pool__now();
-    f->next = p->all;
-    if (p->all)
-        p->all->prev = f;
-    p->all = f;
-    if (p->broken)
-        pool__complete_here(p, f, ST_ERROR, "PoolError",
-                            "the pool's supervisor process died; the pool cannot run calls");
-    else if (p->state != POOL_RUNNING)
-        pool__complete_here(p, f, ST_ERROR, "ValueError",
-                            "the pool is not running (closed or terminated)");
-    else
-        pool__enqueue(p, f);
-    pthread_mutex_unlock(&p->lock);
-    return f;
-}
-
-future *pool_submit(pool *p, pool_fn fn, const char *name,
-                    const pool_value *args, int count)
-{
-    if (p == NULL && pool__in_worker)
-        pool_raise("PoolError", "pool_submit: no pool (NULL). A task cannot use its own "
-                   "pool: its workers started before pool_create returned it. Make a new "
-                   "pool inside the task if it needs one");
-    if (p == NULL || fn == NULL || count < 0 || count > POOL_MAX_ARGS ||
-        (count > 0 && args == NULL)) {
-        if (count > POOL_MAX_ARGS)
-            pool__set_error("%d arguments for %s: at most %d go in one call",
-                            count, name ? name : "a call", POOL_MAX_ARGS);
-        else
-            pool__set_error("%s", p == NULL ? "no pool" :
-                            fn == NULL ? "no function" : "a bad argument list");
-        errno = EINVAL;
-        return NULL;
-    }
-    if (pool__foreign(p, "pool_submit"))
-        return NULL;
-    return pool__submit(p, fn, name, args, count, 0, 0, NULL);
-}
-
-/* The watcher thread. ------------------------------------------------------ */
-
-/* The supervisor has gone. If the pool was not ending, that is a fault
- * (someone killed it): end the workers it left, fail every call. */
-static void supervisor_gone(pool *p)
-{
-    pool__shared *sh = p->sh;
-    waitpid(p->sup_pid, NULL, 0);   /* it has ended (ECHILD if the program reaped it) */
-    pthread_mutex_lock(&p->lock);
-    p->sup_gone = true;
-    if (p->state == POOL_RUNNING || atomic_load(&sh->live) > 0 ||
-        atomic_load(&sh->head) < atomic_load(&sh->tail)) {
-        for (int i = 0; i < sh->n; i++) {
-            pid_t pid = atomic_load(&sh->w[i].pid);
-            if (pid > 0)
-                kill(pid, SIGKILL);     /* they die with it anyway (PDEATHSIG) */
-        }
-    }
-    /* A supervisor that leaves a closed pool has finished every call. */
-    bool unfinished = false;
-    uint64_t tail = atomic_load(&sh->tail);
-    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
-        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        unfinished |= POOL__SEQ(s) == seq && POOL__ST(s) < CALL_DONE && POOL__ST(s) > CALL_FREE;
-    }
-    bool fault = p->state == POOL_RUNNING ||
-                 (p->state == POOL_CLOSED && (unfinished || p->ovf_head));
-    char msg[200] = "the pool was terminated before the task started";
-    if (fault)
-        snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died; "
-                 "its workers were ended", (int)p->sup_pid);
-    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
-        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        if (POOL__SEQ(s) != seq)
-            continue;
-        int st = POOL__ST(s);
-        if (st == CALL_QUEUED || st == CALL_HELD || st == CALL_FINISHING) {
-            if (!fault)
-                snprintf(msg, sizeof msg, "the pool was terminated before the task %s",
-                         st == CALL_QUEUED ? "started" : "finished");
-            pool__fail(sh, seq, fault ? ST_CRASH : ST_TERMINATED,
-                       fault ? "PoolError" : "Terminated", msg);
-        }
-    }
-    /* Calls that never reached the ring. */
-    while (p->ovf_head) {
-        future *f = p->ovf_head;
-        p->ovf_head = f->onext;
-        f->onext = NULL;
-        pool__complete_here(p, f, fault ? ST_CRASH : ST_TERMINATED,
-                            fault ? "PoolError" : "Terminated",
-                            fault ? msg : "the pool was terminated before the task started");
-    }
-    p->ovf_tail = NULL;
-    if (fault) {
-        p->broken = true;
-        if (p->state == POOL_RUNNING)
-            fprintf(stderr, "pool: %s\n", msg);
-    }
-    pthread_cond_broadcast(&p->moved);
-    pthread_mutex_unlock(&p->lock);
-}
-
-static void *watcher_main(void *arg)
-{
-    pool *p = arg;
-    for (;;) {
-        struct pollfd pfd[2] = {
-            {.fd = p->sup_fd, .events = POLLIN},
-            {.fd = p->sh->ev_fd, .events = POLLIN},
-        };
-        if (poll(pfd, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            pool__die("poll: %s", strerror(errno));
-        }
-        if (pfd[1].revents) {
-            uint64_t v;
-            while (read(p->sh->ev_fd, &v, sizeof v) > 0)
-                ;
-            pthread_mutex_lock(&p->lock);
-            pump(p);
-            pthread_mutex_unlock(&p->lock);
-        }
-        if (pfd[0].revents) {
-            supervisor_gone(p);
-            return NULL;
-        }
-    }
-}
-
-/* Tracing. ----------------------------------------------------------------- */
-
-/* Any pool of this process whose trace is the file st describes. */
-static bool trace_in_use(const pool *self, const struct stat *st)
-{
-    bool used = false;
-    pthread_mutex_lock(&pools_lock);
-    for (int i = 0; i < npools && !used; i++) {
-        struct stat other;
-        if (pools[i] != self && pools[i]->trace_path &&
-            stat(pools[i]->trace_path, &other) == 0)
-            used = other.st_dev == st->st_dev && other.st_ino == st->st_ino;
-    }
-    pthread_mutex_unlock(&pools_lock);
-    return used;
-}
-
-int pool_trace_open(pool *p, const char *path)
-{
-    if (p == NULL || path == NULL || *path == '\0') {
-        pool__set_error("no pool or no trace path");
-        errno = EINVAL;
-        return -1;
-    }
-    if (pool__foreign(p, "pool_trace_open"))
-        return -1;
-    /* Non-blocking, so that a FIFO with no reader cannot hold us here. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-        close(fd);
-        pool__set_error("cannot write the trace %s: not a regular file", path);
-        errno = EINVAL;
-        return -1;
-    }
-    if (fd < 0) {
-        int e = errno;
-        pool__set_error("cannot write the trace %s: %s", path,
-                        e == ENXIO ? "a FIFO with no reader (not a regular file)" : strerror(e));
-        errno = e;
-        return -1;
-    }
-    if (trace_in_use(p, &st)) {
-        close(fd);
-        pool__set_error("cannot write the trace %s: another pool writes it", path);
-        errno = EBUSY;
-        return -1;
-    }
-    char *abs = realpath(path, NULL);
-    if (abs == NULL || strlen(abs) >= sizeof p->sh->trace_path) {
-        int e = abs ? ENAMETOOLONG : errno;
-        free(abs);
-        close(fd);
-        pool__set_error("cannot write the trace %s: %s", path, strerror(e));
-        errno = e;
-        return -1;
-    }
-    static const char head[] = "# pool-trace v1\n"
-        "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
-    if (ftruncate(fd, 0) == -1 || write(fd, head, sizeof head - 1) != sizeof head - 1) {
-        int e = errno;
-        free(abs);
-        close(fd);
-        pool__set_error("cannot write the trace %s: %s", path, strerror(e));
-        errno = e;
-        return -1;
-    }
-    close(fd);
-    pthread_mutex_lock(&p->lock);
-    free(p->trace_path);
-    p->trace_path = abs;
-    /* Processes reopen it by name when the generation changes; a record
-     * being written as it changes goes to the old file. */
-    memcpy(p->sh->trace_path, abs, strlen(abs) + 1);
-    atomic_fetch_add(&p->sh->trace_gen, 1);
-    pthread_mutex_unlock(&p->lock);
-    return 0;
-}

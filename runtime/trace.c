@@ -16,7 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "master.h"
 
 static const char *const status_name[] = {"ok", "error", "crash", "terminated"};
 
@@ -179,4 +182,68 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
     atomic_store(&ws->trace_len, len + (uint32_t)n);
     if (now)
         pool__trace_flush_worker(sh, w);
+}
+
+/* The master: pool_trace_open. ----------------------------------------------- */
+
+int pool_trace_open(pool *p, const char *path)
+{
+    if (p == NULL || path == NULL || *path == '\0') {
+        pool__set_error("no pool or no trace path");
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_trace_open"))
+        return -1;
+    /* Non-blocking, so that a FIFO with no reader cannot hold us here. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        pool__set_error("cannot write the trace %s: not a regular file", path);
+        errno = EINVAL;
+        return -1;
+    }
+    if (fd < 0) {
+        int e = errno;
+        pool__set_error("cannot write the trace %s: %s", path,
+                        e == ENXIO ? "a FIFO with no reader (not a regular file)" : strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (pool__trace_in_use(p, &st)) {
+        close(fd);
+        pool__set_error("cannot write the trace %s: another pool writes it", path);
+        errno = EBUSY;
+        return -1;
+    }
+    char *abs = realpath(path, NULL);
+    if (abs == NULL || strlen(abs) >= sizeof p->sh->trace_path) {
+        int e = abs ? ENAMETOOLONG : errno;
+        free(abs);
+        close(fd);
+        pool__set_error("cannot write the trace %s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    static const char head[] = "# pool-trace v1\n"
+        "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
+    if (ftruncate(fd, 0) == -1 || write(fd, head, sizeof head - 1) != sizeof head - 1) {
+        int e = errno;
+        free(abs);
+        close(fd);
+        pool__set_error("cannot write the trace %s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    close(fd);
+    pthread_mutex_lock(&p->lock);
+    free(p->trace_path);
+    p->trace_path = abs;
+    /* Processes reopen it by name when the generation changes; a record
+     * being written as it changes goes to the old file. */
+    memcpy(p->sh->trace_path, abs, strlen(abs) + 1);
+    atomic_fetch_add(&p->sh->trace_gen, 1);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
 }

@@ -1,0 +1,304 @@
+/*
+ * calls.c - the master's side of a call: submit it, put it in the queue
+ * (or on the overflow list while the ring is full), take its result back.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "master.h"
+
+/* Write a record of f, which ended in the master, to the trace. */
+static void trace_here(pool *p, future *f, const char *err)
+{
+    if (!atomic_load(&p->sh->trace_gen))
+        return;
+    pool__call c = {.id = f->id, .nitems = f->nitems, .first = f->first,
+                    .submit = f->submit, .start = f->start, .end = f->end,
+                    .pid = f->pid, .worker = f->worker, .status = (uint32_t)f->status};
+    memcpy(c.name, f->name, sizeof c.name);
+    pool__buf b = {0};
+    pool__trace_format(&b, p->sh, &c, err);
+    pool__trace_write(p->sh, b.data, b.len);
+    pool__buf_free(&b);
+}
+
+/* The strings of v, copied into one block owned by f. */
+static void keep_result(future *f, pool_value v)
+{
+    size_t need = 0;
+    if (v.kind == POOL_STR)
+        need = strlen(v.as.s) + 1;
+    else if (v.kind == POOL_ERROR)
+        need = strlen(v.as.err.type) + strlen(v.as.err.msg) + 2;
+    if (need) {
+        f->data = malloc(need);
+        if (f->data == NULL)
+            pool__die("out of memory");
+        if (v.kind == POOL_STR) {
+            memcpy(f->data, v.as.s, need);
+            v.as.s = f->data;
+        } else {
+            size_t t = strlen(v.as.err.type) + 1;
+            memcpy(f->data, v.as.err.type, t);
+            strcpy(f->data + t, v.as.err.msg);
+            v.as.err.type = f->data;
+            v.as.err.msg = f->data + t;
+        }
+    }
+    f->result = v;
+}
+
+static pool_value value_dup(pool_value v)
+{
+    if (v.kind == POOL_STR) {
+        v.as.s = strdup(v.as.s);
+        if (v.as.s == NULL)
+            pool__die("out of memory");
+    } else if (v.kind == POOL_ERROR) {
+        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
+    }
+    return v;
+}
+
+/* p->lock held. f is done: wake whoever waits, free it if nobody will. */
+static void done(pool *p, future *f)
+{
+    f->done = true;
+    pool__buf_free(&f->args);
+    pthread_cond_broadcast(&p->moved);
+    if (f->user_gone)
+        pool__release(f);
+}
+
+void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg)
+{
+    f->status = st;
+    f->start = f->end = pool__now();
+    char err[1200];
+    snprintf(err, sizeof err, "%s: %s", type, msg);
+    trace_here(p, f, err);
+    pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};
+    if (f->out) {
+        for (uint32_t i = 0; i < f->nitems; i++)
+            f->out[i] = value_dup(v);
+        f->failed = (int)f->nitems;
+    }
+    keep_result(f, v);
+    done(p, f);
+}
+
+void pool__harvest(pool *p, future *f)
+{
+    pool__shared *sh = p->sh;
+    pool__call *c = pool__slot(sh, f->seq);
+    f->status = (int)c->status;
+    f->start = c->start;
+    f->end = c->end;
+    f->pid = c->pid;
+    f->worker = c->worker;
+    void *map;
+    const char *bytes = pool__payload_get(sh, c, &c->result, &map);
+    pool__rd r = {.p = bytes, .left = c->result.len};
+    if (f->out && (c->flags & POOL__RAW_RESULT)) {
+        /* A chunk whose results are all numbers: copied as they are. */
+        memcpy(f->out, bytes, (size_t)f->nitems * sizeof *f->out);
+        keep_result(f, pool_none());
+        r.left = 0;
+    } else if (f->out) {
+        /* A chunk: one value per input, or one error for all of them when
+         * the chunk itself ended (crash, terminate). */
+        bool each = f->status == ST_OK || f->status == ST_ERROR;
+        pool_value v = pool_none();
+        for (uint32_t i = 0; i < f->nitems; i++) {
+            if (each || i == 0)
+                v = pool__rd_value(&r);
+            f->out[i] = value_dup(v);
+            f->failed += v.kind == POOL_ERROR;
+        }
+        keep_result(f, each ? pool_none() : v);
+    } else {
+        keep_result(f, pool__rd_value(&r));
+    }
+    if (r.bad)
+        pool__die("call %llu came back garbled", (unsigned long long)f->id);
+    pool__payload_done(&c->result, map);
+    pool__payload_free(sh, &c->result);
+    p->owner[f->seq & (POOL__RING - 1)] = NULL;
+    atomic_store(&c->state, POOL__STATE(f->seq, CALL_FREE, 0));
+    done(p, f);
+}
+
+/* p->lock held. Put f into the ring if the next slot is free (harvesting a
+ * DONE call that left it); false if the ring is full there. */
+static bool put(pool *p, future *f)
+{
+    pool__shared *sh = p->sh;
+    uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
+    pool__call *c = pool__slot(sh, seq);
+    uint64_t s = atomic_load(&c->state);
+    future *old = p->owner[seq & (POOL__RING - 1)];
+    if (old != NULL) {
+        if (POOL__ST(s) != CALL_DONE)
+            return false;
+        pool__harvest(p, old);
+    }
+    c->id = f->id;
+    c->fn = (uint64_t)(uintptr_t)f->fn;
+    c->nitems = f->nitems;
+    c->argc = f->argc;
+    c->first = f->first;
+    c->submit = f->submit;
+    memcpy(c->name, f->name, sizeof c->name);
+    c->flags = f->raw ? POOL__RAW_ARGS : 0;
+    c->result = (pool__payload){0};
+    if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the arguments (%zu bytes) cannot be sent: %s",
+                 f->args.len, strerror(errno));
+        pool__complete_here(p, f, ST_ERROR, "MemoryError", msg);
+        return true;
+    }
+    pool__buf_free(&f->args);
+    f->seq = seq;
+    p->owner[seq & (POOL__RING - 1)] = f;
+    pool__put(sh);
+    return true;
+}
+
+/* p->lock held. Put what waits on the overflow list, in order, while the
+ * ring has room. */
+void pool__pump(pool *p)
+{
+    while (p->ovf_head && put(p, p->ovf_head)) {
+        future *f = p->ovf_head;
+        p->ovf_head = f->onext;
+        if (p->ovf_head == NULL)
+            p->ovf_tail = NULL;
+        f->onext = NULL;
+        pthread_cond_broadcast(&p->moved);
+    }
+    atomic_store(&p->sh->want_done, p->ovf_head != NULL);
+}
+
+void pool__enqueue(pool *p, future *f)
+{
+    if (p->ovf_head == NULL && put(p, f))
+        return;
+    if (p->ovf_tail)
+        p->ovf_tail->onext = f;
+    else
+        p->ovf_head = f;
+    p->ovf_tail = f;
+    atomic_store(&p->sh->want_done, 1);
+    pool__pump(p);    /* a slot may have freed since */
+}
+
+void pool__release(future *f)
+{
+    pool *p = f->p;
+    if (f->prev)
+        f->prev->next = f->next;
+    else
+        p->all = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    if (f->seq && !f->done && p->owner[f->seq & (POOL__RING - 1)] == f)
+        p->owner[f->seq & (POOL__RING - 1)] = NULL;     /* the pool is gone */
+    pool__buf_free(&f->args);
+    free(f->data);
+    free(f);
+}
+
+future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
+                     int count, uint32_t nitems, uint64_t first, pool_value *out)
+{
+    future *f = malloc(sizeof *f);
+    if (f == NULL) {
+        pool__set_error("out of memory");
+        errno = ENOMEM;
+        return NULL;
+    }
+    memset(f, 0, offsetof(future, name));
+    memset((char *)f + offsetof(future, name) + sizeof f->name, 0,
+           sizeof *f - offsetof(future, name) - sizeof f->name);
+    if (name == NULL || *name == '\0')
+        name = "?";
+    size_t len = strnlen(name, sizeof f->name - 1);
+    memcpy(f->name, name, len);
+    memset(f->name + len, 0, sizeof f->name - len);
+    f->p = p;
+    f->fn = fn;
+    f->worker = -1;
+    f->nitems = nitems;
+    f->first = first;
+    f->out = out;
+    f->argc = nitems ? 0 : (uint32_t)count;
+    /* Encoded now, outside the lock: the caller may reuse its strings at
+     * once. A chunk of numbers goes as its pool_values, as they are. */
+    int n = nitems ? (int)nitems : count;
+    f->raw = nitems > 0;
+    for (int i = 0; i < n && f->raw; i++)
+        f->raw = args[i].kind == POOL_INT || args[i].kind == POOL_DOUBLE ||
+                 args[i].kind == POOL_NONE;
+    if (f->raw) {
+        pool__buf_put(&f->args, args, (size_t)n * sizeof *args);
+    } else {
+        pool__buf_reserve(&f->args, pool__values_size(args, n));
+        for (int i = 0; i < n; i++)
+            pool__buf_put_value(&f->args, args[i]);
+    }
+
+    pthread_mutex_lock(&p->lock);
+    f->id = p->next_id++;
+    f->submit = pool__now();
+    f->next = p->all;
+    if (p->all)
+        p->all->prev = f;
+    p->all = f;
+    if (p->broken)
+        pool__complete_here(p, f, ST_ERROR, "PoolError",
+                            "the pool's supervisor process died; the pool cannot run calls");
+    else if (p->state != POOL_RUNNING)
+        pool__complete_here(p, f, ST_ERROR, "ValueError",
+                            "the pool is not running (closed or terminated)");
+    else
+        pool__enqueue(p, f);
+    pthread_mutex_unlock(&p->lock);
+    return f;
+}
+
+future *pool_submit(pool *p, pool_fn fn, const char *name,
+                    const pool_value *args, int count)
+{
+    if (p == NULL && pool__in_worker)
+        pool_raise("PoolError", "pool_submit: no pool (NULL). A task cannot use its own "
+                   "pool: its workers started before pool_create returned it. Make a new "
+                   "pool inside the task if it needs one");
+    if (p == NULL || fn == NULL || count < 0 || count > POOL_MAX_ARGS ||
+        (count > 0 && args == NULL)) {
+        if (count > POOL_MAX_ARGS)
+            pool__set_error("%d arguments for %s: at most %d go in one call",
+                            count, name ? name : "a call", POOL_MAX_ARGS);
+        else
+            pool__set_error("%s", p == NULL ? "no pool" :
+                            fn == NULL ? "no function" : "a bad argument list");
+        errno = EINVAL;
+        return NULL;
+    }
+    if (pool__foreign(p, "pool_submit"))
+        return NULL;
+    return pool__submit(p, fn, name, args, count, 0, 0, NULL);
+}
+

@@ -1,0 +1,116 @@
+/*
+ * watch.c - the master's watcher thread, one per pool.
+ *
+ * It sleeps in poll() on two descriptors: an eventfd that workers write
+ * only while calls wait on the overflow list (then it puts them as slots
+ * free up), and a pipe that ends when the pool's supervisor process does.
+ * If the supervisor ends while the pool still runs (someone killed it),
+ * the watcher ends the workers it left and fails every unfinished call, so
+ * that no future waits forever.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "master.h"
+
+/* The supervisor has gone. If the pool was not ending, that is a fault
+ * (someone killed it): end the workers it left, fail every call. */
+static void supervisor_gone(pool *p)
+{
+    pool__shared *sh = p->sh;
+    waitpid(p->sup_pid, NULL, 0);   /* it has ended (ECHILD if the program reaped it) */
+    pthread_mutex_lock(&p->lock);
+    p->sup_gone = true;
+    if (p->state == POOL_RUNNING || atomic_load(&sh->live) > 0 ||
+        atomic_load(&sh->head) < atomic_load(&sh->tail)) {
+        for (int i = 0; i < sh->n; i++) {
+            pid_t pid = atomic_load(&sh->w[i].pid);
+            if (pid > 0)
+                kill(pid, SIGKILL);     /* they die with it anyway (PDEATHSIG) */
+        }
+    }
+    /* A supervisor that leaves a closed pool has finished every call. */
+    bool unfinished = false;
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
+        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
+        unfinished |= POOL__SEQ(s) == seq && POOL__ST(s) < CALL_DONE && POOL__ST(s) > CALL_FREE;
+    }
+    bool fault = p->state == POOL_RUNNING ||
+                 (p->state == POOL_CLOSED && (unfinished || p->ovf_head));
+    char msg[200] = "the pool was terminated before the task started";
+    if (fault)
+        snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died; "
+                 "its workers were ended", (int)p->sup_pid);
+    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
+        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
+        if (POOL__SEQ(s) != seq)
+            continue;
+        int st = POOL__ST(s);
+        if (st == CALL_QUEUED || st == CALL_HELD || st == CALL_FINISHING) {
+            if (!fault)
+                snprintf(msg, sizeof msg, "the pool was terminated before the task %s",
+                         st == CALL_QUEUED ? "started" : "finished");
+            pool__fail(sh, seq, fault ? ST_CRASH : ST_TERMINATED,
+                       fault ? "PoolError" : "Terminated", msg);
+        }
+    }
+    /* Calls that never reached the ring. */
+    while (p->ovf_head) {
+        future *f = p->ovf_head;
+        p->ovf_head = f->onext;
+        f->onext = NULL;
+        pool__complete_here(p, f, fault ? ST_CRASH : ST_TERMINATED,
+                            fault ? "PoolError" : "Terminated",
+                            fault ? msg : "the pool was terminated before the task started");
+    }
+    p->ovf_tail = NULL;
+    if (fault) {
+        p->broken = true;
+        if (p->state == POOL_RUNNING)
+            fprintf(stderr, "pool: %s\n", msg);
+    }
+    pthread_cond_broadcast(&p->moved);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void *pool__watcher_main(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        struct pollfd pfd[2] = {
+            {.fd = p->sup_fd, .events = POLLIN},
+            {.fd = p->sh->ev_fd, .events = POLLIN},
+        };
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            pool__die("poll: %s", strerror(errno));
+        }
+        if (pfd[1].revents) {
+            uint64_t v;
+            while (read(p->sh->ev_fd, &v, sizeof v) > 0)
+                ;
+            pthread_mutex_lock(&p->lock);
+            pool__pump(p);
+            pthread_mutex_unlock(&p->lock);
+        }
+        if (pfd[0].revents) {
+            supervisor_gone(p);
+            return NULL;
+        }
+    }
+}
+
