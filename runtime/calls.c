@@ -196,12 +196,19 @@ void pool__enqueue(pool *p, future *f)
 {
     if (p->ovf_head == NULL && put(p, f))
         return;
-    if (p->ovf_tail)
+    if (p->ovf_tail) {
         p->ovf_tail->onext = f;
-    else
+    } else {
+        /* The list begins: the watcher thread will put its calls as
+         * slots free up. */
         p->ovf_head = f;
+        atomic_store(&p->sh->want_done, 1);
+        uint64_t one = 1;
+        if (write(p->sh->ev_fd, &one, sizeof one) < 0) {
+            /* the counter is full: the watcher is awake anyway */
+        }
+    }
     p->ovf_tail = f;
-    atomic_store(&p->sh->want_done, 1);
     pool__pump(p);    /* a slot may have freed since */
 }
 

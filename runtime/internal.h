@@ -168,7 +168,9 @@ typedef struct {
     _Atomic uint32_t idle;      /* workers asleep on work */
     _Atomic uint32_t spinning;  /* workers looking for work without sleeping */
     _Atomic uint32_t state;     /* POOL_RUNNING, ... */
-    _Atomic uint32_t want_done; /* poke ev_fd on each finish (overflow) */
+    _Atomic uint32_t want_done; /* count finishes in done (calls wait outside the ring) */
+    _Atomic uint32_t done;      /* futex: bumped on each finish while want_done */
+    _Atomic uint32_t watching;  /* the master's watcher thread sleeps on done */
     _Atomic uint32_t live;      /* workers running now */
     _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
     int start_errno;            /* why, when ready is 2 */

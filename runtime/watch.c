@@ -1,9 +1,11 @@
 /*
  * watch.c - the master's watcher thread, one per pool.
  *
- * It sleeps in poll() on two descriptors: an eventfd that workers write
- * only while calls wait on the overflow list (then it puts them as slots
- * free up), and a pipe that ends when the pool's supervisor process does.
+ * It sleeps in poll() on two descriptors: an eventfd that the master
+ * writes when calls begin to wait on the overflow list (the ring is full;
+ * the watcher then puts them as finishes free slots, sleeping on a futex
+ * that workers bump while it waits), and a pipe that ends when the pool's
+ * supervisor process does.
  * If the supervisor ends while the pool still runs (someone killed it),
  * the watcher ends the workers it left and fails every unfinished call, so
  * that no future waits forever.
@@ -86,6 +88,30 @@ static void supervisor_gone(pool *p)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* While calls wait outside the ring: put them as finishes free slots,
+ * sleeping on the shared finish counter between (workers wake it only
+ * while it sleeps). False if the supervisor has gone meanwhile. */
+static bool drain_overflow(pool *p)
+{
+    pool__shared *sh = p->sh;
+    for (;;) {
+        uint32_t seen = atomic_load(&sh->done);
+        atomic_store(&sh->watching, 1);
+        pthread_mutex_lock(&p->lock);
+        pool__pump(p);
+        bool empty = p->ovf_head == NULL;
+        pthread_mutex_unlock(&p->lock);
+        if (!empty)
+            pool__futex_wait(&sh->done, seen, 0.05);
+        atomic_store(&sh->watching, 0);
+        struct pollfd gone = {.fd = p->sup_fd, .events = POLLIN};
+        if (poll(&gone, 1, 0) == 1)
+            return false;
+        if (empty)
+            return true;
+    }
+}
+
 void *pool__watcher_main(void *arg)
 {
     pool *p = arg;
@@ -103,9 +129,8 @@ void *pool__watcher_main(void *arg)
             uint64_t v;
             while (read(p->sh->ev_fd, &v, sizeof v) > 0)
                 ;
-            pthread_mutex_lock(&p->lock);
-            pool__pump(p);
-            pthread_mutex_unlock(&p->lock);
+            if (!drain_overflow(p))
+                pfd[0].revents = POLLIN;
         }
         if (pfd[0].revents) {
             supervisor_gone(p);
@@ -113,4 +138,3 @@ void *pool__watcher_main(void *arg)
         }
     }
 }
-
