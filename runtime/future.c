@@ -16,7 +16,7 @@
 
 #include "master.h"
 
-#define SPIN 20000      /* looks at the slot before sleeping (~10-50 us) */
+#define SPIN 2000       /* looks at the slot before sleeping (~50-100 us) */
 
 /* The absolute CLOCK_MONOTONIC time seconds from now. */
 static struct timespec deadline(double seconds)
@@ -70,6 +70,8 @@ static bool wait_until(future *f, const struct timespec *limit)
             uint64_t s = atomic_load_explicit(&c->state, memory_order_acquire);
             ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE ||
                     POOL__ST(s) == CALL_FREE;   /* harvested by another thread */
+            if (!ended)
+                pool__relax();
         }
         while (!ended) {
             uint32_t seen = atomic_load(&c->wake);

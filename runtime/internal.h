@@ -68,6 +68,16 @@ pool_value pool__rd_value(pool__rd *r);
 /* Size of an encoded value list (pool__buf_put_value each). */
 size_t pool__values_size(const pool_value *v, int n);
 
+/* In a spin loop: let the other hyperthread (or the host) run a moment. */
+static inline void pool__relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
 /* Futex on a word in shared memory (not private: other processes wait too).
  * seconds < 0: no time limit. */
 void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds);

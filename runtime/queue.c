@@ -23,12 +23,6 @@
 
 #define SPIN 4000       /* checks before a worker sleeps (a few microseconds each) */
 
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
 
 void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds)
 {
@@ -159,7 +153,7 @@ uint64_t pool__claim(pool__shared *sh, int w)
                     atomic_fetch_sub(&sh->spinning, 1);
                     return 0;
                 }
-                relax();
+                pool__relax();
             }
         }
         /* Nothing for a while: sleep until a put. The count of sleepers
