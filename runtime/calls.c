@@ -190,6 +190,8 @@ void pool__pump(pool *p)
         pthread_cond_broadcast(&p->moved);
     }
     atomic_store(&p->sh->want_done, p->ovf_head != NULL);
+    if (p->ovf_head == NULL && p->state == POOL_CLOSED)
+        pool__share_state(p);   /* a close that waited for the list */
 }
 
 void pool__enqueue(pool *p, future *f)

@@ -71,6 +71,9 @@ void pool__enqueue(pool *p, future *f);
 /* Complete f in the master (a closed pool, a broken one): its trace record
  * is written here. */
 void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg);
+/* Tell the workers and the supervisor the pool's state (pool.c); a close
+ * waits until the overflow list is empty. */
+void pool__share_state(pool *p);
 /* Put what waits on the overflow list while the ring has room. */
 void pool__pump(pool *p);
 /* Unlink f from the pool and free it. */

@@ -402,7 +402,19 @@ static void set_state(pool *p, int st)
     if (p->state >= st)
         return;
     p->state = st;
-    atomic_store(&p->sh->state, (uint32_t)st);
+    pool__share_state(p);
+}
+
+void pool__share_state(pool *p)
+{
+    /* Workers leave a closed pool when the ring is empty: not while calls
+     * still wait on the overflow list to enter it (pool__pump tells them
+     * once it is empty). */
+    if (p->state == POOL_CLOSED && p->ovf_head != NULL)
+        return;
+    if (atomic_load(&p->sh->state) >= (uint32_t)p->state)
+        return;
+    atomic_store(&p->sh->state, (uint32_t)p->state);
     atomic_fetch_add(&p->sh->work, 1);
     pool__futex_wake(&p->sh->work, INT_MAX);    /* sleeping workers look again */
     poke(p->ctl_fd);

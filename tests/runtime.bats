@@ -463,6 +463,13 @@ crashed() {
     assert_equal "$(distinct_pids | wc -l)" 2
 }
 
+@test "pool_close + pool_join with more calls than the shared queue holds: every call runs" {
+    rt lifecycle closebig
+    lines "closebig: 20000 calls done"
+    trace
+    assert_equal "$(count '$2 == "add" && $8 == "ok"')" 20000
+}
+
 @test "pool_terminate: every unfinished future fails with Terminated, none waits" {
     rt lifecycle terminate
     lines "terminate: Terminated: the pool was terminated before the task finished" \

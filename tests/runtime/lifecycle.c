@@ -2,6 +2,7 @@
  * lifecycle.c - how a pool ends, one scenario per command:
  *
  *     lifecycle closejoin    pool_close + pool_join finish every queued call
+ *     lifecycle closebig     the same with more calls than the queue holds
  *     lifecycle terminate    pool_terminate fails every unfinished future
  *     lifecycle destroy      pool_destroy with calls still running and queued
  *     lifecycle joinopen     pool_join without pool_close is refused
@@ -59,6 +60,24 @@ static void no_children(const char *when)
 }
 
 /* Queued calls still run after pool_close; pool_join waits for them all. */
+/* More calls than the shared queue holds (the rest wait on the master's
+ * overflow list), then pool_close + pool_join: every one runs. */
+static void closebig(void)
+{
+    enum { N = 20000 };
+    pool *p = pool_create(2);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    static future *f[N];
+    for (int i = 0; i < N; i++)
+        f[i] = pool_apply_async(p, add, i, 1);
+    pool_close(p);
+    CHECK(pool_join(p) == 0, "pool_join: %s", pool_last_error());
+    for (int i = 0; i < N; i++)
+        CHECK_INT(future_get(f[i]), i + 1);
+    printf("closebig: %d calls done\n", N);
+    pool_destroy(p);
+}
+
 static void closejoin(void)
 {
     enum { N = 20 };
@@ -205,6 +224,8 @@ int main(int argc, char **argv)
     gate_make(&release);
     if (strcmp(what, "closejoin") == 0)
         closejoin();
+    else if (strcmp(what, "closebig") == 0)
+        closebig();
     else if (strcmp(what, "terminate") == 0)
         terminate();
     else if (strcmp(what, "destroy") == 0)
@@ -216,7 +237,7 @@ int main(int argc, char **argv)
     else if (strcmp(what, "noend") == 0)
         noend();
     else {
-        fprintf(stderr, "usage: lifecycle closejoin|terminate|destroy|joinopen|cycles|noend\n");
+        fprintf(stderr, "usage: lifecycle closejoin|closebig|terminate|destroy|joinopen|cycles|noend\n");
         return 2;
     }
     return 0;
