@@ -113,6 +113,9 @@ void pool__harvest(pool *p, future *f)
     pool__rd r = {.p = bytes, .left = c->result.len};
     if (f->out && (c->flags & POOL__RAW_RESULT)) {
         /* A chunk whose results are all numbers: copied as they are. */
+        if (c->result.len != (size_t)f->nitems * sizeof *f->out)
+            pool__die("chunk %llu came back with %u bytes for %u results",
+                      (unsigned long long)f->id, c->result.len, f->nitems);
         memcpy(f->out, bytes, (size_t)f->nitems * sizeof *f->out);
         keep_result(f, pool_none());
         r.left = 0;
