@@ -211,7 +211,9 @@ pid_t future_pid(future *f);
 /* Tracing. ----------------------------------------------------------------- */
 
 /* Trace to path (one CSV record per task; see runtime/TRACE.md); replaces
- * $POOL_TRACE. -1 if the file cannot be opened. Call before any call. */
+ * $POOL_TRACE. Calls that end from now on are recorded there; the old file
+ * keeps what it has. -1 if the file cannot be opened or is not a regular
+ * file (EINVAL), or if another pool of this program traces to it (EBUSY). */
 int pool_trace_open(pool *p, const char *path);
 
 /* Time. -------------------------------------------------------------------- */
