@@ -219,7 +219,8 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         for (uint32_t i = 0; i < n && !r.bad; i++)
             argv[i] = pool__rd_value(&r);
         if (r.bad)
-            pool__die("worker %d: a garbled call (seq %llu id %llu argc %u len %u state %llx)", (int)me_pid, (unsigned long long)seq, (unsigned long long)c->id, n, c->args.len, (unsigned long long)atomic_load(&c->state));
+            pool__die("worker %d: call %llu came garbled (%u arguments in %u bytes)",
+                      (int)me_pid, (unsigned long long)c->id, n, c->args.len);
         pool_value v = run_one(fn, (pool_args){.v = argv, .count = (int)n});
         pool__buf_put_value(out, v);
         failed = v.kind == POOL_ERROR;
