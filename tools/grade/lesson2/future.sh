@@ -53,7 +53,7 @@ future_workers() { pool_size_is one 1 && pool_size_is four 4; }
 
 future_default() {
     pool_size_is noarg 3 && return 0
-    case $(cat "$EXW/run.noarg/status") in
+    case $(cat "$EXW/out.noarg/status") in
     signal*) HINT="without an argument argv[1] is NULL: read it only when argc > 1." ;;
     "exit 0") HINT="with no argument, call pool_create(0): it reads POOL_WORKERS, or counts the CPUs." ;;
     esac
