@@ -93,6 +93,13 @@ sandbox_uid() { echo $((100000 + ($$ % 10000) * 8 + $1)); }
     refute_output --partial "overlap.c"
 }
 
+@test "make grade on imperfect work: the grader's score line is the last line, not make's error" {
+    EXERCISE=overlap run make -s grade
+    assert_success
+    assert_equal "${lines[${#lines[@]} - 1]}" "Score: 0 of 3 points"
+    refute_output --partial "Error 1"
+}
+
 @test "an unknown exercise name: a clear message and exit 2" {
     run tools/grade/grade nosuch
     assert_failure 2
