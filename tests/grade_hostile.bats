@@ -186,3 +186,30 @@ setup() {
     assert_output --partial ":) ./failures runs"
     assert_equal "$alive" 1
 }
+
+@test "fetch: a link, a FIFO, another owner and an existing destination are refused" {
+    d=$BATS_TEST_TMPDIR/f
+    mkdir -p "$d"
+    cc -std=gnu11 -o "$d/fetch" tools/grade/fetch.c
+    echo text >"$d/file"
+    ln -s "$OUTSIDE/secret" "$d/link"
+    mkfifo "$d/fifo"
+    run "$d/fetch" "$d/link" "$d/out1"
+    assert_failure 3
+    assert_output --partial "a symbolic link, refused"
+    assert [ ! -e "$d/out1" ]
+    run timeout 5 "$d/fetch" "$d/fifo" "$d/out2"
+    assert_failure 4
+    run "$d/fetch" -u 12345 "$d/file" "$d/out3"
+    assert_failure 5
+    ln -s "$OUTSIDE/target" "$d/planted"
+    run "$d/fetch" "$d/file" "$d/planted"
+    assert_failure 2
+    cmp "$OUTSIDE/target" "$BATS_FILE_TMPDIR/target.orig"
+    run "$d/fetch" -m 2 "$d/file" "$d/out4"
+    assert_failure 6
+    assert_equal "$(cat "$d/out4")" "te"
+    run "$d/fetch" -u 0 "$d/file" "$d/out5"
+    assert_success
+    assert_equal "$(cat "$d/out5")" text
+}
