@@ -41,7 +41,10 @@ setup_file() {
     setsid sleep 4343 </dev/null >/dev/null 2>&1 &
     echo $! >"$BATS_FILE_TMPDIR/canary.pid"
     rm -f /tmp/grade-hostile-leftover /var/tmp/grade-hostile-leftover /dev/shm/grade-hostile-leftover
-    ls -d /tmp/grade.* /tmp/grade-kit.* 2>/dev/null | sort >"$BATS_FILE_TMPDIR/tmp.before"
+    # The grader's work folders go here, to be seen gone afterwards.
+    work=$(mktemp -d /tmp/grade-hostile-work.XXXXXX)
+    chmod 711 "$work"
+    echo "$work" >"$BATS_FILE_TMPDIR/work"
 
     subs=$BATS_FILE_TMPDIR/subs
     for n in spy symlinks forged_ids writes_outside daemon fork_bomb disk_fill; do
@@ -55,13 +58,14 @@ setup_file() {
     mkdir -p "$subs/linked"
     ln -s "$OUTSIDE/secret" "$subs/linked/failures.c"
     ln -s ../classmate/failures.c "$subs/linked/future.c"
-    GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 GRADE_JOBS=3 NO_COLOR=1 \
+    TMPDIR=$work GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 GRADE_JOBS=3 NO_COLOR=1 \
         tools/grade/grade --batch "$subs" "$BATS_FILE_TMPDIR/out" >"$BATS_FILE_TMPDIR/batch.log" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/batch.status"
 }
 
 teardown_file() {
     [ -f "$BATS_FILE_TMPDIR/canary.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/canary.pid")" 2>/dev/null
+    [ -f "$BATS_FILE_TMPDIR/work" ] && rm -rf "$(cat "$BATS_FILE_TMPDIR/work")"
     return 0
 }
 
@@ -155,10 +159,10 @@ setup() {
         /dev/shm/grade-hostile-leftover "$OUTSIDE/grade-hostile-leftover"; do
         assert [ ! -e "$f" ]
     done
-    ls -d /tmp/grade.* /tmp/grade-kit.* 2>/dev/null | sort >"$BATS_TEST_TMPDIR/tmp.after"
-    run comm -13 "$BATS_FILE_TMPDIR/tmp.before" "$BATS_TEST_TMPDIR/tmp.after"
+    work=$(cat "$BATS_FILE_TMPDIR/work")
+    run ls -A "$work"
     assert_output ""
-    run grep -c "tmpfs.*grade\." /proc/self/mounts
+    run grep -c " $work" /proc/self/mounts
     assert_output 0
 }
 
