@@ -1,12 +1,15 @@
 # The grader: `make grade` grades lesson 2's exercises in exercises/lesson2/
 # (EXERCISE=future picks one). tools/grade/README.md tells how it works.
-# Exit status of tools/grade/grade: 0 when every check passes, 1 when one
-# fails, 2 when it cannot run (make itself then exits with 2 for any failure).
-GRADE_SHIM := $(BUILD)/obj/tools/grade/shim.o
+# tools/grade/grade exits 0 when every check passes, 1 when one fails, 2
+# when it cannot run. make grade keeps its score line as the last line: a
+# failed check (1) is the grade, not an error of make, so make exits 0
+# then; when the grader cannot run (2), make stops with its error.
+GRADE_SHIM  := $(BUILD)/obj/tools/grade/shim.o
+GRADE_FETCH := $(BUILD)/obj/tools/grade/fetch.o
 
-# Built with everything else so that its warnings are seen; the grader
-# itself compiles it afresh for each run.
-all: $(GRADE_SHIM)
+# Built with everything else so that their warnings are seen; the grader
+# itself compiles them afresh when it starts.
+all: $(GRADE_SHIM) $(GRADE_FETCH)
 
 grade: $(LIBPOOL)
-	@tools/grade/grade $(EXERCISE)
+	@tools/grade/grade $(EXERCISE) || [ $$? -eq 1 ]

@@ -4,21 +4,30 @@
  *
  * The trace names each task's function but not its arguments or result.
  * The grader links this file into every submission with
- *     -Wl,--wrap=pool_submit -Wl,--wrap=future_get
- * so the program's own calls to pool_submit (what pool_apply_async expands
- * to) and future_get pass through here on their way to the runtime. The
- * program behaves exactly as without it. When $GRADE_CALLS names a file,
- * each call appends one line to it, fields separated by tabs:
+ *     -Wl,--wrap=pool_submit,--wrap=future_get,--wrap=pool_call,
+ *     --wrap=pool_map_named,--wrap=pool_map_chunks,--wrap=future_successful,
+ *     --wrap=pool_create,--wrap=pool_arg_int
+ * so the program's own calls to these pass through here on their way to
+ * the runtime (pool_apply_async, pool_apply and pool_map expand to
+ * pool_submit, pool_call and pool_map_named). The program behaves exactly
+ * as without it. When $GRADE_CALLS names a file, lines are appended to it,
+ * fields separated by tabs:
  *     call  INDEX  TASK  FUNCTION  ARG ...
  *     get   INDEX  KIND  VALUE ...
+ *     early INDEX                  future_successful gave -1 (not finished)
+ *     master                       a task's function ran in the master
  * INDEX counts calls from 0 in the order they were made (the "Process i"
- * of the exercises); TASK is the call's task id, as in the trace. An
- * argument or value is "int 13", "double 2.5", "str text", "none", or, for
- * a result only, "error TYPE MESSAGE" (three fields). A tab, a line break
- * or a backslash inside a string is written \t, \n or \\.
+ * of the exercises). TASK is the call's task id, as in the trace; for a
+ * call made inside pool_apply or pool_map the shim cannot see the id, and
+ * writes "~B" (pool_apply: the first task after task B with this
+ * function) or "~B:K" (input K of a pool_map made after task B). An
+ * argument or value is "int 13", "double 2.5", "str text", "none", or,
+ * for a result only, "error TYPE MESSAGE" (three fields). A tab, a line
+ * break or a backslash inside a string is written \t, \n or \\.
  *
  * Only master threads make calls, and each line goes out in one write()
- * on an O_APPEND descriptor, so lines never mix.
+ * on an O_APPEND descriptor, so lines never mix. A worker (a fork of the
+ * master) writes nothing.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,12 +45,38 @@ pool_value __real_future_get(future *f);
 future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
                            const pool_value *args, int count);
 pool_value __wrap_future_get(future *f);
+pool_value __real_pool_call(pool *p, pool_fn fn, const char *name,
+                            const pool_value *args, int count);
+pool_value __wrap_pool_call(pool *p, pool_fn fn, const char *name,
+                            const pool_value *args, int count);
+int __real_pool_map_named(pool *p, pool_fn fn, const char *name,
+                          const pool_value *in, size_t n, pool_value *out);
+int __wrap_pool_map_named(pool *p, pool_fn fn, const char *name,
+                          const pool_value *in, size_t n, pool_value *out);
+int __real_pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                           size_t n, pool_value *out, size_t chunksize);
+int __wrap_pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                           size_t n, pool_value *out, size_t chunksize);
+int __real_future_successful(future *f);
+int __wrap_future_successful(future *f);
+pool *__real_pool_create(int n);
+pool *__wrap_pool_create(int n);
+long __real_pool_arg_int(pool_args a, int i);
+long __wrap_pool_arg_int(pool_args a, int i);
 
 /* The futures seen so far and their call index; guarded by lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static future **seen;
 static size_t nseen, cap;
 static int fd = -2;                     /* -2: not opened yet; -1: off */
+static unsigned long last_task;         /* the newest task id seen */
+static pid_t master;                    /* the process that made the first pool */
+static int told_master;                 /* the "master" line is written */
+
+/* Set while the runtime's own pool_call or pool_map runs, so that the
+ * calls it makes inside are not counted twice (they would be if the
+ * library's files call each other through these wrapped names). */
+static __thread int inside;
 
 /* A line being built, cut short (never overrun) if it grows too long. */
 struct line {
@@ -114,30 +149,40 @@ static void emit(struct line *l)
     }
 }
 
+/* Make room for one more call; caller holds lock. */
+static int grow(void)
+{
+    if (nseen < cap)
+        return 0;
+    size_t ncap = cap ? 2 * cap : 64;
+    future **n = realloc(seen, ncap * sizeof *n);
+    if (n == NULL)
+        return -1;
+    seen = n;
+    cap = ncap;
+    return 0;
+}
+
 future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
                            const pool_value *args, int count)
 {
     future *f = __real_pool_submit(p, fn, name, args, count);
     struct line l = { .len = 0 };
 
+    if (inside)
+        return f;
     pthread_mutex_lock(&lock);
-    if (nseen == cap) {
-        size_t ncap = cap ? 2 * cap : 64;
-        future **n = realloc(seen, ncap * sizeof *n);
-        if (n == NULL) {
-            pthread_mutex_unlock(&lock);
-            return f;
-        }
-        seen = n;
-        cap = ncap;
+    if (grow() == 0) {
+        seen[nseen] = f;
+        if (f != NULL && future_id(f) > last_task)
+            last_task = future_id(f);
+        putf(&l, "call\t%zu\t%lu\t", nseen, f ? future_id(f) : 0UL);
+        put(&l, name ? name : "?");
+        for (int i = 0; i < count && args != NULL; i++)
+            put_value(&l, args[i]);
+        nseen++;
+        emit(&l);
     }
-    seen[nseen] = f;
-    putf(&l, "call\t%zu\t%lu\t", nseen, f ? future_id(f) : 0UL);
-    put(&l, name ? name : "?");
-    for (int i = 0; i < count && args != NULL; i++)
-        put_value(&l, args[i]);
-    nseen++;
-    emit(&l);
     pthread_mutex_unlock(&lock);
     return f;
 }
@@ -147,9 +192,11 @@ pool_value __wrap_future_get(future *f)
     pool_value v = __real_future_get(f);
     struct line l = { .len = 0 };
 
+    if (inside)
+        return v;
     pthread_mutex_lock(&lock);
     for (size_t i = nseen; i-- > 0;) {
-        if (seen[i] == f) {             /* the newest: a freed future's address may come back */
+        if (seen[i] == f && f != NULL) {    /* the newest: a freed future's address may come back */
             putf(&l, "get\t%zu", i);
             put_value(&l, v);
             emit(&l);
@@ -158,4 +205,130 @@ pool_value __wrap_future_get(future *f)
     }
     pthread_mutex_unlock(&lock);
     return v;
+}
+
+int __wrap_future_successful(future *f)
+{
+    int ok = __real_future_successful(f);
+    struct line l = { .len = 0 };
+
+    if (ok != -1 || inside)
+        return ok;
+    pthread_mutex_lock(&lock);
+    for (size_t i = nseen; i-- > 0;) {
+        if (seen[i] == f && f != NULL) {
+            putf(&l, "early\t%zu", i);
+            emit(&l);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return ok;
+}
+
+/* Record calls made inside the runtime: one per input, task "~B" or
+ * "~B:K". Caller holds lock; returns the index of the first. */
+static size_t record_inner(const char *name, const pool_value *args, int count, size_t n, int map)
+{
+    size_t first = nseen;
+    for (size_t k = 0; k < n && grow() == 0; k++) {
+        struct line l = { .len = 0 };
+        seen[nseen] = NULL;
+        if (map)
+            putf(&l, "call\t%zu\t~%lu:%zu\t", nseen, last_task, k);
+        else
+            putf(&l, "call\t%zu\t~%lu\t", nseen, last_task);
+        put(&l, name ? name : "?");
+        if (map && args != NULL)
+            put_value(&l, args[k]);
+        for (int i = 0; !map && i < count && args != NULL; i++)
+            put_value(&l, args[i]);
+        nseen++;
+        emit(&l);
+    }
+    return first;
+}
+
+/* The results the program was given for calls first, first + 1, ... */
+static void record_results(size_t first, const pool_value *out, size_t n)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t k = 0; k < n && first + k < nseen; k++) {
+        struct line l = { .len = 0 };
+        putf(&l, "get\t%zu", first + k);
+        put_value(&l, out[k]);
+        emit(&l);
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+pool_value __wrap_pool_call(pool *p, pool_fn fn, const char *name,
+                            const pool_value *args, int count)
+{
+    if (inside)
+        return __real_pool_call(p, fn, name, args, count);
+    pthread_mutex_lock(&lock);
+    size_t first = record_inner(name, args, count, 1, 0);
+    pthread_mutex_unlock(&lock);
+    inside++;
+    pool_value v = __real_pool_call(p, fn, name, args, count);
+    inside--;
+    record_results(first, &v, 1);
+    return v;
+}
+
+int __wrap_pool_map_named(pool *p, pool_fn fn, const char *name,
+                          const pool_value *in, size_t n, pool_value *out)
+{
+    if (inside || in == NULL || out == NULL)
+        return __real_pool_map_named(p, fn, name, in, n, out);
+    pthread_mutex_lock(&lock);
+    size_t first = record_inner(name, in, 1, n, 1);
+    pthread_mutex_unlock(&lock);
+    inside++;
+    int failed = __real_pool_map_named(p, fn, name, in, n, out);
+    inside--;
+    if (failed >= 0)
+        record_results(first, out, n);
+    return failed;
+}
+
+int __wrap_pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                           size_t n, pool_value *out, size_t chunksize)
+{
+    if (inside || in == NULL || out == NULL)
+        return __real_pool_map_chunks(p, fn, name, in, n, out, chunksize);
+    pthread_mutex_lock(&lock);
+    size_t first = record_inner(name, in, 1, n, 1);
+    pthread_mutex_unlock(&lock);
+    inside++;
+    int failed = __real_pool_map_chunks(p, fn, name, in, n, out, chunksize);
+    inside--;
+    if (failed >= 0)
+        record_results(first, out, n);
+    return failed;
+}
+
+pool *__wrap_pool_create(int n)
+{
+    if (master == 0)
+        master = getpid();
+    return __real_pool_create(n);
+}
+
+/* Exercise functions read their arguments with pool_arg_int; in the
+ * master, that means the program called the function itself. */
+long __wrap_pool_arg_int(pool_args a, int i)
+{
+    if (master != 0 && getpid() == master && !told_master) {
+        struct line l = { .len = 0 };
+        pthread_mutex_lock(&lock);
+        if (!told_master) {
+            told_master = 1;
+            raw(&l, "master");
+            emit(&l);
+        }
+        pthread_mutex_unlock(&lock);
+    }
+    return __real_pool_arg_int(a, i);
 }

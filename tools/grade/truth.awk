@@ -1,20 +1,25 @@
 # truth.awk - what each call of a graded run really gave, one line per call:
-#   index task function status value etype emsg call
+#   index task function status value etype emsg call received early
 # (tab-separated). Reads the shim's record (calls.tsv, see shim.c) and the
 # run's trace as tab-separated lines (trace.awk):
-#     awk -f truth.awk calls.tsv trace.tsv
+#     awk -F '\t' -f truth.awk calls.tsv trace.tsv
 # status is the trace's (ok, error, crash, terminated) or "missing". value
 # is the result the program was given, or for the functions the exercises
 # define, the one the call should give (so that a broken function shows).
+# received is what the program itself was given by future_get, pool_apply
+# or pool_map ("?" if it never asked; "error" for an error). early is 1
+# when future_successful said -1 for the call: it had not finished yet.
+# A call made inside pool_apply or pool_map (task "~B" or "~B:K") is matched
+# with the first unclaimed task after task B that ran its function; a map
+# chunk's record "name[first..last]" covers inputs first to last.
 # Without a call record (a call the shim did not see), task i is call i-1.
-
-function argval(s,    k) { k = s; sub(/^(int|double|str) /, "", k); return k }
 
 FILENAME == ARGV[1] && $1 == "call" {
     i = $2; n = (i + 1 > n) ? i + 1 : n
     task[i] = $3; fn[i] = $4; nargs[i] = 0; text = ""
     for (j = 5; j <= NF; j += 2) {
         nargs[i]++; kind[i, nargs[i]] = $j; arg[i, nargs[i]] = $(j + 1)
+        if ($j == "none") j--
         text = text (nargs[i] > 1 ? ", " : "") ($j == "str" ? "\"" $(j + 1) "\"" : $(j + 1))
     }
     call[i] = $4 "(" text ")"
@@ -22,12 +27,12 @@ FILENAME == ARGV[1] && $1 == "call" {
 }
 FILENAME == ARGV[1] && $1 == "get" {
     i = $2
-    if ($3 == "error") { gtype[i] = $4; gmsg[i] = $5 }
+    if ($3 == "error") { gtype[i] = $4; gmsg[i] = $5; gval[i] = "error" }
     else if ($3 == "none") gval[i] = "none"
     else gval[i] = $4
-    got[i] = 1
     next
 }
+FILENAME == ARGV[1] && $1 == "early" { early[$2] = 1; next }
 FILENAME == ARGV[1] { next }
 {                                   # the trace
     t = $1; tstatus[t] = $8; terr[t] = $9; tfn[t] = $2
@@ -38,23 +43,49 @@ function allint(i, k,    j) {
     for (j = 1; j <= k; j++) if (kind[i, j] != "int") return 0
     return 1
 }
+# The task that ran call i, made inside the runtime after task b (input k
+# of a map, or -1); 0 if none is found.
+function find(i, b, k,    t, name, r) {
+    for (t = b + 1; t <= maxtask; t++) {
+        if (!(t in tfn) || (t in claimed)) continue
+        name = tfn[t]
+        if (name == fn[i]) { claimed[t] = 1; return t }
+        if (k >= 0 && index(name, fn[i] "[") == 1) {
+            r = substr(name, length(fn[i]) + 2); sub(/\]$/, "", r)
+            split(r, lim, "\\.\\.")
+            if (k >= lim[1] + 0 && k <= lim[2] + 0) { chunk[t] = 1; return t }
+        }
+    }
+    return 0
+}
 END {
     if (n == 0)                     # no call record: fall back on the trace
         for (t = 1; t <= maxtask; t++) { task[t - 1] = t; fn[t - 1] = tfn[t]; call[t - 1] = tfn[t] "(...)"; n = t }
+    for (i = 0; i < n; i++)
+        if (task[i] !~ /^~/) claimed[task[i]] = 1
     for (i = 0; i < n; i++) {
+        if (task[i] ~ /^~/) {
+            b = substr(task[i], 2); k = -1
+            if (b ~ /:/) { k = b; sub(/^[^:]*:/, "", k); sub(/:.*/, "", b) }
+            task[i] = find(i, b + 0, k + 0)
+        }
         t = task[i]
         st = (t in tstatus) ? tstatus[t] : "missing"
-        value = (i in gval) ? gval[i] : "?"
+        received = (i in gval) ? gval[i] : "?"
+        if ((t in chunk) && (st == "ok" || st == "error"))   # one record for several inputs
+            st = received == "error" ? "error" : "ok"
+        value = received == "error" ? "?" : received
         f = fn[i]
         if (f == "slow_add" && allint(i, 3)) value = arg[i, 2] + arg[i, 3]
         if (f == "slow_diff" && allint(i, 3)) value = arg[i, 2] - arg[i, 3]
         if (f == "slow_square" && allint(i, 2)) value = arg[i, 2] * arg[i, 2]
         if (f == "safe_divide" && allint(i, 2) && arg[i, 2] != 0) value = int(arg[i, 1] / arg[i, 2])
-        et = gtype[i]; em = gmsg[i]
-        if (st != "ok" && !(i in gtype) && t in terr) {
+        et = (i in gtype) ? gtype[i] : ""
+        em = (i in gmsg) ? gmsg[i] : ""
+        if (st != "ok" && et == "" && (t in terr) && !(t in chunk)) {
             et = terr[t]; sub(/: .*/, "", et)
             em = terr[t]; sub(/^[^:]*: /, "", em)
         }
-        printf "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, t, f, st, value, et, em, call[i]
+        printf "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", i, t, f, st, value, et, em, call[i], received, early[i]
     }
 }

@@ -53,7 +53,7 @@ future_workers() { pool_size_is one 1 && pool_size_is four 4; }
 
 future_default() {
     pool_size_is noarg 3 && return 0
-    case $(cat "$EXW/run.noarg/status") in
+    case $(cat "$EXW/out.noarg/status") in
     signal*) HINT="without an argument argv[1] is NULL: read it only when argc > 1." ;;
     "exit 0") HINT="with no argument, call pool_create(0): it reads POOL_WORKERS, or counts the CPUs." ;;
     esac
@@ -99,6 +99,10 @@ future_calls() {
     [ "$_t" -gt 5 ] && return 0
     ACTUAL="$_t calls"
     HINT="add calls after the first five, such as futures[n++] = pool_apply_async(p, slow_add, 2, 4, 5);"
+    if in_master main; then
+        ACTUAL="$_t calls through the pool; the program also ran a task function itself, in the master process"
+        HINT="a call goes through the pool: futures[n++] = pool_apply_async(p, slow_add, 2, 4, 5); calling slow_add(...) directly runs it in the master, in no worker."
+    fi
     return 1
 }
 
@@ -139,6 +143,7 @@ future_results() {
         }' "$R/truth.tsv" "$R/stdout")
     [ -z "$ACTUAL" ] && return 0
     HINT="each Process number is the future's index in the array, from 0; print pool_as_int(future_get(futures[i]))."
+    asked_early main
     return 1
 }
 
@@ -170,5 +175,20 @@ future_failures() {
         }' "$R/truth.tsv" "$R/stdout" | awk '!s[$0]++')
     [ -z "$ACTUAL" ] && return 0
     HINT="when future_successful(f) is 0, e = future_get(f) holds the error: print pool_error_type(e) and pool_error_message(e)."
+    asked_early main
     return 1
 }
+
+# asked_early RUN: if the program asked future_successful about a call that
+# had not finished (it said -1), that is the cause: say so first.
+asked_early() {
+    rundir "$1"
+    _early=$(awk -F '\t' '$10 == 1 { s = s (s ? ", " : "") $1 } END { print s }' "$R/truth.tsv")
+    [ -z "$_early" ] && return 0
+    ACTUAL="future_successful gave -1 (the call had not finished yet) for Process $_early
+$ACTUAL"
+    HINT="future_successful is -1 until the call is done: does the waiting loop go over all n futures, not only the first five?"
+}
+
+# in_master RUN: a task function ran in the master process (see shim.c).
+in_master() { rundir "$1"; grep -q '^master' "$R/calls.tsv"; }
