@@ -72,11 +72,20 @@ static pool_value value_dup(pool_value v)
     return v;
 }
 
+/* Let go of f's encoded arguments (kept in the future itself when small). */
+static void args_free(future *f)
+{
+    if (f->args.data == f->small)
+        f->args = (pool__buf){0};
+    else
+        pool__buf_free(&f->args);
+}
+
 /* p->lock held. f is done: wake whoever waits, free it if nobody will. */
 static void done(pool *p, future *f)
 {
     f->done = true;
-    pool__buf_free(&f->args);
+    args_free(f);
     pthread_cond_broadcast(&p->moved);
     if (f->user_gone)
         pool__release(f);
@@ -173,7 +182,7 @@ static bool put(pool *p, future *f)
         pool__complete_here(p, f, ST_ERROR, "MemoryError", msg);
         return true;
     }
-    pool__buf_free(&f->args);
+    args_free(f);
     f->seq = seq;
     p->owner[seq & (POOL__RING - 1)] = f;
     pool__put(sh);
@@ -228,7 +237,7 @@ void pool__release(future *f)
         f->next->prev = f->prev;
     if (f->seq && !f->done && p->owner[f->seq & (POOL__RING - 1)] == f)
         p->owner[f->seq & (POOL__RING - 1)] = NULL;     /* the pool is gone */
-    pool__buf_free(&f->args);
+    args_free(f);
     free(f->data);
     free(f);
 }
@@ -264,10 +273,13 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     for (int i = 0; i < n && f->raw; i++)
         f->raw = args[i].kind == POOL_INT || args[i].kind == POOL_DOUBLE ||
                  args[i].kind == POOL_NONE;
+    size_t size = f->raw ? (size_t)n * sizeof *args : pool__values_size(args, n);
+    if (size <= sizeof f->small)
+        f->args = (pool__buf){.data = f->small, .cap = sizeof f->small};  /* no malloc */
     if (f->raw) {
-        pool__buf_put(&f->args, args, (size_t)n * sizeof *args);
+        pool__buf_put(&f->args, args, size);
     } else {
-        pool__buf_reserve(&f->args, pool__values_size(args, n));
+        pool__buf_reserve(&f->args, size);
         for (int i = 0; i < n; i++)
             pool__buf_put_value(&f->args, args[i]);
     }

@@ -27,6 +27,7 @@ struct future {
     future *prev, *next;    /* every future of the pool not yet freed */
     future *onext;          /* the overflow list */
     pool__buf args;         /* encoded arguments, until it is put */
+    char small[96];         /* args.data when they fit: most calls need no malloc */
     bool raw;               /* a chunk of ints and doubles: args are pool_values as they are */
     /* A chunk of a map: nitems inputs from first; results go to out. */
     uint32_t nitems, argc;
