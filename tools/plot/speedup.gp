@@ -5,7 +5,8 @@
 # poolplot calls it as
 #   gnuplot -e "data='DIR/data/'; out='DIR/speedup.png'; kind='png'" speedup.gp
 # tracestat wrote speedup.dat (workers, makespan, lower bound, ideal,
-# efficiency in %, run name) and speedup.vars.
+# efficiency in %, run name) and speedup.vars (base: the ideal's
+# numerator, the fewest workers times their makespan).
 
 load data.'speedup.vars'
 pts = data.'speedup.dat'
@@ -28,9 +29,10 @@ set key top right reverse Left
 set datafile separator "\t"
 lf = (kind eq 'text') ? '' : ',18'
 
-plot pts using 1:4 with lines dt 2 lw 3 lc rgb '#31a354' title idealttl, \
+set samples 200
+plot [nmin - 0.5:nmax + 0.5] (x >= nmin && x <= nmax ? base / x : NaN) with lines dt 2 lw 3 lc rgb '#31a354' title idealttl, \
      pts using 1:3 with linespoints pt 6 ps 2 lw 2 lc rgb '#756bb1' title 'lower bound', \
      pts using 1:2 with linespoints pt 7 ps 2.5 lw 4 lc rgb '#3182bd' title 'makespan', \
-     pts using 1:2:(sprintf('%.1f s', column(2))) with labels font lf offset 0, 1.3 notitle, \
+     pts using 1:2:(sprintf('%.1f s', column(2))) with labels font lf left offset 1.2, -0.9 notitle, \
      pts using 1:5 axes x1y2 with linespoints pt 5 ps 2 lw 2 lc rgb '#d94801' title 'efficiency (right axis)', \
-     pts using 1:5:(sprintf('%.0f%%', column(5))) axes x1y2 with labels font lf tc rgb '#d94801' offset 0, -1.3 notitle
+     pts using 1:5:(sprintf('%.0f%%', column(5))) axes x1y2 with labels font lf tc rgb '#d94801' left offset 1.2, 0.9 notitle

@@ -10,7 +10,7 @@ if (kind eq 'png') {
     if (kind eq 'svg') {
         set terminal svg size 1600, 900 font 'Sans,20' noenhanced
     } else {
-        set terminal dumb size textcols, textrows noenhanced
+        set terminal dumb size textcols - 1, textrows noenhanced
     }
 }
 if (out ne '-') { set output out }

@@ -567,8 +567,8 @@ static void write_speedup(const char *dir, struct run *runs, int n)
     finish(f, "speedup.dat");
     f = create(dir, "speedup", ".vars");
     time_label(xl, sizeof xl);
-    fprintf(f, "nmax = %d\nnmin = %d\nymax = %.6f\ntextcols = %d\n",
-            v[n - 1]->nworkers, v[0]->nworkers, ymax > 0 ? ymax : 1, text_cols);
+    fprintf(f, "nmax = %d\nnmin = %d\nymax = %.6f\nbase = %.6f\ntextcols = %d\n",
+            v[n - 1]->nworkers, v[0]->nworkers, ymax > 0 ? ymax : 1, base, text_cols);
     fprintf(f, "ttl = \"%s%smakespan and efficiency against workers\"\n", program,
             *program ? ": " : "");
     fprintf(f, "ylbl = \"makespan (%s)\"\n",
