@@ -431,6 +431,9 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
             width=$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$OUT/$chart.txt")
             assert_equal "$chart $width" "$chart $cols"
         done
+        # The y label stands apart from the tick numbers (it cannot turn).
+        run grep -E 'calls *[0-9|+]' "$OUT/distribution.txt"
+        assert_output --regexp '^ *calls +\|'
     done
 }
 

@@ -22,7 +22,7 @@ set yrange [ncalls - 0.5:-0.5]
 set ytics scale 0
 set xtics nomirror
 if (kind ne 'text') { set grid xtics }
-set key outside bottom center horizontal reverse Left maxrows 1
+set key outside bottom center horizontal @keyorder maxrows 1
 set datafile separator "\t"
 
 set linetype 1 lc rgb '#9ecae1'

@@ -15,6 +15,8 @@ load (ARG0[1:strstrt(ARG0, 'distribution.gp') - 1]).'style.gp'
 
 set title ttl
 set ylabel 'calls' offset -1, 0
+# A text chart cannot turn the label: give it room left of the ticks.
+if (kind eq 'text') { set ylabel 'calls' offset 0, 0; set lmargin 14 }
 set xrange [-1:xmax + 1]
 set yrange [0:ytop]
 set xtics scale 0 offset 0, -1.4
@@ -22,7 +24,7 @@ set ytics nomirror
 set bmargin 6
 if (kind ne 'text') { set grid ytics }
 if (ymax <= 10) { set ytics 1 }
-set key top right reverse Left
+set key top right @keyorder
 set datafile separator "\t"
 set style fill solid 0.8 border -1
 set boxwidth 0.8

@@ -17,6 +17,7 @@ set title ttl
 set xlabel 'workers'
 set ylabel ylbl offset -1, 0
 set y2label 'efficiency (%)' offset 1, 0
+if (kind eq 'text') { set ylabel 'seconds' offset 0, 0; set y2label '%' offset 0, 0; set lmargin 16; set rmargin 10 }
 set xrange [nmin - 0.5:nmax + 0.5]
 set yrange [0:ymax * 1.2]
 set y2range [0:120]
@@ -25,7 +26,7 @@ set y2tics 0, 20, 100
 set xtics 1
 if (nmax > 16) { set xtics autofreq }
 if (kind ne 'text') { set grid ytics }
-set key top right reverse Left
+set key outside bottom center horizontal @keyorder
 set datafile separator "\t"
 lf = (kind eq 'text') ? '' : ',18'
 

@@ -17,3 +17,6 @@ if (out ne '-') { set output out }
 set title font ',24'
 set key font ',18' spacing 1.3 width 2 samplen 4
 if (kind eq 'text') { set key noautotitle }
+# Legend entries: in an image the sample goes first, then its text; a
+# text chart keeps the text first, so that no sample touches a word.
+keyorder = (kind eq 'text') ? 'noreverse Right' : 'reverse Left'

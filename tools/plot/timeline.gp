@@ -23,7 +23,7 @@ set yrange [nrows - 0.5:-0.5]
 set ytics scale 0
 set xtics nomirror
 if (kind ne 'text') { set grid xtics }
-set key outside bottom center horizontal reverse Left maxrows 1
+set key outside bottom center horizontal @keyorder maxrows 1
 set datafile separator "\t"
 
 # Colour and fill tell ok, error, crash and terminated apart; the mark after
