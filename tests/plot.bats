@@ -341,19 +341,20 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
 }
 
 # A long name on a short box: task 3 (1 s of an 8.67 s axis, about 14
-# characters) shows "#3" over the name cut to fit; task 1 (3 s) keeps one line.
+# characters at 105 across the axis) shows "#3" over the name cut to fit;
+# task 1 (3 s) keeps one line.
 @test "timeline: a narrow box keeps its function name on a second line, cut to fit" {
     mkdir -p "$OUT"
     sed 's/slow_add/a_rather_long_function_name/' "$FIX/two-workers.csv" >"$BATS_TEST_TMPDIR/long.csv"
     run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/long.csv"
     assert_success
     run awk -F'\t' '{ print $9 "|" $8 "|" $11 }' "$OUT/long.tasks"
-    assert_line "3|#3|a_rather_lo.."
+    assert_line "3|#3|a_rather_.."
     assert_line "1|#1 a_rather_long_function_name| "
     assert_line "2|#2 slow_diff| "
     run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/long.csv"
     assert_success
-    assert_svg_with_text "$OUT/timeline-long.svg" "a_rather_lo.."
+    assert_svg_with_text "$OUT/timeline-long.svg" "a_rather_.."
 }
 
 @test "charts are slides: 1600 x 900, no text under 16 pt, titles name the program" {

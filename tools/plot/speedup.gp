@@ -26,7 +26,7 @@ set y2tics 0, 20, 100
 set xtics 1
 if (nmax > 16) { set xtics autofreq }
 if (kind ne 'text') { set grid ytics }
-set key outside bottom center horizontal @keyorder
+set key outside bottom center horizontal @keyorder maxrows 2
 set datafile separator "\t"
 lf = (kind eq 'text') ? '' : ',18'
 

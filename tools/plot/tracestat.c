@@ -278,8 +278,8 @@ static double scale = 0;            /* -S: the runs' POOL_TIME_SCALE (0: none) *
 static int text_cols = 120;         /* -w: the width of a text chart */
 
 /* About how many box-label characters fit across the time axis of a PNG or
- * SVG (1600 px wide, labels in a 16 pt font). */
-#define AXIS_CHARS_IMAGE 125.0
+ * SVG: some 1200 px of axis, about 11 px a character at 16 pt. */
+#define AXIS_CHARS_IMAGE 105.0
 
 /* The axis every chart of the runs shares: one time range, one row count. */
 struct axis {
