@@ -280,7 +280,7 @@ tmax = 8.670000"
     assert_chart_png "$OUT/speedup.png"
     run $FIG texts "$OUT/speedup.svg"
     assert_output --partial "lesson: makespan and efficiency against workers"
-    assert_output --partial "ideal: lesson on 2 workers, shared evenly"
+    assert_output --partial "ideal: makespan on 2 workers x 2 / workers"
     assert_output --partial "lower bound"
     assert_line --regexp $'\t8.0 s$'
     assert_line --regexp $'\t100%$'

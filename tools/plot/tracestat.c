@@ -573,9 +573,11 @@ static void write_speedup(const char *dir, struct run *runs, int n)
             *program ? ": " : "");
     fprintf(f, "ylbl = \"makespan (%s)\"\n",
             scale > 0 && scale != 1 ? "program seconds" : "seconds");
-    fprintf(f, "idealttl = \"ideal: %s on %d worker%s, shared evenly\"\n",
-            *program ? program : v[0]->name, v[0]->nworkers,
-            v[0]->nworkers == 1 ? "" : "s");
+    if (v[0]->nworkers == 1)
+        fprintf(f, "idealttl = \"ideal: makespan on 1 worker / workers\"\n");
+    else
+        fprintf(f, "idealttl = \"ideal: makespan on %d workers x %d / workers\"\n",
+                v[0]->nworkers, v[0]->nworkers);
     finish(f, "speedup.vars");
     free(v);
 }
