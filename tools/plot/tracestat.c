@@ -284,7 +284,7 @@ static int text_cols = 120;         /* -w: the width of a text chart */
 /* The axis every chart of the runs shares: one time range, one row count. */
 struct axis {
     double tmax;        /* right end of the time axis */
-    int nrows;          /* worker rows of the run with the most */
+    int nrows;          /* rows of the run with the most */
     int ncalls;         /* calls of the run with the most */
 };
 
@@ -470,7 +470,10 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     run_title(r, title, sizeof title);
     time_label(xl, sizeof xl);
     f = create(dir, r->name, ".vars");
-    fprintf(f, "nrows = %d\n", ax->nrows);
+    /* Its own rows, but no fewer than four (or the most any run has): a
+     * run on 1 or 2 workers keeps bars of a sensible height. */
+    int nrows = ax->nrows < 4 ? ax->nrows : 4;
+    fprintf(f, "nrows = %d\n", run_rows(r) > nrows ? run_rows(r) : nrows);
     fprintf(f, "ncalls = %d\n", ax->ncalls);
     fprintf(f, "tmax = %.6f\n", span);
     fprintf(f, "textcols = %d\n", text_cols);
