@@ -373,6 +373,10 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
     done
     assert_svg_with_text "$OUT/timeline-crash.svg" "lesson on 2 workers: makespan 3.00 s, lower bound 2.45 s"
     assert_svg_with_text "$OUT/calls-crash.svg" "lesson on 2 workers: each call waits"
+    # Two runs on as many workers: the distribution names them apart.
+    run cut -f2 "$OUT/data/groups.dat"
+    assert_output "two-workers: 2 workers
+crash: 2 workers"
 }
 
 # Waits in two-workers.csv: task 3 was submitted at 0.00015 and began at

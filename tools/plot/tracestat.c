@@ -518,11 +518,15 @@ static void write_distribution(const char *dir, struct run *runs, int n)
                     r->w[j].slot, y, inside);
         }
         char label[160];
-        if (*program)
+        int twice = 0;          /* another run has the same worker count */
+        for (int o = 0; o < n; o++)
+            twice |= o != i && runs[o].nworkers == r->nworkers;
+        if (*program && !twice)
             snprintf(label, sizeof label, "%d worker%s", r->nworkers,
                      r->nworkers == 1 ? "" : "s");
         else
-            run_title(r, label, sizeof label);
+            snprintf(label, sizeof label, "%s: %d worker%s", r->name, r->nworkers,
+                     r->nworkers == 1 ? "" : "s");
         fprintf(g, "%.1f\t%s\t%.1f\t%.1f\t%.4f\n", x + (r->nw - 1) / 2.0,
                 label, x - 0.45, x + r->nw - 0.55, share);
         x += r->nw + 1;
