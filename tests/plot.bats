@@ -519,7 +519,25 @@ for r in d[\"runs\"]:
     [[ $output =~ data-drawn=\"([0-9]+)\" ]] || fail "the page did not finish drawing"
     assert_equal "${BASH_REMATCH[1]}" 20
     [[ $output == *"lesson: where the calls went"* ]] || fail "no heading"
-    [[ $output == *"<table id=\"summary\"><tr><th"* ]] || fail "no summary table"
+    # What hovering over call 5's box shows, as the page drew it.
+    printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dom.html"
+    run python3 - "$BATS_TEST_TMPDIR/dom.html" <<'EOF'
+import html.parser, re, sys
+class P(html.parser.HTMLParser):
+    tips = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'rect' and 'call' in a.get('class', '').split() and 'data-tip' in a:
+            self.tips.append(html.unescape(re.sub(r'<[^>]+>', ' | ', a['data-tip'])))
+p = P()
+p.feed(open(sys.argv[1]).read())
+print(len(p.tips))
+print(next(t for t in p.tips if '#5 broken_function' in t and 'PID 100' in t))
+EOF
+    assert_success
+    assert_line 20
+    assert_line ' | #5 broken_function | worker w0, PID 100 | submitted 0.000 s, started 3.500 s, ended 7.500 s | waited in the queue 3.500 s, ran 4.000 s | status: error | error: ValueError: Called broken function, "on purpose"'
+    grep -q '<table id="summary"><tr><th' "$BATS_TEST_TMPDIR/dom.html" || fail "no summary table"
     # The screenshot is not blank: many colours, and ink on part of it.
     run $FIG png-ink "$BATS_TEST_TMPDIR/shot.png"
     assert_success
