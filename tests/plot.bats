@@ -422,6 +422,27 @@ crash: 2 workers"
     refute_output --partial "worker died"
 }
 
+# A real run in which task 10 kills its worker: the mark where it died is
+# the end of the crash record; the new worker in that slot gets its own row
+# and a mark at its first call's start.
+@test "poolplot end to end: a worker killed mid-task is marked, and so is its replacement" {
+    TASKS_CRASH=1 run "$POOLPLOT" -w 2 -o "$OUT" "$TASKS"
+    assert_success
+    run awk -F, 'NR > 2 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
+        NR > 2 { s[NR] = $4; p[NR] = $3; st[NR] = $6 }
+        END { first = ""
+              for (i in s) if (s[i] == slot && p[i] != pid && (first == "" || st[i] < first)) first = st[i]
+              printf "died %.6f\nreplaced %.6f\n", died, first }' "$OUT/w2.csv"
+    want=$output
+    run awk -F'\t' '{ printf "%s %s\n", $4, $1 }' "$OUT/data/w2.marks"
+    assert_output "$want"
+    assert_svg_with_text "$OUT/timeline-w2.svg" "worker died"
+    assert_chart_png "$OUT/timeline-w2.png"
+    # Three worker rows: the two first workers and the replacement.
+    run grep -c pid "$OUT/data/w2.rows"
+    assert_output 3
+}
+
 @test "poolplot --trace: options may follow the traces" {
     run "$POOLPLOT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv" -o "$OUT" -w 3,0 -p lesson
     assert_success
