@@ -3,9 +3,11 @@
 #
 # Figures are checked against hand-made traces in tests/plot/ whose answers
 # were worked out by hand (see the comment above each test); charts are
-# checked as files (PNG header and size, SVG that parses, JSON with one
-# event per task); tests/plot/tasks is a tiny pool program for end-to-end
-# runs. Run alone with: TESTS=tests/plot.bats tests/run
+# checked by what they show: the data gnuplot draws, the text and its
+# place in the SVGs (tests/plot/figures.py reads them), the figures the
+# HTML report embeds and what headless Chromium makes of it.
+# tests/plot/tasks is a tiny pool program for end-to-end runs. Run alone
+# with: TESTS=tests/plot.bats tests/run
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
@@ -19,6 +21,7 @@ setup() {
     TRACE2JSON=build/tools/plot/trace2json
     TASKS=build/tests/plot/tasks
     FIX=tests/plot
+    FIG="python3 tests/plot/figures.py"
     OUT=$BATS_TEST_TMPDIR/out
 }
 
@@ -184,7 +187,7 @@ ValueError: Called broken function, "on purpose"'
     done
     assert_svg_with_text "$OUT/timeline-two-workers.svg" "#5 broken_function !"
     assert_svg_with_text "$OUT/timeline-crash.svg" "w1 pid 401"
-    assert_svg_with_text "$OUT/distribution.svg" "Tasks per worker"
+    assert_svg_with_text "$OUT/distribution.svg" "calls per worker process"
     assert_file_exists "$OUT/two-workers.json"
     assert_file_exists "$OUT/crash.json"
 }
@@ -204,7 +207,7 @@ ValueError: Called broken function, "on purpose"'
         # The makespan is never under the lower bound.
         echo "$row" | awk '{ exit !($4 >= $5) }' || fail "makespan under bound: $row"
         assert_chart_png "$OUT/timeline-w$n.png"
-        assert_svg_with_text "$OUT/timeline-w$n.svg" "#7 fail !|#7!|7!"
+        assert_svg_with_text "$OUT/timeline-w$n.svg" "#7 fail !|#7 !|#7!|7!"
         run python3 - "$OUT/w$n.json" "$OUT/w$n.csv" <<'EOF'
 import csv, json, sys
 ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X']
@@ -232,10 +235,336 @@ EOF
     assert_success
     assert_line --regexp '^ +w0 pid [0-9]+ \|'
     assert_line --regexp '^ +w1 pid [0-9]+ \|'
-    assert_output --partial "Tasks per worker process, POOL_TIME_SCALE=0.5"
-    assert_output --partial "w2: 2 workers, 12 tasks"
+    assert_output --partial "tasks: calls per worker process"
+    assert_output --partial "tasks on 2 workers: makespan"
+    assert_output --partial "POOL_TIME_SCALE=0.5"
     assert_file_exists "$OUT/timeline-w2.txt"
     assert_file_not_exists "$OUT/timeline-w2.png"
+}
+
+# All runs share one time axis: the longest run's end (8.5 s) plus 2%.
+# Each has its own rows but no fewer than four (or the most any run has):
+# two-workers has 2, crash 4 (3 workers + never started).
+@test "one time axis for every run" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    for r in two-workers crash; do
+        run grep -E '^(tmax|nrows|ncalls) =' "$OUT/$r.vars"
+        assert_output "nrows = 4
+ncalls = 5
+tmax = 8.670000"
+    done
+    run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv"
+    run grep nrows "$OUT/two-workers.vars"
+    assert_output "nrows = 2"
+    # The charts agree: the same numbers under the x axis of both timelines.
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    for r in two-workers crash; do
+        $FIG texts "$OUT/timeline-$r.svg" |
+            awk -F'\t' '$2 > 700 && $2 < 800 && $3 == 0 && $6 ~ /^ *[0-9.]+ *$/ { printf "%s ", $6 + 0 }' \
+            >"$BATS_TEST_TMPDIR/ticks-$r"
+    done
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/ticks-crash")" "0 1 2 3 4 5 6 7 8 "
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/ticks-two-workers")" "0 1 2 3 4 5 6 7 8 "
+}
+
+# The same trace as if run on 2 and on 4 workers: both take 8 s. The ideal
+# is the 2-worker run shared evenly: 2 x 8 / n, so 8 s on 2, 4 s on 4;
+# efficiency 100% and 50%. Bounds: max(5, 15/2) = 7.5, max(5, 15/4) = 5.
+@test "speed-up: makespan, lower bound, ideal and efficiency against workers" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -n 4,2 -l four,two -o "$OUT" "$FIX/two-workers.csv" "$FIX/two-workers.csv"
+    assert_success
+    run cat "$OUT/speedup.dat"
+    assert_output "$(printf '2\t8.000000\t7.500000\t8.000000\t100.00\ttwo\n4\t8.000000\t5.000000\t4.000000\t50.00\tfour')"
+    run "$POOLPLOT" -w 4,2 -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    assert_chart_png "$OUT/speedup.png"
+    run $FIG texts "$OUT/speedup.svg"
+    assert_output --partial "lesson: makespan and efficiency against workers"
+    assert_output --partial "ideal: makespan on 2 workers x 2 / workers"
+    assert_output --partial "lower bound"
+    assert_line --regexp $'\t8.0 s$'
+    assert_line --regexp $'\t100%$'
+}
+
+# Under POOL_TIME_SCALE=0.5 every time is doubled back to the program's
+# own seconds, and the axis says so.
+@test "scaled runs: charts and summary in the program's own seconds" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -S 0.5 -n 2 -o "$OUT" "$FIX/two-workers.csv"
+    assert_success
+    assert_line --partial "program seconds: measured seconds / 0.5"
+    echo "$output" >"$BATS_TEST_TMPDIR/s"
+    assert_equal "$(table_row two-workers "$BATS_TEST_TMPDIR/s")" \
+        "two-workers 2 5 16.000 15.000 1.07 2/3 0.88/1.00"
+    run grep -E '^(tmax|xlbl) =' "$OUT/two-workers.vars"
+    assert_output 'tmax = 17.340000
+xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
+    # End to end: the summary's makespan is the trace's, doubled.
+    run "$POOLPLOT" -s 0.5 -w 2 -o "$OUT" "$TASKS"
+    assert_success
+    raw=$(awk -F, 'NR > 2 { if (s == "" || $6 < s) s = $6; if ($7 > e) e = $7 } END { print e - s }' "$OUT/w2.csv")
+    got=$(table_row w2 "$OUT/summary.txt" | cut -d' ' -f4)
+    awk -v r="$raw" -v g="$got" 'BEGIN { d = g - 2 * r; exit !(d < 0.002 && d > -0.002) }' ||
+        fail "makespan $got is not twice the trace's $raw"
+    assert_svg_with_text "$OUT/timeline-w2.svg" "program seconds (measured / 0.5"
+    # No time scale on a chart of counts.
+    run $FIG texts "$OUT/distribution.svg"
+    assert_output --partial "tasks: calls per worker process"
+    refute_output --partial "POOL_TIME_SCALE"
+}
+
+# 17 calls on 4 workers: 4, 4, 4 and 5. The even share, 4.25, would run
+# through a "4" set above its bar (at 4 + 0.055 x 6.75): those go inside
+# the bar's top; the "5" stays above. No count sits on the line.
+@test "distribution: the counts stand clear of the dashed even-share line" {
+    mkdir -p "$OUT"
+    { echo "# pool-trace v1"
+      echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
+      awk 'BEGIN { id = 1; for (s = 0; s < 4; s++) for (k = 0; k < (s == 3 ? 5 : 4); k++)
+               printf "%d,f,%d,%d,0.000000,%d.000000,%d.500000,ok,\n", id++, 100 + s, s, k, k }'
+    } >"$BATS_TEST_TMPDIR/even.csv"
+    run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/even.csv"
+    assert_success
+    run cut -f2,5,6 "$OUT/distribution.dat"
+    assert_output "$(printf '4\t3.6288\t1\n4\t3.6288\t1\n4\t3.6288\t1\n5\t5.3712\t0')"
+    # The rule holds on every chart of the fixtures too.
+    for args in "$BATS_TEST_TMPDIR/even.csv" "$FIX/two-workers.csv $FIX/crash.csv" "-n 3,5 $FIX/two-workers.csv $FIX/crash.csv"; do
+        # shellcheck disable=SC2086
+        "$TRACESTAT" -o "$OUT" $args >/dev/null
+        top=$(awk '$1 == "ytop" { print $3 }' "$OUT/distribution.vars")
+        awk -F'\t' -v top="$top" 'NR == FNR { share[NR] = $5; next }
+            { d = $5 - share[$3]; if (d < 0) d = -d
+              if (d < 0.045 * top) { print "bar " FNR " label at " $5 ", share " share[$3]; bad = 1 } }
+            END { exit bad }' "$OUT/groups.dat" "$OUT/distribution.dat" ||
+            fail "a count sits on the even-share line ($args)"
+    done
+}
+
+# A long name on a short box: task 3 (1 s of an 8.67 s axis, about 14
+# characters at 105 across the axis) shows "#3" over the name cut to fit;
+# task 1 (3 s) keeps one line.
+@test "timeline: a narrow box keeps its function name on a second line, cut to fit" {
+    mkdir -p "$OUT"
+    sed 's/slow_add/a_rather_long_function_name/' "$FIX/two-workers.csv" >"$BATS_TEST_TMPDIR/long.csv"
+    run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/long.csv"
+    assert_success
+    run awk -F'\t' '{ print $9 "|" $8 "|" $11 }' "$OUT/long.tasks"
+    assert_line "3|#3|a_rather_.."
+    assert_line "1|#1 a_rather_long_function_name| "
+    assert_line "2|#2 slow_diff| "
+    run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/long.csv"
+    assert_success
+    assert_svg_with_text "$OUT/timeline-long.svg" "a_rather_.."
+}
+
+@test "charts are slides: 1600 x 900, no text under 16 pt, titles name the program" {
+    run "$POOLPLOT" -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    for chart in timeline-two-workers timeline-crash calls-two-workers calls-crash distribution speedup; do
+        assert_equal "$(png_size "$OUT/$chart.png")" "1600 900"
+        run python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print(r.get("width"), r.get("height"))' "$OUT/$chart.svg"
+        assert_output "1600 900"
+        small=$($FIG texts "$OUT/$chart.svg" | awk -F'\t' '$4 < 16 { print $6 }')
+        [ -z "$small" ] || fail "$chart.svg: text under 16 pt: $small"
+    done
+    assert_svg_with_text "$OUT/timeline-crash.svg" "lesson on 2 workers: makespan 3.00 s, lower bound 2.45 s"
+    assert_svg_with_text "$OUT/calls-crash.svg" "lesson on 2 workers: each call waits"
+    # Two runs on as many workers: the distribution names them apart.
+    run cut -f2 "$OUT/data/groups.dat"
+    assert_output "two-workers: 2 workers
+crash: 2 workers"
+}
+
+# Waits in two-workers.csv: task 3 was submitted at 0.00015 and began at
+# 2.5; task 4 at 0.0002 and 3.5. The calls chart has a row per call, in
+# the order they were made.
+@test "calls chart: each call's wait in the queue, then its run" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv"
+    assert_success
+    run cut -f2 "$OUT/two-workers.callrows"
+    assert_output "#1 slow_add
+#2 slow_diff
+#3 slow_add
+#4 slow_diff
+#5 broken_function !"
+    # row, submit, start, the wait's label, the worker, the wait
+    run awk -F'\t' '{ print $1, $2, $3, $7 "|" $9, $10 }' "$OUT/two-workers.calls"
+    assert_line "2 0.000150 2.500000 waited 2.5 s|w1 2.499850"
+    assert_line "3 0.000200 3.500000 waited 3.5 s|w1 3.499800"
+    assert_line "4 0.000250 3.500000 waited 3.5 s|w0 3.499750"
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv"
+    assert_success
+    assert_svg_with_text "$OUT/calls-two-workers.svg" "waited 3.5 s"
+    assert_svg_with_text "$OUT/calls-two-workers.svg" "#5 broken_function !"
+}
+
+# crash.csv: pid 400 (slot 1) died at 1.5 s in task 2; pid 401 took slot 1
+# and began task 3 at 1.6 s. The marks sit just over their rows (1 and 2).
+@test "timeline: a mark where a worker died, one where its replacement began" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/crash.csv"
+    assert_success
+    run cat "$OUT/crash.marks"
+    assert_output "$(printf '1.500000\t0.58\t1\tdied\n1.600000\t1.58\t2\treplaced')"
+    run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv"
+    run cat "$OUT/two-workers.marks"
+    assert_output ""
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/crash.csv" "$FIX/two-workers.csv"
+    assert_success
+    assert_svg_with_text "$OUT/timeline-crash.svg" "worker died"
+    assert_svg_with_text "$OUT/timeline-crash.svg" "new worker took the slot"
+    run $FIG texts "$OUT/timeline-two-workers.svg"
+    refute_output --partial "worker died"
+}
+
+# A real run in which task 10 kills its worker: the mark where it died is
+# the end of the crash record; the new worker in that slot gets its own row
+# and a mark at its first call's start.
+@test "poolplot end to end: a worker killed mid-task is marked, and so is its replacement" {
+    TASKS_CRASH=1 run "$POOLPLOT" -w 2 -o "$OUT" "$TASKS"
+    assert_success
+    run awk -F, 'NR > 2 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
+        NR > 2 { s[NR] = $4; p[NR] = $3; st[NR] = $6 }
+        END { first = ""
+              for (i in s) if (s[i] == slot && p[i] != pid && (first == "" || st[i] < first)) first = st[i]
+              printf "died %.6f\nreplaced %.6f\n", died, first }' "$OUT/w2.csv"
+    want=$output
+    run awk -F'\t' '{ printf "%s %s\n", $4, $1 }' "$OUT/data/w2.marks"
+    assert_output "$want"
+    assert_svg_with_text "$OUT/timeline-w2.svg" "worker died"
+    assert_chart_png "$OUT/timeline-w2.png"
+    # Three worker rows: the two first workers and the replacement.
+    run grep -c pid "$OUT/data/w2.rows"
+    assert_output 3
+}
+
+@test "poolplot --trace: options may follow the traces" {
+    run "$POOLPLOT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv" -o "$OUT" -w 3,0 -p lesson
+    assert_success
+    assert_file_exists "$OUT/summary.txt"
+    assert_equal "$(table_row two-workers "$OUT/summary.txt" | cut -d' ' -f1-2)" "two-workers 3"
+    assert_svg_with_text "$OUT/timeline-crash.svg" "lesson on 2 workers"
+    assert_file_not_exists "$OUT/-o.csv"
+    refuses "unknown option --bogus" "$POOLPLOT" --trace "$FIX/crash.csv" --bogus
+}
+
+@test "poolplot --terminal: as wide as the terminal (COLUMNS)" {
+    for cols in 80 150; do
+        COLUMNS=$cols run "$POOLPLOT" --terminal -o "$OUT" --trace "$FIX/two-workers.csv"
+        assert_success
+        for chart in timeline-two-workers calls-two-workers distribution speedup; do
+            width=$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$OUT/$chart.txt")
+            assert_equal "$chart $width" "$chart $cols"
+        done
+        # The y label stands apart from the tick numbers (it cannot turn).
+        run grep -E 'calls *[0-9|+]' "$OUT/distribution.txt"
+        assert_output --regexp '^ *calls +\|'
+    done
+}
+
+@test "y labels stand clear of their tick labels; legend entries do not run together" {
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    run $FIG ylabel-clear "$OUT/distribution.svg"
+    assert_success
+    run $FIG ylabel-clear "$OUT/speedup.svg"
+    assert_success
+    assert_line --partial "efficiency (%)"
+    run $FIG legend-clear "$OUT/timeline-crash.svg" ok "error (!)" "crash (X)" "terminated (T)" \
+        "worker died" "new worker took the slot"
+    assert_success
+    run $FIG legend-clear "$OUT/calls-crash.svg" "waiting in the queue" "running: ok" "error (!)" \
+        "crash (X)" "terminated (T)"
+    assert_success
+    run $FIG legend-clear "$OUT/speedup.svg" makespan "lower bound" "efficiency (right axis)"
+    assert_success
+}
+
+# Version 1 may carry one comment line after line 1 (room for a header that
+# says where the trace came from): it is skipped, the figures are the same.
+@test "trace reader: a comment line after line 1 is skipped" {
+    sed '1a # program=future workers=2' "$FIX/two-workers.csv" >"$BATS_TEST_TMPDIR/two-workers.csv"
+    run "$TRACESTAT" -n 2 "$BATS_TEST_TMPDIR/two-workers.csv"
+    assert_success
+    echo "$output" >"$BATS_TEST_TMPDIR/s"
+    assert_equal "$(table_row two-workers "$BATS_TEST_TMPDIR/s")" \
+        "two-workers 2 5 8.000 7.500 1.07 2/3 0.88/1.00"
+    sed '1a # one\n# two' "$FIX/two-workers.csv" >"$BATS_TEST_TMPDIR/two.csv"
+    refuses "line 3 is not the v1 header" "$TRACESTAT" "$BATS_TEST_TMPDIR/two.csv"
+}
+
+# The report: one page, nothing loaded from elsewhere, every call's
+# function, PID, times, status and error in it; Chromium (headless, one
+# start) draws it without a console message, and the screenshot has ink.
+@test "poolplot --html: one self-contained page that Chromium draws without an error" {
+    command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
+    run "$POOLPLOT" --html -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    page=$OUT/index.html
+    assert_file_exists "$page"
+    # Nothing from the network or another file.
+    run grep -oiE '(src|href)=["'"'"'][^"'"'"']*' "$page"
+    assert_output 'href="data:,'
+    run grep -ciE 'https?://[^"]*\.(js|css|png|svg|woff)|@import|url\(' "$page"
+    assert_output 0
+    # The figures in the page: every call of both traces, with what a hover shows.
+    run sh -c "$FIG report '$page' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d[\"program\"], [r[\"name\"] for r in d[\"runs\"]], [round(r[\"makespan\"], 3) for r in d[\"runs\"]])
+for r in d[\"runs\"]:
+    for c in sorted(r[\"calls\"], key=lambda c: c[\"id\"]):
+        print(r[\"name\"], c[\"id\"], c[\"fn\"], c[\"pid\"], c[\"submit\"], c[\"start\"], c[\"end\"], c[\"status\"], c[\"error\"])
+'"
+    assert_success
+    assert_line "lesson ['two-workers', 'crash'] [8.0, 3.0]"
+    assert_line 'two-workers 5 broken_function 100 0.00025 3.5 7.5 error ValueError: Called broken function, "on purpose"'
+    assert_line "crash 2 crasher 400 0.0001 1.0 1.5 crash WorkerDied: worker 1 (pid 400) was killed by signal 9 (SIGKILL) while running crasher"
+    assert_line "crash 5 work 0 0.00025 4.0 4.0 terminated Terminated: the pool was stopped before the task started"
+    # One Chromium start: the screenshot, the page as drawn, and the console.
+    profile=$BATS_TEST_TMPDIR/chromium
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --no-first-run --user-data-dir="$profile" --enable-logging=stderr --v=0 \
+        --window-size=1400,1000 --screenshot="$BATS_TEST_TMPDIR/shot.png" --dump-dom \
+        "file://$(realpath "$page")"
+    assert_success
+    console=$(printf '%s\n' "$stderr" | grep -F ':CONSOLE' || true)
+    [ -z "$console" ] || fail "the page logged to the console: $console"
+    # Every call drawn twice (its worker's row and its own row): 10 calls.
+    [[ $output =~ data-drawn=\"([0-9]+)\" ]] || fail "the page did not finish drawing"
+    assert_equal "${BASH_REMATCH[1]}" 20
+    [[ $output == *"lesson: where the calls went"* ]] || fail "no heading"
+    # What hovering over call 5's box shows, as the page drew it.
+    printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dom.html"
+    run python3 - "$BATS_TEST_TMPDIR/dom.html" <<'EOF'
+import html.parser, re, sys
+class P(html.parser.HTMLParser):
+    tips = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'rect' and 'call' in a.get('class', '').split() and 'data-tip' in a:
+            self.tips.append(html.unescape(re.sub(r'<[^>]+>', ' | ', a['data-tip'])))
+p = P()
+p.feed(open(sys.argv[1]).read())
+print(len(p.tips))
+print(next(t for t in p.tips if '#5 broken_function' in t and 'PID 100' in t))
+EOF
+    assert_success
+    assert_line 20
+    assert_line ' | #5 broken_function | worker w0, PID 100 | submitted 0.000 s, started 3.500 s, ended 7.500 s | waited in the queue 3.500 s, ran 4.000 s | status: error | error: ValueError: Called broken function, "on purpose"'
+    grep -q '<table id="summary"><tr><th' "$BATS_TEST_TMPDIR/dom.html" || fail "no summary table"
+    # The screenshot is not blank: many colours, and ink on part of it.
+    run $FIG png-ink "$BATS_TEST_TMPDIR/shot.png"
+    assert_success
+    read -r colours ink <<<"$output"
+    [ "$colours" -ge 50 ] || fail "screenshot has $colours colours"
+    awk -v i="$ink" 'BEGIN { exit !(i > 0.03) }' || fail "screenshot is blank ($ink of it has ink)"
 }
 
 @test "bad traces: missing, empty, truncated, garbled, another version" {

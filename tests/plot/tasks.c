@@ -4,10 +4,15 @@
  *     tasks [N]
  *
  * Twelve short tasks go out at once; task 7 fails on purpose. The pool has
- * N workers, or POOL_WORKERS (else one per CPU) without an argument.
+ * N workers, or POOL_WORKERS (else one per CPU) without an argument. With
+ * TASKS_CRASH=1 in the environment, task 10 kills its own worker (SIGKILL),
+ * so that the pool must replace it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "pool.h"
 
@@ -30,10 +35,21 @@ static pool_value fail(pool_args a)
     return pool_error("ValueError", "task failed on purpose");
 }
 
+/* Sleep a little, then kill this worker process. */
+static pool_value crash(pool_args a)
+{
+    pool_expect_args(a, 1);
+    pool_sleep(pool_arg_int(a, 0) / 1000.0);
+    kill(getpid(), SIGKILL);
+    return pool_int(0);
+}
+
 int main(int argc, char **argv)
 {
     future *f[NTASKS];
     int n = 0;
+    const char *c = getenv("TASKS_CRASH");
+    int crashing = c != NULL && strcmp(c, "1") == 0;
 
     if (argc > 1) {
         char *end;
@@ -51,7 +67,10 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < NTASKS; i++) {
         int ms = 20 + 10 * (i % 3);
-        f[i] = i == 6 ? pool_apply_async(p, fail, ms) : pool_apply_async(p, nap, ms);
+        if (i == 9 && crashing)
+            f[i] = pool_apply_async(p, crash, ms);
+        else
+            f[i] = i == 6 ? pool_apply_async(p, fail, ms) : pool_apply_async(p, nap, ms);
     }
     int failed = 0;
     for (int i = 0; i < NTASKS; i++)

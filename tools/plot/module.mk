@@ -34,6 +34,6 @@ plots: $(PLOT_TOOLS) $(call plot_buildable,$(PLOT_LESSON)) $(call plot_buildable
 	@for p in $(PLOT_LESSON) $(PLOT_SOLUTION); do \
 	    [ -x $$p ] || { echo "make plots: $$p does not exist yet (its source $${p#$(BUILD)/}.c is missing)" >&2; exit 1; }; \
 	done
-	tools/plot/poolplot $(PLOT_FLAGS) -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -o plots/lesson2-future $(PLOT_LESSON)
-	tools/plot/poolplot $(PLOT_FLAGS) -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -a -o plots/lesson2-future-solution $(PLOT_SOLUTION)
+	tools/plot/poolplot $(PLOT_FLAGS) --html -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -p "future (lesson 2)" -o plots/lesson2-future $(PLOT_LESSON)
+	tools/plot/poolplot $(PLOT_FLAGS) --html -w $(PLOT_WORKERS) -s $(PLOT_SCALE) -p "future (lesson 2, solution)" -a -o plots/lesson2-future-solution $(PLOT_SOLUTION)
 	@echo "make plots: see plots/lesson2-future/ and plots/lesson2-future-solution/"

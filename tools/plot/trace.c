@@ -337,18 +337,25 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     line = 2;
     l = p;
     whole = take_line(&p, end, &n);
+    if (whole && n > 0 && *l == '#') {
+        /* One comment line may follow line 1 (room for a header that says
+         * where the trace came from); it is skipped. */
+        line = 3;
+        l = p;
+        whole = take_line(&p, end, &n);
+    }
     if (n != strlen(HEADER) || strncmp(l, HEADER, n) != 0) {
         if (!whole && n == 0)
             complain(why, size, "truncated: no header line after line 1");
         else
-            complain(why, size, "line 2 is not the v1 header '%s'", HEADER);
+            complain(why, size, "line %d is not the v1 header '%s'", line, HEADER);
         goto fail;
     }
     if (!whole) {
-        complain(why, size, "truncated: the file ends inside line 2");
+        complain(why, size, "truncated: the file ends inside line %d", line);
         goto fail;
     }
-    line = 3;
+    line++;
 
     size_t cap = 0;
     while (p < end) {

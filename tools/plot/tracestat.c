@@ -1,21 +1,26 @@
 /*
  * tracestat - what a pool trace says about where the tasks went.
  *
- *     tracestat [-c] [-n COUNTS] [-l NAMES] [-o DIR] [-s NOTE] TRACE...
+ *     tracestat [-c] [-n COUNTS] [-l NAMES] [-p PROGRAM] [-S SCALE]
+ *               [-w COLUMNS] [-o DIR] [-j JSON] TRACE...
  *
  * For each trace: the makespan (first task start to last task end), the
  * ideal makespan's lower bound (the longer of the longest task and the
  * total work shared evenly by the workers), and for each worker process its
  * tasks and busy fraction (time in tasks / makespan). It prints a summary
- * table on stdout, and with -o writes the data files that poolplot's gnuplot scripts
- * draw: NAME.tasks, NAME.rows and NAME.vars per trace, distribution.dat and
- * groups.dat for all of them.
+ * table on stdout, and with -o writes the data files that poolplot's gnuplot
+ * scripts draw: NAME.tasks, .rows, .marks, .calls, .callrows and .vars per
+ * trace (all on one time axis), distribution.dat, groups.dat and speedup.dat
+ * for all of them. With -j it writes all of it as one JSON object for the
+ * HTML report. With -S, every time is in the program's own seconds: the
+ * measured time divided by the POOL_TIME_SCALE the runs had.
  *
  * The worker count of a trace is -n's number when given; otherwise the
  * highest worker slot seen, plus one (a worker that ran nothing in the last
  * slots cannot be seen in a trace).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +96,13 @@ static int by_slot(const void *a, const void *b)
     if (x->pid == 0 || y->pid == 0)
         return (x->pid != 0) - (y->pid != 0);
     return (x->first > y->first) - (x->first < y->first);
+}
+
+static int by_task_id(const void *a, const void *b)
+{
+    long x = (*(const struct trace_task *const *)a)->id;
+    long y = (*(const struct trace_task *const *)b)->id;
+    return (x > y) - (x < y);
 }
 
 /* Work out every figure of one trace. */
@@ -178,15 +190,20 @@ static double busy_fraction(const struct run *r, const struct worker *w)
     return makespan(r) > 0 ? w->busy / makespan(r) : 0;
 }
 
-static void print_summary(FILE *out, struct run *runs, int n)
+static void print_summary(FILE *out, struct run *runs, int n, double scale)
 {
     int width = 3;
 
     for (int i = 0; i < n; i++)
         if ((int)strlen(runs[i].name) > width)
             width = (int)strlen(runs[i].name);
-    fprintf(out, "Pool trace summary (seconds; makespan = first task start "
-            "to last task end)\n\n");
+    if (scale > 0 && scale != 1)
+        fprintf(out, "Pool trace summary (program seconds: measured seconds / %g, "
+                "as the runs had POOL_TIME_SCALE=%g;\nmakespan = first task start "
+                "to last task end)\n\n", scale, scale);
+    else
+        fprintf(out, "Pool trace summary (seconds; makespan = first task start "
+                "to last task end)\n\n");
     fprintf(out, "%-*s %7s %5s %9s %11s %6s  %-20s %s\n", width, "run", "workers",
             "tasks", "makespan", "lower_bound", "ratio", "tasks/worker",
             "busy/worker");
@@ -255,6 +272,65 @@ static void finish(FILE *f, const char *what)
         die("cannot write %s: %s", what, strerror(errno));
 }
 
+/* Settings shared by every chart that one call of tracestat draws. */
+static const char *program = "";    /* -p: the program's name, for titles */
+static double scale = 0;            /* -S: the runs' POOL_TIME_SCALE (0: none) */
+static int text_cols = 120;         /* -w: the width of a text chart */
+
+/* About how many box-label characters fit across the time axis of a PNG or
+ * SVG: some 1200 px of axis, about 11 px a character at 16 pt. */
+#define AXIS_CHARS_IMAGE 105.0
+
+/* The axis every chart of the runs shares: one time range, one row count. */
+struct axis {
+    double tmax;        /* right end of the time axis */
+    int nrows;          /* rows of the run with the most */
+    int ncalls;         /* calls of the run with the most */
+};
+
+static int run_rows(const struct run *r)
+{
+    return r->nw + (r->notrun > 0);
+}
+
+static struct axis common_axis(struct run *runs, int n)
+{
+    struct axis ax = { 0, 1, 1 };
+
+    for (int i = 0; i < n; i++) {
+        for (size_t k = 0; k < runs[i].t.ntasks; k++)
+            if (runs[i].t.task[k].end > ax.tmax)
+                ax.tmax = runs[i].t.task[k].end;
+        if (run_rows(&runs[i]) > ax.nrows)
+            ax.nrows = run_rows(&runs[i]);
+        if ((int)runs[i].t.ntasks > ax.ncalls)
+            ax.ncalls = (int)runs[i].t.ntasks;
+    }
+    ax.tmax = ax.tmax > 0 ? ax.tmax * 1.02 : 1.0;
+    return ax;
+}
+
+/* The x-axis label: program seconds, and how they were measured. */
+static void time_label(char *buf, size_t size)
+{
+    if (scale > 0 && scale != 1)
+        snprintf(buf, size, "program seconds (measured / %g, as the run had "
+                 "POOL_TIME_SCALE=%g)", scale, scale);
+    else
+        snprintf(buf, size, "seconds since the pool was created");
+}
+
+/* What the titles call a run: "future on 4 workers", or the trace's name. */
+static void run_title(const struct run *r, char *buf, size_t size)
+{
+    if (*program)
+        snprintf(buf, size, "%s on %d worker%s", program, r->nworkers,
+                 r->nworkers == 1 ? "" : "s");
+    else
+        snprintf(buf, size, "%s: %d worker%s", r->name, r->nworkers,
+                 r->nworkers == 1 ? "" : "s");
+}
+
 /* The timeline row of a task: its worker's entry, or the last row
  * ("never started") for a task that did not run. */
 static int row_of(const struct run *r, const struct trace_task *k)
@@ -267,36 +343,49 @@ static int row_of(const struct run *r, const struct trace_task *k)
     return r->nw;       /* not reached: every PID that ran has an entry */
 }
 
-/* The longest label that fits a box of `chars` characters: "#5 slow_add",
- * then "#5", then "5". A failed task carries a mark: ! error, X crash,
+static const char *const mark[] = { "", "!", "X", "T" };
+
+/* A box's label in one or two lines. "#5 slow_add" when it fits on one;
+ * else "#5" over "slow_add"; else "#5" over the name cut short with "..";
+ * else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
  * T terminated, so that it shows even where colours do not. */
-static void task_label(const struct trace_task *k, double chars, char *buf, size_t size)
+static void task_label(const struct trace_task *k, double chars, int two_lines,
+                       char *l1, char *l2, size_t size)
 {
-    static const char *mark[] = { "", "!", "X", "T" };
     const char *m = mark[k->status], *gap = k->status == TS_OK ? "" : " ";
     char fn[64];
 
     snprintf(fn, sizeof fn, "%s", k->function);
     clean(fn);
-    snprintf(buf, size, "#%ld %s%s%s", k->id, fn, gap, m);
-    if (strlen(buf) + 1 <= chars)
+    snprintf(l2, size, "%s", "");
+    snprintf(l1, size, "#%ld %s%s%s", k->id, fn, gap, m);
+    if (strlen(l1) + 1 <= chars)
         return;
-    snprintf(buf, size, "#%ld%s", k->id, m);
-    if (strlen(buf) + 1 <= chars)
+    snprintf(l1, size, "#%ld%s%s", k->id, gap, m);
+    if (two_lines && strlen(l1) + 1 <= chars) {
+        size_t fit = (size_t)chars - 1;
+        if (strlen(fn) <= fit) {
+            snprintf(l2, size, "%s", fn);
+        } else if (fit >= 5) {
+            fn[fit - 2] = '\0';
+            snprintf(l2, size, "%s..", fn);
+        }
         return;
-    snprintf(buf, size, "%ld%s", k->id, m);
+    }
+    if (strlen(l1) + 1 <= chars)
+        return;
+    snprintf(l1, size, "#%ld%s", k->id, m);
+    if (strlen(l1) + 1 <= chars)
+        return;
+    snprintf(l1, size, "%ld%s", k->id, m);
 }
 
-/* About how many characters fit across the time axis: in a PNG or SVG
- * 1100 pixels wide, and in a 120-column text chart. */
-#define AXIS_CHARS_IMAGE 120.0
-#define AXIS_CHARS_TEXT 100.0
-
-static void write_timeline(const char *dir, struct run *r, const char *note)
+static void write_timeline(const char *dir, struct run *r, const struct axis *ax)
 {
-    double span = r->t1 > 0 ? r->t1 * 1.02 : 1.0;
-    int rows = r->nw + (r->notrun > 0);
-    char what[128];
+    double span = ax->tmax;
+    char what[128], title[160], xl[200];
+    /* The text chart's axis: its width less the row names and borders. */
+    double text_chars = text_cols - 22 > 20 ? text_cols - 22 : 20;
 
     FILE *f = create(dir, r->name, ".tasks");
     for (size_t i = 0; i < r->t.ntasks; i++) {
@@ -304,14 +393,15 @@ static void write_timeline(const char *dir, struct run *r, const char *note)
         double lo = k->start, hi = k->end;
         if (hi - lo < span * 0.004)
             hi = lo + span * 0.004;     /* too short to see: widen the box */
-        char label[128], text_label[128];
+        char l1[128], l2[128], t1[128], t2[128];
         double share = (k->end - k->start) / span;
-        task_label(k, share * AXIS_CHARS_IMAGE, label, sizeof label);
-        task_label(k, share * AXIS_CHARS_TEXT, text_label, sizeof text_label);
+        task_label(k, share * AXIS_CHARS_IMAGE, 1, l1, l2, sizeof l1);
+        task_label(k, share * text_chars, 0, t1, t2, sizeof t1);
         int y = row_of(r, k);
-        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\n",
+        double y1 = *l2 ? y - 0.13 : y, y2 = y + 0.17;
+        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\t%s\t%.2f\t%.2f\n",
                 (lo + hi) / 2, y, lo, hi, y - 0.35, y + 0.35, (int)k->status + 1,
-                label, k->id, text_label);
+                l1, k->id, t1, *l2 ? l2 : " ", y1, y2);
     }
     snprintf(what, sizeof what, "%s.tasks", r->name);
     finish(f, what);
@@ -328,60 +418,261 @@ static void write_timeline(const char *dir, struct run *r, const char *note)
     snprintf(what, sizeof what, "%s.rows", r->name);
     finish(f, what);
 
+    /* Where a worker died (the end of the call it held when it crashed)
+     * and where the worker that took its slot began its first call. */
+    f = create(dir, r->name, ".marks");
+    for (size_t i = 0; i < r->t.ntasks; i++) {
+        struct trace_task *k = &r->t.task[i];
+        if (k->status != TS_CRASH || !trace_task_ran(k))
+            continue;
+        int y = row_of(r, k);
+        fprintf(f, "%.6f\t%.2f\t1\tdied\n", k->end, y - 0.42);
+        if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid)
+            fprintf(f, "%.6f\t%.2f\t2\treplaced\n", r->w[y + 1].first, y + 1 - 0.42);
+    }
+    snprintf(what, sizeof what, "%s.marks", r->name);
+    finish(f, what);
+
+    /* The calls chart: one row per call in the order they were made; a
+     * thin bar while it waited in the queue, a box while it ran. */
+    struct trace_task **by = xcalloc(r->t.ntasks, sizeof *by);
+    for (size_t i = 0; i < r->t.ntasks; i++)
+        by[i] = &r->t.task[i];
+    qsort(by, r->t.ntasks, sizeof *by, by_task_id);
+    f = create(dir, r->name, ".calls");
+    FILE *g = create(dir, r->name, ".callrows");
+    for (size_t i = 0; i < r->t.ntasks; i++) {
+        struct trace_task *k = by[i];
+        double wait = k->start - k->submit, run = k->end - k->start;
+        double hi = run < span * 0.004 ? k->start + span * 0.004 : k->end;
+        char who[64] = "never ran", wl[64] = " ", fn[64];
+        if (trace_task_ran(k))
+            snprintf(who, sizeof who, "w%d", k->worker);
+        if (strlen(who) + 1 > run / span * AXIS_CHARS_IMAGE)
+            snprintf(who, sizeof who, " ");
+        snprintf(wl, sizeof wl, "waited %.1f s", wait);
+        if (strlen(wl) + 1 > wait / span * AXIS_CHARS_IMAGE)
+            snprintf(wl, sizeof wl, " ");
+        fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\n", i,
+                k->submit, k->start, hi, (int)k->status + 1,
+                (k->submit + k->start) / 2, wl, (k->start + hi) / 2, who, wait);
+        snprintf(fn, sizeof fn, "%s", k->function);
+        clean(fn);
+        fprintf(g, "%zu\t#%ld %s%s%s\n", i, k->id, fn,
+                k->status == TS_OK ? "" : " ", mark[k->status]);
+    }
+    free(by);
+    snprintf(what, sizeof what, "%s.calls", r->name);
+    finish(f, what);
+    snprintf(what, sizeof what, "%s.callrows", r->name);
+    finish(g, what);
+
+    run_title(r, title, sizeof title);
+    time_label(xl, sizeof xl);
     f = create(dir, r->name, ".vars");
-    fprintf(f, "nrows = %d\n", rows);
+    /* Its own rows, but no fewer than four (or the most any run has): a
+     * run on 1 or 2 workers keeps bars of a sensible height. */
+    int nrows = ax->nrows < 4 ? ax->nrows : 4;
+    fprintf(f, "nrows = %d\n", run_rows(r) > nrows ? run_rows(r) : nrows);
+    fprintf(f, "ncalls = %d\n", ax->ncalls);
     fprintf(f, "tmax = %.6f\n", span);
-    fprintf(f, "ttl = \"%s: %d worker%s, %zu tasks, makespan %.3f s, "
-            "lower bound %.3f s%s%s\"\n", r->name, r->nworkers,
-            r->nworkers == 1 ? "" : "s", r->t.ntasks, makespan(r), bound(r),
-            *note ? ", " : "", note);
+    fprintf(f, "textcols = %d\n", text_cols);
+    fprintf(f, "ttl = \"%s: makespan %.2f s, lower bound %.2f s\"\n", title,
+            makespan(r), bound(r));
+    fprintf(f, "cttl = \"%s: each call waits in the queue, then runs\"\n", title);
+    fprintf(f, "xlbl = \"%s\"\n", xl);
     snprintf(what, sizeof what, "%s.vars", r->name);
     finish(f, what);
 }
 
-/* Bars: one per worker entry, runs side by side, a gap between runs. */
-static void write_distribution(const char *dir, struct run *runs, int n, const char *note)
+/* Bars: one per worker entry, runs side by side, a gap between runs. Each
+ * count sits above its bar, unless the dashed even-share line would run
+ * through it: then inside the bar's top, or higher up for a short bar. */
+static void write_distribution(const char *dir, struct run *runs, int n)
 {
     FILE *d = create(dir, "distribution", ".dat");
     FILE *g = create(dir, "groups", ".dat");
     int x = 0, most = 1;
 
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < runs[i].nw; j++)
+            if (runs[i].w[j].tasks > most)
+                most = runs[i].w[j].tasks;
+    double top = most * 1.25 + 0.5;
     for (int i = 0; i < n; i++) {
         struct run *r = &runs[i];
         int ran = (int)r->t.ntasks - r->notrun;
+        double share = (double)ran / r->nworkers;
         for (int j = 0; j < r->nw; j++) {
-            fprintf(d, "%d\t%d\t%d\tw%d\n", x + j, r->w[j].tasks, i + 1, r->w[j].slot);
-            if (r->w[j].tasks > most)
-                most = r->w[j].tasks;
+            int c = r->w[j].tasks, inside = 0;
+            double y = c + 0.055 * top;
+            if (fabs(share - y) < 0.045 * top) {
+                if (c >= 0.12 * top) {
+                    y = c - 0.055 * top;
+                    inside = 1;
+                } else {
+                    y = c + 0.16 * top;
+                }
+            }
+            fprintf(d, "%d\t%d\t%d\tw%d\t%.4f\t%d\n", x + j, c, i + 1,
+                    r->w[j].slot, y, inside);
         }
-        char wn[32], label[128];
-        snprintf(wn, sizeof wn, "w%d", r->nworkers);
-        snprintf(label, sizeof label, "%s%s%d worker%s", strcmp(wn, r->name) ? r->name : "",
-                 strcmp(wn, r->name) ? ": " : "", r->nworkers, r->nworkers == 1 ? "" : "s");
+        char label[160];
+        int twice = 0;          /* another run has the same worker count */
+        for (int o = 0; o < n; o++)
+            twice |= o != i && runs[o].nworkers == r->nworkers;
+        if (*program && !twice)
+            snprintf(label, sizeof label, "%d worker%s", r->nworkers,
+                     r->nworkers == 1 ? "" : "s");
+        else
+            snprintf(label, sizeof label, "%s: %d worker%s", r->name, r->nworkers,
+                     r->nworkers == 1 ? "" : "s");
         fprintf(g, "%.1f\t%s\t%.1f\t%.1f\t%.4f\n", x + (r->nw - 1) / 2.0,
-                label, x - 0.45, x + r->nw - 0.55, (double)ran / r->nworkers);
+                label, x - 0.45, x + r->nw - 0.55, share);
         x += r->nw + 1;
     }
     finish(d, "distribution.dat");
     finish(g, "groups.dat");
 
     FILE *v = create(dir, "distribution", ".vars");
-    fprintf(v, "xmax = %d\nymax = %d\n", x - 1, most);
-    fprintf(v, "ttl = \"Tasks per worker process%s%s\"\n",
-            *note ? ", " : "", note);
+    fprintf(v, "xmax = %d\nymax = %d\nytop = %.4f\ntextcols = %d\n", x - 1, most,
+            top, text_cols);
+    fprintf(v, "ttl = \"%s%scalls per worker process\"\n", program, *program ? ": " : "");
     finish(v, "distribution.vars");
+}
+
+static int by_workers(const void *a, const void *b)
+{
+    const struct run *x = *(const struct run *const *)a, *y = *(const struct run *const *)b;
+    return (x->nworkers > y->nworkers) - (x->nworkers < y->nworkers);
+}
+
+/* Makespan against workers, with the lower bound and the ideal (the run
+ * with the fewest workers, its time shared perfectly), and the efficiency:
+ * that ideal time over the makespan. */
+static void write_speedup(const char *dir, struct run *runs, int n)
+{
+    struct run **v = xcalloc((size_t)n, sizeof *v);
+    double ymax = 0;
+    char xl[200];
+
+    for (int i = 0; i < n; i++)
+        v[i] = &runs[i];
+    qsort(v, (size_t)n, sizeof *v, by_workers);
+    double base = makespan(v[0]) * v[0]->nworkers;
+    FILE *f = create(dir, "speedup", ".dat");
+    for (int i = 0; i < n; i++) {
+        struct run *r = v[i];
+        double m = makespan(r), ideal = base / r->nworkers;
+        double eff = m > 0 ? 100 * ideal / m : 0;
+        fprintf(f, "%d\t%.6f\t%.6f\t%.6f\t%.2f\t%s\n", r->nworkers, m, bound(r),
+                ideal, eff, r->name);
+        if (m > ymax) ymax = m;
+        if (bound(r) > ymax) ymax = bound(r);
+        if (ideal > ymax) ymax = ideal;
+    }
+    finish(f, "speedup.dat");
+    f = create(dir, "speedup", ".vars");
+    time_label(xl, sizeof xl);
+    fprintf(f, "nmax = %d\nnmin = %d\nymax = %.6f\nbase = %.6f\ntextcols = %d\n",
+            v[n - 1]->nworkers, v[0]->nworkers, ymax > 0 ? ymax : 1, base, text_cols);
+    fprintf(f, "ttl = \"%s%smakespan and efficiency against workers\"\n", program,
+            *program ? ": " : "");
+    fprintf(f, "ylbl = \"makespan (%s)\"\n",
+            scale > 0 && scale != 1 ? "program seconds" : "seconds");
+    if (v[0]->nworkers == 1)
+        fprintf(f, "idealttl = \"ideal: makespan on 1 worker / workers\"\n");
+    else
+        fprintf(f, "idealttl = \"ideal: makespan on %d workers x %d / workers\"\n",
+                v[0]->nworkers, v[0]->nworkers);
+    finish(f, "speedup.vars");
+    free(v);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, and
+ * '<' too, so that the text can sit inside an HTML <script>. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Everything the HTML report draws, as one JSON object. */
+static void write_json(const char *path, struct run *runs, int n, const struct axis *ax)
+{
+    FILE *f = fopen(path, "w");
+    char xl[200];
+
+    if (f == NULL)
+        die("cannot write %s: %s", path, strerror(errno));
+    time_label(xl, sizeof xl);
+    fputs("{\"format\":\"poolplot report 1\",\"program\":", f);
+    json_str(f, program);
+    fprintf(f, ",\"scale\":%g,\"tmax\":%.6f,\"xlabel\":", scale, ax->tmax);
+    json_str(f, xl);
+    fputs(",\"runs\":[", f);
+    for (int i = 0; i < n; i++) {
+        struct run *r = &runs[i];
+        char title[160];
+        run_title(r, title, sizeof title);
+        fprintf(f, "%s\n{\"name\":", i ? "," : "");
+        json_str(f, r->name);
+        fputs(",\"title\":", f);
+        json_str(f, title);
+        fputs(",\"trace\":", f);
+        json_str(f, r->path);
+        fprintf(f, ",\"workers\":%d,\"inferred\":%s,\"makespan\":%.6f,\"bound\":%.6f,"
+                "\"work\":%.6f,\"longest\":%.6f,\"t0\":%.6f,\"t1\":%.6f,"
+                "\"ok\":%d,\"error\":%d,\"crash\":%d,\"terminated\":%d,\"notrun\":%d,",
+                r->nworkers, r->inferred ? "true" : "false", makespan(r), bound(r),
+                r->work, r->longest, r->t0, r->t1, r->count[TS_OK], r->count[TS_ERROR],
+                r->count[TS_CRASH], r->count[TS_TERMINATED], r->notrun);
+        fputs("\"rows\":[", f);
+        for (int j = 0; j < r->nw; j++)
+            fprintf(f, "%s{\"slot\":%d,\"pid\":%ld,\"tasks\":%d,\"busy\":%.6f,"
+                    "\"busyfrac\":%.4f}", j ? "," : "", r->w[j].slot, r->w[j].pid,
+                    r->w[j].tasks, r->w[j].busy, busy_fraction(r, &r->w[j]));
+        fputs("],\"calls\":[", f);
+        for (size_t k = 0; k < r->t.ntasks; k++) {
+            struct trace_task *t = &r->t.task[k];
+            fprintf(f, "%s\n{\"id\":%ld,\"fn\":", k ? "," : "", t->id);
+            json_str(f, t->function);
+            fprintf(f, ",\"pid\":%ld,\"worker\":%d,\"row\":%d,\"submit\":%.6f,"
+                    "\"start\":%.6f,\"end\":%.6f,\"status\":\"%s\",\"error\":",
+                    t->pid, t->worker, row_of(r, t), t->submit, t->start, t->end,
+                    trace_status_name(t->status));
+            json_str(f, t->error);
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+    fputs("]}\n", f);
+    finish(f, path);
 }
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: %s [-c] [-n COUNTS] [-l NAMES] [-o DIR] [-s NOTE] TRACE...\n"
+            "usage: %s [-c] [-n COUNTS] [-l NAMES] [-p PROGRAM] [-S SCALE]\n"
+            "                 [-w COLUMNS] [-o DIR] [-j JSON] TRACE...\n"
             "  -c         only check the traces (silent when all are good)\n"
             "  -n COUNTS  worker count of each trace, comma separated\n"
             "             (0: the highest worker slot in the trace + 1)\n"
             "  -l NAMES   a short name for each trace, comma separated\n"
+            "  -p PROGRAM the program's name, for the titles\n"
+            "  -S SCALE   the runs' POOL_TIME_SCALE: times become the program's\n"
+            "             own seconds (measured / SCALE)\n"
+            "  -w COLUMNS the width of text charts (default 120)\n"
             "  -o DIR     write gnuplot data files into DIR\n"
-            "  -s NOTE    a note for the chart titles\n", prog);
+            "  -j JSON    write the figures and every call as JSON\n", prog);
     exit(2);
 }
 
@@ -400,16 +691,31 @@ static int split_list(char *s, char *item[], int max)
 int main(int argc, char **argv)
 {
     int check = 0, opt;
-    char *counts = NULL, *names = NULL, *dir = NULL;
-    const char *note = "";
+    char *counts = NULL, *names = NULL, *dir = NULL, *json = NULL, *prog_name = NULL;
 
-    while ((opt = getopt(argc, argv, "cn:l:o:s:h")) != -1) {
+    while ((opt = getopt(argc, argv, "cn:l:o:p:S:w:j:h")) != -1) {
         switch (opt) {
         case 'c': check = 1; break;
         case 'n': counts = optarg; break;
         case 'l': names = optarg; break;
         case 'o': dir = optarg; break;
-        case 's': note = optarg; break;
+        case 'p': prog_name = optarg; break;
+        case 'j': json = optarg; break;
+        case 'S': {
+            char *end;
+            scale = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(scale > 0) || !isfinite(scale))
+                die("scale '%s' is not a positive number", optarg);
+            break;
+        }
+        case 'w': {
+            char *end;
+            long c = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || c < 40 || c > 1000)
+                die("width '%s' is not a number of columns from 40 to 1000", optarg);
+            text_cols = (int)c;
+            break;
+        }
         default: usage();
         }
     }
@@ -451,20 +757,34 @@ int main(int argc, char **argv)
     }
     if (check)
         return 0;
-    for (int i = 0; i < n; i++)
-        measure(&runs[i]);
-
-    print_summary(stdout, runs, n);
-    if (dir != NULL) {
-        char *safe_note = strdup(note);
-        if (safe_note == NULL)
+    if (prog_name != NULL) {
+        const char *base = strrchr(prog_name, '/');
+        program = prog_name = strdup(base ? base + 1 : prog_name);
+        if (prog_name == NULL)
             die("out of memory");
-        clean(safe_note);
-        for (int i = 0; i < n; i++)
-            write_timeline(dir, &runs[i], safe_note);
-        write_distribution(dir, runs, n, safe_note);
-        free(safe_note);
+        clean(prog_name);
     }
+    for (int i = 0; i < n; i++) {
+        if (scale > 0 && scale != 1)
+            for (size_t k = 0; k < runs[i].t.ntasks; k++) {
+                struct trace_task *t = &runs[i].t.task[k];
+                t->submit /= scale;
+                t->start /= scale;
+                t->end /= scale;
+            }
+        measure(&runs[i]);
+    }
+
+    print_summary(stdout, runs, n, scale);
+    struct axis ax = common_axis(runs, n);
+    if (dir != NULL) {
+        for (int i = 0; i < n; i++)
+            write_timeline(dir, &runs[i], &ax);
+        write_distribution(dir, runs, n);
+        write_speedup(dir, runs, n);
+    }
+    if (json != NULL)
+        write_json(json, runs, n, &ax);
     if (fflush(stdout) != 0)
         die("cannot write the summary: %s", strerror(errno));
     for (int i = 0; i < n; i++) {
@@ -474,5 +794,6 @@ int main(int argc, char **argv)
     free(runs);
     free(cnt);
     free(nam);
+    free(prog_name);
     return 0;
 }
