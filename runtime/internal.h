@@ -188,6 +188,11 @@ typedef struct {
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
     uint64_t fault_crash[8], fault_error[8];
 
+    /* Waiting for several futures (wait.c): a futex bumped by whoever
+     * finishes a call, but only while a master thread waits on it. */
+    _Atomic uint32_t finished;
+    _Atomic uint32_t finish_waiters;
+
     pool__wslot *w;             /* n of them, after the header */
     pool__call *ring;           /* POOL__RING of them, after the workers */
 } pool__shared;
@@ -225,6 +230,23 @@ bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const 
 bool pool__fail_begin(pool__shared *sh, uint64_t seq);
 void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
                     const char *msg);
+
+/* Whoever finished a call, after marking it DONE: wake the threads that
+ * wait for several futures (wait.c), if any does. The fence pairs with the
+ * waiter's count: either the waiter sees DONE or this sees the waiter. */
+static inline void pool__finished_notify(pool__shared *sh)
+{
+#if defined(__SANITIZE_THREAD__)
+    /* TSan knows no fences: a read-modify-write gives the same order. */
+    if (atomic_fetch_add(&sh->finish_waiters, 0) > 0) {
+#else
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&sh->finish_waiters, memory_order_relaxed) > 0) {
+#endif
+        atomic_fetch_add(&sh->finished, 1);
+        pool__futex_wake(&sh->finished, 0x7fffffff);
+    }
+}
 
 /* Write len bytes as payload p of call c (inline if they fit, else a blob).
  * -1 with errno if no blob can be had. */

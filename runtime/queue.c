@@ -195,6 +195,7 @@ void pool__finish_end(pool__shared *sh, uint64_t seq)
     atomic_fetch_add(&c->wake, 1);
     if (atomic_load(&c->sleepers) > 0)
         pool__futex_wake(&c->wake, INT_MAX);
+    pool__finished_notify(sh);
     if (atomic_load(&sh->want_done) && sh->ev_fd >= 0) {
         uint64_t one = 1;
         if (write(sh->ev_fd, &one, sizeof one) < 0) {
