@@ -101,7 +101,7 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RAW_RESULT 2u
 
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
-enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
+enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
 #define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
@@ -145,6 +145,10 @@ typedef struct {
     _Atomic uint32_t tasks;     /* calls it has run */
     _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
     _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
+    /* Stopping its call on purpose (cancel.c): the seq the master asks the
+     * supervisor to stop, and the seq the supervisor killed the worker for. */
+    _Atomic uint64_t cancel;
+    _Atomic uint64_t killed;
     /* The worker's trace records not yet written. Written by the worker;
      * written out by the supervisor once the worker is dead. */
     _Atomic uint32_t trace_len;
@@ -287,6 +291,14 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
 void pool__supervise(pool__shared *sh, int ctl_fd, int life_fd, int sup_fd,
                      const sigset_t *mask)
     __attribute__((noreturn));
+
+/* Supervisor (cancel.c): kill the workers whose call the master asked to
+ * stop, if they still run it. */
+void pool__sup_cancels(pool__shared *sh);
+/* Supervisor, worker w ended while holding call seq: true if it was killed
+ * on purpose, with the status, error type and message to fail seq with. */
+bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
+                      char *msg, size_t size);
 
 /* Run calls as worker w until the pool closes. Never returns. */
 void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));

@@ -208,6 +208,20 @@ unsigned long future_id(const future *f);
 /* The PID of the worker that ran it (0 if it never started). */
 pid_t future_pid(future *f);
 
+/* Cancelling. -------------------------------------------------------------- */
+
+/* Cancel a call that has not begun: its future fails at once with a
+ * "Cancelled" error, and the trace says "cancelled". 0 if so; -1 with errno
+ * EBUSY if it runs now (future_kill stops it), EALREADY if it has ended. */
+int future_cancel(future *f);
+/* As future_cancel, and a call that runs is stopped too: its worker is
+ * killed (the pool starts a new one) and the future fails "Cancelled".
+ * Blocks until the future is done. 0 if the call was cancelled; -1 with
+ * errno EALREADY if it ended first, on its own. */
+int future_kill(future *f);
+/* True if the future was cancelled; never blocks. */
+bool future_cancelled(future *f);
+
 /* Waiting for several. ----------------------------------------------------- */
 
 /* When future_wait_many returns (as concurrent.futures.wait's return_when). */
@@ -217,7 +231,8 @@ typedef enum {
     FUTURE_ALL_COMPLETED        /* all of them are done */
 } future_when;
 
-/* The futures of one pool. Block until `when` holds, or seconds have passed
+/* The futures of one pool. Block until `when` holds (as in Python, a
+ * cancelled future is done but not a failure), or seconds have passed
  * (seconds < 0: no limit). Returns how many of fs[0..n) are done then (check
  * each with future_ready), or -1 (errno EINVAL) for a NULL future or futures
  * of two pools. A time limit that passes is not an error. */

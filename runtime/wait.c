@@ -98,7 +98,7 @@ static size_t gather(pool *p, future *const *fs, size_t n, size_t *failed)
         }
         if (f->done) {
             done++;
-            *failed += f->status != ST_OK;
+            *failed += f->status != ST_OK && f->status != ST_CANCELLED;
         }
     }
     return done;

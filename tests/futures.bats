@@ -89,7 +89,7 @@ trace() {
 }
 
 @test "a worker is killed while another thread sleeps in future_wait_many: it wakes with both done" {
-    ft kill
+    ft killed
 }
 
 @test "pool_terminate while a thread waits for all without a limit: it wakes, every call Terminated" {
@@ -123,19 +123,72 @@ trace() {
     ft errors
 }
 
+# --- cancel ---------------------------------------------------------------------
+
+@test "future_cancel: a queued call fails Cancelled (trace: cancelled, never ran); a running one is refused" {
+    ft cancel
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "cancelled"' "$TSV" | wc -l)" 1
+    # Task 2 was cancelled before it started: no pid, no worker.
+    assert_equal "$(awk -F'\t' '$1 == 2 { print $3, $4, $8, $9 }' "$TSV")" \
+        "0 -1 cancelled Cancelled: the call was cancelled before it started"
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 2
+}
+
+@test "future_cancel with the ring full: calls in the ring and on the overflow list" {
+    ft cancel_overflow
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "cancelled" { print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "11 4151 4200 "
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 4197
+}
+
+@test "future_kill stops a running call: Cancelled (not WorkerDied), its worker gone and replaced" {
+    ft kill
+    trace
+    local pid
+    pid=$(sed -n 's/^killed //p' <<<"$output")
+    [ -n "$pid" ] || fail "no killed line"
+    assert_equal "$(awk -F'\t' -v p="$pid" '$3 == p && $8 == "cancelled" && $9 ~ /while it ran/' "$TSV" | wc -l)" 1
+    assert_equal "$(grep -c WorkerDied "$TSV")" 0
+    # A new worker ran the next call, in the same slot or the other.
+    assert_equal "$(awk -F'\t' -v p="$pid" '$2 == "square" && $3 != p && $8 == "ok"' "$TSV" | wc -l)" 1
+    [ ! -e "/proc/$pid" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ] ||
+        fail "the killed worker $pid still runs"
+}
+
+@test "future_kill stops a task that blocks and ignores every signal" {
+    ft kill_masked
+}
+
+@test "future_kill as the call ends, 300 times: the next call on that worker is never hit" {
+    ft kill_race
+    trace
+    assert_equal "$(grep -c WorkerDied "$TSV")" 0
+    # Each record of the long call (spin 2000) is ok.
+    assert_equal "$(awk -F'\t' '$8 == "ok" || $8 == "cancelled"' "$TSV" | wc -l)" 600
+}
+
+@test "future_kill as the task segfaults: Cancelled or WorkerDied, never a hang, the pool whole" {
+    ft kill_crash
+    trace
+    assert_equal "$(awk -F'\t' '$2 == "gated" && ($8 == "crash" || $8 == "cancelled")' "$TSV" | wc -l)" 20
+}
+
 @test "ASan + UBSan: every futures sub-command runs clean" {
-    ft "$ASAN" any order batch all first_error crash kill terminate closed overflow threads errors
+    ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
+        errors cancel cancel_overflow kill kill_masked kill_race kill_crash
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
-    ft "$TSAN" any order all first_error crash kill terminate closed threads
+    ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
+        kill_crash
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {
     command -v valgrind >/dev/null || skip "valgrind is not installed"
     run --separate-stderr timeout 120 valgrind -q --leak-check=full \
         --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
-        --error-exitcode=9 "$BIN" order crash errors
+        --error-exitcode=9 "$BIN" order crash errors cancel kill
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; stderr:
 $stderr"
 }

@@ -7,13 +7,19 @@
  *   all        FUTURE_ALL_COMPLETED with a time limit, then without
  *   first_error  FUTURE_FIRST_EXCEPTION: returns at the first failure, or when all are done
  *   crash      a worker segfaults in a call being waited for: WorkerDied, the rest go on
- *   kill       a worker is killed (SIGKILL) while a thread sleeps in future_wait_many
+ *   killed     a worker is killed (SIGKILL) while a thread sleeps in future_wait_many
  *   terminate  pool_terminate while another thread waits for all, without a limit
  *   supervisor the pool's supervisor is killed while a thread waits for all
  *   closed     futures that fail in the master (a closed pool) wake a waiter too
  *   overflow   6000 calls (more than the ring holds) through one as-completed iteration
  *   threads    4 threads iterate over their own calls and 2 over the same ones
  *   errors     NULL, two pools, n = 0, a bad `when`
+ *   cancel     future_cancel: a queued call goes, a running one is refused (EBUSY)
+ *   cancel_overflow  cancel calls in the ring and on the overflow list (ring full)
+ *   kill       future_kill stops a running call; its worker is replaced
+ *   kill_masked  the task blocks every signal: future_kill still stops it
+ *   kill_race  future_kill on calls that are ending: never an innocent call hurt
+ *   kill_crash future_kill as the task segfaults: Cancelled or WorkerDied, pool whole
  *
  * Every task that must still run when the master looks waits on its own
  * gate (a pipe made before pool_create), so "not finished" is a fact and
@@ -43,6 +49,14 @@ static pool_value gated(pool_args a)
     if (how == 2)
         raise(SIGSEGV);
     return pool_int(v);
+}
+
+/* Take back the bytes nobody passed through gate g. */
+static void gate_drain(gate *g)
+{
+    struct pollfd pfd = {.fd = g->fd[0], .events = POLLIN};
+    while (poll(&pfd, 1, 0) == 1)
+        gate_pass(g);
 }
 
 static pool_value square(pool_args a)
@@ -254,7 +268,7 @@ static void kill_worker(void)
     CHECK_INT(future_get(fs[0]), 0);
     CHECK_ERROR(future_get(fs[1]), "WorkerDied", "SIGKILL");
     pool_destroy(p);
-    printf("kill: ok\n");
+    printf("killed: ok\n");
 }
 
 static void terminate(void)
@@ -411,6 +425,193 @@ static void errors(void)
     printf("errors: ok\n");
 }
 
+static void cancel(void)
+{
+    pool *p = make(1);
+    future *fs[3];
+    for (int i = 0; i < 3; i++)
+        fs[i] = pool_apply_async(p, gated, i, i, 0);
+    /* fs[0] runs (its pid is known once it does); 1 and 2 wait. */
+    while (future_pid(fs[0]) == 0)
+        usleep(1000);
+    future_iter *it = future_as_completed(fs, 3);
+    CHECK(future_cancel(fs[1]) == 0, "cancel a queued call: %s", pool_last_error());
+    CHECK(future_iter_next(it, -1) == fs[1], "the iteration hands out the cancelled call");
+    CHECK(future_ready(fs[1]) && future_cancelled(fs[1]), "cancelled");
+    CHECK(future_successful(fs[1]) == 0, "a cancelled call is not successful");
+    CHECK_ERROR(future_get(fs[1]), "Cancelled", "before it started");
+    CHECK(future_pid(fs[1]) == 0, "it never ran");
+    errno = 0;
+    CHECK(future_cancel(fs[0]) == -1 && errno == EBUSY, "a running call: EBUSY");
+    CHECK(strstr(pool_last_error(), "future_kill") != NULL, "the message says what to do");
+    CHECK(future_cancel(fs[1]) == -1 && errno == EALREADY, "twice: EALREADY");
+    CHECK(!future_cancelled(fs[0]), "fs[0] is not cancelled");
+    gate_open(&gates[0], 1);
+    gate_open(&gates[2], 1);
+    CHECK_INT(future_get(fs[0]), 0);
+    CHECK_INT(future_get(fs[2]), 2);
+    CHECK(future_cancel(fs[2]) == -1 && errno == EALREADY, "an ended call: EALREADY");
+    CHECK(future_iter_next(it, -1) != NULL && future_iter_next(it, -1) != NULL &&
+          future_iter_next(it, -1) == NULL, "three in all");
+    future_iter_free(it);
+    CHECK(future_cancel(NULL) == -1 && errno == EINVAL, "NULL");
+    pool_destroy(p);
+    printf("cancel: ok\n");
+}
+
+static void cancel_overflow(void)
+{
+    enum { N = 4200 };      /* more than the ring's 4096 slots */
+    pool *p = make(1);
+    static future *fs[N];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    for (int i = 1; i < N; i++)
+        fs[i] = pool_apply_async(p, square, i);
+    CHECK(future_cancel(fs[10]) == 0, "in the ring: %s", pool_last_error());
+    CHECK(future_cancel(fs[N - 1]) == 0, "on the overflow list: %s", pool_last_error());
+    CHECK(future_cancel(fs[N - 50]) == 0, "in the middle of the list: %s", pool_last_error());
+    gate_open(&gates[0], 1);
+    CHECK(future_wait_many(fs, N, FUTURE_ALL_COMPLETED, -1) == N, "all done");
+    for (int i = 1; i < N; i++) {
+        if (i == 10 || i == N - 1 || i == N - 50)
+            CHECK_ERROR(future_get(fs[i]), "Cancelled");
+        else
+            CHECK_INT(future_get(fs[i]), (long)i * i);
+    }
+    pool_destroy(p);
+    printf("cancel_overflow: ok\n");
+}
+
+static void kill_running(void)
+{
+    pool *p = make(2);
+    future *fs[2];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    fs[1] = pool_apply_async(p, gated, 1, 1, 0);
+    pid_t pid;
+    while ((pid = future_pid(fs[0])) == 0)
+        usleep(1000);
+    CHECK(future_kill(fs[0]) == 0, "future_kill: %s", pool_last_error());
+    CHECK(future_cancelled(fs[0]), "cancelled");
+    CHECK_ERROR(future_get(fs[0]), "Cancelled", "while it ran", "killed");
+    /* Its worker is dead and has been replaced; the other call runs on. */
+    CHECK_INT(pool_apply(p, square, 9), 81);
+    CHECK(!future_ready(fs[1]), "call 1 still runs");
+    gate_open(&gates[1], 1);
+    CHECK_INT(future_get(fs[1]), 1);
+    CHECK(future_kill(fs[1]) == -1 && errno == EALREADY, "an ended call: EALREADY");
+    printf("killed %d\n", (int)pid);
+    pool_destroy(p);
+    printf("kill: ok\n");
+}
+
+static pool_value masked(pool_args a)
+{
+    (void)a;
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    for (int i = 0; i < SIGRTMAX; i++)
+        signal(i, SIG_IGN);
+    gate_pass(&gates[0]);
+    return pool_int(1);
+}
+
+static void kill_masked(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async(p, masked);
+    while (future_pid(f) == 0)
+        usleep(1000);
+    CHECK(future_kill(f) == 0, "future_kill: %s", pool_last_error());
+    CHECK_ERROR(future_get(f), "Cancelled");
+    CHECK_INT(pool_apply(p, square, 5), 25);
+    pool_destroy(p);
+    printf("kill_masked: ok\n");
+}
+
+/* spin(us): busy for us microseconds, then return us. */
+static pool_value spin(pool_args a)
+{
+    long us = pool_arg_int(a, 0);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+    return pool_int(us);
+}
+
+static void kill_race(void)
+{
+    /* One worker: f, then g, run on it one after the other. f is killed as
+     * it runs, as it ends, or after; the kill must never hit g (which runs
+     * long enough to be there when the supervisor looks). */
+    pool *p = make(1);
+    int cancelled = 0, ended = 0;
+    for (int i = 0; i < 300; i++) {
+        future *f = pool_apply_async(p, spin, (i % 40) * 5);
+        future *g = pool_apply_async(p, spin, 2000);
+        if (i % 2)
+            while (future_pid(f) == 0 && !future_ready(f))
+                ;   /* until it runs */
+        int r = future_kill(f);
+        if (r == 0) {
+            CHECK_ERROR(future_get(f), "Cancelled");
+            cancelled++;
+        } else {
+            CHECK(errno == EALREADY, "future_kill: errno %d", errno);
+            CHECK_INT(future_get(f), (i % 40) * 5);
+            ended++;
+        }
+        CHECK_INT(future_get(g), 2000);
+        future_free(f);
+        future_free(g);
+    }
+    printf("kill_race: %d cancelled, %d ended first\n", cancelled, ended);
+    pool_destroy(p);
+    printf("kill_race: ok\n");
+}
+
+struct killer {
+    future *f;
+    int r;
+};
+
+static void *kill_thread(void *arg)
+{
+    struct killer *k = arg;
+    k->r = future_kill(k->f);
+    return NULL;
+}
+
+static void kill_crash(void)
+{
+    pool *p = make(2);
+    for (int i = 0; i < 20; i++) {
+        /* It segfaults once let go. A byte the last round left in the gate
+         * (its call was killed before it read it) lets it go at once. */
+        future *f = pool_apply_async(p, gated, 0, 0, 2);
+        while (future_pid(f) == 0 && !future_ready(f))
+            usleep(500);
+        struct killer k = {.f = f};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, kill_thread, &k) == 0, "pthread_create");
+        gate_open(&gates[0], 1);
+        pthread_join(t, NULL);
+        pool_value v = future_get(f);
+        if (k.r == 0)
+            CHECK_ERROR(v, "Cancelled");
+        else
+            CHECK_ERROR(v, "WorkerDied", "SIGSEGV");
+        future_free(f);
+        CHECK_INT(pool_apply(p, square, i), (long)i * i);
+    }
+    pool_destroy(p);
+    gate_drain(&gates[0]);
+    printf("kill_crash: ok\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -418,9 +619,11 @@ int main(int argc, char **argv)
         void (*run)(void);
     } cmds[] = {
         {"any", any}, {"order", order}, {"batch", batch}, {"all", all},
-        {"first_error", first_error}, {"crash", crash}, {"kill", kill_worker},
+        {"first_error", first_error}, {"crash", crash}, {"killed", kill_worker},
         {"terminate", terminate}, {"supervisor", supervisor}, {"closed", closed},
         {"overflow", overflow}, {"threads", threads}, {"errors", errors},
+        {"cancel", cancel}, {"cancel_overflow", cancel_overflow}, {"kill", kill_running},
+        {"kill_masked", kill_masked}, {"kill_race", kill_race}, {"kill_crash", kill_crash},
     };
     for (int i = 0; i < GATES; i++)
         gate_make(&gates[i]);
