@@ -106,6 +106,7 @@ void pool__complete_here(pool *p, future *f, int st, const char *type, const cha
     }
     keep_result(f, v);
     done(p, f);
+    pool__finished_notify(p->sh);   /* wait.c: waiters for several look again */
 }
 
 void pool__harvest(pool *p, future *f)

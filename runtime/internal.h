@@ -111,7 +111,7 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RAW_RESULT 2u
 
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
-enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED };
+enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
 #define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
@@ -155,6 +155,10 @@ typedef struct {
     _Atomic uint32_t tasks;     /* calls it has run */
     _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
     _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
+    /* Stopping its call on purpose (cancel.c): the seq the master asks the
+     * supervisor to stop, and the seq the supervisor killed the worker for. */
+    _Atomic uint64_t cancel;
+    _Atomic uint64_t killed;
     /* The worker's trace records not yet written. Written by the worker;
      * written out by the supervisor once the worker is dead. */
     _Atomic uint32_t trace_len;
@@ -200,6 +204,11 @@ typedef struct {
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
     uint64_t fault_crash[8], fault_error[8];
 
+    /* Waiting for several futures (wait.c): a futex bumped by whoever
+     * finishes a call, but only while a master thread waits on it. */
+    _Atomic uint32_t finished;
+    _Atomic uint32_t finish_waiters;
+
     pool__wslot *w;             /* n of them, after the header */
     pool__call *ring;           /* POOL__RING of them, after the workers */
 } pool__shared;
@@ -237,6 +246,23 @@ bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const 
 bool pool__fail_begin(pool__shared *sh, uint64_t seq);
 void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
                     const char *msg);
+
+/* Whoever finished a call, after marking it DONE: wake the threads that
+ * wait for several futures (wait.c), if any does. The fence pairs with the
+ * waiter's count: either the waiter sees DONE or this sees the waiter. */
+static inline void pool__finished_notify(pool__shared *sh)
+{
+#if defined(__SANITIZE_THREAD__)
+    /* TSan knows no fences: a read-modify-write gives the same order. */
+    if (atomic_fetch_add(&sh->finish_waiters, 0) > 0) {
+#else
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&sh->finish_waiters, memory_order_relaxed) > 0) {
+#endif
+        atomic_fetch_add(&sh->finished, 1);
+        pool__futex_wake(&sh->finished, 0x7fffffff);
+    }
+}
 
 /* Write len bytes as payload p of call c (inline if they fit, else a blob).
  * -1 with errno if no blob can be had. */
@@ -277,6 +303,14 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
 void pool__supervise(pool__shared *sh, int ctl_fd, int life_fd, int sup_fd,
                      const sigset_t *mask)
     __attribute__((noreturn));
+
+/* Supervisor (cancel.c): kill the workers whose call the master asked to
+ * stop, if they still run it. */
+void pool__sup_cancels(pool__shared *sh);
+/* Supervisor, worker w ended while holding call seq: true if it was killed
+ * on purpose, with the status, error type and message to fail seq with. */
+bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
+                      char *msg, size_t size);
 
 /* Run calls as worker w until the pool closes. Never returns. */
 void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));

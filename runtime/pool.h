@@ -208,6 +208,55 @@ unsigned long future_id(const future *f);
 /* The PID of the worker that ran it (0 if it never started). */
 pid_t future_pid(future *f);
 
+/* Cancelling. -------------------------------------------------------------- */
+
+/* Cancel a call that has not begun: its future fails at once with a
+ * "Cancelled" error, and the trace says "cancelled". 0 if so; -1 with errno
+ * EBUSY if it runs now (future_kill stops it), EALREADY if it has ended. */
+int future_cancel(future *f);
+/* As future_cancel, and a call that runs is stopped too: its worker is
+ * killed (the pool starts a new one) and the future fails "Cancelled".
+ * Blocks until the future is done. 0 if the call was cancelled; -1 with
+ * errno EALREADY if it ended first, on its own. */
+int future_kill(future *f);
+/* True if the future was cancelled; never blocks. */
+bool future_cancelled(future *f);
+
+/* Waiting for several. ----------------------------------------------------- */
+
+/* When future_wait_many returns (as concurrent.futures.wait's return_when). */
+typedef enum {
+    FUTURE_FIRST_COMPLETED,     /* one of them is done */
+    FUTURE_FIRST_EXCEPTION,     /* one of them failed, or all are done */
+    FUTURE_ALL_COMPLETED        /* all of them are done */
+} future_when;
+
+/* The futures of one pool. Block until `when` holds (as in Python, a
+ * cancelled future is done but not a failure), or seconds have passed
+ * (seconds < 0: no limit). Returns how many of fs[0..n) are done then (check
+ * each with future_ready), or -1 (errno EINVAL) for a NULL future or futures
+ * of two pools. A time limit that passes is not an error. */
+int future_wait_many(future *const *fs, size_t n, future_when when, double seconds);
+/* Block until one of fs[0..n) is done: its index (of several done, the one
+ * that ended first). -1 with errno ETIMEDOUT when seconds pass first, EINVAL
+ * as above or for n = 0. */
+long future_wait_any(future *const *fs, size_t n, double seconds);
+
+/* An as-completed iteration: the futures in the order they end. */
+typedef struct future_iter future_iter;     /* opaque */
+/* Start one over fs[0..n) (one pool; a future listed twice comes once).
+ * NULL with errno EINVAL or ENOMEM. fs may be freed after this. */
+future_iter *future_as_completed(future *const *fs, size_t n);
+/* The next future to end (waiting for it at most seconds; < 0: no limit).
+ * NULL when every future has been handed out (errno 0) or the time passed
+ * (errno ETIMEDOUT). Futures that ended while nobody looked come in the
+ * order of their end times. */
+future *future_iter_next(future_iter *it, double seconds);
+/* How many futures it has not handed out yet. */
+size_t future_iter_left(const future_iter *it);
+/* Free the iteration (not its futures). */
+void future_iter_free(future_iter *it);
+
 /* Tracing. ----------------------------------------------------------------- */
 
 /* Trace to path (one CSV record per task; see runtime/TRACE.md); replaces

@@ -118,9 +118,10 @@ static uint64_t try_claim(pool__shared *sh, int w)
         atomic_compare_exchange_strong(&sh->head, &expect, h + 1);
         return h;
     }
-    /* Taken by another worker, or ended before it began (terminate): step
+    /* Taken by another worker, or ended before it began (terminate, or
+     * cancelled: then its slot may even hold a later call already): step
      * the head past it for everyone. */
-    if (POOL__SEQ(s) == h && POOL__ST(s) != CALL_QUEUED)
+    if ((POOL__SEQ(s) == h && POOL__ST(s) != CALL_QUEUED) || POOL__SEQ(s) > h)
         atomic_compare_exchange_strong(&sh->head, &h, h + 1);
     return UINT64_MAX;
 }
@@ -189,6 +190,7 @@ void pool__finish_end(pool__shared *sh, uint64_t seq)
     atomic_fetch_add(&c->wake, 1);
     if (atomic_load(&c->sleepers) > 0)
         pool__futex_wake(&c->wake, INT_MAX);
+    pool__finished_notify(sh);
     if (atomic_load(&sh->want_done)) {
         atomic_fetch_add(&sh->done, 1);
         if (atomic_load(&sh->watching))

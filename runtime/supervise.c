@@ -168,9 +168,12 @@ static void ended(int i, int status)
         fill();
     if (held) {
         char msg[600];
-        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
-                 i, (int)pid, how, pool__slot(sh, held)->name);
-        pool__fail_end(sh, held, ST_CRASH, "WorkerDied", msg);
+        int st = ST_CRASH;
+        const char *type = "WorkerDied";
+        if (!pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg))
+            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
+                     i, (int)pid, how, pool__slot(sh, held)->name);
+        pool__fail_end(sh, held, st, type, msg);
     }
 }
 
@@ -326,6 +329,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
         }
         if (atomic_load(&sh->state) == POOL_TERMINATING)
             finish(false);
+        pool__sup_cancels(sh);     /* calls the master asked to stop */
 
         struct signalfd_siginfo si;
         while (read(sig_fd, &si, sizeof si) > 0)

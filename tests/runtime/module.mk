@@ -10,14 +10,18 @@ RUNTIME_TEST_NAMES := create calls crash lifecycle many output sleepers workload
 # The regression tests of issue 9 (runtime core v2): the fault matrix, the
 # schedule, the soak.
 CORE_TEST_NAMES    := faults schedule soak
+# The futures API of issue 11 (tests/futures.bats).
+FUTURES_TEST_NAMES := futures wakebench
 RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
-                      $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
+                      $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
+                      $(FUTURES_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
 PROGRAMS += $(RUNTIME_TEST_PROGS)
 
 # The workload and the fault matrix with the sanitizers, the runtime's
 # sources compiled in.
-RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload $(BUILD)/asan/tests/runtime/faults
-RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults
+RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload $(BUILD)/asan/tests/runtime/faults \
+                $(BUILD)/asan/tests/runtime/futures
+RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults $(BUILD)/tsan/tests/runtime/futures
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer
 TSANITIZE    := -fsanitize=thread -fno-omit-frame-pointer
 PROGRAMS     += $(RUNTIME_ASAN) $(RUNTIME_TSAN)

@@ -1,0 +1,362 @@
+/*
+ * wait.c - waiting for several futures: for any, for the first failure, for
+ * all; and an as-completed iteration that hands them out as they end.
+ *
+ * No polling. The shared region has one futex word, sh->finished. Whoever
+ * marks a call DONE (a worker, the supervisor, the master) then calls
+ * pool__finished_notify: if a master thread has said that it sleeps on the
+ * word (sh->finish_waiters), the word is bumped and the sleepers woken.
+ * When nobody waits, a finish costs one fence and one load.
+ *
+ * A waiter, holding no lock: counts itself in finish_waiters, reads the
+ * word, then looks at the slots of its futures. If none has ended it sleeps
+ * on the word with the value it read; a finish after the look changes the
+ * word, so the sleep cannot miss it. It then takes the results in under the
+ * pool's lock (harvest), as future_wait does. Before sleeping it spins a
+ * little on the slots, as future_wait does: short calls end within
+ * microseconds, sooner than a futex wake.
+ *
+ * Each wake looks at every future not yet done: O(n) for n futures. That is
+ * fine for thousands; a map's futures come in chunks anyway.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "master.h"
+
+#define SPIN 20000      /* slot looks before sleeping, shared among the futures */
+
+/* The absolute CLOCK_MONOTONIC time seconds from now. */
+static struct timespec deadline(double seconds)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (seconds > 1e9)
+        seconds = 1e9;
+    if (seconds > 0) {
+        t.tv_sec += (time_t)seconds;
+        t.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+    }
+    return t;
+}
+
+static double until(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(t->tv_sec - now.tv_sec) + (double)(t->tv_nsec - now.tv_nsec) / 1e9;
+}
+
+/* The one pool of fs[0..n), or NULL (errno EINVAL, a message) if a future is
+ * NULL or they come from two pools. */
+static pool *pool_of(future *const *fs, size_t n, const char *what)
+{
+    if (n > 0 && fs == NULL) {
+        pool__set_error("%s: no futures (NULL)", what);
+        errno = EINVAL;
+        return NULL;
+    }
+    pool *p = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (fs[i] == NULL) {
+            pool__set_error("%s: future %zu is NULL", what, i);
+            errno = EINVAL;
+            return NULL;
+        }
+        if (p != NULL && fs[i]->p != p) {
+            pool__set_error("%s: the futures come from two pools; "
+                            "wait for each pool's futures apart", what);
+            errno = EINVAL;
+            return NULL;
+        }
+        p = fs[i]->p;
+    }
+    if (p != NULL && pool__foreign(p, what))
+        return NULL;
+    return p;
+}
+
+/* p->lock held. Take in the result of every future of fs whose call is
+ * DONE. How many are done; *failed: how many of those failed. */
+static size_t gather(pool *p, future *const *fs, size_t n, size_t *failed)
+{
+    size_t done = 0;
+    *failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        future *f = fs[i];
+        if (!f->done && f->seq) {
+            uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
+            if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
+                pool__harvest(p, f);
+        }
+        if (f->done) {
+            done++;
+            *failed += f->status != ST_OK && f->status != ST_CANCELLED;
+        }
+    }
+    return done;
+}
+
+/* True if a slot in seqs[0..n) has moved on: its call is DONE, or was
+ * harvested by another thread. 0 is a future still outside the ring. */
+static bool any_moved(pool__shared *sh, const uint64_t *seqs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (seqs[i] == 0)
+            continue;
+        uint64_t s = atomic_load(&pool__slot(sh, seqs[i])->state);
+        if (POOL__SEQ(s) != seqs[i] || POOL__ST(s) == CALL_DONE || POOL__ST(s) == CALL_FREE)
+            return true;
+    }
+    return false;
+}
+
+/* p->lock held; none of fs[0..n) has ended since the last gather. Sleep
+ * until one may have, or until limit (NULL: none). seqs: room for n. The
+ * lock is let go meanwhile and held again on return. */
+static void sleep_once(pool *p, future *const *fs, size_t n, uint64_t *seqs,
+                       const struct timespec *limit)
+{
+    pool__shared *sh = p->sh;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!fs[i]->done)
+            seqs[k++] = fs[i]->seq;
+    pthread_mutex_unlock(&p->lock);
+
+    bool moved = false;
+    size_t spin = k ? SPIN / k : 0;
+    for (size_t i = 0; i < spin && !moved; i++)
+        moved = any_moved(sh, seqs, k);
+    if (!moved) {
+        atomic_fetch_add(&sh->finish_waiters, 1);
+        uint32_t seen = atomic_load(&sh->finished);
+        if (!any_moved(sh, seqs, k)) {
+            double left = limit ? until(limit) : -1;
+            if (limit == NULL || left > 0)
+                pool__futex_wait(&sh->finished, seen, left);
+        }
+        atomic_fetch_sub(&sh->finish_waiters, 1);
+    }
+    pthread_mutex_lock(&p->lock);
+}
+
+static bool met(future_when when, size_t n, size_t done, size_t failed)
+{
+    switch (when) {
+    case FUTURE_FIRST_COMPLETED:
+        return done > 0 || n == 0;
+    case FUTURE_FIRST_EXCEPTION:
+        return failed > 0 || done == n;
+    case FUTURE_ALL_COMPLETED:
+        break;
+    }
+    return done == n;
+}
+
+/* p->lock held. Wait until `when` holds for fs or limit passes; how many
+ * are done. */
+static size_t wait_locked(pool *p, future *const *fs, size_t n, future_when when,
+                          uint64_t *seqs, const struct timespec *limit)
+{
+    for (;;) {
+        size_t failed, done = gather(p, fs, n, &failed);
+        if (met(when, n, done, failed) || (limit && until(limit) <= 0))
+            return done;
+        sleep_once(p, fs, n, seqs, limit);
+    }
+}
+
+int future_wait_many(future *const *fs, size_t n, future_when when, double seconds)
+{
+    if (when != FUTURE_FIRST_COMPLETED && when != FUTURE_FIRST_EXCEPTION &&
+        when != FUTURE_ALL_COMPLETED) {
+        pool__set_error("future_wait_many: %d is not a future_when", (int)when);
+        errno = EINVAL;
+        return -1;
+    }
+    if (n > (size_t)0x7fffffff) {
+        pool__set_error("future_wait_many: too many futures (%zu)", n);
+        errno = EINVAL;
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    pool *p = pool_of(fs, n, "future_wait_many");
+    if (p == NULL)
+        return -1;
+    uint64_t *seqs = malloc(n * sizeof *seqs);
+    if (seqs == NULL) {
+        pool__set_error("out of memory");
+        errno = ENOMEM;
+        return -1;
+    }
+    struct timespec t = deadline(seconds);
+    pthread_mutex_lock(&p->lock);
+    size_t done = wait_locked(p, fs, n, when, seqs, seconds < 0 ? NULL : &t);
+    pthread_mutex_unlock(&p->lock);
+    free(seqs);
+    return (int)done;
+}
+
+long future_wait_any(future *const *fs, size_t n, double seconds)
+{
+    if (n == 0) {
+        pool__set_error("future_wait_any: no futures to wait for");
+        errno = EINVAL;
+        return -1;
+    }
+    pool *p = pool_of(fs, n, "future_wait_any");
+    if (p == NULL)
+        return -1;
+    uint64_t *seqs = malloc(n * sizeof *seqs);
+    if (seqs == NULL) {
+        pool__set_error("out of memory");
+        errno = ENOMEM;
+        return -1;
+    }
+    struct timespec t = deadline(seconds);
+    pthread_mutex_lock(&p->lock);
+    wait_locked(p, fs, n, FUTURE_FIRST_COMPLETED, seqs, seconds < 0 ? NULL : &t);
+    long best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (fs[i]->done && (best < 0 || fs[i]->end < fs[best]->end))
+            best = (long)i;
+    pthread_mutex_unlock(&p->lock);
+    free(seqs);
+    if (best < 0) {
+        pool__set_error("future_wait_any: none of the %zu futures ended within %g s",
+                        n, seconds);
+        errno = ETIMEDOUT;
+    }
+    return best;
+}
+
+/* As completed. ------------------------------------------------------------ */
+
+struct future_iter {
+    pool *p;
+    future **wait;          /* not done when last looked: [0, nwait) */
+    size_t nwait;
+    future **out;           /* done, in the order they ended: [head, nout) */
+    size_t head, nout;
+    uint64_t *seqs;         /* room for every future (sleep_once) */
+};
+
+static int by_pointer(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(future *const *)a, y = (uintptr_t)*(future *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Futures that ended while nobody looked: by end time, then by id. */
+static int by_end(const void *a, const void *b)
+{
+    const future *x = *(future *const *)a, *y = *(future *const *)b;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+future_iter *future_as_completed(future *const *fs, size_t n)
+{
+    pool *p = pool_of(fs, n, "future_as_completed");
+    if (p == NULL && n > 0)
+        return NULL;
+    future_iter *it = calloc(1, sizeof *it);
+    size_t room = n ? n : 1;
+    if (it)
+        it->wait = malloc(room * sizeof *it->wait);
+    if (it && it->wait)
+        it->out = malloc(room * sizeof *it->out);
+    if (it && it->out)
+        it->seqs = malloc(room * sizeof *it->seqs);
+    if (it == NULL || it->seqs == NULL) {
+        future_iter_free(it);
+        pool__set_error("out of memory");
+        errno = ENOMEM;
+        return NULL;
+    }
+    it->p = p;
+    if (n)
+        memcpy(it->wait, fs, n * sizeof *fs);
+    qsort(it->wait, n, sizeof *it->wait, by_pointer);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || it->wait[i] != it->wait[it->nwait - 1])
+            it->wait[it->nwait++] = it->wait[i];
+    return it;
+}
+
+/* p->lock held. Move the futures of it->wait that are done to it->out, in
+ * the order they ended. */
+static void move_done(future_iter *it)
+{
+    size_t failed;
+    if (gather(it->p, it->wait, it->nwait, &failed) == 0)
+        return;
+    size_t from = it->nout, keep = 0;
+    for (size_t i = 0; i < it->nwait; i++) {
+        if (it->wait[i]->done)
+            it->out[it->nout++] = it->wait[i];
+        else
+            it->wait[keep++] = it->wait[i];
+    }
+    it->nwait = keep;
+    qsort(it->out + from, it->nout - from, sizeof *it->out, by_end);
+}
+
+future *future_iter_next(future_iter *it, double seconds)
+{
+    if (it == NULL) {
+        pool__set_error("future_iter_next: no iteration (NULL)");
+        errno = EINVAL;
+        return NULL;
+    }
+    if (it->head == it->nout && it->nwait == 0) {
+        errno = 0;
+        return NULL;
+    }
+    if (it->head < it->nout)
+        return it->out[it->head++];
+    pool *p = it->p;
+    if (pool__foreign(p, "future_iter_next"))
+        return NULL;
+    struct timespec t = deadline(seconds);
+    const struct timespec *limit = seconds < 0 ? NULL : &t;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        move_done(it);
+        if (it->head < it->nout || (limit && until(limit) <= 0))
+            break;
+        sleep_once(p, it->wait, it->nwait, it->seqs, limit);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (it->head < it->nout)
+        return it->out[it->head++];
+    pool__set_error("future_iter_next: none of the %zu futures left ended within %g s",
+                    it->nwait, seconds);
+    errno = ETIMEDOUT;
+    return NULL;
+}
+
+size_t future_iter_left(const future_iter *it)
+{
+    return it ? it->nwait + (it->nout - it->head) : 0;
+}
+
+void future_iter_free(future_iter *it)
+{
+    if (it == NULL)
+        return;
+    free(it->wait);
+    free(it->out);
+    free(it->seqs);
+    free(it);
+}

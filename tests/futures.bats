@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# The futures API of issue 11 (runtime/pool.h, "Waiting for several", ...)
+# through tests/runtime/futures: wait for any, for the first failure, for
+# all, as completed; with workers that die, a pool terminated and a
+# supervisor killed while a thread waits. Then the same under ASan + UBSan,
+# TSan and valgrind.
+#
+# Order comes from gates (a pipe per task that the master opens) and from
+# the trace, never from the clock; every run has a timeout.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="$ROOT/build/tests/runtime/futures"
+ASAN="$ROOT/build/asan/tests/runtime/futures"
+TSAN="$ROOT/build/tsan/tests/runtime/futures"
+CHECKER="$ROOT/tests/runtime/trace_check"
+
+setup_file() {
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/futures \
+        build/asan/tests/runtime/futures build/tsan/tests/runtime/futures >&2
+}
+
+setup() {
+    export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_segv=0:handle_abort=0
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export TSAN_OPTIONS=halt_on_error=1:handle_segv=0:second_deadlock_stack=1
+    unset POOL_WORKERS
+}
+
+# ft [PROG] CMD...: run the futures program (or PROG) under a timeout; it must
+# exit 0, print "CMD: ok" for each sub-command, and nothing on stderr.
+ft() {
+    local prog=$BIN
+    case $1 in /*) prog=$1; shift ;; esac
+    run --separate-stderr timeout 60 "$prog" "$@"
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
+$stderr
+stdout:
+$output"
+    local c
+    for c in "$@"; do assert_line "$c: ok"; done
+}
+
+# trace: check $POOL_TRACE and put its records, tab-separated, in $TSV.
+trace() {
+    TSV="$BATS_TEST_TMPDIR/trace.tsv"
+    "$CHECKER" "$POOL_TRACE" >"$TSV" || fail "the trace breaks runtime/TRACE.md"
+}
+
+@test "wait_any: a time limit passes with nothing done; then it gives the one call let go" {
+    ft any
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 4
+}
+
+@test "as_completed gives calls in the order they end (the order the gates open), as the trace says" {
+    ft order
+    # The program printed the ids it got; the trace, sorted by end time, agrees.
+    trace
+    local got want
+    got=$(grep -E '^[0-9]+$' <<<"$output" | tr '\n' ' ')
+    want=$(sort -t$'\t' -k7,7n "$TSV" | awk -F'\t' '{ printf "%s ", $1 }')
+    assert_equal "$got" "4 1 6 2 5 3 "
+    assert_equal "$want" "$got"
+}
+
+@test "as_completed: calls that ended before anyone looked come in the order they ended" {
+    ft batch
+}
+
+@test "FUTURE_ALL_COMPLETED with a time limit, then without; a future listed twice" {
+    ft all
+}
+
+@test "FUTURE_FIRST_EXCEPTION returns at the first failure, else waits for all" {
+    ft first_error
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "error" && $9 ~ /^ValueError: gated call 1 failed/' "$TSV" | wc -l)" 1
+}
+
+@test "a worker segfaults in a call being iterated over: WorkerDied first, the others after, the pool whole" {
+    ft crash
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "crash" && $9 ~ /SIGSEGV/' "$TSV" | wc -l)" 1
+}
+
+@test "a worker is killed while another thread sleeps in future_wait_many: it wakes with both done" {
+    ft killed
+}
+
+@test "pool_terminate while a thread waits for all without a limit: it wakes, every call Terminated" {
+    ft terminate
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "terminated"' "$TSV" | wc -l)" 4
+}
+
+@test "the supervisor is killed while a thread waits for all: it wakes, every call PoolError" {
+    run --separate-stderr timeout 60 "$BIN" supervisor
+    assert_success
+    assert_output "supervisor: ok"
+    [[ $stderr == *"supervisor process"*"died"* ]] || fail "stderr: $stderr"
+}
+
+@test "a call that fails in the master (closed pool) wakes a waiter too" {
+    ft closed
+}
+
+@test "6000 calls (more than the ring) through one as-completed iteration: each once" {
+    ft overflow
+    trace
+    assert_equal "$(wc -l <"$TSV")" 6000
+}
+
+@test "six threads iterate at once, two of them over the same calls" {
+    ft threads
+}
+
+@test "bad input: NULL, futures of two pools, none at all, a bad 'when': EINVAL, no crash" {
+    ft errors
+}
+
+# --- cancel ---------------------------------------------------------------------
+
+@test "future_cancel: a queued call fails Cancelled (trace: cancelled, never ran); a running one is refused" {
+    ft cancel
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "cancelled"' "$TSV" | wc -l)" 1
+    # Task 2 was cancelled before it started: no pid, no worker.
+    assert_equal "$(awk -F'\t' '$1 == 2 { print $3, $4, $8, $9 }' "$TSV")" \
+        "0 -1 cancelled Cancelled: the call was cancelled before it started"
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 2
+}
+
+@test "future_cancel with the ring full: calls in the ring and on the overflow list" {
+    ft cancel_overflow
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "cancelled" { print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "11 4151 4200 "
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 4197
+}
+
+@test "future_kill stops a running call: Cancelled (not WorkerDied), its worker gone and replaced" {
+    ft kill
+    trace
+    local pid
+    pid=$(sed -n 's/^killed //p' <<<"$output")
+    [ -n "$pid" ] || fail "no killed line"
+    assert_equal "$(awk -F'\t' -v p="$pid" '$3 == p && $8 == "cancelled" && $9 ~ /while it ran/' "$TSV" | wc -l)" 1
+    assert_equal "$(grep -c WorkerDied "$TSV")" 0
+    # A new worker ran the next call, in the same slot or the other.
+    assert_equal "$(awk -F'\t' -v p="$pid" '$2 == "square" && $3 != p && $8 == "ok"' "$TSV" | wc -l)" 1
+    [ ! -e "/proc/$pid" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ] ||
+        fail "the killed worker $pid still runs"
+}
+
+@test "future_kill stops a task that blocks and ignores every signal" {
+    ft kill_masked
+}
+
+@test "future_kill as the call ends, 300 times: the next call on that worker is never hit" {
+    ft kill_race
+    trace
+    assert_equal "$(grep -c WorkerDied "$TSV")" 0
+    # Each record of the long call (spin 2000) is ok.
+    assert_equal "$(awk -F'\t' '$8 == "ok" || $8 == "cancelled"' "$TSV" | wc -l)" 600
+}
+
+@test "future_kill as the task segfaults: Cancelled or WorkerDied, never a hang, the pool whole" {
+    ft kill_crash
+    trace
+    assert_equal "$(awk -F'\t' '$2 == "gated" && ($8 == "crash" || $8 == "cancelled")' "$TSV" | wc -l)" 20
+}
+
+@test "ASan + UBSan: every futures sub-command runs clean" {
+    ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
+        errors cancel cancel_overflow kill kill_masked kill_race kill_crash
+}
+
+@test "TSan: the waiting threads and the workers race clean" {
+    ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
+        kill_crash
+}
+
+@test "valgrind: the iteration and the waits leak nothing" {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    run --separate-stderr timeout 120 valgrind -q --leak-check=full \
+        --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=9 "$BIN" order crash errors cancel kill
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; stderr:
+$stderr"
+}

@@ -1,0 +1,638 @@
+/*
+ * futures.c - waiting for several futures (issue 11), one sub-command each:
+ *
+ *   any        future_wait_any: a time limit with nothing done; then the one let go
+ *   order      future_as_completed hands futures out in the order they end
+ *   batch      calls that ended while nobody looked come by end time (1 worker)
+ *   all        FUTURE_ALL_COMPLETED with a time limit, then without
+ *   first_error  FUTURE_FIRST_EXCEPTION: returns at the first failure, or when all are done
+ *   crash      a worker segfaults in a call being waited for: WorkerDied, the rest go on
+ *   killed     a worker is killed (SIGKILL) while a thread sleeps in future_wait_many
+ *   terminate  pool_terminate while another thread waits for all, without a limit
+ *   supervisor the pool's supervisor is killed while a thread waits for all
+ *   closed     futures that fail in the master (a closed pool) wake a waiter too
+ *   overflow   6000 calls (more than the ring holds) through one as-completed iteration
+ *   threads    4 threads iterate over their own calls and 2 over the same ones
+ *   errors     NULL, two pools, n = 0, a bad `when`
+ *   cancel     future_cancel: a queued call goes, a running one is refused (EBUSY)
+ *   cancel_overflow  cancel calls in the ring and on the overflow list (ring full)
+ *   kill       future_kill stops a running call; its worker is replaced
+ *   kill_masked  the task blocks every signal: future_kill still stops it
+ *   kill_race  future_kill on calls that are ending: never an innocent call hurt
+ *   kill_crash future_kill as the task segfaults: Cancelled or WorkerDied, pool whole
+ *
+ * Every task that must still run when the master looks waits on its own
+ * gate (a pipe made before pool_create), so "not finished" is a fact and
+ * the order in which calls end is the order the master opens the gates.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "check.h"
+
+#define GATES 8
+static gate gates[GATES];
+
+/* gated(i, value, how): wait on gate i, then return value (how 0), fail
+ * (how 1) or segfault (how 2). */
+static pool_value gated(pool_args a)
+{
+    pool_expect_args(a, 3);
+    int i = (int)pool_arg_int(a, 0);
+    long v = pool_arg_int(a, 1), how = pool_arg_int(a, 2);
+    gate_pass(&gates[i]);
+    if (how == 1)
+        return pool_error("ValueError", "gated call %d failed", i);
+    if (how == 2)
+        raise(SIGSEGV);
+    return pool_int(v);
+}
+
+/* Take back the bytes nobody passed through gate g. */
+static void gate_drain(gate *g)
+{
+    struct pollfd pfd = {.fd = g->fd[0], .events = POLLIN};
+    while (poll(&pfd, 1, 0) == 1)
+        gate_pass(g);
+}
+
+static pool_value square(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    return pool_int(x * x);
+}
+
+static pool *make(int n)
+{
+    pool *p = pool_create(n);
+    CHECK(p != NULL, "pool_create(%d): %s", n, pool_last_error());
+    return p;
+}
+
+static void any(void)
+{
+    pool *p = make(4);
+    future *fs[4];
+    for (int i = 0; i < 4; i++)
+        fs[i] = pool_apply_async(p, gated, i, 10 + i, 0);
+    /* Nothing can end: every call waits on its gate. */
+    errno = 0;
+    CHECK(future_wait_any(fs, 4, 0.05) == -1 && errno == ETIMEDOUT,
+          "wait_any with every call held: errno %d", errno);
+    CHECK(future_wait_many(fs, 4, FUTURE_FIRST_COMPLETED, 0) == 0, "none is done yet");
+    gate_open(&gates[2], 1);
+    long i = future_wait_any(fs, 4, -1);
+    CHECK(i == 2, "wait_any gave %ld, not 2", i);
+    CHECK_INT(future_get(fs[2]), 12);
+    CHECK(!future_ready(fs[0]) && !future_ready(fs[1]) && !future_ready(fs[3]),
+          "only call 2 may be done");
+    /* A done future is found again at once. */
+    CHECK(future_wait_any(fs, 4, 0) == 2, "wait_any again");
+    for (int k = 0; k < 4; k++)
+        if (k != 2)
+            gate_open(&gates[k], 1);
+    CHECK(future_wait_many(fs, 4, FUTURE_ALL_COMPLETED, -1) == 4, "all four");
+    pool_destroy(p);
+    printf("any: ok\n");
+}
+
+static void order(void)
+{
+    static const int perm[6] = {3, 0, 5, 1, 4, 2};
+    pool *p = make(6);
+    future *fs[6];
+    for (int i = 0; i < 6; i++)
+        fs[i] = pool_apply_async(p, gated, i, 100 + i, 0);
+    future_iter *it = future_as_completed(fs, 6);
+    CHECK(it != NULL, "future_as_completed: %s", pool_last_error());
+    CHECK(future_iter_left(it) == 6, "6 left");
+    errno = 0;
+    CHECK(future_iter_next(it, 0.02) == NULL && errno == ETIMEDOUT, "nothing ended yet");
+    for (int k = 0; k < 6; k++) {
+        gate_open(&gates[perm[k]], 1);
+        future *f = future_iter_next(it, -1);
+        CHECK(f == fs[perm[k]], "step %d: got task %lu, not task %lu", k,
+              future_id(f), future_id(fs[perm[k]]));
+        CHECK_INT(future_get(f), 100 + perm[k]);
+        printf("%lu\n", future_id(f));
+    }
+    errno = EINVAL;
+    CHECK(future_iter_next(it, -1) == NULL && errno == 0, "the end: NULL, errno 0");
+    CHECK(future_iter_left(it) == 0, "none left");
+    future_iter_free(it);
+    pool_destroy(p);
+    printf("order: ok\n");
+}
+
+static void batch(void)
+{
+    /* One worker: calls end in the order they were made. They all end
+     * before the iteration looks; it still gives them in that order. */
+    pool *p = make(1);
+    future *fs[50];
+    for (int i = 0; i < 50; i++)
+        fs[49 - i] = pool_apply_async(p, square, i);   /* listed backwards */
+    future_wait(fs[0]);     /* the last made: all have ended */
+    future_iter *it = future_as_completed(fs, 50);
+    for (int i = 0; i < 50; i++) {
+        future *f = future_iter_next(it, 0);
+        CHECK(f == fs[49 - i], "place %d: task %lu", i, future_id(f));
+    }
+    CHECK(future_iter_next(it, 0) == NULL && errno == 0, "the end");
+    future_iter_free(it);
+    pool_destroy(p);
+    printf("batch: ok\n");
+}
+
+static void all(void)
+{
+    pool *p = make(3);
+    future *fs[3];
+    for (int i = 0; i < 3; i++)
+        fs[i] = pool_apply_async(p, gated, i, i, 0);
+    gate_open(&gates[0], 1);
+    gate_open(&gates[2], 1);
+    /* Two can end, one cannot: the limit passes with two done. */
+    future *two[2] = {fs[0], fs[2]};
+    CHECK(future_wait_many(two, 2, FUTURE_ALL_COMPLETED, -1) == 2, "0 and 2");
+    int d = future_wait_many(fs, 3, FUTURE_ALL_COMPLETED, 0.05);
+    CHECK(d == 2, "ALL_COMPLETED with one held: %d done, not 2", d);
+    gate_open(&gates[1], 1);
+    CHECK(future_wait_many(fs, 3, FUTURE_ALL_COMPLETED, -1) == 3, "all three");
+    /* The same future twice is fine. */
+    future *dup[3] = {fs[1], fs[1], fs[0]};
+    CHECK(future_wait_many(dup, 3, FUTURE_ALL_COMPLETED, 0) == 3, "duplicates");
+    pool_destroy(p);
+    printf("all: ok\n");
+}
+
+static void first_error(void)
+{
+    pool *p = make(4);
+    future *fs[4];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    fs[1] = pool_apply_async(p, gated, 1, 1, 1);     /* fails */
+    fs[2] = pool_apply_async(p, gated, 2, 2, 0);
+    fs[3] = pool_apply_async(p, gated, 3, 3, 0);
+    gate_open(&gates[0], 1);
+    future_wait(fs[0]);
+    /* One success is not enough to return. */
+    CHECK(future_wait_many(fs, 4, FUTURE_FIRST_EXCEPTION, 0.05) == 1, "one ok, no failure");
+    gate_open(&gates[1], 1);
+    CHECK(future_wait_many(fs, 4, FUTURE_FIRST_EXCEPTION, -1) == 2, "returns at the failure");
+    CHECK(future_successful(fs[1]) == 0, "call 1 failed");
+    CHECK_ERROR(future_get(fs[1]), "ValueError", "gated call 1 failed");
+    CHECK(!future_ready(fs[2]) && !future_ready(fs[3]), "2 and 3 still run");
+    /* Without a failure it waits for all. */
+    future *ok[2] = {fs[2], fs[3]};
+    gate_open(&gates[2], 1);
+    gate_open(&gates[3], 1);
+    CHECK(future_wait_many(ok, 2, FUTURE_FIRST_EXCEPTION, -1) == 2, "all, no failure");
+    pool_destroy(p);
+    printf("first_error: ok\n");
+}
+
+static void crash(void)
+{
+    pool *p = make(3);
+    future *fs[3];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    fs[1] = pool_apply_async(p, gated, 1, 1, 2);     /* segfaults */
+    fs[2] = pool_apply_async(p, gated, 2, 2, 0);
+    future_iter *it = future_as_completed(fs, 3);
+    gate_open(&gates[1], 1);
+    future *f = future_iter_next(it, -1);
+    CHECK(f == fs[1], "the crashed call first");
+    CHECK_ERROR(future_get(f), "WorkerDied", "SIGSEGV", "gated");
+    gate_open(&gates[0], 1);
+    CHECK(future_iter_next(it, -1) == fs[0], "then call 0");
+    gate_open(&gates[2], 1);
+    CHECK(future_iter_next(it, -1) == fs[2], "then call 2");
+    CHECK_INT(future_get(fs[2]), 2);
+    future_iter_free(it);
+    /* The pool is whole again. */
+    CHECK_INT(pool_apply(p, square, 7), 49);
+    pool_destroy(p);
+    printf("crash: ok\n");
+}
+
+struct waiter {
+    future **fs;
+    size_t n;
+    int done;
+    gate *started;
+};
+
+static void *wait_all_thread(void *arg)
+{
+    struct waiter *w = arg;
+    if (w->started)
+        gate_open(w->started, 1);
+    w->done = future_wait_many(w->fs, w->n, FUTURE_ALL_COMPLETED, -1);
+    return NULL;
+}
+
+/* Run a thread that waits for all of fs without a limit; have it started. */
+static pthread_t start_waiter(struct waiter *w, future **fs, size_t n)
+{
+    static gate started;
+    gate_make(&started);
+    *w = (struct waiter){.fs = fs, .n = n, .done = -2, .started = &started};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, wait_all_thread, w) == 0, "pthread_create");
+    gate_wait(&started, 1);
+    close(started.fd[0]);
+    close(started.fd[1]);
+    w->started = NULL;
+    return t;
+}
+
+static void kill_worker(void)
+{
+    pool *p = make(2);
+    future *fs[2];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    fs[1] = pool_apply_async(p, gated, 1, 1, 0);
+    struct waiter w;
+    pthread_t t = start_waiter(&w, fs, 2);
+    pid_t pid = 0;
+    while ((pid = future_pid(fs[1])) == 0)
+        usleep(1000);   /* until the call has a worker */
+    CHECK(kill(pid, SIGKILL) == 0, "kill");
+    gate_open(&gates[0], 1);
+    pthread_join(t, NULL);
+    CHECK(w.done == 2, "the waiter saw %d done", w.done);
+    CHECK_INT(future_get(fs[0]), 0);
+    CHECK_ERROR(future_get(fs[1]), "WorkerDied", "SIGKILL");
+    pool_destroy(p);
+    printf("killed: ok\n");
+}
+
+static void terminate(void)
+{
+    pool *p = make(2);
+    future *fs[4];
+    for (int i = 0; i < 4; i++)
+        fs[i] = pool_apply_async(p, gated, i, i, 0);    /* 2 run, 2 queued */
+    struct waiter w;
+    pthread_t t = start_waiter(&w, fs, 4);
+    pool_terminate(p);
+    pthread_join(t, NULL);
+    CHECK(w.done == 4, "the waiter saw %d done", w.done);
+    for (int i = 0; i < 4; i++)
+        CHECK_ERROR(future_get(fs[i]), "Terminated");
+    pool_destroy(p);
+    printf("terminate: ok\n");
+}
+
+static void supervisor(void)
+{
+    pool *p = make(2);
+    future *fs[3];
+    for (int i = 0; i < 3; i++)
+        fs[i] = pool_apply_async(p, gated, i, i, 0);
+    struct waiter w;
+    pthread_t t = start_waiter(&w, fs, 3);
+    pid_t kids[4];
+    CHECK(children(kids, 4) == 1, "one supervisor");
+    CHECK(kill(kids[0], SIGKILL) == 0, "kill the supervisor");
+    pthread_join(t, NULL);
+    CHECK(w.done == 3, "the waiter saw %d done", w.done);
+    for (int i = 0; i < 3; i++)
+        CHECK_ERROR(future_get(fs[i]), "PoolError", "supervisor");
+    pool_destroy(p);
+    printf("supervisor: ok\n");
+}
+
+static void closed(void)
+{
+    pool *p = make(1);
+    future *fs[2];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    struct waiter w;
+    pthread_t t;
+    /* The waiter sleeps on both; the second call fails in the master. */
+    pool_close(p);
+    fs[1] = pool_apply_async(p, square, 3);
+    CHECK(future_wait_any(fs, 2, -1) == 1, "the refused call");
+    CHECK_ERROR(future_get(fs[1]), "ValueError", "not running");
+    t = start_waiter(&w, fs, 1);
+    gate_open(&gates[0], 1);
+    pthread_join(t, NULL);
+    CHECK(w.done == 1, "call 0");
+    CHECK(pool_join(p) == 0, "pool_join");
+    pool_destroy(p);
+    printf("closed: ok\n");
+}
+
+static void overflow(void)
+{
+    enum { N = 6000 };
+    pool *p = make(2);
+    static future *fs[N];
+    static bool seen[N];
+    for (int i = 0; i < N; i++)
+        fs[i] = pool_apply_async(p, square, i);
+    future_iter *it = future_as_completed(fs, N);
+    CHECK(it != NULL, "future_as_completed");
+    future *f;
+    int got = 0;
+    while ((f = future_iter_next(it, -1)) != NULL) {
+        long i = (long)future_id(f) - 1;
+        CHECK(i >= 0 && i < N && fs[i] == f && !seen[i], "task %ld twice or unknown", i);
+        seen[i] = true;
+        CHECK_INT(future_get(f), i * i);
+        got++;
+    }
+    CHECK(errno == 0 && got == N, "%d of %d, errno %d", got, N, errno);
+    future_iter_free(it);
+    pool_destroy(p);
+    printf("overflow: ok\n");
+}
+
+struct iter_job {
+    pool *p;
+    future **fs;
+    int n, got;
+    long sum;
+};
+
+static void *iterate(void *arg)
+{
+    struct iter_job *j = arg;
+    future_iter *it = future_as_completed(j->fs, (size_t)j->n);
+    future *f;
+    while ((f = future_iter_next(it, -1)) != NULL) {
+        j->sum += pool_as_int(future_get(f));
+        j->got++;
+    }
+    future_iter_free(it);
+    return NULL;
+}
+
+static void threads(void)
+{
+    enum { PER = 300 };
+    pool *p = make(3);
+    static future *fs[5][PER];
+    struct iter_job jobs[6];
+    pthread_t t[6];
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < PER; i++)
+            fs[k][i] = pool_apply_async(p, square, i);
+    /* Threads 0-3 each have their own calls; 4 and 5 share calls 4. */
+    for (int k = 0; k < 6; k++) {
+        jobs[k] = (struct iter_job){.p = p, .fs = fs[k < 5 ? k : 4], .n = PER};
+        CHECK(pthread_create(&t[k], NULL, iterate, &jobs[k]) == 0, "pthread_create");
+    }
+    long want = 0;
+    for (int i = 0; i < PER; i++)
+        want += (long)i * i;
+    for (int k = 0; k < 6; k++) {
+        pthread_join(t[k], NULL);
+        CHECK(jobs[k].got == PER && jobs[k].sum == want, "thread %d: %d calls, sum %ld",
+              k, jobs[k].got, jobs[k].sum);
+    }
+    pool_destroy(p);
+    printf("threads: ok\n");
+}
+
+static void errors(void)
+{
+    pool *p = make(1), *q = make(1);
+    future *a = pool_apply_async(p, square, 2), *b = pool_apply_async(q, square, 3);
+    future *two[2] = {a, b}, *none[2] = {a, NULL};
+    errno = 0;
+    CHECK(future_wait_many(two, 2, FUTURE_ALL_COMPLETED, -1) == -1 && errno == EINVAL,
+          "two pools");
+    CHECK(strstr(pool_last_error(), "two pools") != NULL, "says two pools: %s",
+          pool_last_error());
+    CHECK(future_wait_any(none, 2, -1) == -1 && errno == EINVAL, "a NULL future");
+    CHECK(future_as_completed(two, 2) == NULL && errno == EINVAL, "iteration, two pools");
+    CHECK(future_wait_any(two, 0, -1) == -1 && errno == EINVAL, "wait_any of none");
+    CHECK(future_wait_many(NULL, 0, FUTURE_ALL_COMPLETED, -1) == 0, "wait_many of none");
+    CHECK(future_wait_many(two, 1, (future_when)7, -1) == -1 && errno == EINVAL, "bad when");
+    future_iter *it = future_as_completed(NULL, 0);
+    CHECK(it != NULL && future_iter_next(it, -1) == NULL && errno == 0, "empty iteration");
+    future_iter_free(it);
+    future_iter_free(NULL);
+    CHECK(future_iter_next(NULL, 0) == NULL && errno == EINVAL, "NULL iteration");
+    pool_destroy(p);
+    pool_destroy(q);
+    printf("errors: ok\n");
+}
+
+static void cancel(void)
+{
+    pool *p = make(1);
+    future *fs[3];
+    for (int i = 0; i < 3; i++)
+        fs[i] = pool_apply_async(p, gated, i, i, 0);
+    /* fs[0] runs (its pid is known once it does); 1 and 2 wait. */
+    while (future_pid(fs[0]) == 0)
+        usleep(1000);
+    future_iter *it = future_as_completed(fs, 3);
+    CHECK(future_cancel(fs[1]) == 0, "cancel a queued call: %s", pool_last_error());
+    CHECK(future_iter_next(it, -1) == fs[1], "the iteration hands out the cancelled call");
+    CHECK(future_ready(fs[1]) && future_cancelled(fs[1]), "cancelled");
+    CHECK(future_successful(fs[1]) == 0, "a cancelled call is not successful");
+    CHECK_ERROR(future_get(fs[1]), "Cancelled", "before it started");
+    CHECK(future_pid(fs[1]) == 0, "it never ran");
+    errno = 0;
+    CHECK(future_cancel(fs[0]) == -1 && errno == EBUSY, "a running call: EBUSY");
+    CHECK(strstr(pool_last_error(), "future_kill") != NULL, "the message says what to do");
+    CHECK(future_cancel(fs[1]) == -1 && errno == EALREADY, "twice: EALREADY");
+    CHECK(!future_cancelled(fs[0]), "fs[0] is not cancelled");
+    gate_open(&gates[0], 1);
+    gate_open(&gates[2], 1);
+    CHECK_INT(future_get(fs[0]), 0);
+    CHECK_INT(future_get(fs[2]), 2);
+    CHECK(future_cancel(fs[2]) == -1 && errno == EALREADY, "an ended call: EALREADY");
+    CHECK(future_iter_next(it, -1) != NULL && future_iter_next(it, -1) != NULL &&
+          future_iter_next(it, -1) == NULL, "three in all");
+    future_iter_free(it);
+    CHECK(future_cancel(NULL) == -1 && errno == EINVAL, "NULL");
+    pool_destroy(p);
+    printf("cancel: ok\n");
+}
+
+static void cancel_overflow(void)
+{
+    enum { N = 4200 };      /* more than the ring's 4096 slots */
+    pool *p = make(1);
+    static future *fs[N];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    for (int i = 1; i < N; i++)
+        fs[i] = pool_apply_async(p, square, i);
+    CHECK(future_cancel(fs[10]) == 0, "in the ring: %s", pool_last_error());
+    CHECK(future_cancel(fs[N - 1]) == 0, "on the overflow list: %s", pool_last_error());
+    CHECK(future_cancel(fs[N - 50]) == 0, "in the middle of the list: %s", pool_last_error());
+    gate_open(&gates[0], 1);
+    CHECK(future_wait_many(fs, N, FUTURE_ALL_COMPLETED, -1) == N, "all done");
+    for (int i = 1; i < N; i++) {
+        if (i == 10 || i == N - 1 || i == N - 50)
+            CHECK_ERROR(future_get(fs[i]), "Cancelled");
+        else
+            CHECK_INT(future_get(fs[i]), (long)i * i);
+    }
+    pool_destroy(p);
+    printf("cancel_overflow: ok\n");
+}
+
+static void kill_running(void)
+{
+    pool *p = make(2);
+    future *fs[2];
+    fs[0] = pool_apply_async(p, gated, 0, 0, 0);
+    fs[1] = pool_apply_async(p, gated, 1, 1, 0);
+    pid_t pid;
+    while ((pid = future_pid(fs[0])) == 0)
+        usleep(1000);
+    CHECK(future_kill(fs[0]) == 0, "future_kill: %s", pool_last_error());
+    CHECK(future_cancelled(fs[0]), "cancelled");
+    CHECK_ERROR(future_get(fs[0]), "Cancelled", "while it ran", "killed");
+    /* Its worker is dead and has been replaced; the other call runs on. */
+    CHECK_INT(pool_apply(p, square, 9), 81);
+    CHECK(!future_ready(fs[1]), "call 1 still runs");
+    gate_open(&gates[1], 1);
+    CHECK_INT(future_get(fs[1]), 1);
+    CHECK(future_kill(fs[1]) == -1 && errno == EALREADY, "an ended call: EALREADY");
+    printf("killed %d\n", (int)pid);
+    pool_destroy(p);
+    printf("kill: ok\n");
+}
+
+static pool_value masked(pool_args a)
+{
+    (void)a;
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    for (int i = 0; i < SIGRTMAX; i++)
+        signal(i, SIG_IGN);
+    gate_pass(&gates[0]);
+    return pool_int(1);
+}
+
+static void kill_masked(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async(p, masked);
+    while (future_pid(f) == 0)
+        usleep(1000);
+    CHECK(future_kill(f) == 0, "future_kill: %s", pool_last_error());
+    CHECK_ERROR(future_get(f), "Cancelled");
+    CHECK_INT(pool_apply(p, square, 5), 25);
+    pool_destroy(p);
+    printf("kill_masked: ok\n");
+}
+
+/* spin(us): busy for us microseconds, then return us. */
+static pool_value spin(pool_args a)
+{
+    long us = pool_arg_int(a, 0);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+    return pool_int(us);
+}
+
+static void kill_race(void)
+{
+    /* One worker: f, then g, run on it one after the other. f is killed as
+     * it runs, as it ends, or after; the kill must never hit g (which runs
+     * long enough to be there when the supervisor looks). */
+    pool *p = make(1);
+    int cancelled = 0, ended = 0;
+    for (int i = 0; i < 300; i++) {
+        future *f = pool_apply_async(p, spin, (i % 40) * 5);
+        future *g = pool_apply_async(p, spin, 2000);
+        if (i % 2)
+            while (future_pid(f) == 0 && !future_ready(f))
+                ;   /* until it runs */
+        int r = future_kill(f);
+        if (r == 0) {
+            CHECK_ERROR(future_get(f), "Cancelled");
+            cancelled++;
+        } else {
+            CHECK(errno == EALREADY, "future_kill: errno %d", errno);
+            CHECK_INT(future_get(f), (i % 40) * 5);
+            ended++;
+        }
+        CHECK_INT(future_get(g), 2000);
+        future_free(f);
+        future_free(g);
+    }
+    printf("kill_race: %d cancelled, %d ended first\n", cancelled, ended);
+    pool_destroy(p);
+    printf("kill_race: ok\n");
+}
+
+struct killer {
+    future *f;
+    int r;
+};
+
+static void *kill_thread(void *arg)
+{
+    struct killer *k = arg;
+    k->r = future_kill(k->f);
+    return NULL;
+}
+
+static void kill_crash(void)
+{
+    pool *p = make(2);
+    for (int i = 0; i < 20; i++) {
+        /* It segfaults once let go. A byte the last round left in the gate
+         * (its call was killed before it read it) lets it go at once. */
+        future *f = pool_apply_async(p, gated, 0, 0, 2);
+        while (future_pid(f) == 0 && !future_ready(f))
+            usleep(500);
+        struct killer k = {.f = f};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, kill_thread, &k) == 0, "pthread_create");
+        gate_open(&gates[0], 1);
+        pthread_join(t, NULL);
+        pool_value v = future_get(f);
+        if (k.r == 0)
+            CHECK_ERROR(v, "Cancelled");
+        else
+            CHECK_ERROR(v, "WorkerDied", "SIGSEGV");
+        future_free(f);
+        CHECK_INT(pool_apply(p, square, i), (long)i * i);
+    }
+    pool_destroy(p);
+    gate_drain(&gates[0]);
+    printf("kill_crash: ok\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        void (*run)(void);
+    } cmds[] = {
+        {"any", any}, {"order", order}, {"batch", batch}, {"all", all},
+        {"first_error", first_error}, {"crash", crash}, {"killed", kill_worker},
+        {"terminate", terminate}, {"supervisor", supervisor}, {"closed", closed},
+        {"overflow", overflow}, {"threads", threads}, {"errors", errors},
+        {"cancel", cancel}, {"cancel_overflow", cancel_overflow}, {"kill", kill_running},
+        {"kill_masked", kill_masked}, {"kill_race", kill_race}, {"kill_crash", kill_crash},
+    };
+    for (int i = 0; i < GATES; i++)
+        gate_make(&gates[i]);
+    for (int a = 1; a < argc; a++) {
+        size_t k = 0;
+        while (k < sizeof cmds / sizeof cmds[0] && strcmp(cmds[k].name, argv[a]) != 0)
+            k++;
+        CHECK(k < sizeof cmds / sizeof cmds[0], "unknown sub-command %s", argv[a]);
+        cmds[k].run();
+    }
+    return 0;
+}
