@@ -176,12 +176,14 @@ typedef struct {
     int ev_fd;                  /* eventfd: wakes the master's supervisor thread */
     size_t size;                /* of the whole region */
 
-    _Atomic uint64_t head;      /* next seq to claim */
-    _Atomic uint64_t tail;      /* next seq the master will put */
-    _Atomic uint32_t work;      /* futex: bumped on every put and on close */
-    _Atomic uint32_t idle;      /* workers asleep on work */
+    /* Each group on a cache line of its own: who writes it differs, and
+     * a write by one side would make the other miss on the rest. */
+    _Alignas(64) _Atomic uint64_t head; /* next seq to claim (workers) */
+    _Alignas(64) _Atomic uint64_t tail; /* next seq the master will put (master) */
+    _Atomic uint32_t work;      /* futex: bumped on every put and on close (master) */
+    _Alignas(64) _Atomic uint32_t idle; /* workers asleep on work (workers) */
     _Atomic uint32_t spinning;  /* workers looking for work without sleeping */
-    _Atomic uint32_t state;     /* POOL_RUNNING, ... */
+    _Alignas(64) _Atomic uint32_t state; /* POOL_RUNNING, ... */
     _Atomic uint32_t want_done; /* count finishes in done (calls wait outside the ring) */
     _Atomic uint32_t done;      /* futex: bumped on each finish while want_done */
     _Atomic uint32_t watching;  /* the master's watcher thread sleeps on done */
@@ -189,6 +191,7 @@ typedef struct {
     _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
     int start_errno;            /* why, when ready is 2 */
     _Atomic int32_t end_signal; /* the signal ending the program, if one is */
+    _Alignas(64) char end_of_hot[1];
 
     /* The trace: a path that each process opens for itself (O_APPEND). */
     _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */
