@@ -348,7 +348,11 @@ print(r["score"])' "$OUT/$s/results.json"
 
 @test "as an ordinary user: answers score full marks, a fork bomb is contained" {
     [ "$(id -u)" -eq 0 ] || skip "needs root to become another user"
-    as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    # A UID of its own for this run (not nobody's): RLIMIT_NPROC counts a
+    # user's processes machine-wide, so another run's fork bomb as the same
+    # user would make this one's forks fail.
+    uid=$((150000 + RANDOM))  # below the sandbox's own UIDs (200000 and up)
+    as_nobody="setpriv --reuid=$uid --regid=$uid --clear-groups"
     $as_nobody test -r "$PWD/build/lib/libpool.a" || skip "the repository is not readable by nobody"
     d=$(mktemp -d /tmp/grade-user.XXXXXX)    # outside bats' folders, which nobody cannot enter
     USER_DIR=$d
@@ -363,7 +367,7 @@ print(r["score"])' "$OUT/$s/results.json"
         tools/grade/grade --dir "$d/fb" future
     assert_failure 1
     assert_output --partial "did not finish within 3 seconds"
-    run sh -c "ps -u 65534 -o stat=,args= | grep -v '^Z' | grep -c '/future'"
+    run sh -c "ps -u $uid -o stat=,args= | grep -v '^Z' | grep -c '/future'"
     assert_output 0
 }
 

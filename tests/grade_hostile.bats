@@ -172,7 +172,11 @@ setup() {
 }
 
 @test "as another user: kill -1 and forged ids do not reach the user's other processes" {
-    as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    # A UID of its own for this run (not nobody's): RLIMIT_NPROC counts a
+    # user's processes machine-wide, so another run's fork bomb as the same
+    # user would make this one's forks fail.
+    uid=$((150000 + RANDOM))  # below the sandbox's own UIDs (200000 and up)
+    as_nobody="setpriv --reuid=$uid --regid=$uid --clear-groups"
     $as_nobody test -r "$PWD/build/lib/libpool.a" || skip "the repository is not readable by nobody"
     d=$(mktemp -d /tmp/grade-user.XXXXXX)
     $as_nobody setsid sleep 4344 </dev/null >/dev/null 2>&1 &
