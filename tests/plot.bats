@@ -451,6 +451,10 @@ crash: 2 workers"
     assert_svg_with_text "$OUT/timeline-crash.svg" "lesson on 2 workers"
     assert_file_not_exists "$OUT/-o.csv"
     refuses "unknown option --bogus" "$POOLPLOT" --trace "$FIX/crash.csv" --bogus
+    refuses "--terminal and --html do not go together" \
+        "$POOLPLOT" -o "$OUT" --trace "$FIX/crash.csv" --terminal --html
+    refuses "the program's name may not hold a quote" \
+        "$POOLPLOT" -o "$OUT" --trace "$FIX/crash.csv" -p "it's"
 }
 
 @test "poolplot --terminal: as wide as the terminal (COLUMNS)" {
