@@ -531,10 +531,13 @@ for r in d[\"runs\"]:
     assert_line "crash 2 crasher 400 0.0001 1.0 1.5 crash WorkerDied: worker 1 (pid 400) was killed by signal 9 (SIGKILL) while running crasher"
     assert_line "crash 5 work 0 0.00025 4.0 4.0 terminated Terminated: the pool was stopped before the task started"
     # One Chromium start: the screenshot, the page as drawn, and the console.
+    # Its proxy leads nowhere: the page gets no network (the greps above
+    # show it asks for none).
     profile=$BATS_TEST_TMPDIR/chromium
     run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
         --disable-background-networking --disable-component-update --disable-sync \
         --no-first-run --user-data-dir="$profile" --enable-logging=stderr --v=0 \
+        --proxy-server=127.0.0.1:9 \
         --window-size=1400,1000 --screenshot="$BATS_TEST_TMPDIR/shot.png" --dump-dom \
         "file://$(realpath "$page")"
     assert_success

@@ -346,8 +346,8 @@ static int row_of(const struct run *r, const struct trace_task *k)
 static const char *const mark[] = { "", "!", "X", "T" };
 
 /* A box's label in one or two lines. "#5 slow_add" when it fits on one;
- * else "#5" over "slow_add"; else "#5" over the name cut short with "..";
- * else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
+ * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
+ * (when six letters or more of it fit); else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
  * T terminated, so that it shows even where colours do not. */
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
@@ -366,7 +366,7 @@ static void task_label(const struct trace_task *k, double chars, int two_lines,
         size_t fit = (size_t)chars - 1;
         if (strlen(fn) <= fit) {
             snprintf(l2, size, "%s", fn);
-        } else if (fit >= 5) {
+        } else if (fit >= 8) {          /* six letters and "..", or none */
             fn[fit - 2] = '\0';
             snprintf(l2, size, "%s..", fn);
         }
