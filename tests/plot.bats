@@ -394,12 +394,12 @@ crash: 2 workers"
 #5 broken_function !"
     # row, submit, start, the wait's label, the worker, the wait
     run awk -F'\t' '{ print $1, $2, $3, $7 "|" $9, $10 }' "$OUT/two-workers.calls"
-    assert_line "2 0.000150 2.500000 waited 2.5 s|w1 2.499850"
-    assert_line "3 0.000200 3.500000 waited 3.5 s|w1 3.499800"
-    assert_line "4 0.000250 3.500000 waited 3.5 s|w0 3.499750"
+    assert_line "2 0.000150 2.500000 waited 2.50 s|w1 2.499850"
+    assert_line "3 0.000200 3.500000 waited 3.50 s|w1 3.499800"
+    assert_line "4 0.000250 3.500000 waited 3.50 s|w0 3.499750"
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv"
     assert_success
-    assert_svg_with_text "$OUT/calls-two-workers.svg" "waited 3.5 s"
+    assert_svg_with_text "$OUT/calls-two-workers.svg" "waited 3.50 s"
     assert_svg_with_text "$OUT/calls-two-workers.svg" "#5 broken_function !"
 }
 

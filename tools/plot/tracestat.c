@@ -450,7 +450,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
             snprintf(who, sizeof who, "w%d", k->worker);
         if (strlen(who) + 1 > run / span * AXIS_CHARS_IMAGE)
             snprintf(who, sizeof who, " ");
-        snprintf(wl, sizeof wl, "waited %.1f s", wait);
+        snprintf(wl, sizeof wl, "waited %.*f s", span >= 10 ? 1 : span >= 1 ? 2 : 3, wait);
         if (strlen(wl) + 1 > wait / span * AXIS_CHARS_IMAGE)
             snprintf(wl, sizeof wl, " ");
         fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\n", i,
