@@ -256,7 +256,7 @@ ncalls = 5
 tmax = 8.670000"
     done
     run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv"
-    run grep nrows "$OUT/two-workers.vars"
+    run grep "^nrows" "$OUT/two-workers.vars"
     assert_output "nrows = 2"
     # The charts agree: the same numbers under the x axis of both timelines.
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
@@ -268,6 +268,15 @@ tmax = 8.670000"
     done
     assert_equal "$(cat "$BATS_TEST_TMPDIR/ticks-crash")" "0 1 2 3 4 5 6 7 8 "
     assert_equal "$(cat "$BATS_TEST_TMPDIR/ticks-two-workers")" "0 1 2 3 4 5 6 7 8 "
+    # The overview: both runs on one slide, one panel each (2 rows, then 4),
+    # titled, with one row of numbers under the last panel only.
+    assert_equal "$(png_size "$OUT/overview.png")" "1600 900"
+    run $FIG texts "$OUT/overview.svg"
+    assert_line --regexp $'\ttwo-workers and crash on one time axis$'
+    assert_line --regexp $'\ttwo-workers, 2 workers: makespan 8.00 s$'
+    assert_line --regexp $'\tcrash, 2 workers: makespan 3.00 s$'
+    assert_equal "$(printf '%s\n' "$output" | grep -c $'\tw[01] pid ')" 5
+    assert_equal "$(printf '%s\n' "$output" | awk -F'\t' '$3 == 0 && $6 ~ /^ *[0-9.]+ *$/ { n++ } END { print n }')" 9
 }
 
 # The same trace as if run on 2 and on 4 workers: both take 8 s. The ideal

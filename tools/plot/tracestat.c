@@ -476,6 +476,9 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     fprintf(f, "nrows = %d\n", run_rows(r) > nrows ? run_rows(r) : nrows);
     fprintf(f, "ncalls = %d\n", ax->ncalls);
     fprintf(f, "tmax = %.6f\n", span);
+    fprintf(f, "ownrows = %d\n", run_rows(r));
+    fprintf(f, "rttl = \"%s%s%d worker%s: makespan %.2f s\"\n", *program ? "" : r->name,
+            *program ? "" : ", ", r->nworkers, r->nworkers == 1 ? "" : "s", makespan(r));
     fprintf(f, "textcols = %d\n", text_cols);
     fprintf(f, "ttl = \"%s: makespan %.2f s, lower bound %.2f s\"\n", title,
             makespan(r), bound(r));
@@ -550,6 +553,29 @@ static int by_workers(const void *a, const void *b)
 /* Makespan against workers, with the lower bound and the ideal (the run
  * with the fewest workers, its time shared perfectly), and the efficiency:
  * that ideal time over the makespan. */
+/* The title and axis of the overview: every run's timeline on one slide. */
+static void write_overview(const char *dir, struct run *runs, int n, const struct axis *ax)
+{
+    char xl[200];
+    FILE *f = create(dir, "overview", ".vars");
+
+    time_label(xl, sizeof xl);
+    fprintf(f, "tmax = %.6f\n", ax->tmax);
+    fprintf(f, "xlbl = \"%s\"\n", xl);
+    fprintf(f, "ttl = \"%s%s", program, *program ? ": " : "");
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%s", i == 0 ? "" : i == n - 1 ? " and " : ", ");
+        if (*program)
+            fprintf(f, "%d", runs[i].nworkers);
+        else
+            fprintf(f, "%s", runs[i].name);
+    }
+    if (*program)
+        fprintf(f, " worker%s", n == 1 && runs[0].nworkers == 1 ? "" : "s");
+    fprintf(f, " on one time axis\"\n");
+    finish(f, "overview.vars");
+}
+
 static void write_speedup(const char *dir, struct run *runs, int n)
 {
     struct run **v = xcalloc((size_t)n, sizeof *v);
@@ -782,6 +808,7 @@ int main(int argc, char **argv)
             write_timeline(dir, &runs[i], &ax);
         write_distribution(dir, runs, n);
         write_speedup(dir, runs, n);
+        write_overview(dir, runs, n, &ax);
     }
     if (json != NULL)
         write_json(json, runs, n, &ax);
