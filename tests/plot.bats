@@ -256,7 +256,7 @@ ncalls = 5
 tmax = 8.670000"
     done
     run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv"
-    run grep nrows "$OUT/two-workers.vars"
+    run grep "^nrows" "$OUT/two-workers.vars"
     assert_output "nrows = 2"
     # The charts agree: the same numbers under the x axis of both timelines.
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
@@ -268,6 +268,15 @@ tmax = 8.670000"
     done
     assert_equal "$(cat "$BATS_TEST_TMPDIR/ticks-crash")" "0 1 2 3 4 5 6 7 8 "
     assert_equal "$(cat "$BATS_TEST_TMPDIR/ticks-two-workers")" "0 1 2 3 4 5 6 7 8 "
+    # The overview: both runs on one slide, one panel each (2 rows, then 4),
+    # titled, with one row of numbers under the last panel only.
+    assert_equal "$(png_size "$OUT/overview.png")" "1600 900"
+    run $FIG texts "$OUT/overview.svg"
+    assert_line --regexp $'\ttwo-workers and crash on one time axis$'
+    assert_line --regexp $'\ttwo-workers, 2 workers: makespan 8.00 s$'
+    assert_line --regexp $'\tcrash, 2 workers: makespan 3.00 s$'
+    assert_equal "$(printf '%s\n' "$output" | grep -c $'\tw[01] pid ')" 5
+    assert_equal "$(printf '%s\n' "$output" | awk -F'\t' '$3 == 0 && $6 ~ /^ *[0-9.]+ *$/ { n++ } END { print n }')" 9
 }
 
 # The same trace as if run on 2 and on 4 workers: both take 8 s. The ideal
@@ -394,12 +403,12 @@ crash: 2 workers"
 #5 broken_function !"
     # row, submit, start, the wait's label, the worker, the wait
     run awk -F'\t' '{ print $1, $2, $3, $7 "|" $9, $10 }' "$OUT/two-workers.calls"
-    assert_line "2 0.000150 2.500000 waited 2.5 s|w1 2.499850"
-    assert_line "3 0.000200 3.500000 waited 3.5 s|w1 3.499800"
-    assert_line "4 0.000250 3.500000 waited 3.5 s|w0 3.499750"
+    assert_line "2 0.000150 2.500000 waited 2.50 s|w1 2.499850"
+    assert_line "3 0.000200 3.500000 waited 3.50 s|w1 3.499800"
+    assert_line "4 0.000250 3.500000 waited 3.50 s|w0 3.499750"
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv"
     assert_success
-    assert_svg_with_text "$OUT/calls-two-workers.svg" "waited 3.5 s"
+    assert_svg_with_text "$OUT/calls-two-workers.svg" "waited 3.50 s"
     assert_svg_with_text "$OUT/calls-two-workers.svg" "#5 broken_function !"
 }
 
@@ -451,6 +460,10 @@ crash: 2 workers"
     assert_svg_with_text "$OUT/timeline-crash.svg" "lesson on 2 workers"
     assert_file_not_exists "$OUT/-o.csv"
     refuses "unknown option --bogus" "$POOLPLOT" --trace "$FIX/crash.csv" --bogus
+    refuses "--terminal and --html do not go together" \
+        "$POOLPLOT" -o "$OUT" --trace "$FIX/crash.csv" --terminal --html
+    refuses "the program's name may not hold a quote" \
+        "$POOLPLOT" -o "$OUT" --trace "$FIX/crash.csv" -p "it's"
 }
 
 @test "poolplot --terminal: as wide as the terminal (COLUMNS)" {
@@ -527,10 +540,13 @@ for r in d[\"runs\"]:
     assert_line "crash 2 crasher 400 0.0001 1.0 1.5 crash WorkerDied: worker 1 (pid 400) was killed by signal 9 (SIGKILL) while running crasher"
     assert_line "crash 5 work 0 0.00025 4.0 4.0 terminated Terminated: the pool was stopped before the task started"
     # One Chromium start: the screenshot, the page as drawn, and the console.
+    # Its proxy leads nowhere: the page gets no network (the greps above
+    # show it asks for none).
     profile=$BATS_TEST_TMPDIR/chromium
     run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
         --disable-background-networking --disable-component-update --disable-sync \
         --no-first-run --user-data-dir="$profile" --enable-logging=stderr --v=0 \
+        --proxy-server=127.0.0.1:9 \
         --window-size=1400,1000 --screenshot="$BATS_TEST_TMPDIR/shot.png" --dump-dom \
         "file://$(realpath "$page")"
     assert_success

@@ -6,7 +6,8 @@
 #   gnuplot -e "data='DIR/data/w4'; out='DIR/calls-w4.png'; kind='png'" calls.gp
 # tracestat wrote data.calls (row, submit, start, end, status 1-4, middle
 # of the wait, its label, middle of the run, its label, the wait in
-# seconds), data.callrows (the row names) and data.vars (ncalls, tmax,
+# seconds), data.callrows (the row names; a text chart leaves the wait
+# labels out, as they would run into the next row) and data.vars (ncalls, tmax,
 # cttl, xlbl: shared by every run).
 
 load data.'.vars'
@@ -40,5 +41,5 @@ plot callrows using (NaN):1:ytic(2) notitle, \
      calls using (box(2)):1:3:4:($1 - h):($1 + h) with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2 title 'error (!)', \
      calls using (box(3)):1:3:4:($1 - h):($1 + h) with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3 title 'crash (X)', \
      calls using (box(4)):1:3:4:($1 - h):($1 + h) with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4 title 'terminated (T)', \
-     calls using 6:($1 - h/3 - 0.12):7 with labels font lf tc rgb '#404040' notitle, \
+     calls using 6:($1 - h/3 - 0.12):(kind eq 'text' ? '' : stringcolumn(7)) with labels font lf tc rgb '#404040' notitle, \
      calls using 8:1:9 with labels font lf tc rgb 'black' notitle

@@ -346,8 +346,8 @@ static int row_of(const struct run *r, const struct trace_task *k)
 static const char *const mark[] = { "", "!", "X", "T" };
 
 /* A box's label in one or two lines. "#5 slow_add" when it fits on one;
- * else "#5" over "slow_add"; else "#5" over the name cut short with "..";
- * else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
+ * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
+ * (when six letters or more of it fit); else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
  * T terminated, so that it shows even where colours do not. */
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
@@ -366,7 +366,7 @@ static void task_label(const struct trace_task *k, double chars, int two_lines,
         size_t fit = (size_t)chars - 1;
         if (strlen(fn) <= fit) {
             snprintf(l2, size, "%s", fn);
-        } else if (fit >= 5) {
+        } else if (fit >= 8) {          /* six letters and "..", or none */
             fn[fit - 2] = '\0';
             snprintf(l2, size, "%s..", fn);
         }
@@ -450,7 +450,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
             snprintf(who, sizeof who, "w%d", k->worker);
         if (strlen(who) + 1 > run / span * AXIS_CHARS_IMAGE)
             snprintf(who, sizeof who, " ");
-        snprintf(wl, sizeof wl, "waited %.1f s", wait);
+        snprintf(wl, sizeof wl, "waited %.*f s", span >= 10 ? 1 : span >= 1 ? 2 : 3, wait);
         if (strlen(wl) + 1 > wait / span * AXIS_CHARS_IMAGE)
             snprintf(wl, sizeof wl, " ");
         fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\n", i,
@@ -476,6 +476,9 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     fprintf(f, "nrows = %d\n", run_rows(r) > nrows ? run_rows(r) : nrows);
     fprintf(f, "ncalls = %d\n", ax->ncalls);
     fprintf(f, "tmax = %.6f\n", span);
+    fprintf(f, "ownrows = %d\n", run_rows(r));
+    fprintf(f, "rttl = \"%s%s%d worker%s: makespan %.2f s\"\n", *program ? "" : r->name,
+            *program ? "" : ", ", r->nworkers, r->nworkers == 1 ? "" : "s", makespan(r));
     fprintf(f, "textcols = %d\n", text_cols);
     fprintf(f, "ttl = \"%s: makespan %.2f s, lower bound %.2f s\"\n", title,
             makespan(r), bound(r));
@@ -550,6 +553,29 @@ static int by_workers(const void *a, const void *b)
 /* Makespan against workers, with the lower bound and the ideal (the run
  * with the fewest workers, its time shared perfectly), and the efficiency:
  * that ideal time over the makespan. */
+/* The title and axis of the overview: every run's timeline on one slide. */
+static void write_overview(const char *dir, struct run *runs, int n, const struct axis *ax)
+{
+    char xl[200];
+    FILE *f = create(dir, "overview", ".vars");
+
+    time_label(xl, sizeof xl);
+    fprintf(f, "tmax = %.6f\n", ax->tmax);
+    fprintf(f, "xlbl = \"%s\"\n", xl);
+    fprintf(f, "ttl = \"%s%s", program, *program ? ": " : "");
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%s", i == 0 ? "" : i == n - 1 ? " and " : ", ");
+        if (*program)
+            fprintf(f, "%d", runs[i].nworkers);
+        else
+            fprintf(f, "%s", runs[i].name);
+    }
+    if (*program)
+        fprintf(f, " worker%s", n == 1 && runs[0].nworkers == 1 ? "" : "s");
+    fprintf(f, " on one time axis\"\n");
+    finish(f, "overview.vars");
+}
+
 static void write_speedup(const char *dir, struct run *runs, int n)
 {
     struct run **v = xcalloc((size_t)n, sizeof *v);
@@ -782,6 +808,7 @@ int main(int argc, char **argv)
             write_timeline(dir, &runs[i], &ax);
         write_distribution(dir, runs, n);
         write_speedup(dir, runs, n);
+        write_overview(dir, runs, n, &ax);
     }
     if (json != NULL)
         write_json(json, runs, n, &ax);

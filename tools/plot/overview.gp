@@ -1,0 +1,70 @@
+# overview.gp - every run's timeline on one slide, stacked, on one time
+# axis: the speed-up is the difference in the bars' length.
+#
+# poolplot calls it as
+#   gnuplot -e "data='DIR/data/'; out='DIR/overview.png'; kind='png'; names='w1 w2 w4 w8'" overview.gp
+# It draws, for each name, the same data as timeline.gp (NAME.tasks,
+# NAME.rows, NAME.marks, NAME.vars: ownrows, rttl), one panel per run, each
+# as tall as its rows; overview.vars gives the title and the axis.
+
+here = ARG0[1:strstrt(ARG0, 'overview.gp') - 1]
+dir = data
+load dir.'overview.vars'
+ttl_all = ttl
+xlbl_all = xlbl
+tmax_all = tmax
+n = words(names)
+total = 0
+do for [i = 1:n] {
+    load dir.word(names, i).'.vars'
+    total = total + ownrows
+}
+textrows = 14 + 2 * total + 3 * n
+textcols = exists('textcols') ? textcols : 120
+load here.'style.gp'
+
+set datafile separator "\t"
+set linetype 1 lc rgb '#9ecae1'
+set linetype 2 lc rgb '#fdae6b'
+set linetype 3 lc rgb '#e34a33'
+set linetype 4 lc rgb '#bdbdbd'
+box(s) = (column(7) == s ? column(1) : NaN)
+mk(s) = (column(3) == s ? column(1) : NaN)
+lf = (kind eq 'text') ? '' : ',14'
+
+# Screen fractions: the title on top, the axis and its label at the
+# bottom, a line for each run's own title above its panel.
+top = 0.91
+bottom = 0.12
+head = 0.035
+rowh = (top - bottom - n * head) / total
+set multiplot title ttl_all
+set lmargin at screen 0.16
+set rmargin at screen 0.97
+set xrange [0:tmax_all]
+set ytics scale 0 font ',16'
+set grid xtics
+unset key
+y = top
+do for [i = 1:n] {
+    name = word(names, i)
+    load dir.name.'.vars'
+    tasks = dir.name.'.tasks'
+    rows = dir.name.'.rows'
+    marks = dir.name.'.marks'
+    set tmargin at screen y - head
+    set bmargin at screen y - head - ownrows * rowh
+    set yrange [ownrows - 0.5:-0.5]
+    set label 1 rttl at screen 0.16, screen y - head * 0.45 left font ',18'
+    if (i < n) { set format x '' ; unset xlabel } else { set format x '%g'; set xlabel xlbl_all }
+    plot rows using (NaN):1:ytic(2) notitle, \
+         tasks using (box(1)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#3182bd' lt 1, \
+         tasks using (box(2)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2, \
+         tasks using (box(3)):2:3:4:5:6 with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3, \
+         tasks using (box(4)):2:3:4:5:6 with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4, \
+         marks using (mk(1)):2 with points pt 2 ps 3 lw 4 lc rgb '#67000d', \
+         marks using (mk(2)):2 with points pt 9 ps 2.5 lc rgb '#006d2c', \
+         tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black'
+    y = y - head - ownrows * rowh
+}
+unset multiplot
