@@ -294,7 +294,8 @@ $(cat "$OUT")"
 # --- future: ready, successful, get --------------------------------------------
 
 # Split future's output into rounds of the "Have the workers finished?"
-# table: ROUNDS[r] is a string of five letters, F (finished) or R (running).
+# table: ROUNDS[r] is a string of five letters, F (finished), R (running) or
+# Q (waiting in the queue: no worker has taken it yet).
 # Checks the shape of every line, and the results block at the end.
 read_future() {
     local i=0 r=0 k states
@@ -307,6 +308,7 @@ read_future() {
             case ${OUT_LINES[i + 2 + k]} in
             "Process $k has finished") states+=F ;;
             "Process $k is running...") states+=R ;;
+            "Process $k is waiting in the queue...") states+=Q ;;
             *) fail "round $((r + 1)), line $((i + 3 + k)) is '${OUT_LINES[i + 2 + k]}'" ;;
             esac
         done
@@ -337,10 +339,13 @@ check_rounds() {
     local r k j n=${#ROUNDS[@]}
     for ((r = 0; r < n; r++)); do
         if [ "$r" -lt $((n - 1)) ]; then
-            [[ ${ROUNDS[r]} == *R* ]] || fail "round $((r + 1)) is all finished but the table went on"
+            [[ ${ROUNDS[r]} == *[RQ]* ]] || fail "round $((r + 1)) is all finished but the table went on"
             for ((k = 0; k < 5; k++)); do
-                if [ "${ROUNDS[r]:k:1}" = F ] && [ "${ROUNDS[r + 1]:k:1}" = R ]; then
-                    fail "call $k shown finished in round $((r + 1)), running in round $((r + 2))"
+                if [ "${ROUNDS[r]:k:1}" = F ] && [ "${ROUNDS[r + 1]:k:1}" != F ]; then
+                    fail "call $k shown finished in round $((r + 1)), not in round $((r + 2))"
+                fi
+                if [ "${ROUNDS[r]:k:1}" = R ] && [ "${ROUNDS[r + 1]:k:1}" = Q ]; then
+                    fail "call $k shown running in round $((r + 1)), queued in round $((r + 2))"
                 fi
             done
         else
@@ -352,7 +357,7 @@ check_rounds() {
     for ((r = 0; r < n; r++)); do
         for ((k = 0; k < 5; k++)); do
             for ((j = 0; j < 5; j++)); do
-                if [ "${ROUNDS[r]:k:1}" = F ] && [ "${ROUNDS[r]:j:1}" = R ] &&
+                if [ "${ROUNDS[r]:k:1}" = F ] && [[ ${ROUNDS[r]:j:1} == [RQ] ]] &&
                    [ "${pos[$k]}" -gt "${pos[$j]}" ]; then
                     fail "round $((r + 1)) shows call $k finished and call $j running, but the trace has $j ending first"
                 fi
@@ -382,7 +387,14 @@ check_future_trace() {
     read_future
     check_future_trace
     check_rounds
-    [[ ${ROUNDS[0]} == *R* ]] || fail "the first round shows no call running"
+    [[ ${ROUNDS[0]} == *[RQ]* ]] || fail "the first round shows no call unfinished"
+    # Two workers run two calls at once, while others wait in the queue.
+    local r two=0
+    for r in "${ROUNDS[@]}"; do
+        [[ $r =~ ^[^R]*R[^R]*R[^R]*$ && $r == *Q* ]] && two=1
+        [[ $r =~ R.*R.*R ]] && fail "round '$r' shows three calls running on two workers"
+    done
+    [ "$two" -eq 1 ] || fail "no round shows two calls running and one queued"
     local t
     for t in 1 2 3 4 5; do
         [[ ${T_WORKER[$t]} =~ ^[01]$ ]] || fail "task $t ran in worker slot ${T_WORKER[$t]}"
@@ -396,11 +408,14 @@ check_future_trace() {
     check_future_trace
     check_rounds
     assert_equal "${T_ORDER[*]}" "1 2 3 4 5"
-    # Finished calls are always the first ones: FFRRR, never FRFRR.
+    # Finished calls come first, then at most one running, then the queued
+    # ones: FFRQQ, never FRFQQ; one worker runs one call at a time.
     local r
     for r in "${ROUNDS[@]}"; do
-        [[ $r =~ ^F*R*$ ]] || fail "round '$r' is not finished calls, then running ones"
+        [[ $r =~ ^F*R?Q*$ ]] || fail "round '$r' is not finished calls, one running, then queued ones"
     done
+    # Call 4 waits for the other four (10 units): the table shows it queued.
+    [[ ${ROUNDS[*]} == *Q* ]] || fail "no round shows a call waiting in the queue"
     # The master polls once per (scaled) second: one worker sleeping
     # 3+2+1+5+4 units in a row gives about one round per unit. Never more
     # than the trace's last end allows (each round sleeps a unit); a few
@@ -496,4 +511,14 @@ check_future_trace() {
     for t in "${T_ORDER[@]}"; do
         before "${T_END[$t]}" 2 || fail "task $t ended at ${T_END[$t]} s: the scale did not reach it"
     done
+}
+
+@test "make lesson2 with a bad POOL_WORKERS: no line that takes it as a count, one clear message, a failure" {
+    POOL_WORKERS=abc run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2
+    assert_failure
+    refute_output --partial "Each pool has POOL_WORKERS=abc"
+    assert_output --partial "POOL_WORKERS=abc is not a worker count"
+    POOL_WORKERS=3 POOL_TIME_SCALE=0.01 run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2
+    assert_success
+    assert_line "Each pool has POOL_WORKERS=3 workers."
 }
