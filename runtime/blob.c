@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -83,4 +84,91 @@ void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
         sh->free[class][sh->nfree[class]++] = off;
     /* else: the offset is not reused; its memory is back already */
     pthread_mutex_unlock(&sh->blob_lock);
+}
+
+/* Mappings. ---------------------------------------------------------------- */
+
+/* The mappings of extents that this process has made, kept for the next
+ * payload in the same extent (extents are reused, by class): no mmap, no
+ * munmap and no page faults the second time. Extents over CACHE_BIG are
+ * mapped for each use. An entry in use is never dropped. */
+#define CACHE_SLOTS 16
+#define CACHE_BIG (8u << 20)
+
+static struct {
+    const pool__shared *sh;
+    uint64_t off;
+    size_t size;
+    char *addr;
+    int users;
+    unsigned long used;     /* for dropping the least recently used */
+} cache[CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long ticks;
+
+char *pool__blob_map(pool__shared *sh, uint64_t off, uint32_t class)
+{
+    size_t size = pool__blob_class_size(class);
+    if (size > CACHE_BIG) {
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sh->memfd, (off_t)off);
+        return m == MAP_FAILED ? NULL : m;
+    }
+    pthread_mutex_lock(&cache_lock);
+    int free_at = -1, old = -1;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].sh == sh && cache[i].off == off && cache[i].size == size) {
+            cache[i].users++;
+            cache[i].used = ++ticks;
+            pthread_mutex_unlock(&cache_lock);
+            return cache[i].addr;
+        }
+        if (cache[i].sh == NULL && free_at < 0)
+            free_at = i;
+        else if (cache[i].sh && cache[i].users == 0 && (old < 0 || cache[i].used < cache[old].used))
+            old = i;
+    }
+    int at = free_at >= 0 ? free_at : old;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sh->memfd, (off_t)off);
+    if (m == MAP_FAILED) {
+        pthread_mutex_unlock(&cache_lock);
+        return NULL;
+    }
+    if (at >= 0) {
+        if (cache[at].sh)
+            munmap(cache[at].addr, cache[at].size);
+        cache[at].sh = sh;
+        cache[at].off = off;
+        cache[at].size = size;
+        cache[at].addr = m;
+        cache[at].users = 1;
+        cache[at].used = ++ticks;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return m;   /* not kept (all in use): pool__blob_unmap unmaps it */
+}
+
+void pool__blob_unmap(char *addr, uint32_t class)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].sh && cache[i].addr == addr) {
+            cache[i].users--;
+            pthread_mutex_unlock(&cache_lock);
+            return;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    munmap(addr, pool__blob_class_size(class));
+}
+
+void pool__blob_forget(const pool__shared *sh, bool all_but)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].sh && (all_but ? cache[i].sh != sh : cache[i].sh == sh)) {
+            munmap(cache[i].addr, cache[i].size);
+            cache[i].sh = NULL;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
 }

@@ -47,6 +47,7 @@ static void atfork_child(void)
 
 void pool__forget_pools(const pool__shared *keep)
 {
+    pool__blob_forget(keep, true);
     for (int i = 0; i < npools; i++) {
         pool *p = pools[i];
         if (p->sh == keep || p->sh == NULL)

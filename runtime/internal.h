@@ -282,6 +282,12 @@ void pool__payload_free(pool__shared *sh, pool__payload *p);
 int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class);
 void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class);
 size_t pool__blob_class_size(uint32_t class);
+/* The extent at off mapped (read and write) in this process, kept for reuse;
+ * NULL (errno) if it cannot be. Give it back with pool__blob_unmap. */
+char *pool__blob_map(pool__shared *sh, uint64_t off, uint32_t class);
+void pool__blob_unmap(char *addr, uint32_t class);
+/* Drop the kept mappings of pool sh (all_but: of every pool but sh). */
+void pool__blob_forget(const pool__shared *sh, bool all_but);
 
 /* The trace (trace.c). ------------------------------------------------------ */
 

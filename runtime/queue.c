@@ -81,6 +81,7 @@ void pool__shared_unmap(pool__shared *sh)
 {
     if (sh == NULL)
         return;
+    pool__blob_forget(sh, false);
     if (sh->memfd >= 0)
         close(sh->memfd);
     munmap(sh, sh->size);
@@ -279,8 +280,8 @@ int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
     }
     if (pool__blob_alloc(sh, len, &p->blob, &p->class) == -1)
         return -1;
-    void *m = mmap(NULL, len, PROT_WRITE, MAP_SHARED, sh->memfd, (off_t)p->blob);
-    if (m == MAP_FAILED) {
+    char *m = pool__blob_map(sh, p->blob, p->class);
+    if (m == NULL) {
         int e = errno;
         pool__blob_free(sh, p->blob, p->class);
         p->blob = 0;
@@ -288,7 +289,7 @@ int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
         return -1;
     }
     memcpy(m, bytes, len);
-    munmap(m, len);
+    pool__blob_unmap(m, p->class);
     return 0;
 }
 
@@ -298,8 +299,8 @@ const char *pool__payload_get(pool__shared *sh, pool__call *c,
     *map = NULL;
     if (p->blob == 0)
         return c->data;
-    void *m = mmap(NULL, p->len, PROT_READ, MAP_SHARED, sh->memfd, (off_t)p->blob);
-    if (m == MAP_FAILED)
+    char *m = pool__blob_map(sh, p->blob, p->class);
+    if (m == NULL)
         pool__die("cannot map a payload of %u bytes: %s", p->len, strerror(errno));
     *map = m;
     return m;
@@ -308,7 +309,7 @@ const char *pool__payload_get(pool__shared *sh, pool__call *c,
 void pool__payload_done(const pool__payload *p, void *map)
 {
     if (map)
-        munmap(map, p->len);
+        pool__blob_unmap(map, p->class);
 }
 
 void pool__payload_free(pool__shared *sh, pool__payload *p)
