@@ -1,0 +1,52 @@
+# Helpers shared by tests/runtime.bats and tests/core.bats: the trace's
+# records counted, processes gone or left behind, a line awaited. Each suite
+# sets BIN (its programs' folder) and TSV (the trace as tab-separated
+# records) before using them.
+
+# count AWK-CONDITION: how many trace records meet it ($1 task, $2 function,
+# $3 pid, $4 worker, $5 submit, $6 start, $7 end, $8 status, $9 error).
+count() {
+    awk -F'\t' "$1 { n++ } END { print n + 0 }" "$TSV"
+}
+
+# gone PID: the process has ended (a zombie has ended too).
+gone() {
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}
+
+# Processes running one of this suite's programs (started by their full path;
+# workers are forks, so they carry the same command line).
+ours() {
+    local d arg0
+    for d in /proc/[0-9]*; do
+        arg0=""
+        { read -r -d '' arg0 <"$d/cmdline"; } 2>/dev/null || [ -n "$arg0" ] || continue
+        case $arg0 in "$BIN"/*) echo "${d#/proc/}" ;; esac
+    done
+}
+
+# After each test no process of a test program remains. Any found are
+# killed (they are this suite's) and the test fails.
+no_leftovers() {
+    local i left
+    for i in $(seq 30); do
+        left=$(ours)
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    kill -9 $left 2>/dev/null || true
+    fail "processes of the test programs left behind: $left"
+}
+
+# wait_line FILE REGEX: poll (10 s at most) until a line of FILE matches.
+wait_line() {
+    local i
+    for i in $(seq 100); do
+        grep -qE "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
