@@ -297,6 +297,10 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
 /* Write bytes to this process's descriptor for the pool's current trace file
  * (opened on first use, again when the path changes). */
 void pool__trace_write(pool__shared *sh, const char *p, size_t n);
+/* A line "# event ..." for a worker's start ("start") or end ("end", with
+ * how it ended), written at once (TRACE.md, version 2). */
+void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
+                       const char *how);
 /* Write out a worker's buffered records (the worker, or the supervisor once
  * the worker is dead). */
 void pool__trace_flush_worker(pool__shared *sh, int w);

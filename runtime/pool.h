@@ -38,6 +38,9 @@
 extern "C" {
 #endif
 
+/* The runtime's version, as the trace's header gives it. */
+#define POOL_VERSION "2.0"
+
 typedef struct pool pool;       /* opaque */
 typedef struct future future;   /* opaque */
 

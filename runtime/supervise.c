@@ -89,6 +89,7 @@ static bool spawn(int i, bool replacement)
     }
     atomic_store(&ws->pid, pid);
     atomic_fetch_add(&sh->live, 1);
+    pool__trace_event(sh, i, pid, "start", NULL);
     return true;
 }
 
@@ -151,6 +152,7 @@ static void ended(int i, int status)
     pool__trace_flush_worker(sh, i);
     char how[200];
     pool__describe_end(status, how, sizeof how);
+    pool__trace_event(sh, i, pid, "end", how);
 
     /* The call it held, if any: the one slot that says so. */
     uint64_t held = 0;
@@ -211,7 +213,13 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     for (int i = 0; i < sh->n; i++) {
         pid_t pid = atomic_load(&sh->w[i].pid);
         while (pid > 0) {
-            pid_t got = waitpid(pid, NULL, __WALL | WNOHANG);
+            int status;
+            pid_t got = waitpid(pid, &status, __WALL | WNOHANG);
+            if (got == pid) {
+                char how[200];
+                pool__describe_end(status, how, sizeof how);
+                pool__trace_event(sh, i, pid, "end", how);
+            }
             if (got == pid || (got == -1 && errno != EINTR))
                 break;
             if (pool__now() > give_up)

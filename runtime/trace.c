@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <stdlib.h>
@@ -185,7 +186,89 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
         pool__trace_flush_worker(sh, w);
 }
 
+void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
+                       const char *how)
+{
+    if (!atomic_load(&sh->trace_gen))
+        return;
+    char line[512];
+    int n = snprintf(line, sizeof line, "# event worker=%d pid=%d t=%.6f what=%s%s%s%s\n",
+                     w, (int)pid, pool__now() - sh->t0, what, how ? " how=\"" : "",
+                     how ? how : "", how ? "\"" : "");
+    if (n > 0)
+        pool__trace_write(sh, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
 /* The master: pool_trace_open. ----------------------------------------------- */
+
+/* Append s to b as a quoted value: "..." with " and \ escaped by \. */
+static void quoted(pool__buf *b, const char *s)
+{
+    pool__buf_put(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            pool__buf_put(b, "\\", 1);
+        pool__buf_put(b, *s == '\n' ? " " : s, 1);
+    }
+    pool__buf_put(b, "\"", 1);
+}
+
+/* The first lines of a trace (TRACE.md, version 2): the version, where the
+ * trace comes from, the column names. */
+static void trace_header(pool__buf *b, const pool *p)
+{
+    char line[512];
+    /* The program and its arguments, as the kernel has them. */
+    char cmd[4096];
+    size_t n = 0;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t got = read(fd, cmd, sizeof cmd - 1);
+        n = got > 0 ? (size_t)got : 0;
+        close(fd);
+    }
+    cmd[n] = '\0';
+    const char *prog = n ? cmd : "?";
+    const char *slash = strrchr(prog, '/');
+    /* The pool's time 0 on the wall clock. */
+    struct timespec real;
+    clock_gettime(CLOCK_REALTIME, &real);
+    double t0 = (double)real.tv_sec + (double)real.tv_nsec / 1e9 - (pool__now() - p->sh->t0);
+    time_t secs = (time_t)t0;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+
+    static const char first[] = "# pool-trace v2\n# workers=";
+    pool__buf_put(b, first, sizeof first - 1);
+    snprintf(line, sizeof line, "%d", p->n);
+    pool__buf_put(b, line, strlen(line));
+    pool__buf_put(b, " program=", 9);
+    quoted(b, slash ? slash + 1 : prog);
+    pool__buf_put(b, " args=", 6);
+    pool__buf args = {0};
+    for (size_t at = strlen(cmd) + 1; n && at < n; at += strlen(cmd + at) + 1) {
+        if (args.len)
+            pool__buf_put(&args, " ", 1);
+        pool__buf_put(&args, cmd + at, strlen(cmd + at));
+    }
+    pool__buf_put(&args, "", 1);
+    quoted(b, args.data);
+    pool__buf_free(&args);
+    snprintf(line, sizeof line, " time_scale=%g start=%s.%06ldZ host=", pool_time_scale(),
+             when, (long)((t0 - (double)secs) * 1e6));
+    pool__buf_put(b, line, strlen(line));
+    quoted(b, host);
+    snprintf(line, sizeof line, " runtime=%s\n", POOL_VERSION);
+    pool__buf_put(b, line, strlen(line));
+    static const char columns[] =
+        "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
+    pool__buf_put(b, columns, sizeof columns - 1);
+}
 
 int pool_trace_open(pool *p, const char *path)
 {
@@ -227,9 +310,11 @@ int pool_trace_open(pool *p, const char *path)
         errno = e;
         return -1;
     }
-    static const char head[] = "# pool-trace v1\n"
-        "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
-    if (ftruncate(fd, 0) == -1 || write(fd, head, sizeof head - 1) != sizeof head - 1) {
+    pool__buf head = {0};
+    trace_header(&head, p);
+    bool wrote = ftruncate(fd, 0) == 0 && write(fd, head.data, head.len) == (ssize_t)head.len;
+    pool__buf_free(&head);
+    if (!wrote) {
         int e = errno;
         free(abs);
         close(fd);

@@ -87,10 +87,14 @@ $(cat "$OUT")"
 # may be written in another order).
 load_trace() {
     [ -f "$POOL_TRACE" ] || fail "no trace was written at $POOL_TRACE"
-    [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v1" ] ||
-        fail "trace line 1 is not '# pool-trace v1'"
-    [ "$(sed -n 2p "$POOL_TRACE")" = "task,function,pid,worker,submit_s,start_s,end_s,status,error" ] ||
-        fail "trace line 2 is not the v1 header"
+    [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v2" ] ||
+        fail "trace line 1 is not '# pool-trace v2'"
+    # Line 2 says where the trace comes from: the lesson's program, on
+    # the pool's worker count.
+    [[ $(sed -n 2p "$POOL_TRACE") =~ ^#\ workers=[0-9]+\ program=\"[a-z_]+\"\  ]] ||
+        fail "trace line 2 is not the v2 line of where it comes from"
+    [ "$(sed -n 3p "$POOL_TRACE")" = "task,function,pid,worker,submit_s,start_s,end_s,status,error" ] ||
+        fail "trace line 3 is not the column header"
     unset T_FN T_PID T_WORKER T_SUBMIT T_START T_END T_STATUS T_ERROR
     declare -gA T_FN T_PID T_WORKER T_SUBMIT T_START T_END T_STATUS T_ERROR
     T_ORDER=()
@@ -101,7 +105,7 @@ load_trace() {
         T_FN[$task]=$fn T_PID[$task]=$pid T_WORKER[$task]=$worker
         T_SUBMIT[$task]=$submit T_START[$task]=$start T_END[$task]=$end
         T_STATUS[$task]=$status T_ERROR[$task]=$error
-    done < <(awk 'NR > 2 {
+    done < <(awk 'NR > 3 && !/^#/ {
                  line = $0; out = ""
                  for (k = 1; k <= 8; k++) {
                      c = index(line, ",")

@@ -197,7 +197,7 @@ ValueError: Called broken function, "on purpose"'
     assert_success
     for n in 1 2 4; do
         # As many worker processes in the trace as asked for; all 12 tasks.
-        run awk -F, 'NR > 2 { pid[$3] = 1; n++ } END { print length(pid), n }' "$OUT/w$n.csv"
+        run awk -F, 'NR > 3 && !/^#/ { pid[$3] = 1; n++ } END { print length(pid), n }' "$OUT/w$n.csv"
         assert_output "$n 12"
         row=$(table_row "w$n" "$OUT/summary.txt")
         [ "$(echo "$row" | cut -d' ' -f2,3)" = "$n 12" ] || fail "summary row: $row"
@@ -211,7 +211,7 @@ ValueError: Called broken function, "on purpose"'
         run python3 - "$OUT/w$n.json" "$OUT/w$n.csv" <<'EOF'
 import csv, json, sys
 ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X']
-rows = list(csv.reader(open(sys.argv[2])))[2:]
+rows = [r for r in list(csv.reader(open(sys.argv[2])))[3:] if not r[0].startswith('#')]
 want = {int(r[0]): int(r[2]) for r in rows}
 got = {e['args']['task']: e['pid'] for e in ev}
 assert len(ev) == len(rows) == 12, (len(ev), len(rows))
@@ -315,7 +315,7 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
     # End to end: the summary's makespan is the trace's, doubled.
     run "$POOLPLOT" -s 0.5 -w 2 -o "$OUT" "$TASKS"
     assert_success
-    raw=$(awk -F, 'NR > 2 { if (s == "" || $6 < s) s = $6; if ($7 > e) e = $7 } END { print e - s }' "$OUT/w2.csv")
+    raw=$(awk -F, 'NR > 3 && !/^#/ { if (s == "" || $6 < s) s = $6; if ($7 > e) e = $7 } END { print e - s }' "$OUT/w2.csv")
     got=$(table_row w2 "$OUT/summary.txt" | cut -d' ' -f4)
     awk -v r="$raw" -v g="$got" 'BEGIN { d = g - 2 * r; exit !(d < 0.002 && d > -0.002) }' ||
         fail "makespan $got is not twice the trace's $raw"
@@ -437,8 +437,8 @@ crash: 2 workers"
 @test "poolplot end to end: a worker killed mid-task is marked, and so is its replacement" {
     TASKS_CRASH=1 run "$POOLPLOT" -w 2 -o "$OUT" "$TASKS"
     assert_success
-    run awk -F, 'NR > 2 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
-        NR > 2 { s[NR] = $4; p[NR] = $3; st[NR] = $6 }
+    run awk -F, '/^#/ { next } NR > 3 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
+        NR > 3 { s[NR] = $4; p[NR] = $3; st[NR] = $6 }
         END { first = ""
               for (i in s) if (s[i] == slot && p[i] != pid && (first == "" || st[i] < first)) first = st[i]
               printf "died %.6f\nreplaced %.6f\n", died, first }' "$OUT/w2.csv"
@@ -595,9 +595,9 @@ EOF
     refuses "cut2.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/cut2.csv"
     head -n 1 "$good" >"$T/head.csv"
     refuses "head.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/head.csv"
-    sed 's/^# pool-trace v1$/# pool-trace v2/' "$good" >"$T/v2.csv"
-    refuses "v2.csv: line 1 says '# pool-trace v2': this tool reads format v1 only" \
-        "$POOLPLOT" -o "$OUT" --trace "$T/v2.csv"
+    sed 's/^# pool-trace v1$/# pool-trace v3/' "$good" >"$T/v3.csv"
+    refuses "v3.csv: line 1 says '# pool-trace v3': this tool reads formats v1 and v2" \
+        "$POOLPLOT" -o "$OUT" --trace "$T/v3.csv"
     refuses "not a pool trace" "$POOLPLOT" -o "$OUT" --trace tests/plot/tasks.c
     head -c 2000 /bin/sh >"$T/binary.csv"
     refuses "binary.csv: (not a pool trace|the file holds binary data)" \

@@ -1,7 +1,9 @@
-# trace.awk - a pool trace (runtime/TRACE.md, version 1) as tab-separated
-# lines, one per task: task function pid worker submit start end status error.
-# Quoted CSV fields are unquoted; a tab or line break inside becomes a space.
-# Exits 1, with a sentence on stderr, if the file is not a v1 trace.
+# trace.awk - a pool trace (runtime/TRACE.md, version 2 or 1) as
+# tab-separated lines, one per task: task function pid worker submit start
+# end status error. Quoted CSV fields are unquoted; a tab or line break
+# inside becomes a space. Version 2's comment lines (where the trace comes
+# from, worker events) are skipped. Exits 1, with a sentence on stderr, if
+# the file is not a pool trace.
 
 # Split line into fld[1..n]; return n, or -1 if a quoted field is still open.
 function split_csv(line,    i, c, f, n, inq) {
@@ -22,10 +24,12 @@ function split_csv(line,    i, c, f, n, inq) {
 }
 
 NR == 1 {
-    if ($0 != "# pool-trace v1") { print "not a pool trace, version 1" > "/dev/stderr"; bad = 1; exit 1 }
+    if ($0 == "# pool-trace v2") v2 = 1
+    else if ($0 != "# pool-trace v1") { print "not a pool trace (version 1 or 2)" > "/dev/stderr"; bad = 1; exit 1 }
     next
 }
-NR == 2 { next }
+v2 && pending == "" && /^#/ { next }
+!header { header = 1; next }
 {
     line = pending == "" ? $0 : pending "\n" $0
     n = split_csv(line)
@@ -39,4 +43,4 @@ NR == 2 { next }
     }
     print out
 }
-END { if (!bad && NR < 2) { print "the trace has no header" > "/dev/stderr"; exit 1 } }
+END { if (!bad && !header) { print "the trace has no header" > "/dev/stderr"; exit 1 } }

@@ -12,11 +12,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define NFIELDS 9
 
 static const char MAGIC[] = "# pool-trace v1";
+static const char MAGIC2[] = "# pool-trace v2";
 static const char HEADER[] =
     "task,function,pid,worker,submit_s,start_s,end_s,status,error";
 
@@ -322,12 +324,13 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     char *l = p;
     size_t n;
     int whole = take_line(&p, end, &n);
-    if (n != strlen(MAGIC) || strncmp(l, MAGIC, n) != 0) {
+    bool v2 = n == strlen(MAGIC2) && strncmp(l, MAGIC2, n) == 0;
+    if (!v2 && (n != strlen(MAGIC) || strncmp(l, MAGIC, n) != 0)) {
         if (strncmp(l, "# pool-trace v", 14) == 0)
-            complain(why, size, "line 1 says '%.*s': this tool reads format v1 only",
+            complain(why, size, "line 1 says '%.*s': this tool reads formats v1 and v2",
                      (int)(n < 40 ? n : 40), l);
         else
-            complain(why, size, "not a pool trace: line 1 is not '%s'", MAGIC);
+            complain(why, size, "not a pool trace: line 1 is not '%s'", MAGIC2);
         goto fail;
     }
     if (!whole) {
@@ -359,6 +362,12 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
 
     size_t cap = 0;
     while (p < end) {
+        if (v2 && *p == '#') {
+            /* v2: an event line ("# event ..."), not a record. */
+            take_line(&p, end, &n);
+            line++;
+            continue;
+        }
         char *field[NFIELDS];
         int first = line;
         int n = split_record(&p, end, field, &line);

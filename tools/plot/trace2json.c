@@ -122,7 +122,7 @@ int main(int argc, char **argv)
         trace_free(&t);
         return 1;
     }
-    fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"format\":\"pool-trace v1\","
+    fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"format\":\"pool-trace\","
           "\"source\":", f);
     put_string(f, path);
     fputs("},\n\"traceEvents\":[\n", f);
