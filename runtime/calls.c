@@ -163,6 +163,7 @@ static bool put(pool *p, future *f)
     c->submit = f->submit;
     memcpy(c->name, f->name, sizeof c->name);
     c->flags = f->raw ? POOL__RAW_ARGS : 0;
+    c->limit = f->limit;
     c->result = (pool__payload){0};
     if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
         char msg[200];
@@ -245,6 +246,7 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     f->nitems = nitems;
     f->first = first;
     f->out = out;
+    f->limit = pool__next_limit;     /* cancel.c: pool_submit_limit */
     f->argc = nitems ? 0 : (uint32_t)count;
     /* Encoded now, outside the lock: the caller may reuse its strings at
      * once. A chunk of numbers goes as its pool_values, as they are. */

@@ -35,6 +35,7 @@ struct future {
     double submit;
     pool_value *out;
     int failed;             /* a chunk: inputs that failed */
+    double limit;           /* seconds it may run (0: no limit; cancel.c) */
 };
 
 struct pool {
@@ -89,6 +90,10 @@ void pool__pools_remove(pool *p);
 /* True if another pool of this process traces to the file st describes. */
 struct stat;
 bool pool__trace_in_use(const pool *self, const struct stat *st);
+
+/* cancel.c: the time limit pool__submit gives the call it makes on this
+ * thread (pool_submit_limit sets it around its pool_submit). */
+extern _Thread_local double pool__next_limit;
 
 /* watch.c: the watcher thread's body. */
 void *pool__watcher_main(void *arg);

@@ -132,6 +132,9 @@ int pool_default_size(void);
 void pool_close(pool *p);
 /* After pool_close: wait for every call to finish and the workers to exit. */
 int pool_join(pool *p);
+/* pool_join for at most seconds: -1 with errno ETIMEDOUT if they have not
+ * all finished by then (call it again, or pool_terminate). */
+int pool_join_for(pool *p, double seconds);
 /* Stop now: kill the workers; every unfinished future fails with a
  * "Terminated" error (none is left waiting). */
 void pool_terminate(pool *p);
@@ -155,6 +158,17 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
  * strings or pool_values, up to 16 of them; no argument at all is fine. */
 #define pool_apply_async(p, fn, ...) \
     pool_submit((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+
+/* pool_apply_async_limit(p, seconds, fn, arg, ...): as pool_apply_async,
+ * with a time limit. If the call runs longer than seconds (counted from its
+ * start, to within 10 ms), its worker is killed and replaced, and the future
+ * fails with a "Timeout" error (trace status "timeout"). NULL (errno EINVAL)
+ * for a limit that is not more than 0. */
+#define pool_apply_async_limit(p, seconds, fn, ...) \
+    pool_submit_limit((p), (seconds), (fn), #fn, POOL__ARGV(__VA_ARGS__), \
+                      POOL__ARGC(__VA_ARGS__))
+future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
+                          const pool_value *args, int count);
 
 /* pool_apply(p, fn, arg, ...): run it and wait; the result (a POOL_ERROR value
  * if the task failed). A string result is the caller's, to free with
@@ -194,6 +208,9 @@ bool future_wait_for(future *f, double seconds);
  * (pool_error_type / pool_error_message tell why). Its strings live as long
  * as the future. */
 pool_value future_get(future *f);
+/* future_get for at most seconds: the result, or, if it is not there in
+ * time, a "TimeoutError" value (the call runs on; ask again later). */
+pool_value future_get_for(future *f, double seconds);
 /* True once the result is there; never blocks. */
 bool future_ready(future *f);
 /* 1 if the task returned a value, 0 if it failed. Asking before the result is

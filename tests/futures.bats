@@ -174,14 +174,48 @@ trace() {
     assert_equal "$(awk -F'\t' '$2 == "gated" && ($8 == "crash" || $8 == "cancelled")' "$TSV" | wc -l)" 20
 }
 
+# --- time limits ----------------------------------------------------------------
+
+@test "a call past its time limit fails Timeout (trace: timeout, its worker killed); the pool goes on" {
+    ft limit
+    trace
+    local pid
+    pid=$(sed -n 's/^timed out //p' <<<"$output")
+    [ -n "$pid" ] || fail "no 'timed out' line"
+    # It ran at least its limit (a lower bound: the clock cannot make this flaky).
+    assert_equal "$(awk -F'\t' -v p="$pid" '$3 == p && $8 == "timeout" && $7 - $6 >= 0.2 && $9 ~ /^Timeout: gated ran past its limit of 0.2 s/' "$TSV" | wc -l)" 1
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 2
+}
+
+@test "a time limit counts from the start: a call waiting in the queue is not timed" {
+    ft limit_queued
+}
+
+@test "a call with a limit that segfaults is WorkerDied, not Timeout" {
+    ft limit_crash
+}
+
+@test "limits that run out as calls end, 60 times: the next call on that worker is never hit" {
+    ft limit_race
+    trace
+    assert_equal "$(grep -c WorkerDied "$TSV")" 0
+    assert_equal "$(awk -F'\t' '$4 == 0 && $8 == "ok" && $2 == "spin"' "$TSV" | wc -l)" \
+        "$(( 60 + $(sed -n 's/^limit_race: [0-9]* timed out, \([0-9]*\) ended first$/\1/p' <<<"$output") ))"
+}
+
+@test "pool_join_for and future_get_for give up in time (ETIMEDOUT, TimeoutError), then succeed" {
+    ft join_for
+}
+
 @test "ASan + UBSan: every futures sub-command runs clean" {
     ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
-        errors cancel cancel_overflow kill kill_masked kill_race kill_crash
+        errors cancel cancel_overflow kill kill_masked kill_race kill_crash limit limit_queued \
+        limit_crash join_for
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
-        kill_crash
+        kill_crash limit join_for
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {

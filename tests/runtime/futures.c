@@ -20,6 +20,11 @@
  *   kill_masked  the task blocks every signal: future_kill still stops it
  *   kill_race  future_kill on calls that are ending: never an innocent call hurt
  *   kill_crash future_kill as the task segfaults: Cancelled or WorkerDied, pool whole
+ *   limit      a call past its time limit fails Timeout; one within it is fine
+ *   limit_queued  the limit counts from the start, not while the call waits
+ *   limit_crash   a call with a limit that segfaults is WorkerDied, not Timeout
+ *   limit_race    limits that run out as calls end: the next call is never hit
+ *   join_for   pool_join_for and future_get_for give up in time, then succeed
  *
  * Every task that must still run when the master looks waits on its own
  * gate (a pipe made before pool_create), so "not finished" is a fact and
@@ -612,6 +617,96 @@ static void kill_crash(void)
     printf("kill_crash: ok\n");
 }
 
+static void limit(void)
+{
+    pool *p = make(2);
+    future *f = pool_apply_async_limit(p, 0.2, gated, 0, 0, 0);    /* never let go */
+    future *g = pool_apply_async_limit(p, 30.0, square, 6);
+    CHECK(f != NULL && g != NULL, "pool_apply_async_limit: %s", pool_last_error());
+    CHECK_INT(future_get(g), 36);
+    pid_t pid;
+    while ((pid = future_pid(f)) == 0 && !future_ready(f))
+        usleep(1000);
+    CHECK_ERROR(future_get(f), "Timeout", "gated", "limit of 0.2 s", "killed");
+    CHECK(!future_cancelled(f), "a timeout is not a cancel");
+    CHECK_INT(pool_apply(p, square, 4), 16);
+    errno = 0;
+    CHECK(pool_apply_async_limit(p, 0, square, 1) == NULL && errno == EINVAL, "limit 0");
+    CHECK(pool_apply_async_limit(p, -1, square, 1) == NULL && errno == EINVAL, "limit -1");
+    printf("timed out %d\n", (int)pid);
+    pool_destroy(p);
+    printf("limit: ok\n");
+}
+
+static void limit_queued(void)
+{
+    pool *p = make(1);
+    future *f0 = pool_apply_async(p, gated, 0, 0, 0);
+    future *f1 = pool_apply_async_limit(p, 0.05, square, 3);    /* waits behind f0 */
+    /* Three times its limit while it waits: a waiting call is not timed. */
+    CHECK(!future_wait_for(f1, 0.15), "f1 cannot have run");
+    gate_open(&gates[0], 1);
+    CHECK_INT(future_get(f0), 0);
+    CHECK_INT(future_get(f1), 9);
+    pool_destroy(p);
+    printf("limit_queued: ok\n");
+}
+
+static void limit_crash(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async_limit(p, 30.0, gated, 0, 0, 2);
+    gate_open(&gates[0], 1);
+    CHECK_ERROR(future_get(f), "WorkerDied", "SIGSEGV");
+    CHECK_INT(pool_apply(p, square, 2), 4);
+    pool_destroy(p);
+    printf("limit_crash: ok\n");
+}
+
+static void limit_race(void)
+{
+    /* One worker; f has a limit close to its own length, g none and runs
+     * long enough to be there when the supervisor looks. */
+    pool *p = make(1);
+    int timed = 0, ended = 0;
+    for (int i = 0; i < 60; i++) {
+        future *f = pool_apply_async_limit(p, 0.002 + (i % 6) * 0.002, spin, 4000 + (i % 5) * 1000);
+        future *g = pool_apply_async(p, spin, 20000);
+        pool_value v = future_get(f);
+        if (v.kind == POOL_ERROR) {
+            CHECK_ERROR(v, "Timeout");
+            timed++;
+        } else {
+            ended++;
+        }
+        CHECK_INT(future_get(g), 20000);
+        future_free(f);
+        future_free(g);
+    }
+    printf("limit_race: %d timed out, %d ended first\n", timed, ended);
+    pool_destroy(p);
+    printf("limit_race: ok\n");
+}
+
+static void join_for(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async(p, gated, 0, 7, 0);
+    CHECK_ERROR(future_get_for(f, 0.05), "TimeoutError");
+    errno = 0;
+    CHECK(pool_join_for(p, 0.05) == -1 && errno == EINVAL, "a running pool: EINVAL");
+    pool_close(p);
+    CHECK(pool_join_for(p, 0.05) == -1 && errno == ETIMEDOUT, "a call still runs: ETIMEDOUT");
+    CHECK(!future_ready(f), "it still runs");
+    gate_open(&gates[0], 1);
+    CHECK_INT(future_get_for(f, -1), 7);
+    CHECK(pool_join_for(p, 30) == 0, "then it joins: %s", pool_last_error());
+    CHECK(pool_join_for(p, 0) == 0, "twice is fine");
+    CHECK(pool_join(p) == 0, "and pool_join after it");
+    pool_destroy(p);
+    printf("join_for: ok\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -624,6 +719,8 @@ int main(int argc, char **argv)
         {"overflow", overflow}, {"threads", threads}, {"errors", errors},
         {"cancel", cancel}, {"cancel_overflow", cancel_overflow}, {"kill", kill_running},
         {"kill_masked", kill_masked}, {"kill_race", kill_race}, {"kill_crash", kill_crash},
+        {"limit", limit}, {"limit_queued", limit_queued}, {"limit_crash", limit_crash},
+        {"limit_race", limit_race}, {"join_for", join_for},
     };
     for (int i = 0; i < GATES; i++)
         gate_make(&gates[i]);
