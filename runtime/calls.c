@@ -78,7 +78,7 @@ static void done(pool *p, future *f)
     f->done = true;
     pool__buf_free(&f->args);
     pthread_cond_broadcast(&p->moved);
-    if (f->user_gone)
+    if (f->user_gone && !f->cb_pending)     /* else freed after its callback */
         pool__release(f);
 }
 
@@ -191,7 +191,7 @@ void pool__pump(pool *p)
         f->onext = NULL;
         pthread_cond_broadcast(&p->moved);
     }
-    atomic_store(&p->sh->want_done, p->ovf_head != NULL);
+    atomic_store(&p->sh->want_done, p->ovf_head != NULL || p->cbs != NULL);
 }
 
 void pool__enqueue(pool *p, future *f)

@@ -72,6 +72,8 @@ static int cancel_queued(pool *p, future *f)
             pool__die("future %llu is neither in the ring nor waiting for it",
                       (unsigned long long)f->id);
         pool__complete_here(p, f, ST_CANCELLED, "Cancelled", not_begun);
+        if (p->cbs)
+            pool__poke_watcher(p);      /* its callback, if it has one */
         return 0;
     }
     pool__call *c = pool__slot(sh, f->seq);

@@ -78,7 +78,8 @@
  * wait.c: waiting for several futures (a pool-wide futex word that
  * finishes bump while someone waits). cancel.c: cancelling a call, before
  * it begins (master) or while it runs (the supervisor kills its worker),
- * and time limits per call (the supervisor again).
+ * and time limits per call (the supervisor again). callback.c: callbacks,
+ * run on the watcher thread.
  *
  * Locks. pool->lock guards the master's side: the ring's tail and who owns
  * each slot, the overflow list, the futures' fields, the pool's state. The

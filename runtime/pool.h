@@ -225,6 +225,22 @@ unsigned long future_id(const future *f);
 /* The PID of the worker that ran it (0 if it never started). */
 pid_t future_pid(future *f);
 
+/* Callbacks. --------------------------------------------------------------- */
+
+/* A function to run once a future is done. */
+typedef void (*future_callback)(future *f, void *arg);
+/* Run on_ok(f, arg) once f has succeeded, or on_error(f, arg) once it has
+ * failed (any error: the task's, a dead worker, Cancelled, Timeout,
+ * Terminated); either may be NULL. One callback per future: -1 with errno
+ * EBUSY for a second, EINVAL for none. It runs on the pool's watcher thread
+ * (one callback at a time), or at once in this thread if f is done already.
+ * Each runs exactly once, also when the pool is terminated. A callback may
+ * read f (future_get does not block there), make calls, cancel, and free
+ * f; it must not wait for other futures or for the pool (future_wait,
+ * pool_join, pool_destroy): the watcher puts waiting calls only between
+ * callbacks. */
+int future_on_done(future *f, future_callback on_ok, future_callback on_error, void *arg);
+
 /* Cancelling. -------------------------------------------------------------- */
 
 /* Cancel a call that has not begun: its future fails at once with a

@@ -3,7 +3,7 @@
  *
  * It sleeps in poll() on two descriptors: an eventfd that workers write
  * only while calls wait on the overflow list (then it puts them as slots
- * free up), and a pipe that ends when the pool's supervisor process does.
+ * free up) or callbacks wait (then it runs them, callback.c), and a pipe that ends when the pool's supervisor process does.
  * If the supervisor ends while the pool still runs (someone killed it),
  * the watcher ends the workers it left and fails every unfinished call, so
  * that no future waits forever.
@@ -106,9 +106,11 @@ void *pool__watcher_main(void *arg)
             pthread_mutex_lock(&p->lock);
             pool__pump(p);
             pthread_mutex_unlock(&p->lock);
+            pool__run_callbacks(p);
         }
         if (pfd[0].revents) {
             supervisor_gone(p);
+            pool__run_callbacks(p);     /* every call has ended: the rest run now */
             return NULL;
         }
     }

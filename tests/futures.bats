@@ -20,6 +20,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/futures \
+        build/tests/runtime/progress \
         build/asan/tests/runtime/futures build/tsan/tests/runtime/futures >&2
 }
 
@@ -207,15 +208,61 @@ trace() {
     ft join_for
 }
 
+# --- callbacks ------------------------------------------------------------------
+
+@test "callbacks: on_ok and on_error each run once, all on the watcher thread; EBUSY, EINVAL" {
+    ft callback
+}
+
+@test "a callback added to a future that is done runs at once, in the adding thread" {
+    ft callback_done
+}
+
+@test "callbacks when a worker dies and when the pool is terminated: each runs once, as an error" {
+    ft callback_end
+}
+
+@test "future_free before the callback ran, and a callback that frees its future: no leak, no crash" {
+    ft callback_free
+    run --separate-stderr timeout 120 valgrind -q --leak-check=full \
+        --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=9 "$BIN" callback_free
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "valgrind: status $status; stderr:
+$stderr"
+}
+
+@test "a callback makes the next call and cancels another, 20 deep" {
+    ft callback_chain
+}
+
+@test "the progress bar example: ten lines through a pipe, every call counted" {
+    run --separate-stderr timeout 60 "$ROOT/build/tests/runtime/progress" 200
+    assert_success
+    [ -z "$stderr" ] || fail "stderr: $stderr"
+    assert_equal "$(grep -c '^\[#*  *\] [0-9]*/200$\|^\[#*\] 200/200$' <<<"$output")" 10
+    assert_line --index 9 "[########################################] 200/200"
+    assert_line --index 10 "200 calls, 0 failed"
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 200
+}
+
+@test "the progress bar with a worker that dies (POOL_FAULT=crash:7): counted as failed, exit 1" {
+    POOL_FAULT=crash:7 run --separate-stderr timeout 60 "$ROOT/build/tests/runtime/progress" 50
+    assert_failure 1
+    assert_line "50 calls, 1 failed"
+    [[ $stderr == "task 7 failed: worker "*SIGSEGV* ]] || fail "stderr: $stderr"
+}
+
 @test "ASan + UBSan: every futures sub-command runs clean" {
     ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
         errors cancel cancel_overflow kill kill_masked kill_race kill_crash limit limit_queued \
-        limit_crash join_for
+        limit_crash join_for callback callback_done callback_end callback_free callback_chain
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
-        kill_crash limit join_for
+        kill_crash limit join_for callback callback_done callback_end callback_free \
+        callback_chain
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {

@@ -25,6 +25,11 @@
  *   limit_crash   a call with a limit that segfaults is WorkerDied, not Timeout
  *   limit_race    limits that run out as calls end: the next call is never hit
  *   join_for   pool_join_for and future_get_for give up in time, then succeed
+ *   callback   on_ok and on_error run once each, on the watcher thread
+ *   callback_done  a future done already: its callback runs at once, here
+ *   callback_end   callbacks when a worker dies, and when the pool is terminated
+ *   callback_free  future_free before its callback ran; a callback that frees
+ *   callback_chain a callback that makes the next call (and cancels one)
  *
  * Every task that must still run when the master looks waits on its own
  * gate (a pipe made before pool_create), so "not finished" is a fact and
@@ -707,6 +712,203 @@ static void join_for(void)
     printf("join_for: ok\n");
 }
 
+/* What callbacks saw: counted under a lock; the master waits on a condition. */
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
+static int cb_ok, cb_err;
+static long cb_sum;
+static pthread_t cb_thread;
+static bool cb_one_thread;
+
+static void cb_seen(bool ok, long v)
+{
+    pthread_mutex_lock(&cb_lock);
+    if (cb_ok + cb_err == 0)
+        cb_thread = pthread_self();
+    cb_one_thread &= pthread_equal(cb_thread, pthread_self()) != 0;
+    if (ok)
+        cb_ok++;
+    else
+        cb_err++;
+    cb_sum += v;
+    pthread_cond_broadcast(&cb_cond);
+    pthread_mutex_unlock(&cb_lock);
+}
+
+static void cb_reset(void)
+{
+    pthread_mutex_lock(&cb_lock);
+    cb_ok = cb_err = 0;
+    cb_sum = 0;
+    cb_one_thread = true;
+    pthread_mutex_unlock(&cb_lock);
+}
+
+/* Wait (the test's own timeout guards it) until n callbacks have run. */
+static void cb_wait(int n)
+{
+    pthread_mutex_lock(&cb_lock);
+    while (cb_ok + cb_err < n)
+        pthread_cond_wait(&cb_cond, &cb_lock);
+    pthread_mutex_unlock(&cb_lock);
+}
+
+static void on_ok(future *f, void *arg)
+{
+    CHECK(arg == (void *)&cb_ok, "the callback's argument");
+    CHECK(future_ready(f) && future_successful(f) == 1, "done and successful");
+    cb_seen(true, pool_as_int(future_get(f)));
+}
+
+static void on_err(future *f, void *arg)
+{
+    (void)arg;
+    CHECK(future_ready(f) && future_successful(f) == 0, "done and failed");
+    CHECK(pool_is_error(future_get(f)), "an error");
+    cb_seen(false, 0);
+}
+
+static void callback(void)
+{
+    enum { N = 300 };
+    cb_reset();
+    pool *p = make(3);
+    static future *fs[N];
+    long want = 0;
+    /* Every call waits on the gate until every callback is in place, so
+     * none runs at once in this thread. */
+    for (int i = 0; i < N; i++) {
+        fs[i] = pool_apply_async(p, gated, 0, i, i == 17);     /* 17 fails */
+        want += i == 17 ? 0 : i;
+        CHECK(future_on_done(fs[i], on_ok, on_err, &cb_ok) == 0, "future_on_done: %s",
+              pool_last_error());
+    }
+    errno = 0;
+    CHECK(future_on_done(fs[0], on_ok, NULL, NULL) == -1 && errno == EBUSY, "a second: EBUSY");
+    CHECK(future_on_done(fs[0], NULL, NULL, NULL) == -1 && errno == EINVAL, "none: EINVAL");
+    gate_open(&gates[0], N);
+    cb_wait(N);
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_ok == N - 1 && cb_err == 1 && cb_sum == want, "%d ok, %d errors, sum %ld",
+          cb_ok, cb_err, cb_sum);
+    CHECK(cb_one_thread && !pthread_equal(cb_thread, pthread_self()),
+          "every callback on the watcher thread");
+    pthread_mutex_unlock(&cb_lock);
+    pool_close(p);
+    CHECK(pool_join(p) == 0, "pool_join");
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_ok + cb_err == N, "each once: %d", cb_ok + cb_err);
+    pthread_mutex_unlock(&cb_lock);
+    pool_destroy(p);
+    printf("callback: ok\n");
+}
+
+static void callback_done(void)
+{
+    cb_reset();
+    pool *p = make(1);
+    future *f = pool_apply_async(p, square, 5);
+    future_wait(f);
+    CHECK(future_on_done(f, on_ok, on_err, &cb_ok) == 0, "future_on_done");
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_ok == 1 && cb_sum == 25 && pthread_equal(cb_thread, pthread_self()),
+          "ran at once, in this thread");
+    pthread_mutex_unlock(&cb_lock);
+    CHECK(future_on_done(f, on_ok, NULL, &cb_ok) == -1 && errno == EBUSY, "a second: EBUSY");
+    pool_close(p);
+    future *g = pool_apply_async(p, square, 1);    /* fails at once: closed */
+    CHECK(future_on_done(g, on_ok, on_err, &cb_ok) == 0, "future_on_done");
+    CHECK(cb_err == 1, "its on_error ran at once");
+    pool_destroy(p);
+    printf("callback_done: ok\n");
+}
+
+static void callback_end(void)
+{
+    cb_reset();
+    pool *p = make(2);
+    future *crash = pool_apply_async(p, gated, 0, 0, 2);    /* segfaults */
+    future *held = pool_apply_async(p, gated, 1, 0, 0);    /* never let go */
+    future *queued[3];
+    for (int i = 0; i < 3; i++)
+        queued[i] = pool_apply_async(p, gated, 1, 0, 0);
+    CHECK(future_on_done(crash, on_ok, on_err, &cb_ok) == 0, "on crash");
+    CHECK(future_on_done(held, on_ok, on_err, &cb_ok) == 0, "on held");
+    for (int i = 0; i < 3; i++)
+        CHECK(future_on_done(queued[i], on_ok, on_err, &cb_ok) == 0, "on queued");
+    gate_open(&gates[0], 1);
+    cb_wait(1);
+    CHECK_ERROR(future_get(crash), "WorkerDied");
+    /* Terminate with four callbacks waiting: each runs once, Terminated. */
+    pool_terminate(p);
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_err == 5 && cb_ok == 0, "%d errors, %d ok after terminate", cb_err, cb_ok);
+    pthread_mutex_unlock(&cb_lock);
+    CHECK_ERROR(future_get(held), "Terminated");
+    pool_destroy(p);
+    printf("callback_end: ok\n");
+}
+
+static void free_self(future *f, void *arg)
+{
+    (void)arg;
+    long v = pool_as_int(future_get(f));
+    future_free(f);
+    cb_seen(true, v);
+}
+
+static void callback_free(void)
+{
+    cb_reset();
+    pool *p = make(1);
+    future *f0 = pool_apply_async(p, gated, 0, 3, 0);
+    future *f1 = pool_apply_async(p, gated, 0, 4, 0);
+    CHECK(future_on_done(f0, on_ok, on_err, &cb_ok) == 0, "on f0");
+    CHECK(future_on_done(f1, free_self, NULL, NULL) == 0, "on f1");
+    future_free(f0);    /* before it ran: freed after its callback */
+    gate_open(&gates[0], 2);
+    cb_wait(2);
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_sum == 7, "both values: %ld", cb_sum);
+    pthread_mutex_unlock(&cb_lock);
+    pool_destroy(p);
+    printf("callback_free: ok\n");
+}
+
+static pool *chain_pool;
+
+static void chain_next(future *f, void *arg)
+{
+    long left = (long)(intptr_t)arg;
+    long v = pool_as_int(future_get(f));
+    future_free(f);
+    if (left > 0) {
+        future *g = pool_apply_async(chain_pool, square, v % 1000 + 1);
+        CHECK(g != NULL, "a call from a callback");
+        CHECK(future_on_done(g, chain_next, NULL, (void *)(intptr_t)(left - 1)) == 0,
+              "a callback from a callback");
+        /* And one cancelled from here. */
+        future *h = pool_apply_async(chain_pool, gated, 0, 0, 0);
+        int r = future_cancel(h);
+        CHECK(r == 0 || errno == EBUSY, "cancel from a callback");
+        if (r != 0)
+            CHECK(future_kill(h) == 0 || errno == EALREADY, "kill from a callback");
+        future_free(h);
+    }
+    cb_seen(true, 0);
+}
+
+static void callback_chain(void)
+{
+    cb_reset();
+    chain_pool = make(2);
+    future *f = pool_apply_async(chain_pool, square, 2);
+    CHECK(future_on_done(f, chain_next, NULL, (void *)(intptr_t)20) == 0, "the first");
+    cb_wait(21);
+    pool_destroy(chain_pool);
+    printf("callback_chain: ok\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -721,6 +923,9 @@ int main(int argc, char **argv)
         {"kill_masked", kill_masked}, {"kill_race", kill_race}, {"kill_crash", kill_crash},
         {"limit", limit}, {"limit_queued", limit_queued}, {"limit_crash", limit_crash},
         {"limit_race", limit_race}, {"join_for", join_for},
+        {"callback", callback}, {"callback_done", callback_done},
+        {"callback_end", callback_end}, {"callback_free", callback_free},
+        {"callback_chain", callback_chain},
     };
     for (int i = 0; i < GATES; i++)
         gate_make(&gates[i]);
