@@ -175,6 +175,27 @@ trace() {
     assert_equal "$(awk -F'\t' '$2 == "gated" && ($8 == "crash" || $8 == "cancelled")' "$TSV" | wc -l)" 20
 }
 
+@test "a thread cancels calls while the workers claim them: each call ran or was cancelled, never both" {
+    ft cancel_race
+    trace
+    local n
+    n=$(sed -n 's/^cancel_race: \([0-9]*\) of 1500 cancelled$/\1/p' <<<"$output")
+    [ -n "$n" ] || fail "no count"
+    assert_equal "$(awk -F'\t' '$8 == "cancelled" && $3 == 0 && $1 % 2 == 0' "$TSV" | wc -l)" "$n"
+    assert_equal "$(awk -F'\t' '$8 == "ok" && $3 != 0' "$TSV" | wc -l)" "$(( 3000 - n ))"
+}
+
+@test "future_kill racing pool_terminate, 10 rounds: Cancelled or Terminated, never a hang" {
+    ft kill_terminate
+}
+
+@test "future_kill after the supervisor was killed: EALREADY and PoolError, no hang" {
+    run --separate-stderr timeout 60 "$BIN" kill_supervisor
+    assert_success
+    assert_output "kill_supervisor: ok"
+    [[ $stderr == *"supervisor process"*"died"* ]] || fail "stderr: $stderr"
+}
+
 # --- time limits ----------------------------------------------------------------
 
 @test "a call past its time limit fails Timeout (trace: timeout, its worker killed); the pool goes on" {
@@ -256,13 +277,14 @@ $stderr"
 @test "ASan + UBSan: every futures sub-command runs clean" {
     ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
         errors cancel cancel_overflow kill kill_masked kill_race kill_crash limit limit_queued \
-        limit_crash join_for callback callback_done callback_end callback_free callback_chain
+        limit_crash join_for callback callback_done callback_end callback_free callback_chain \
+        cancel_race kill_terminate
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
         kill_crash limit join_for callback callback_done callback_end callback_free \
-        callback_chain
+        callback_chain cancel_race kill_terminate
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {

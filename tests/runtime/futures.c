@@ -20,6 +20,9 @@
  *   kill_masked  the task blocks every signal: future_kill still stops it
  *   kill_race  future_kill on calls that are ending: never an innocent call hurt
  *   kill_crash future_kill as the task segfaults: Cancelled or WorkerDied, pool whole
+ *   cancel_race  a thread cancels calls as workers claim them: each runs or is cancelled, never both
+ *   kill_terminate  future_kill races pool_terminate: Cancelled or Terminated, no hang
+ *   kill_supervisor future_kill after the supervisor was killed: EALREADY, PoolError, no hang
  *   limit      a call past its time limit fails Timeout; one within it is fine
  *   limit_queued  the limit counts from the start, not while the call waits
  *   limit_crash   a call with a limit that segfaults is WorkerDied, not Timeout
@@ -585,13 +588,14 @@ static void kill_race(void)
 
 struct killer {
     future *f;
-    int r;
+    int r, err;
 };
 
 static void *kill_thread(void *arg)
 {
     struct killer *k = arg;
     k->r = future_kill(k->f);
+    k->err = errno;
     return NULL;
 }
 
@@ -620,6 +624,94 @@ static void kill_crash(void)
     pool_destroy(p);
     gate_drain(&gates[0]);
     printf("kill_crash: ok\n");
+}
+
+struct canceller {
+    future **fs;
+    int n, cancelled;
+};
+
+static void *cancel_thread(void *arg)
+{
+    struct canceller *c = arg;
+    for (int i = c->n - 1; i >= 0; i -= 2)      /* from the end: they are still queued */
+        if (future_cancel(c->fs[i]) == 0)
+            c->cancelled++;
+    return NULL;
+}
+
+static void cancel_race(void)
+{
+    enum { N = 3000 };
+    pool *p = make(2);
+    static future *fs[N];
+    /* Both workers wait on the gate; once let go they take calls from the
+     * front while the thread cancels from the back: they meet somewhere. */
+    for (int i = 0; i < N; i++)
+        fs[i] = i < 2 ? pool_apply_async(p, gated, 0, (long)i * i, 0)
+                      : pool_apply_async(p, square, i);
+    struct canceller c = {.fs = fs, .n = N};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, cancel_thread, &c) == 0, "pthread_create");
+    gate_open(&gates[0], 2);
+    pthread_join(t, NULL);
+    int cancelled = 0;
+    for (int i = 0; i < N; i++) {
+        pool_value v = future_get(fs[i]);
+        if (future_cancelled(fs[i])) {
+            CHECK(i % 2 == 1 && i >= 2, "call %d was never asked to cancel", i);
+            CHECK_ERROR(v, "Cancelled", "before it started");
+            CHECK(future_pid(fs[i]) == 0, "a cancelled call never ran");
+            cancelled++;
+        } else {
+            CHECK_INT(v, (long)i * i);
+        }
+    }
+    CHECK(cancelled == c.cancelled, "%d cancelled, %d said so", cancelled, c.cancelled);
+    printf("cancel_race: %d of %d cancelled\n", cancelled, N / 2);
+    pool_destroy(p);
+    printf("cancel_race: ok\n");
+}
+
+static void kill_terminate(void)
+{
+    for (int round = 0; round < 10; round++) {
+        pool *p = make(2);
+        future *f = pool_apply_async(p, gated, 0, 0, 0);    /* never let go */
+        while (future_pid(f) == 0)
+            usleep(500);
+        struct killer k = {.f = f};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, kill_thread, &k) == 0, "pthread_create");
+        if (round % 2)
+            usleep(200);
+        pool_terminate(p);
+        pthread_join(t, NULL);
+        pool_value v = future_get(f);
+        if (k.r == 0)
+            CHECK_ERROR(v, "Cancelled");
+        else
+            CHECK(k.err == EALREADY && strcmp(pool_error_type(v), "Terminated") == 0,
+                  "kill gave errno %d, the future %s", k.err, pool_error_type(v));
+        pool_destroy(p);
+    }
+    printf("kill_terminate: ok\n");
+}
+
+static void kill_supervisor(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async(p, gated, 0, 0, 0);
+    while (future_pid(f) == 0)
+        usleep(500);
+    pid_t kids[4];
+    CHECK(children(kids, 4) == 1, "one supervisor");
+    CHECK(kill(kids[0], SIGKILL) == 0, "kill the supervisor");
+    errno = 0;
+    CHECK(future_kill(f) == -1 && errno == EALREADY, "future_kill: errno %d", errno);
+    CHECK_ERROR(future_get(f), "PoolError", "supervisor");
+    pool_destroy(p);
+    printf("kill_supervisor: ok\n");
 }
 
 static void limit(void)
@@ -921,6 +1013,8 @@ int main(int argc, char **argv)
         {"overflow", overflow}, {"threads", threads}, {"errors", errors},
         {"cancel", cancel}, {"cancel_overflow", cancel_overflow}, {"kill", kill_running},
         {"kill_masked", kill_masked}, {"kill_race", kill_race}, {"kill_crash", kill_crash},
+        {"cancel_race", cancel_race}, {"kill_terminate", kill_terminate},
+        {"kill_supervisor", kill_supervisor},
         {"limit", limit}, {"limit_queued", limit_queued}, {"limit_crash", limit_crash},
         {"limit_race", limit_race}, {"join_for", join_for},
         {"callback", callback}, {"callback_done", callback_done},
