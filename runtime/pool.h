@@ -198,6 +198,24 @@ int pool_map_named(pool *p, pool_fn fn, const char *name,
 int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
                     size_t n, pool_value *out, size_t chunksize);
 
+/* Results as they come (Pool.imap_unordered): an iteration over fn(in[i]).
+ * Inputs go out in chunks as in pool_map_chunked (chunksize 0: the same
+ * choice as pool_map); in must stay valid until the iteration is freed.
+ * NULL (errno EINVAL) for no pool, function or inputs. */
+typedef struct pool_imap pool_imap;     /* opaque */
+#define pool_imap_unordered(p, fn, in, n, chunksize) \
+    pool_imap_start((p), (fn), #fn, (in), (n), (chunksize))
+pool_imap *pool_imap_start(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                           size_t n, size_t chunksize);
+/* The next result to be ready, waiting for it: 1 with its input's index and
+ * its value (an error value if that input failed; free its strings with
+ * pool_value_free), 0 when every result has been handed out, -1 (errno set)
+ * if the calls cannot be made. If a chunk's worker dies, its inputs run
+ * again one to a task, so only the input that kills a worker fails. */
+int pool_imap_next(pool_imap *m, size_t *index, pool_value *value);
+/* Free it: calls not begun are cancelled, running ones waited for. */
+void pool_imap_free(pool_imap *m);
+
 /* Futures. ----------------------------------------------------------------- */
 
 /* Block until the result is there. */

@@ -37,7 +37,8 @@ setup() {
 ft() {
     local prog=$BIN
     case $1 in /*) prog=$1; shift ;; esac
-    run --separate-stderr timeout 60 "$prog" "$@"
+    # -k: a process under TSan may not take SIGTERM while it sleeps in a futex.
+    run --separate-stderr timeout -k 5 60 "$prog" "$@"
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
 $stderr
 stdout:
@@ -229,6 +230,35 @@ trace() {
     ft join_for
 }
 
+# --- imap_unordered -------------------------------------------------------------
+
+@test "pool_imap_unordered: 1000 inputs in chunks of 7, each once and right; one a task, in the order they end" {
+    ft imap
+    trace
+    # 1000 / 7 = 143 chunks, then 4 single calls, then nothing else.
+    assert_equal "$(awk -F'\t' '$2 ~ /^square\[/' "$TSV" | wc -l)" 143
+    assert_equal "$(awk -F'\t' '$2 == "gate_by_input"' "$TSV" | wc -l)" 4
+}
+
+@test "pool_imap_unordered: an input that kills its worker fails alone; its chunk runs again one a task" {
+    ft imap_crash
+    trace
+    assert_equal "$(awk -F'\t' '$2 == "square_or_die[10..19]" && $8 == "crash"' "$TSV" | wc -l)" 1
+    assert_equal "$(awk -F'\t' '$2 == "square_or_die" && $8 == "crash"' "$TSV" | wc -l)" 1
+    assert_equal "$(awk -F'\t' '$2 == "square_or_die" && $8 == "ok"' "$TSV" | wc -l)" 9
+}
+
+@test "pool_imap_free early: calls not begun are cancelled, running ones waited for, nothing leaks" {
+    ft imap_free
+    trace
+    local ran
+    ran=$(sed -n 's/^imap_free: \([0-9]*\) ran$/\1/p' <<<"$output")
+    [ -n "$ran" ] || fail "no count"
+    # Each call ran (ok) or was cancelled before it began; plus the one pool_apply.
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "ok"' "$TSV" | wc -l)" "$ran"
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "cancelled" && $3 == 0' "$TSV" | wc -l)" "$(( 40 - ran ))"
+}
+
 # --- callbacks ------------------------------------------------------------------
 
 @test "callbacks: on_ok and on_error each run once, all on the watcher thread; EBUSY, EINVAL" {
@@ -278,20 +308,20 @@ $stderr"
     ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
         errors cancel cancel_overflow kill kill_masked kill_race kill_crash limit limit_queued \
         limit_crash join_for callback callback_done callback_end callback_free callback_chain \
-        cancel_race kill_terminate
+        cancel_race kill_terminate imap imap_crash imap_free
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
         kill_crash limit join_for callback callback_done callback_end callback_free \
-        callback_chain cancel_race kill_terminate
+        callback_chain cancel_race kill_terminate imap imap_free
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {
     command -v valgrind >/dev/null || skip "valgrind is not installed"
     run --separate-stderr timeout 120 valgrind -q --leak-check=full \
         --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
-        --error-exitcode=9 "$BIN" order crash errors cancel kill
+        --error-exitcode=9 "$BIN" order crash errors cancel kill imap_crash imap_free
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; stderr:
 $stderr"
 }

@@ -29,6 +29,9 @@
  *   limit_race    limits that run out as calls end: the next call is never hit
  *   join_for   pool_join_for and future_get_for give up in time, then succeed
  *   callback   on_ok and on_error run once each, on the watcher thread
+ *   imap       pool_imap_unordered: every input once, right; in the order they end
+ *   imap_crash an input that kills its worker: only it fails, its chunk runs again
+ *   imap_free  freed early, with calls running and queued
  *   callback_done  a future done already: its callback runs at once, here
  *   callback_end   callbacks when a worker dies, and when the pool is terminated
  *   callback_free  future_free before its callback ran; a callback that frees
@@ -70,6 +73,14 @@ static void gate_drain(gate *g)
     struct pollfd pfd = {.fd = g->fd[0], .events = POLLIN};
     while (poll(&pfd, 1, 0) == 1)
         gate_pass(g);
+}
+
+/* gate_by_input(i): wait on gate i, return 100 + i. */
+static pool_value gate_by_input(pool_args a)
+{
+    long i = pool_arg_int(a, 0);
+    gate_pass(&gates[i]);
+    return pool_int(100 + i);
 }
 
 static pool_value square(pool_args a)
@@ -1001,6 +1012,155 @@ static void callback_chain(void)
     printf("callback_chain: ok\n");
 }
 
+/* square, but input 13 kills its worker and input 21 fails. */
+static pool_value square_or_die(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    if (x == 13)
+        raise(SIGSEGV);
+    if (x == 21)
+        return pool_error("ValueError", "21 is unlucky");
+    return pool_str(x % 2 ? "odd" : "even");
+}
+
+static void imap(void)
+{
+    enum { N = 1000 };
+    pool *p = make(3);
+    static pool_value in[N];
+    static bool seen[N];
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    pool_imap *m = pool_imap_unordered(p, square, in, N, 7);
+    CHECK(m != NULL, "pool_imap_unordered: %s", pool_last_error());
+    size_t i;
+    pool_value v;
+    int got = 0, r;
+    while ((r = pool_imap_next(m, &i, &v)) == 1) {
+        CHECK(i < N && !seen[i], "index %zu twice or out of range", i);
+        seen[i] = true;
+        CHECK_INT(v, (long)i * (long)i);
+        got++;
+    }
+    CHECK(r == 0 && got == N, "%d of %d, last %d", got, N, r);
+    CHECK(pool_imap_next(m, &i, &v) == 0, "the end stays the end");
+    pool_imap_free(m);
+
+    /* In the order they end: one input a task, each on its gate. */
+    static const int perm[4] = {2, 0, 3, 1};
+    pool_value g[4];
+    for (int k = 0; k < 4; k++)
+        g[k] = pool_int(k);
+    m = pool_imap_unordered(p, gate_by_input, g, 4, 1);
+    for (int k = 0; k < 4; k++) {
+        gate_open(&gates[perm[k]], 1);
+        CHECK(pool_imap_next(m, &i, &v) == 1 && i == (size_t)perm[k], "step %d: index %zu", k, i);
+        CHECK_INT(v, 100 + perm[k]);
+    }
+    CHECK(pool_imap_next(m, &i, &v) == 0, "four in all");
+    pool_imap_free(m);
+
+    errno = 0;
+    CHECK(pool_imap_unordered(p, square, NULL, 3, 0) == NULL && errno == EINVAL, "no inputs");
+    m = pool_imap_unordered(p, square, NULL, 0, 0);
+    CHECK(m != NULL && pool_imap_next(m, NULL, NULL) == 0, "no inputs, n = 0");
+    pool_imap_free(m);
+    CHECK(pool_imap_next(NULL, &i, &v) == -1 && errno == EINVAL, "NULL");
+    pool_destroy(p);
+    printf("imap: ok\n");
+}
+
+static void imap_crash(void)
+{
+    enum { N = 60 };
+    pool *p = make(2);
+    pool_value in[N];
+    bool seen[N] = {0};
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    pool_imap *m = pool_imap_unordered(p, square_or_die, in, N, 10);
+    size_t i;
+    pool_value v;
+    int got = 0;
+    while (pool_imap_next(m, &i, &v) == 1) {
+        CHECK(i < N && !seen[i], "index %zu twice", i);
+        seen[i] = true;
+        if (i == 13)
+            CHECK_ERROR(v, "WorkerDied", "SIGSEGV");
+        else if (i == 21)
+            CHECK_ERROR(v, "ValueError", "unlucky");
+        else
+            CHECK(v.kind == POOL_STR && strcmp(v.as.s, i % 2 ? "odd" : "even") == 0,
+                  "input %zu", i);
+        pool_value_free(v);
+        got++;
+    }
+    CHECK(got == N, "%d of %d", got, N);
+    pool_imap_free(m);
+    pool_destroy(p);
+    printf("imap_crash: ok\n");
+}
+
+/* announce(): say it started (a byte on gate 7), then wait on gate 0. */
+static pool_value announce(pool_args a)
+{
+    (void)a;
+    gate_open(&gates[7], 1);
+    gate_pass(&gates[0]);
+    return pool_int(1);
+}
+
+static _Atomic bool imap_freed;
+static _Atomic int imap_started;
+
+/* Give each task that starts its byte of gate 0, until imap_freed. It
+ * begins 50 ms late, so that the master's free usually finds calls still
+ * queued to cancel; the checks hold however late it begins. */
+static void *feed_thread(void *arg)
+{
+    (void)arg;
+    usleep(50000);
+    gate_open(&gates[0], 1);    /* the second call that started */
+    while (!imap_freed) {
+        struct pollfd pfd = {.fd = gates[7].fd[0], .events = POLLIN};
+        if (poll(&pfd, 1, 20) == 1) {
+            gate_pass(&gates[7]);
+            gate_open(&gates[0], 1);
+            imap_started++;
+        }
+    }
+    return NULL;
+}
+
+static void imap_free(void)
+{
+    pool *p = make(2);
+    pool_value in[40];
+    for (int i = 0; i < 40; i++)
+        in[i] = pool_int(i);
+    /* Every task says when it starts, then waits for one byte of gate 0;
+     * each start gets one byte, so no task waits for ever. The iteration
+     * is freed with calls running and queued. */
+    pool_imap *m = pool_imap_unordered(p, announce, in, 40, 1);
+    gate_wait(&gates[7], 2);    /* both workers hold a call; 38 wait */
+    imap_started = 2;
+    gate_open(&gates[0], 1);
+    size_t i;
+    pool_value v;
+    CHECK(pool_imap_next(m, &i, &v) == 1, "one result");
+    imap_freed = false;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, feed_thread, NULL) == 0, "pthread_create");
+    pool_imap_free(m);
+    imap_freed = true;
+    pthread_join(t, NULL);
+    gate_drain(&gates[7]);
+    CHECK_INT(pool_apply(p, square, 3), 9);
+    printf("imap_free: %d ran\n", (int)imap_started);
+    pool_destroy(p);
+    printf("imap_free: ok\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1020,6 +1180,7 @@ int main(int argc, char **argv)
         {"callback", callback}, {"callback_done", callback_done},
         {"callback_end", callback_end}, {"callback_free", callback_free},
         {"callback_chain", callback_chain},
+        {"imap", imap}, {"imap_crash", imap_crash}, {"imap_free", imap_free},
     };
     for (int i = 0; i < GATES; i++)
         gate_make(&gates[i]);
