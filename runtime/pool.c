@@ -79,7 +79,7 @@
  * finishes bump while someone waits). cancel.c: cancelling a call, before
  * it begins (master) or while it runs (the supervisor kills its worker),
  * and time limits per call (the supervisor again). callback.c: callbacks,
- * run on the watcher thread. imap.c: pool_imap_unordered.
+ * run on the watcher thread. imap.c: pool_imap_unordered, pool_map_async.
  *
  * Locks. pool->lock guards the master's side: the ring's tail and who owns
  * each slot, the overflow list, the futures' fields, the pool's state. The

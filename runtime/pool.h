@@ -216,6 +216,25 @@ int pool_imap_next(pool_imap *m, size_t *index, pool_value *value);
 /* Free it: calls not begun are cancelled, running ones waited for. */
 void pool_imap_free(pool_imap *m);
 
+/* A map that does not block (Pool.map_async): every chunk goes out now;
+ * out[i] gets fn(in[i]) as in pool_map. in and out must stay valid until
+ * pool_map_free. NULL (errno EINVAL) for no pool, function, inputs or out. */
+typedef struct pool_imap pool_map_result;   /* opaque */
+#define pool_map_async(p, fn, in, n, out) \
+    pool_map_async_start((p), (fn), #fn, (in), (n), (out), 0)
+pool_map_result *pool_map_async_start(pool *p, pool_fn fn, const char *name,
+                                      const pool_value *in, size_t n, pool_value *out,
+                                      size_t chunksize);
+/* Wait at most seconds (< 0: no limit) for every result: how many inputs
+ * failed, or -1 with errno ETIMEDOUT. A chunk whose worker died is sent
+ * again one input to a task when this looks, as pool_map does. */
+int pool_map_wait(pool_map_result *m, double seconds);
+/* True once every result is in out; never blocks. */
+bool pool_map_ready(pool_map_result *m);
+/* Free it (not out): calls not begun are cancelled (their out[i] hold a
+ * Cancelled error), running ones waited for. */
+void pool_map_free(pool_map_result *m);
+
 /* Futures. ----------------------------------------------------------------- */
 
 /* Block until the result is there. */

@@ -259,6 +259,17 @@ trace() {
     assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "cancelled" && $3 == 0' "$TSV" | wc -l)" "$(( 40 - ran ))"
 }
 
+@test "pool_map_async: the master goes on; a time limit on the wait; a crash and an error; freed early" {
+    ft map_async
+    trace
+    local ran
+    ran=$(sed -n 's/^map_async: \([0-9]*\) ran, .*/\1/p' <<<"$output")
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "ok"' "$TSV" | wc -l)" "$ran"
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "cancelled"' "$TSV" | wc -l)" "$(( 40 - ran ))"
+    # The chunk with input 13 crashed, then ran again one input a task.
+    assert_equal "$(awk -F'\t' '$2 == "square_or_gate" && $8 == "crash" && $9 ~ /SIGSEGV/' "$TSV" | wc -l)" 1
+}
+
 # --- callbacks ------------------------------------------------------------------
 
 @test "callbacks: on_ok and on_error each run once, all on the watcher thread; EBUSY, EINVAL" {
@@ -308,13 +319,13 @@ $stderr"
     ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
         errors cancel cancel_overflow kill kill_masked kill_race kill_crash limit limit_queued \
         limit_crash join_for callback callback_done callback_end callback_free callback_chain \
-        cancel_race kill_terminate imap imap_crash imap_free
+        cancel_race kill_terminate imap imap_crash imap_free map_async
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
         kill_crash limit join_for callback callback_done callback_end callback_free \
-        callback_chain cancel_race kill_terminate imap imap_free
+        callback_chain cancel_race kill_terminate imap imap_free map_async
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {

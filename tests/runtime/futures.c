@@ -32,6 +32,7 @@
  *   imap       pool_imap_unordered: every input once, right; in the order they end
  *   imap_crash an input that kills its worker: only it fails, its chunk runs again
  *   imap_free  freed early, with calls running and queued
+ *   map_async  pool_map_async: the master goes on; a time limit on the wait; crashes; freed early
  *   callback_done  a future done already: its callback runs at once, here
  *   callback_end   callbacks when a worker dies, and when the pool is terminated
  *   callback_free  future_free before its callback ran; a callback that frees
@@ -1161,6 +1162,80 @@ static void imap_free(void)
     printf("imap_free: ok\n");
 }
 
+/* square, but input -1 waits on gate 0 (and gives 1), 13 kills its
+ * worker and 21 fails. */
+static pool_value square_or_gate(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    if (x == -1) {
+        gate_pass(&gates[0]);
+        return pool_int(1);
+    }
+    if (x == 13)
+        raise(SIGSEGV);
+    if (x == 21)
+        return pool_error("ValueError", "21 is unlucky");
+    return pool_int(x * x);
+}
+
+static void map_async(void)
+{
+    enum { N = 500 };
+    pool *p = make(2);
+    static pool_value in[N], out[N];
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    /* Held by one input on a gate: the map cannot be done until it opens. */
+    in[N - 1] = pool_int(-1);
+    pool_map_result *m = pool_map_async(p, square_or_gate, in, N, out);
+    CHECK(m != NULL, "pool_map_async: %s", pool_last_error());
+    CHECK(!pool_map_ready(m), "not ready while input %d waits", N - 1);
+    errno = 0;
+    CHECK(pool_map_wait(m, 0.05) == -1 && errno == ETIMEDOUT, "a time limit: ETIMEDOUT");
+    gate_open(&gates[0], 1);
+    int failed = pool_map_wait(m, -1);
+    CHECK(failed == 2, "inputs 13 (crash) and 21 (error) fail: %d", failed);
+    CHECK(pool_map_ready(m), "ready");
+    for (int i = 0; i < N; i++) {
+        if (i == 13)
+            CHECK_ERROR(out[i], "WorkerDied", "SIGSEGV");
+        else if (i == 21)
+            CHECK_ERROR(out[i], "ValueError");
+        else if (i == N - 1)
+            CHECK_INT(out[i], 1);
+        else
+            CHECK_INT(out[i], (long)i * i);
+        pool_value_free(out[i]);
+    }
+    pool_map_free(m);
+
+    /* Freed early, with two calls running and 38 queued (see imap_free). */
+    m = pool_map_async_start(p, announce, "announce", in, 40, out, 1);
+    gate_wait(&gates[7], 2);
+    imap_started = 2;
+    imap_freed = false;
+    gate_open(&gates[0], 1);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, feed_thread, NULL) == 0, "pthread_create");
+    pool_map_free(m);
+    imap_freed = true;
+    pthread_join(t, NULL);
+    gate_drain(&gates[7]);
+    int ran = 0, cancelled = 0;
+    for (int i = 0; i < 40; i++) {
+        if (out[i].kind == POOL_INT)
+            ran++;
+        else
+            CHECK_ERROR(out[i], "Cancelled"), cancelled++;
+        pool_value_free(out[i]);
+    }
+    CHECK(ran == imap_started && ran + cancelled == 40, "%d ran, %d started, %d cancelled",
+          ran, (int)imap_started, cancelled);
+    printf("map_async: %d ran, %d cancelled\n", ran, cancelled);
+    pool_destroy(p);
+    printf("map_async: ok\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1181,6 +1256,7 @@ int main(int argc, char **argv)
         {"callback_end", callback_end}, {"callback_free", callback_free},
         {"callback_chain", callback_chain},
         {"imap", imap}, {"imap_crash", imap_crash}, {"imap_free", imap_free},
+        {"map_async", map_async},
     };
     for (int i = 0; i < GATES; i++)
         gate_make(&gates[i]);
