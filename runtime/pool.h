@@ -315,7 +315,8 @@ long future_wait_any(future *const *fs, size_t n, double seconds);
 /* An as-completed iteration: the futures in the order they end. */
 typedef struct future_iter future_iter;     /* opaque */
 /* Start one over fs[0..n) (one pool; a future listed twice comes once).
- * NULL with errno EINVAL or ENOMEM. fs may be freed after this. */
+ * NULL with errno EINVAL or ENOMEM. The array fs may be freed after this;
+ * the futures must live until they have been handed out. */
 future_iter *future_as_completed(future *const *fs, size_t n);
 /* The next future to end (waiting for it at most seconds; < 0: no limit).
  * NULL when every future has been handed out (errno 0) or the time passed
