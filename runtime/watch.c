@@ -3,7 +3,8 @@
  *
  * It sleeps in poll() on two descriptors: an eventfd that workers write
  * only while calls wait on the overflow list (then it puts them as slots
- * free up) or callbacks wait (then it runs them, callback.c), and a pipe that ends when the pool's supervisor process does.
+ * free up) or callbacks wait (then it runs them, callback.c), and a pipe
+ * that ends when the pool's supervisor process does.
  * If the supervisor ends while the pool still runs (someone killed it),
  * the watcher ends the workers it left and fails every unfinished call, so
  * that no future waits forever.
