@@ -87,7 +87,7 @@ static void done(pool *p, future *f)
     f->done = true;
     args_free(f);
     pthread_cond_broadcast(&p->moved);
-    if (f->user_gone)
+    if (f->user_gone && !f->cb_pending)     /* else freed after its callback */
         pool__release(f);
 }
 
@@ -175,6 +175,7 @@ static bool put(pool *p, future *f)
     c->submit = f->submit;
     memcpy(c->name, f->name, sizeof c->name);
     c->flags = f->raw ? POOL__RAW_ARGS : 0;
+    c->limit = f->limit;
     c->result = (pool__payload){0};
     if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
         char msg[200];
@@ -202,7 +203,7 @@ void pool__pump(pool *p)
         f->onext = NULL;
         pthread_cond_broadcast(&p->moved);
     }
-    atomic_store(&p->sh->want_done, p->ovf_head != NULL);
+    atomic_store(&p->sh->want_done, p->ovf_head != NULL || p->cbs != NULL);
     if (p->ovf_head == NULL && p->state == POOL_CLOSED)
         pool__share_state(p);   /* a close that waited for the list */
 }
@@ -266,6 +267,7 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     f->nitems = nitems;
     f->first = first;
     f->out = out;
+    f->limit = pool__next_limit;     /* cancel.c: pool_submit_limit */
     f->argc = nitems ? 0 : (uint32_t)count;
     /* Encoded now, outside the lock: the caller may reuse its strings at
      * once. A chunk of numbers goes as its pool_values, as they are. */

@@ -18,6 +18,13 @@
  * otherwise it lets the worker go on (SIGCONT). When the death is reaped,
  * ended() asks pool__killed_why and fails the call Cancelled, not
  * WorkerDied. A task cannot block SIGSTOP or SIGKILL.
+ *
+ * Time limits use the same kill. A call made with a limit carries it in
+ * its slot; the master pokes the supervisor, which then looks every
+ * TICK_MS while such a call waits, and sleeps until the earliest limit of
+ * the calls that run. A limit counts from when the supervisor first sees
+ * the worker hold the call (the worker's own start time may still be its
+ * previous call's for a moment), so a kill comes at most TICK_MS late.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +72,8 @@ static int cancel_queued(pool *p, future *f)
             pool__die("future %llu is neither in the ring nor waiting for it",
                       (unsigned long long)f->id);
         pool__complete_here(p, f, ST_CANCELLED, "Cancelled", not_begun);
+        if (p->cbs)
+            pool__poke_watcher(p);      /* its callback, if it has one */
         return 0;
     }
     pool__call *c = pool__slot(sh, f->seq);
@@ -158,32 +167,101 @@ bool future_cancelled(future *f)
     return c;
 }
 
+/* Time limits. ------------------------------------------------------------- */
+
+_Thread_local double pool__next_limit;
+
+future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
+                          const pool_value *args, int count)
+{
+    if (!(seconds > 0) || seconds > 1e9) {
+        pool__set_error("pool_submit_limit: %g is not a time limit "
+                        "(seconds, more than 0)", seconds);
+        errno = EINVAL;
+        return NULL;
+    }
+    pool__next_limit = seconds;
+    future *f = pool_submit(p, fn, name, args, count);
+    pool__next_limit = 0;
+    if (f != NULL) {
+        /* The supervisor looks at limits only while it knows of one. */
+        uint64_t one = 1;
+        if (write(p->ctl_fd, &one, sizeof one) < 0) {
+            /* full: the supervisor reads it anyway */
+        }
+    }
+    return f;
+}
+
 /* Supervisor side. --------------------------------------------------------- */
 
-void pool__sup_cancels(pool__shared *sh)
+#define TICK_MS 10      /* how often to look while a call with a limit waits */
+
+/* The supervisor's own view of each worker: which call it saw it hold
+ * first, and when. A limit counts from then (at most TICK_MS late): the
+ * worker's own start time may still be its last call's for a moment. */
+static uint64_t seen_seq[POOL_MAX_WORKERS];
+static double seen_at[POOL_MAX_WORKERS];
+
+/* Stop worker w if it still runs call seq: freeze it, look, then kill it
+ * (noting why) or let it go on. */
+static void stop_call(pool__shared *sh, int w, uint64_t seq, uint32_t why)
 {
+    pid_t pid = atomic_load(&sh->w[w].pid);
+    uint64_t held = POOL__STATE(seq, CALL_HELD, w);
+    if (pid <= 0 || atomic_load(&pool__slot(sh, seq)->state) != held ||
+        kill(pid, SIGSTOP) != 0)
+        return;
+    /* Stopped (or dead: then the main loop reaps it as usual). */
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT) == -1 &&
+           errno == EINTR)
+        ;
+    if (atomic_load(&pool__slot(sh, seq)->state) == held) {
+        atomic_store(&sh->w[w].killed_why, why);
+        atomic_store(&sh->w[w].killed, seq);
+        kill(pid, SIGKILL);
+    }
+    kill(pid, SIGCONT);
+}
+
+int pool__sup_cancels(pool__shared *sh)
+{
+    double now = pool__now(), next = -1;
     for (int w = 0; w < sh->n; w++) {
         uint64_t seq = atomic_load(&sh->w[w].cancel);
+        if (seq != 0) {
+            stop_call(sh, w, seq, POOL__KILL_CANCEL);
+            uint64_t expect = seq;
+            atomic_compare_exchange_strong(&sh->w[w].cancel, &expect, 0);
+        }
+        /* A call with a limit that this worker runs. */
+        seq = atomic_load(&sh->w[w].holding);
         if (seq == 0)
             continue;
-        pid_t pid = atomic_load(&sh->w[w].pid);
-        uint64_t held = POOL__STATE(seq, CALL_HELD, w);
-        if (pid > 0 && atomic_load(&pool__slot(sh, seq)->state) == held &&
-            kill(pid, SIGSTOP) == 0) {
-            /* Stopped (or dead: then the main loop reaps it as usual). */
-            siginfo_t si;
-            while (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT) == -1 &&
-                   errno == EINTR)
-                ;
-            if (atomic_load(&pool__slot(sh, seq)->state) == held) {
-                atomic_store(&sh->w[w].killed, seq);
-                kill(pid, SIGKILL);
-            }
-            kill(pid, SIGCONT);
+        pool__call *c = pool__slot(sh, seq);
+        if (atomic_load(&c->state) != POOL__STATE(seq, CALL_HELD, w) || !(c->limit > 0))
+            continue;
+        if (seen_seq[w] != seq) {
+            seen_seq[w] = seq;
+            seen_at[w] = now;
         }
-        uint64_t expect = seq;
-        atomic_compare_exchange_strong(&sh->w[w].cancel, &expect, 0);
+        double end = seen_at[w] + c->limit;
+        if (now >= end)
+            stop_call(sh, w, seq, POOL__KILL_TIMEOUT);
+        else if (next < 0 || end < next)
+            next = end;
     }
+    int ms = next < 0 ? -1 : (int)((next - now) * 1000) + 1;
+    /* Calls with a limit not begun yet: look again soon, to see them start. */
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
+        pool__call *c = pool__slot(sh, seq);
+        uint64_t s = atomic_load(&c->state);
+        if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_QUEUED && c->limit > 0)
+            return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
+    }
+    return ms;
 }
 
 bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
@@ -192,6 +270,13 @@ bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char
     uint64_t k = atomic_exchange(&sh->w[w].killed, 0);
     if (k == 0 || k != seq)
         return false;
+    if (atomic_load(&sh->w[w].killed_why) == POOL__KILL_TIMEOUT) {
+        *st = ST_TIMEOUT;
+        *type = "Timeout";
+        snprintf(msg, size, "%s ran past its limit of %g s; its worker %d was killed "
+                 "and replaced", pool__slot(sh, seq)->name, pool__slot(sh, seq)->limit, w);
+        return true;
+    }
     *st = ST_CANCELLED;
     *type = "Cancelled";
     snprintf(msg, size, "the call was cancelled while it ran; its worker %d was "

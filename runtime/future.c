@@ -175,10 +175,10 @@ void future_free(future *f)
         return;
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
-    if (f->done)
+    if (f->done && !f->cb_pending)
         pool__release(f);
     else
-        f->user_gone = true;    /* released when its slot is harvested */
+        f->user_gone = true;    /* released when harvested, or after its callback */
     pthread_mutex_unlock(&p->lock);
 }
 

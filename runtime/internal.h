@@ -111,7 +111,7 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RAW_RESULT 2u
 
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
-enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED };
+enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
 #define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
@@ -137,6 +137,7 @@ typedef struct {
     uint32_t argc;
     uint32_t flags;             /* POOL__RAW_ARGS (master), POOL__RAW_RESULT (finisher) */
     uint64_t first;             /* a chunk: its first item's index in the map */
+    double limit;               /* seconds it may run once begun; 0: no limit */
     double submit;
     char name[64];
     pool__payload args;
@@ -159,6 +160,7 @@ typedef struct {
      * supervisor to stop, and the seq the supervisor killed the worker for. */
     _Atomic uint64_t cancel;
     _Atomic uint64_t killed;
+    _Atomic uint32_t killed_why;    /* POOL__KILL_CANCEL or POOL__KILL_TIMEOUT */
     /* The worker's trace records not yet written. Written by the worker;
      * written out by the supervisor once the worker is dead. */
     _Atomic uint32_t trace_len;
@@ -318,8 +320,11 @@ void pool__supervise(pool__shared *sh, int ctl_fd, int life_fd, int sup_fd,
     __attribute__((noreturn));
 
 /* Supervisor (cancel.c): kill the workers whose call the master asked to
- * stop, if they still run it. */
-void pool__sup_cancels(pool__shared *sh);
+ * stop, or whose call has run past its limit, if they still run it. The
+ * milliseconds until it must look again (-1: no call has a limit). */
+#define POOL__KILL_CANCEL 1
+#define POOL__KILL_TIMEOUT 2
+int pool__sup_cancels(pool__shared *sh);
 /* Supervisor, worker w ended while holding call seq: true if it was killed
  * on purpose, with the status, error type and message to fail seq with. */
 bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,

@@ -36,6 +36,13 @@ struct future {
     double submit;
     pool_value *out;
     int failed;             /* a chunk: inputs that failed */
+    double limit;           /* seconds it may run (0: no limit; cancel.c) */
+    /* Its callback (callback.c). */
+    future_callback on_ok, on_error;
+    void *cb_arg;
+    bool cb_pending;        /* on p->cbs: to run once it is done */
+    bool cb_ran;
+    future *cb_next;        /* p->cbs */
 };
 
 struct pool {
@@ -57,6 +64,7 @@ struct pool {
     future **owner;         /* owner[seq % POOL__RING] */
     future *ovf_head, *ovf_tail;
     future *all;
+    future *cbs;            /* futures whose callback waits (callback.c) */
     uint64_t next_id;
     char *trace_path;       /* the trace file (absolute path), NULL if none */
 };
@@ -93,6 +101,15 @@ void pool__pools_remove(pool *p);
 /* True if another pool of this process traces to the file st describes. */
 struct stat;
 bool pool__trace_in_use(const pool *self, const struct stat *st);
+
+/* cancel.c: the time limit pool__submit gives the call it makes on this
+ * thread (pool_submit_limit sets it around its pool_submit). */
+extern _Thread_local double pool__next_limit;
+
+/* callback.c: on the watcher thread, run the callbacks of the futures that
+ * are done (takes p->lock). Poke the watcher. */
+void pool__run_callbacks(pool *p);
+void pool__poke_watcher(pool *p);
 
 /* watch.c: the watcher thread's body. */
 void *pool__watcher_main(void *arg);

@@ -75,6 +75,11 @@
  * transport's verbs. blob.c: big payloads. supervise.c: the supervisor
  * process. worker.c: a worker's loop and what a task may call. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
+ * wait.c: waiting for several futures (a pool-wide futex word that
+ * finishes bump while someone waits). cancel.c: cancelling a call, before
+ * it begins (master) or while it runs (the supervisor kills its worker),
+ * and time limits per call (the supervisor again). callback.c: callbacks,
+ * run on the watcher thread. imap.c: pool_imap_unordered, pool_map_async.
  *
  * Locks. pool->lock guards the master's side: the ring's tail and who owns
  * each slot, the overflow list, the futures' fields, the pool's state. The
@@ -452,6 +457,49 @@ int pool_join(pool *p)
     if (running) {
         pool__set_error("pool_join waits for a closed pool: call pool_close first");
         errno = EINVAL;
+        return -1;
+    }
+    thread_join(p);
+    return 0;
+}
+
+int pool_join_for(pool *p, double seconds)
+{
+    if (p == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_join_for"))
+        return -1;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (seconds > 1e9)
+        seconds = 1e9;
+    if (seconds > 0) {
+        t.tv_sec += (time_t)seconds;
+        t.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+    }
+    /* The watcher thread marks sup_gone, then ends: wait for the mark (on
+     * p->moved, which it signals), then join it, which is then quick. */
+    pthread_mutex_lock(&p->lock);
+    if (p->state == POOL_RUNNING) {
+        pthread_mutex_unlock(&p->lock);
+        pool__set_error("pool_join_for waits for a closed pool: call pool_close first");
+        errno = EINVAL;
+        return -1;
+    }
+    int e = 0;
+    while (p->thread_started && !p->sup_gone && e != ETIMEDOUT)
+        e = pthread_cond_timedwait(&p->moved, &p->lock, &t);
+    bool gone = !p->thread_started || p->sup_gone;
+    pthread_mutex_unlock(&p->lock);
+    if (!gone) {
+        pool__set_error("the pool's calls had not all finished within %g s", seconds);
+        errno = ETIMEDOUT;
         return -1;
     }
     thread_join(p);

@@ -135,6 +135,9 @@ int pool_default_size(void);
 void pool_close(pool *p);
 /* After pool_close: wait for every call to finish and the workers to exit. */
 int pool_join(pool *p);
+/* pool_join for at most seconds: -1 with errno ETIMEDOUT if they have not
+ * all finished by then (call it again, or pool_terminate). */
+int pool_join_for(pool *p, double seconds);
 /* Stop now: kill the workers; every unfinished future fails with a
  * "Terminated" error (none is left waiting). */
 void pool_terminate(pool *p);
@@ -158,6 +161,17 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
  * strings or pool_values, up to 16 of them; no argument at all is fine. */
 #define pool_apply_async(p, fn, ...) \
     pool_submit((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+
+/* pool_apply_async_limit(p, seconds, fn, arg, ...): as pool_apply_async,
+ * with a time limit. If the call runs longer than seconds (counted from its
+ * start, to within 10 ms), its worker is killed and replaced, and the future
+ * fails with a "Timeout" error (trace status "timeout"). NULL (errno EINVAL)
+ * for a limit that is not more than 0. */
+#define pool_apply_async_limit(p, seconds, fn, ...) \
+    pool_submit_limit((p), (seconds), (fn), #fn, POOL__ARGV(__VA_ARGS__), \
+                      POOL__ARGC(__VA_ARGS__))
+future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
+                          const pool_value *args, int count);
 
 /* pool_apply(p, fn, arg, ...): run it and wait; the result (a POOL_ERROR value
  * if the task failed). A string result is the caller's, to free with
@@ -187,6 +201,43 @@ int pool_map_named(pool *p, pool_fn fn, const char *name,
 int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
                     size_t n, pool_value *out, size_t chunksize);
 
+/* Results as they come (Pool.imap_unordered): an iteration over fn(in[i]).
+ * Inputs go out in chunks as in pool_map_chunked (chunksize 0: the same
+ * choice as pool_map); in must stay valid until the iteration is freed.
+ * NULL (errno EINVAL) for no pool, function or inputs. */
+typedef struct pool_imap pool_imap;     /* opaque */
+#define pool_imap_unordered(p, fn, in, n, chunksize) \
+    pool_imap_start((p), (fn), #fn, (in), (n), (chunksize))
+pool_imap *pool_imap_start(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                           size_t n, size_t chunksize);
+/* The next result to be ready, waiting for it: 1 with its input's index and
+ * its value (an error value if that input failed; free its strings with
+ * pool_value_free), 0 when every result has been handed out, -1 (errno set)
+ * if the calls cannot be made. If a chunk's worker dies, its inputs run
+ * again one to a task, so only the input that kills a worker fails. */
+int pool_imap_next(pool_imap *m, size_t *index, pool_value *value);
+/* Free it: calls not begun are cancelled, running ones waited for. */
+void pool_imap_free(pool_imap *m);
+
+/* A map that does not block (Pool.map_async): every chunk goes out now;
+ * out[i] gets fn(in[i]) as in pool_map. in and out must stay valid until
+ * pool_map_free. NULL (errno EINVAL) for no pool, function, inputs or out. */
+typedef struct pool_imap pool_map_result;   /* opaque */
+#define pool_map_async(p, fn, in, n, out) \
+    pool_map_async_start((p), (fn), #fn, (in), (n), (out), 0)
+pool_map_result *pool_map_async_start(pool *p, pool_fn fn, const char *name,
+                                      const pool_value *in, size_t n, pool_value *out,
+                                      size_t chunksize);
+/* Wait at most seconds (< 0: no limit) for every result: how many inputs
+ * failed, or -1 with errno ETIMEDOUT. A chunk whose worker died is sent
+ * again one input to a task when this looks, as pool_map does. */
+int pool_map_wait(pool_map_result *m, double seconds);
+/* True once every result is in out; never blocks. */
+bool pool_map_ready(pool_map_result *m);
+/* Free it (not out): calls not begun are cancelled (their out[i] hold a
+ * Cancelled error), running ones waited for. */
+void pool_map_free(pool_map_result *m);
+
 /* Futures. ----------------------------------------------------------------- */
 
 /* Block until the result is there. */
@@ -197,6 +248,9 @@ bool future_wait_for(future *f, double seconds);
  * (pool_error_type / pool_error_message tell why). Its strings live as long
  * as the future. */
 pool_value future_get(future *f);
+/* future_get for at most seconds: the result, or, if it is not there in
+ * time, a "TimeoutError" value (the call runs on; ask again later). */
+pool_value future_get_for(future *f, double seconds);
 /* True once the result is there; never blocks. */
 bool future_ready(future *f);
 /* 1 if the task returned a value, 0 if it failed. Asking before the result is
@@ -210,6 +264,22 @@ void future_free(future *f);
 unsigned long future_id(const future *f);
 /* The PID of the worker that ran it (0 if it never started). */
 pid_t future_pid(future *f);
+
+/* Callbacks. --------------------------------------------------------------- */
+
+/* A function to run once a future is done. */
+typedef void (*future_callback)(future *f, void *arg);
+/* Run on_ok(f, arg) once f has succeeded, or on_error(f, arg) once it has
+ * failed (any error: the task's, a dead worker, Cancelled, Timeout,
+ * Terminated); either may be NULL. One callback per future: -1 with errno
+ * EBUSY for a second, EINVAL for none. It runs on the pool's watcher thread
+ * (one callback at a time), or at once in this thread if f is done already.
+ * Each runs exactly once, also when the pool is terminated. A callback may
+ * read f (future_get does not block there), make calls, cancel, and free
+ * f; it must not wait for other futures or for the pool (future_wait,
+ * pool_join, pool_destroy): the watcher puts waiting calls only between
+ * callbacks. */
+int future_on_done(future *f, future_callback on_ok, future_callback on_error, void *arg);
 
 /* Cancelling. -------------------------------------------------------------- */
 
@@ -248,7 +318,8 @@ long future_wait_any(future *const *fs, size_t n, double seconds);
 /* An as-completed iteration: the futures in the order they end. */
 typedef struct future_iter future_iter;     /* opaque */
 /* Start one over fs[0..n) (one pool; a future listed twice comes once).
- * NULL with errno EINVAL or ENOMEM. fs may be freed after this. */
+ * NULL with errno EINVAL or ENOMEM. The array fs may be freed after this;
+ * the futures must live until they have been handed out. */
 future_iter *future_as_completed(future *const *fs, size_t n);
 /* The next future to end (waiting for it at most seconds; < 0: no limit).
  * NULL when every future has been handed out (errno 0) or the time passed

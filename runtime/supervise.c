@@ -315,10 +315,11 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     pool__futex_wake(&sh->ready, 1);
 
     for (;;) {
-        int timeout = -1;
+        int timeout = pool__sup_cancels(sh);   /* calls to stop, and when to look again */
         if (retry_at > 0) {
             double left = retry_at - pool__now();
-            timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
+            int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
+            timeout = timeout < 0 || ms < timeout ? ms : timeout;
         }
         struct pollfd pfd[3] = {
             {.fd = sig_fd, .events = POLLIN},
@@ -337,7 +338,6 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
         }
         if (atomic_load(&sh->state) == POOL_TERMINATING)
             finish(false);
-        pool__sup_cancels(sh);     /* calls the master asked to stop */
 
         struct signalfd_siginfo si;
         while (read(sig_fd, &si, sizeof si) > 0)

@@ -239,6 +239,17 @@ long future_wait_any(future *const *fs, size_t n, double seconds)
     return best;
 }
 
+pool_value future_get_for(future *f, double seconds)
+{
+    if (f == NULL)
+        return (pool_value){.kind = POOL_ERROR,
+                            .as.err = {"ValueError", "future_get_for: no future (NULL)"}};
+    if (seconds >= 0 && !future_wait_for(f, seconds))
+        return (pool_value){.kind = POOL_ERROR,
+                            .as.err = {"TimeoutError", "the result was not there in time"}};
+    return future_get(f);
+}
+
 /* As completed. ------------------------------------------------------------ */
 
 struct future_iter {

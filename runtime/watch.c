@@ -2,10 +2,11 @@
  * watch.c - the master's watcher thread, one per pool.
  *
  * It sleeps in poll() on two descriptors: an eventfd that the master
- * writes when calls begin to wait on the overflow list (the ring is full;
- * the watcher then puts them as finishes free slots, sleeping on a futex
- * that workers bump while it waits), and a pipe that ends when the pool's
- * supervisor process does.
+ * writes when it has work for it, and a pipe that ends when the pool's
+ * supervisor process does. Its work: calls that wait on the overflow list
+ * (the ring is full; it puts them as finishes free slots) and callbacks
+ * that wait for their futures (callback.c). While there is such work it
+ * sleeps instead on a futex that every finish bumps (want_done).
  * If the supervisor ends while the pool still runs (someone killed it),
  * the watcher ends the workers it left and fails every unfinished call, so
  * that no future waits forever.
@@ -88,7 +89,8 @@ static void supervisor_gone(pool *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* While calls wait outside the ring: put them as finishes free slots,
+/* While calls wait outside the ring or callbacks wait: put the calls as
+ * finishes free slots and run the callbacks whose futures are done,
  * sleeping on the shared finish counter between (workers wake it only
  * while it sleeps). False if the supervisor has gone meanwhile. */
 static bool drain_overflow(pool *p)
@@ -99,7 +101,10 @@ static bool drain_overflow(pool *p)
         atomic_store(&sh->watching, 1);
         pthread_mutex_lock(&p->lock);
         pool__pump(p);
-        bool empty = p->ovf_head == NULL;
+        pthread_mutex_unlock(&p->lock);
+        pool__run_callbacks(p);
+        pthread_mutex_lock(&p->lock);
+        bool empty = p->ovf_head == NULL && p->cbs == NULL;
         pthread_mutex_unlock(&p->lock);
         if (!empty)
             pool__futex_wait(&sh->done, seen, 0.05);
@@ -134,6 +139,7 @@ void *pool__watcher_main(void *arg)
         }
         if (pfd[0].revents) {
             supervisor_gone(p);
+            pool__run_callbacks(p);     /* every call has ended: the rest run now */
             return NULL;
         }
     }

@@ -20,6 +20,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/futures \
+        build/tests/runtime/progress \
         build/asan/tests/runtime/futures build/tsan/tests/runtime/futures >&2
 }
 
@@ -36,7 +37,8 @@ setup() {
 ft() {
     local prog=$BIN
     case $1 in /*) prog=$1; shift ;; esac
-    run --separate-stderr timeout 60 "$prog" "$@"
+    # -k: a process under TSan may not take SIGTERM while it sleeps in a futex.
+    run --separate-stderr timeout -k 5 60 "$prog" "$@"
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
 $stderr
 stdout:
@@ -174,21 +176,163 @@ trace() {
     assert_equal "$(awk -F'\t' '$2 == "gated" && ($8 == "crash" || $8 == "cancelled")' "$TSV" | wc -l)" 20
 }
 
+@test "a thread cancels calls while the workers claim them: each call ran or was cancelled, never both" {
+    ft cancel_race
+    trace
+    local n
+    n=$(sed -n 's/^cancel_race: \([0-9]*\) of 1500 cancelled$/\1/p' <<<"$output")
+    [ -n "$n" ] || fail "no count"
+    assert_equal "$(awk -F'\t' '$8 == "cancelled" && $3 == 0 && $1 % 2 == 0' "$TSV" | wc -l)" "$n"
+    assert_equal "$(awk -F'\t' '$8 == "ok" && $3 != 0' "$TSV" | wc -l)" "$(( 3000 - n ))"
+}
+
+@test "future_kill racing pool_terminate, 10 rounds: Cancelled or Terminated, never a hang" {
+    ft kill_terminate
+}
+
+@test "future_kill after the supervisor was killed: EALREADY and PoolError, no hang" {
+    run --separate-stderr timeout 60 "$BIN" kill_supervisor
+    assert_success
+    assert_output "kill_supervisor: ok"
+    [[ $stderr == *"supervisor process"*"died"* ]] || fail "stderr: $stderr"
+}
+
+# --- time limits ----------------------------------------------------------------
+
+@test "a call past its time limit fails Timeout (trace: timeout, its worker killed); the pool goes on" {
+    ft limit
+    trace
+    local pid
+    pid=$(sed -n 's/^timed out //p' <<<"$output")
+    [ -n "$pid" ] || fail "no 'timed out' line"
+    # It ran at least its limit (a lower bound: the clock cannot make this flaky).
+    assert_equal "$(awk -F'\t' -v p="$pid" '$3 == p && $8 == "timeout" && $7 - $6 >= 0.2 && $9 ~ /^Timeout: gated ran past its limit of 0.2 s/' "$TSV" | wc -l)" 1
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 2
+}
+
+@test "a time limit counts from the start: a call waiting in the queue is not timed" {
+    ft limit_queued
+}
+
+@test "a call with a limit that segfaults is WorkerDied, not Timeout" {
+    ft limit_crash
+}
+
+@test "limits that run out as calls end, 60 times: the next call on that worker is never hit" {
+    ft limit_race
+    trace
+    assert_equal "$(grep -c WorkerDied "$TSV")" 0
+    assert_equal "$(awk -F'\t' '$4 == 0 && $8 == "ok" && $2 == "spin"' "$TSV" | wc -l)" \
+        "$(( 60 + $(sed -n 's/^limit_race: [0-9]* timed out, \([0-9]*\) ended first$/\1/p' <<<"$output") ))"
+}
+
+@test "pool_join_for and future_get_for give up in time (ETIMEDOUT, TimeoutError), then succeed" {
+    ft join_for
+}
+
+# --- imap_unordered -------------------------------------------------------------
+
+@test "pool_imap_unordered: 1000 inputs in chunks of 7, each once and right; one a task, in the order they end" {
+    ft imap
+    trace
+    # 1000 / 7 = 143 chunks, then 4 single calls, then nothing else.
+    assert_equal "$(awk -F'\t' '$2 ~ /^square\[/' "$TSV" | wc -l)" 143
+    assert_equal "$(awk -F'\t' '$2 == "gate_by_input"' "$TSV" | wc -l)" 4
+}
+
+@test "pool_imap_unordered: an input that kills its worker fails alone; its chunk runs again one a task" {
+    ft imap_crash
+    trace
+    assert_equal "$(awk -F'\t' '$2 == "square_or_die[10..19]" && $8 == "crash"' "$TSV" | wc -l)" 1
+    assert_equal "$(awk -F'\t' '$2 == "square_or_die" && $8 == "crash"' "$TSV" | wc -l)" 1
+    assert_equal "$(awk -F'\t' '$2 == "square_or_die" && $8 == "ok"' "$TSV" | wc -l)" 9
+}
+
+@test "pool_imap_free early: calls not begun are cancelled, running ones waited for, nothing leaks" {
+    ft imap_free
+    trace
+    local ran
+    ran=$(sed -n 's/^imap_free: \([0-9]*\) ran$/\1/p' <<<"$output")
+    [ -n "$ran" ] || fail "no count"
+    # Each call ran (ok) or was cancelled before it began; plus the one pool_apply.
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "ok"' "$TSV" | wc -l)" "$ran"
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "cancelled" && $3 == 0' "$TSV" | wc -l)" "$(( 40 - ran ))"
+}
+
+@test "pool_map_async: the master goes on; a time limit on the wait; a crash and an error; freed early" {
+    ft map_async
+    trace
+    local ran
+    ran=$(sed -n 's/^map_async: \([0-9]*\) ran, .*/\1/p' <<<"$output")
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "ok"' "$TSV" | wc -l)" "$ran"
+    assert_equal "$(awk -F'\t' '$2 == "announce" && $8 == "cancelled"' "$TSV" | wc -l)" "$(( 40 - ran ))"
+    # The chunk with input 13 crashed, then ran again one input a task.
+    assert_equal "$(awk -F'\t' '$2 == "square_or_gate" && $8 == "crash" && $9 ~ /SIGSEGV/' "$TSV" | wc -l)" 1
+}
+
+# --- callbacks ------------------------------------------------------------------
+
+@test "callbacks: on_ok and on_error each run once, all on the watcher thread; EBUSY, EINVAL" {
+    ft callback
+}
+
+@test "a callback added to a future that is done runs at once, in the adding thread" {
+    ft callback_done
+}
+
+@test "callbacks when a worker dies and when the pool is terminated: each runs once, as an error" {
+    ft callback_end
+}
+
+@test "future_free before the callback ran, and a callback that frees its future: no leak, no crash" {
+    ft callback_free
+    run --separate-stderr timeout 120 valgrind -q --leak-check=full \
+        --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=9 "$BIN" callback_free
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "valgrind: status $status; stderr:
+$stderr"
+}
+
+@test "a callback makes the next call and cancels another, 20 deep" {
+    ft callback_chain
+}
+
+@test "the progress bar example: ten lines through a pipe, every call counted" {
+    run --separate-stderr timeout 60 "$ROOT/build/tests/runtime/progress" 200
+    assert_success
+    [ -z "$stderr" ] || fail "stderr: $stderr"
+    assert_equal "$(grep -c '^\[#*  *\] [0-9]*/200$\|^\[#*\] 200/200$' <<<"$output")" 10
+    assert_line --index 9 "[########################################] 200/200"
+    assert_line --index 10 "200 calls, 0 failed"
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 200
+}
+
+@test "the progress bar with a worker that dies (POOL_FAULT=crash:7): counted as failed, exit 1" {
+    POOL_FAULT=crash:7 run --separate-stderr timeout 60 "$ROOT/build/tests/runtime/progress" 50
+    assert_failure 1
+    assert_line "50 calls, 1 failed"
+    [[ $stderr == "task 7 failed: worker "*SIGSEGV* ]] || fail "stderr: $stderr"
+}
+
 @test "ASan + UBSan: every futures sub-command runs clean" {
     ft "$ASAN" any order batch all first_error crash killed terminate closed overflow threads \
-        errors cancel cancel_overflow kill kill_masked kill_race kill_crash
+        errors cancel cancel_overflow kill kill_masked kill_race kill_crash limit limit_queued \
+        limit_crash join_for callback callback_done callback_end callback_free callback_chain \
+        cancel_race kill_terminate imap imap_crash imap_free map_async
 }
 
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
-        kill_crash
+        kill_crash limit join_for callback callback_done callback_end callback_free \
+        callback_chain cancel_race kill_terminate imap imap_free map_async
 }
 
 @test "valgrind: the iteration and the waits leak nothing" {
     command -v valgrind >/dev/null || skip "valgrind is not installed"
     run --separate-stderr timeout 120 valgrind -q --leak-check=full \
         --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
-        --error-exitcode=9 "$BIN" order crash errors cancel kill
+        --error-exitcode=9 "$BIN" order crash errors cancel kill imap_crash imap_free
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; stderr:
 $stderr"
 }

@@ -20,6 +20,23 @@
  *   kill_masked  the task blocks every signal: future_kill still stops it
  *   kill_race  future_kill on calls that are ending: never an innocent call hurt
  *   kill_crash future_kill as the task segfaults: Cancelled or WorkerDied, pool whole
+ *   cancel_race  a thread cancels calls as workers claim them: each runs or is cancelled, never both
+ *   kill_terminate  future_kill races pool_terminate: Cancelled or Terminated, no hang
+ *   kill_supervisor future_kill after the supervisor was killed: EALREADY, PoolError, no hang
+ *   limit      a call past its time limit fails Timeout; one within it is fine
+ *   limit_queued  the limit counts from the start, not while the call waits
+ *   limit_crash   a call with a limit that segfaults is WorkerDied, not Timeout
+ *   limit_race    limits that run out as calls end: the next call is never hit
+ *   join_for   pool_join_for and future_get_for give up in time, then succeed
+ *   callback   on_ok and on_error run once each, on the watcher thread
+ *   imap       pool_imap_unordered: every input once, right; in the order they end
+ *   imap_crash an input that kills its worker: only it fails, its chunk runs again
+ *   imap_free  freed early, with calls running and queued
+ *   map_async  pool_map_async: the master goes on; a time limit on the wait; crashes; freed early
+ *   callback_done  a future done already: its callback runs at once, here
+ *   callback_end   callbacks when a worker dies, and when the pool is terminated
+ *   callback_free  future_free before its callback ran; a callback that frees
+ *   callback_chain a callback that makes the next call (and cancels one)
  *
  * Every task that must still run when the master looks waits on its own
  * gate (a pipe made before pool_create), so "not finished" is a fact and
@@ -57,6 +74,14 @@ static void gate_drain(gate *g)
     struct pollfd pfd = {.fd = g->fd[0], .events = POLLIN};
     while (poll(&pfd, 1, 0) == 1)
         gate_pass(g);
+}
+
+/* gate_by_input(i): wait on gate i, return 100 + i. */
+static pool_value gate_by_input(pool_args a)
+{
+    long i = pool_arg_int(a, 0);
+    gate_pass(&gates[i]);
+    return pool_int(100 + i);
 }
 
 static pool_value square(pool_args a)
@@ -575,13 +600,14 @@ static void kill_race(void)
 
 struct killer {
     future *f;
-    int r;
+    int r, err;
 };
 
 static void *kill_thread(void *arg)
 {
     struct killer *k = arg;
     k->r = future_kill(k->f);
+    k->err = errno;
     return NULL;
 }
 
@@ -612,6 +638,604 @@ static void kill_crash(void)
     printf("kill_crash: ok\n");
 }
 
+struct canceller {
+    future **fs;
+    int n, cancelled;
+};
+
+static void *cancel_thread(void *arg)
+{
+    struct canceller *c = arg;
+    for (int i = c->n - 1; i >= 0; i -= 2)      /* from the end: they are still queued */
+        if (future_cancel(c->fs[i]) == 0)
+            c->cancelled++;
+    return NULL;
+}
+
+static void cancel_race(void)
+{
+    enum { N = 3000 };
+    pool *p = make(2);
+    static future *fs[N];
+    /* Both workers wait on the gate; once let go they take calls from the
+     * front while the thread cancels from the back: they meet somewhere. */
+    for (int i = 0; i < N; i++)
+        fs[i] = i < 2 ? pool_apply_async(p, gated, 0, (long)i * i, 0)
+                      : pool_apply_async(p, square, i);
+    struct canceller c = {.fs = fs, .n = N};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, cancel_thread, &c) == 0, "pthread_create");
+    gate_open(&gates[0], 2);
+    pthread_join(t, NULL);
+    int cancelled = 0;
+    for (int i = 0; i < N; i++) {
+        pool_value v = future_get(fs[i]);
+        if (future_cancelled(fs[i])) {
+            CHECK(i % 2 == 1 && i >= 2, "call %d was never asked to cancel", i);
+            CHECK_ERROR(v, "Cancelled", "before it started");
+            CHECK(future_pid(fs[i]) == 0, "a cancelled call never ran");
+            cancelled++;
+        } else {
+            CHECK_INT(v, (long)i * i);
+        }
+    }
+    CHECK(cancelled == c.cancelled, "%d cancelled, %d said so", cancelled, c.cancelled);
+    printf("cancel_race: %d of %d cancelled\n", cancelled, N / 2);
+    pool_destroy(p);
+    printf("cancel_race: ok\n");
+}
+
+static void kill_terminate(void)
+{
+    for (int round = 0; round < 10; round++) {
+        pool *p = make(2);
+        future *f = pool_apply_async(p, gated, 0, 0, 0);    /* never let go */
+        while (future_pid(f) == 0)
+            usleep(500);
+        struct killer k = {.f = f};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, kill_thread, &k) == 0, "pthread_create");
+        if (round % 2)
+            usleep(200);
+        pool_terminate(p);
+        pthread_join(t, NULL);
+        pool_value v = future_get(f);
+        if (k.r == 0)
+            CHECK_ERROR(v, "Cancelled");
+        else
+            CHECK(k.err == EALREADY && strcmp(pool_error_type(v), "Terminated") == 0,
+                  "kill gave errno %d, the future %s", k.err, pool_error_type(v));
+        pool_destroy(p);
+    }
+    printf("kill_terminate: ok\n");
+}
+
+static void kill_supervisor(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async(p, gated, 0, 0, 0);
+    while (future_pid(f) == 0)
+        usleep(500);
+    pid_t kids[4];
+    CHECK(children(kids, 4) == 1, "one supervisor");
+    CHECK(kill(kids[0], SIGKILL) == 0, "kill the supervisor");
+    errno = 0;
+    CHECK(future_kill(f) == -1 && errno == EALREADY, "future_kill: errno %d", errno);
+    CHECK_ERROR(future_get(f), "PoolError", "supervisor");
+    pool_destroy(p);
+    printf("kill_supervisor: ok\n");
+}
+
+static void limit(void)
+{
+    pool *p = make(2);
+    future *f = pool_apply_async_limit(p, 0.2, gated, 0, 0, 0);    /* never let go */
+    future *g = pool_apply_async_limit(p, 30.0, square, 6);
+    CHECK(f != NULL && g != NULL, "pool_apply_async_limit: %s", pool_last_error());
+    CHECK_INT(future_get(g), 36);
+    pid_t pid;
+    while ((pid = future_pid(f)) == 0 && !future_ready(f))
+        usleep(1000);
+    CHECK_ERROR(future_get(f), "Timeout", "gated", "limit of 0.2 s", "killed");
+    CHECK(!future_cancelled(f), "a timeout is not a cancel");
+    CHECK_INT(pool_apply(p, square, 4), 16);
+    errno = 0;
+    CHECK(pool_apply_async_limit(p, 0, square, 1) == NULL && errno == EINVAL, "limit 0");
+    CHECK(pool_apply_async_limit(p, -1, square, 1) == NULL && errno == EINVAL, "limit -1");
+    printf("timed out %d\n", (int)pid);
+    pool_destroy(p);
+    printf("limit: ok\n");
+}
+
+static void limit_queued(void)
+{
+    pool *p = make(1);
+    future *f0 = pool_apply_async(p, gated, 0, 0, 0);
+    future *f1 = pool_apply_async_limit(p, 0.05, square, 3);    /* waits behind f0 */
+    /* Three times its limit while it waits: a waiting call is not timed. */
+    CHECK(!future_wait_for(f1, 0.15), "f1 cannot have run");
+    gate_open(&gates[0], 1);
+    CHECK_INT(future_get(f0), 0);
+    CHECK_INT(future_get(f1), 9);
+    pool_destroy(p);
+    printf("limit_queued: ok\n");
+}
+
+static void limit_crash(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async_limit(p, 30.0, gated, 0, 0, 2);
+    gate_open(&gates[0], 1);
+    CHECK_ERROR(future_get(f), "WorkerDied", "SIGSEGV");
+    CHECK_INT(pool_apply(p, square, 2), 4);
+    pool_destroy(p);
+    printf("limit_crash: ok\n");
+}
+
+static void limit_race(void)
+{
+    /* One worker; f has a limit close to its own length, g none and runs
+     * long enough to be there when the supervisor looks. */
+    pool *p = make(1);
+    int timed = 0, ended = 0;
+    for (int i = 0; i < 60; i++) {
+        future *f = pool_apply_async_limit(p, 0.002 + (i % 6) * 0.002, spin, 4000 + (i % 5) * 1000);
+        future *g = pool_apply_async(p, spin, 20000);
+        pool_value v = future_get(f);
+        if (v.kind == POOL_ERROR) {
+            CHECK_ERROR(v, "Timeout");
+            timed++;
+        } else {
+            ended++;
+        }
+        CHECK_INT(future_get(g), 20000);
+        future_free(f);
+        future_free(g);
+    }
+    printf("limit_race: %d timed out, %d ended first\n", timed, ended);
+    pool_destroy(p);
+    printf("limit_race: ok\n");
+}
+
+static void join_for(void)
+{
+    pool *p = make(1);
+    future *f = pool_apply_async(p, gated, 0, 7, 0);
+    CHECK_ERROR(future_get_for(f, 0.05), "TimeoutError");
+    errno = 0;
+    CHECK(pool_join_for(p, 0.05) == -1 && errno == EINVAL, "a running pool: EINVAL");
+    pool_close(p);
+    CHECK(pool_join_for(p, 0.05) == -1 && errno == ETIMEDOUT, "a call still runs: ETIMEDOUT");
+    CHECK(!future_ready(f), "it still runs");
+    gate_open(&gates[0], 1);
+    CHECK_INT(future_get_for(f, -1), 7);
+    CHECK(pool_join_for(p, 30) == 0, "then it joins: %s", pool_last_error());
+    CHECK(pool_join_for(p, 0) == 0, "twice is fine");
+    CHECK(pool_join(p) == 0, "and pool_join after it");
+    pool_destroy(p);
+    printf("join_for: ok\n");
+}
+
+/* What callbacks saw: counted under a lock; the master waits on a condition. */
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
+static int cb_ok, cb_err;
+static long cb_sum;
+static pthread_t cb_thread;
+static bool cb_one_thread;
+
+static void cb_seen(bool ok, long v)
+{
+    pthread_mutex_lock(&cb_lock);
+    if (cb_ok + cb_err == 0)
+        cb_thread = pthread_self();
+    cb_one_thread &= pthread_equal(cb_thread, pthread_self()) != 0;
+    if (ok)
+        cb_ok++;
+    else
+        cb_err++;
+    cb_sum += v;
+    pthread_cond_broadcast(&cb_cond);
+    pthread_mutex_unlock(&cb_lock);
+}
+
+static void cb_reset(void)
+{
+    pthread_mutex_lock(&cb_lock);
+    cb_ok = cb_err = 0;
+    cb_sum = 0;
+    cb_one_thread = true;
+    pthread_mutex_unlock(&cb_lock);
+}
+
+/* Wait (the test's own timeout guards it) until n callbacks have run. */
+static void cb_wait(int n)
+{
+    pthread_mutex_lock(&cb_lock);
+    while (cb_ok + cb_err < n)
+        pthread_cond_wait(&cb_cond, &cb_lock);
+    pthread_mutex_unlock(&cb_lock);
+}
+
+static void on_ok(future *f, void *arg)
+{
+    CHECK(arg == (void *)&cb_ok, "the callback's argument");
+    CHECK(future_ready(f) && future_successful(f) == 1, "done and successful");
+    cb_seen(true, pool_as_int(future_get(f)));
+}
+
+static void on_err(future *f, void *arg)
+{
+    (void)arg;
+    CHECK(future_ready(f) && future_successful(f) == 0, "done and failed");
+    CHECK(pool_is_error(future_get(f)), "an error");
+    cb_seen(false, 0);
+}
+
+static void callback(void)
+{
+    enum { N = 300 };
+    cb_reset();
+    pool *p = make(3);
+    static future *fs[N];
+    long want = 0;
+    /* Every call waits on the gate until every callback is in place, so
+     * none runs at once in this thread. */
+    for (int i = 0; i < N; i++) {
+        fs[i] = pool_apply_async(p, gated, 0, i, i == 17);     /* 17 fails */
+        want += i == 17 ? 0 : i;
+        CHECK(future_on_done(fs[i], on_ok, on_err, &cb_ok) == 0, "future_on_done: %s",
+              pool_last_error());
+    }
+    errno = 0;
+    CHECK(future_on_done(fs[0], on_ok, NULL, NULL) == -1 && errno == EBUSY, "a second: EBUSY");
+    CHECK(future_on_done(fs[0], NULL, NULL, NULL) == -1 && errno == EINVAL, "none: EINVAL");
+    gate_open(&gates[0], N);
+    cb_wait(N);
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_ok == N - 1 && cb_err == 1 && cb_sum == want, "%d ok, %d errors, sum %ld",
+          cb_ok, cb_err, cb_sum);
+    CHECK(cb_one_thread && !pthread_equal(cb_thread, pthread_self()),
+          "every callback on the watcher thread");
+    pthread_mutex_unlock(&cb_lock);
+    pool_close(p);
+    CHECK(pool_join(p) == 0, "pool_join");
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_ok + cb_err == N, "each once: %d", cb_ok + cb_err);
+    pthread_mutex_unlock(&cb_lock);
+    pool_destroy(p);
+    printf("callback: ok\n");
+}
+
+static void callback_done(void)
+{
+    cb_reset();
+    pool *p = make(1);
+    future *f = pool_apply_async(p, square, 5);
+    future_wait(f);
+    CHECK(future_on_done(f, on_ok, on_err, &cb_ok) == 0, "future_on_done");
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_ok == 1 && cb_sum == 25 && pthread_equal(cb_thread, pthread_self()),
+          "ran at once, in this thread");
+    pthread_mutex_unlock(&cb_lock);
+    CHECK(future_on_done(f, on_ok, NULL, &cb_ok) == -1 && errno == EBUSY, "a second: EBUSY");
+    pool_close(p);
+    future *g = pool_apply_async(p, square, 1);    /* fails at once: closed */
+    CHECK(future_on_done(g, on_ok, on_err, &cb_ok) == 0, "future_on_done");
+    CHECK(cb_err == 1, "its on_error ran at once");
+    pool_destroy(p);
+    printf("callback_done: ok\n");
+}
+
+static void callback_end(void)
+{
+    cb_reset();
+    pool *p = make(2);
+    future *crash = pool_apply_async(p, gated, 0, 0, 2);    /* segfaults */
+    future *held = pool_apply_async(p, gated, 1, 0, 0);    /* never let go */
+    future *queued[3];
+    for (int i = 0; i < 3; i++)
+        queued[i] = pool_apply_async(p, gated, 1, 0, 0);
+    CHECK(future_on_done(crash, on_ok, on_err, &cb_ok) == 0, "on crash");
+    CHECK(future_on_done(held, on_ok, on_err, &cb_ok) == 0, "on held");
+    for (int i = 0; i < 3; i++)
+        CHECK(future_on_done(queued[i], on_ok, on_err, &cb_ok) == 0, "on queued");
+    gate_open(&gates[0], 1);
+    cb_wait(1);
+    CHECK_ERROR(future_get(crash), "WorkerDied");
+    /* Terminate with four callbacks waiting: each runs once, Terminated. */
+    pool_terminate(p);
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_err == 5 && cb_ok == 0, "%d errors, %d ok after terminate", cb_err, cb_ok);
+    pthread_mutex_unlock(&cb_lock);
+    CHECK_ERROR(future_get(held), "Terminated");
+    pool_destroy(p);
+    printf("callback_end: ok\n");
+}
+
+static void free_self(future *f, void *arg)
+{
+    (void)arg;
+    long v = pool_as_int(future_get(f));
+    future_free(f);
+    cb_seen(true, v);
+}
+
+static void callback_free(void)
+{
+    cb_reset();
+    pool *p = make(1);
+    future *f0 = pool_apply_async(p, gated, 0, 3, 0);
+    future *f1 = pool_apply_async(p, gated, 0, 4, 0);
+    CHECK(future_on_done(f0, on_ok, on_err, &cb_ok) == 0, "on f0");
+    CHECK(future_on_done(f1, free_self, NULL, NULL) == 0, "on f1");
+    future_free(f0);    /* before it ran: freed after its callback */
+    gate_open(&gates[0], 2);
+    cb_wait(2);
+    pthread_mutex_lock(&cb_lock);
+    CHECK(cb_sum == 7, "both values: %ld", cb_sum);
+    pthread_mutex_unlock(&cb_lock);
+    pool_destroy(p);
+    printf("callback_free: ok\n");
+}
+
+static pool *chain_pool;
+
+static void chain_next(future *f, void *arg)
+{
+    long left = (long)(intptr_t)arg;
+    long v = pool_as_int(future_get(f));
+    future_free(f);
+    if (left > 0) {
+        future *g = pool_apply_async(chain_pool, square, v % 1000 + 1);
+        CHECK(g != NULL, "a call from a callback");
+        CHECK(future_on_done(g, chain_next, NULL, (void *)(intptr_t)(left - 1)) == 0,
+              "a callback from a callback");
+        /* And one cancelled from here. */
+        future *h = pool_apply_async(chain_pool, gated, 0, 0, 0);
+        int r = future_cancel(h);
+        CHECK(r == 0 || errno == EBUSY, "cancel from a callback");
+        if (r != 0)
+            CHECK(future_kill(h) == 0 || errno == EALREADY, "kill from a callback");
+        future_free(h);
+    }
+    cb_seen(true, 0);
+}
+
+static void callback_chain(void)
+{
+    cb_reset();
+    chain_pool = make(2);
+    future *f = pool_apply_async(chain_pool, square, 2);
+    CHECK(future_on_done(f, chain_next, NULL, (void *)(intptr_t)20) == 0, "the first");
+    cb_wait(21);
+    pool_destroy(chain_pool);
+    printf("callback_chain: ok\n");
+}
+
+/* square, but input 13 kills its worker and input 21 fails. */
+static pool_value square_or_die(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    if (x == 13)
+        raise(SIGSEGV);
+    if (x == 21)
+        return pool_error("ValueError", "21 is unlucky");
+    return pool_str(x % 2 ? "odd" : "even");
+}
+
+static void imap(void)
+{
+    enum { N = 1000 };
+    pool *p = make(3);
+    static pool_value in[N];
+    static bool seen[N];
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    pool_imap *m = pool_imap_unordered(p, square, in, N, 7);
+    CHECK(m != NULL, "pool_imap_unordered: %s", pool_last_error());
+    size_t i;
+    pool_value v;
+    int got = 0, r;
+    while ((r = pool_imap_next(m, &i, &v)) == 1) {
+        CHECK(i < N && !seen[i], "index %zu twice or out of range", i);
+        seen[i] = true;
+        CHECK_INT(v, (long)i * (long)i);
+        got++;
+    }
+    CHECK(r == 0 && got == N, "%d of %d, last %d", got, N, r);
+    CHECK(pool_imap_next(m, &i, &v) == 0, "the end stays the end");
+    pool_imap_free(m);
+
+    /* In the order they end: one input a task, each on its gate. */
+    static const int perm[4] = {2, 0, 3, 1};
+    pool_value g[4];
+    for (int k = 0; k < 4; k++)
+        g[k] = pool_int(k);
+    m = pool_imap_unordered(p, gate_by_input, g, 4, 1);
+    for (int k = 0; k < 4; k++) {
+        gate_open(&gates[perm[k]], 1);
+        CHECK(pool_imap_next(m, &i, &v) == 1 && i == (size_t)perm[k], "step %d: index %zu", k, i);
+        CHECK_INT(v, 100 + perm[k]);
+    }
+    CHECK(pool_imap_next(m, &i, &v) == 0, "four in all");
+    pool_imap_free(m);
+
+    errno = 0;
+    CHECK(pool_imap_unordered(p, square, NULL, 3, 0) == NULL && errno == EINVAL, "no inputs");
+    m = pool_imap_unordered(p, square, NULL, 0, 0);
+    CHECK(m != NULL && pool_imap_next(m, NULL, NULL) == 0, "no inputs, n = 0");
+    pool_imap_free(m);
+    CHECK(pool_imap_next(NULL, &i, &v) == -1 && errno == EINVAL, "NULL");
+    pool_destroy(p);
+    printf("imap: ok\n");
+}
+
+static void imap_crash(void)
+{
+    enum { N = 60 };
+    pool *p = make(2);
+    pool_value in[N];
+    bool seen[N] = {0};
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    pool_imap *m = pool_imap_unordered(p, square_or_die, in, N, 10);
+    size_t i;
+    pool_value v;
+    int got = 0;
+    while (pool_imap_next(m, &i, &v) == 1) {
+        CHECK(i < N && !seen[i], "index %zu twice", i);
+        seen[i] = true;
+        if (i == 13)
+            CHECK_ERROR(v, "WorkerDied", "SIGSEGV");
+        else if (i == 21)
+            CHECK_ERROR(v, "ValueError", "unlucky");
+        else
+            CHECK(v.kind == POOL_STR && strcmp(v.as.s, i % 2 ? "odd" : "even") == 0,
+                  "input %zu", i);
+        pool_value_free(v);
+        got++;
+    }
+    CHECK(got == N, "%d of %d", got, N);
+    pool_imap_free(m);
+    pool_destroy(p);
+    printf("imap_crash: ok\n");
+}
+
+/* announce(): say it started (a byte on gate 7), then wait on gate 0. */
+static pool_value announce(pool_args a)
+{
+    (void)a;
+    gate_open(&gates[7], 1);
+    gate_pass(&gates[0]);
+    return pool_int(1);
+}
+
+static _Atomic bool imap_freed;
+static _Atomic int imap_started;
+
+/* Give each task that starts its byte of gate 0, until imap_freed. It
+ * begins 50 ms late, so that the master's free usually finds calls still
+ * queued to cancel; the checks hold however late it begins. */
+static void *feed_thread(void *arg)
+{
+    (void)arg;
+    usleep(50000);
+    gate_open(&gates[0], 1);    /* the second call that started */
+    while (!imap_freed) {
+        struct pollfd pfd = {.fd = gates[7].fd[0], .events = POLLIN};
+        if (poll(&pfd, 1, 20) == 1) {
+            gate_pass(&gates[7]);
+            gate_open(&gates[0], 1);
+            imap_started++;
+        }
+    }
+    return NULL;
+}
+
+static void imap_free(void)
+{
+    pool *p = make(2);
+    pool_value in[40];
+    for (int i = 0; i < 40; i++)
+        in[i] = pool_int(i);
+    /* Every task says when it starts, then waits for one byte of gate 0;
+     * each start gets one byte, so no task waits for ever. The iteration
+     * is freed with calls running and queued. */
+    pool_imap *m = pool_imap_unordered(p, announce, in, 40, 1);
+    gate_wait(&gates[7], 2);    /* both workers hold a call; 38 wait */
+    imap_started = 2;
+    gate_open(&gates[0], 1);
+    size_t i;
+    pool_value v;
+    CHECK(pool_imap_next(m, &i, &v) == 1, "one result");
+    imap_freed = false;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, feed_thread, NULL) == 0, "pthread_create");
+    pool_imap_free(m);
+    imap_freed = true;
+    pthread_join(t, NULL);
+    gate_drain(&gates[7]);
+    CHECK_INT(pool_apply(p, square, 3), 9);
+    printf("imap_free: %d ran\n", (int)imap_started);
+    pool_destroy(p);
+    printf("imap_free: ok\n");
+}
+
+/* square, but input -1 waits on gate 0 (and gives 1), 13 kills its
+ * worker and 21 fails. */
+static pool_value square_or_gate(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    if (x == -1) {
+        gate_pass(&gates[0]);
+        return pool_int(1);
+    }
+    if (x == 13)
+        raise(SIGSEGV);
+    if (x == 21)
+        return pool_error("ValueError", "21 is unlucky");
+    return pool_int(x * x);
+}
+
+static void map_async(void)
+{
+    enum { N = 500 };
+    pool *p = make(2);
+    static pool_value in[N], out[N];
+    for (int i = 0; i < N; i++)
+        in[i] = pool_int(i);
+    /* Held by one input on a gate: the map cannot be done until it opens. */
+    in[N - 1] = pool_int(-1);
+    pool_map_result *m = pool_map_async(p, square_or_gate, in, N, out);
+    CHECK(m != NULL, "pool_map_async: %s", pool_last_error());
+    CHECK(!pool_map_ready(m), "not ready while input %d waits", N - 1);
+    errno = 0;
+    CHECK(pool_map_wait(m, 0.05) == -1 && errno == ETIMEDOUT, "a time limit: ETIMEDOUT");
+    gate_open(&gates[0], 1);
+    int failed = pool_map_wait(m, -1);
+    CHECK(failed == 2, "inputs 13 (crash) and 21 (error) fail: %d", failed);
+    CHECK(pool_map_ready(m), "ready");
+    for (int i = 0; i < N; i++) {
+        if (i == 13)
+            CHECK_ERROR(out[i], "WorkerDied", "SIGSEGV");
+        else if (i == 21)
+            CHECK_ERROR(out[i], "ValueError");
+        else if (i == N - 1)
+            CHECK_INT(out[i], 1);
+        else
+            CHECK_INT(out[i], (long)i * i);
+        pool_value_free(out[i]);
+    }
+    pool_map_free(m);
+
+    /* Freed early, with two calls running and 38 queued (see imap_free). */
+    m = pool_map_async_start(p, announce, "announce", in, 40, out, 1);
+    gate_wait(&gates[7], 2);
+    imap_started = 2;
+    imap_freed = false;
+    gate_open(&gates[0], 1);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, feed_thread, NULL) == 0, "pthread_create");
+    pool_map_free(m);
+    imap_freed = true;
+    pthread_join(t, NULL);
+    gate_drain(&gates[7]);
+    int ran = 0, cancelled = 0;
+    for (int i = 0; i < 40; i++) {
+        if (out[i].kind == POOL_INT)
+            ran++;
+        else
+            CHECK_ERROR(out[i], "Cancelled"), cancelled++;
+        pool_value_free(out[i]);
+    }
+    CHECK(ran == imap_started && ran + cancelled == 40, "%d ran, %d started, %d cancelled",
+          ran, (int)imap_started, cancelled);
+    printf("map_async: %d ran, %d cancelled\n", ran, cancelled);
+    pool_destroy(p);
+    printf("map_async: ok\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -624,6 +1248,15 @@ int main(int argc, char **argv)
         {"overflow", overflow}, {"threads", threads}, {"errors", errors},
         {"cancel", cancel}, {"cancel_overflow", cancel_overflow}, {"kill", kill_running},
         {"kill_masked", kill_masked}, {"kill_race", kill_race}, {"kill_crash", kill_crash},
+        {"cancel_race", cancel_race}, {"kill_terminate", kill_terminate},
+        {"kill_supervisor", kill_supervisor},
+        {"limit", limit}, {"limit_queued", limit_queued}, {"limit_crash", limit_crash},
+        {"limit_race", limit_race}, {"join_for", join_for},
+        {"callback", callback}, {"callback_done", callback_done},
+        {"callback_end", callback_end}, {"callback_free", callback_free},
+        {"callback_chain", callback_chain},
+        {"imap", imap}, {"imap_crash", imap_crash}, {"imap_free", imap_free},
+        {"map_async", map_async},
     };
     for (int i = 0; i < GATES; i++)
         gate_make(&gates[i]);

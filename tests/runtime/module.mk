@@ -11,7 +11,7 @@ RUNTIME_TEST_NAMES := create calls crash lifecycle many output sleepers workload
 # schedule, the soak.
 CORE_TEST_NAMES    := faults schedule soak
 # The futures API of issue 11 (tests/futures.bats).
-FUTURES_TEST_NAMES := futures wakebench
+FUTURES_TEST_NAMES := futures wakebench progress
 RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(FUTURES_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
