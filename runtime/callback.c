@@ -6,9 +6,10 @@
  * the thread that adds it, at once (as Python's add_done_callback does).
  * So callbacks of one pool run one at a time, in no fixed order.
  *
- * How the watcher learns. While a callback waits (p->cbs is not empty),
- * sh->want_done is set and whoever finishes a call pokes the watcher's
- * eventfd, as for the overflow list. The watcher takes in the finished
+ * How the watcher learns. Adding a callback pokes the watcher's eventfd;
+ * while a callback waits (p->cbs is not empty), sh->want_done is set, the
+ * watcher sleeps on the finish counter, and whoever finishes a call bumps
+ * it, as for the overflow list (watch.c). The watcher takes in the finished
  * calls among the futures with callbacks (p->cbs: O(k) for k of them per
  * wake), unlinks them, lets go of the lock and runs their callbacks. Calls
  * that end in the master (a cancel, a dead supervisor) poke it too, or run

@@ -52,7 +52,7 @@ static bool unlink_overflow(pool *p, future *f)
         if (p->ovf_tail == f)
             p->ovf_tail = prev;
         f->onext = NULL;
-        atomic_store(&p->sh->want_done, p->ovf_head != NULL);
+        atomic_store(&p->sh->want_done, p->ovf_head != NULL || p->cbs != NULL);
         return true;
     }
     return false;

@@ -179,6 +179,17 @@ static int parse_status(const char *s, enum trace_status *st)
             *st = (enum trace_status)i;
             return 0;
         }
+    /* Drawn as their nearest kin: a call cancelled was stopped by the
+     * program, as a terminated one; one past its time limit was killed
+     * with its worker, as a crash (its error field says which). */
+    if (strcmp(s, "cancelled") == 0) {
+        *st = TS_TERMINATED;
+        return 0;
+    }
+    if (strcmp(s, "timeout") == 0) {
+        *st = TS_CRASH;
+        return 0;
+    }
     return -1;
 }
 
