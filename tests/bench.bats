@@ -143,7 +143,7 @@ cell="^$number \\($number-$number\\)\$"
 }
 
 @test "bench: the targets of the new core are listed, each with met or NOT MET" {
-    run sed -n '/^Targets of the new core/,$p' "$table"
+    run sed -n '/^Targets of the new core/,/targets met/p' "$table"
     assert_equal "${#lines[@]}" 10
     assert_line --index 1 --regexp '^  apply round trip vs Pool\.apply +[0-9.]+x +target >= 30x +(met|NOT MET)$'
     assert_line --index 2 --regexp '^  apply round trip vs shared-memory floor +[0-9.]+x floor +target <= 3x +(met|NOT MET)$'
@@ -154,6 +154,17 @@ cell="^$number \\($number-$number\\)\$"
     assert_line --index 7 --regexp '^  idle pool of 2 workers, CPU over 0\.2 s +[0-9.]+% of 1 CPU +target < 1% +(met|NOT MET)$'
     assert_line --index 8 --regexp '^  tracing cost \(apply_async time, paired runs\) +[-+][0-9.]+% +target <= \+5% +(met|NOT MET)$'
     assert_line --index 9 --regexp '^[0-8] of 8 targets met \(8 measured\)\.$'
+}
+
+@test "bench: the waiter's wake-up, for one future, any of 16 and as-completed, spinning and asleep" {
+    run sed -n '/^Waking the waiter/,$p' "$table"
+    assert_equal "${#lines[@]}" 7
+    local how w
+    for how in future_wait future_wait_any future_iter_next; do
+        for w in 0 2000; do
+            assert_line --regexp "^$how +call sleeps +$w us: median +[0-9.]+ us +p90 +[0-9.]+ us +p99 +[0-9.]+ us +\(20 calls\)$"
+        done
+    done
 }
 
 @test "bench: a wrong answer on our side fails loudly, with no table" {
