@@ -19,7 +19,7 @@
 #define SPIN 2000       /* looks at the slot before sleeping (~50-100 us) */
 
 /* The absolute CLOCK_MONOTONIC time seconds from now. */
-static struct timespec deadline(double seconds)
+struct timespec pool__deadline(double seconds)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -36,7 +36,7 @@ static struct timespec deadline(double seconds)
     return t;
 }
 
-static double until(const struct timespec *t)
+double pool__until(const struct timespec *t)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -80,7 +80,7 @@ static bool wait_until(future *f, const struct timespec *limit)
             ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE ||
                     POOL__ST(s) == CALL_FREE;   /* harvested by another thread */
             if (!ended) {
-                double left = limit ? until(limit) : -1;
+                double left = limit ? pool__until(limit) : -1;
                 if (limit && left <= 0) {
                     atomic_fetch_sub(&c->sleepers, 1);
                     break;
@@ -94,7 +94,7 @@ static bool wait_until(future *f, const struct timespec *limit)
             uint64_t s = atomic_load(&c->state);
             if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_DONE)
                 pool__harvest(p, f);
-            else if (limit && until(limit) <= 0)
+            else if (limit && pool__until(limit) <= 0)
                 break;
         }
     }
@@ -119,7 +119,7 @@ bool future_wait_for(future *f, double seconds)
 {
     if (!usable(f, "future_wait_for"))
         return false;
-    struct timespec t = deadline(seconds);
+    struct timespec t = pool__deadline(seconds);
     return wait_until(f, &t);
 }
 

@@ -6,6 +6,7 @@
 #define POOL_MASTER_H
 
 #include <pthread.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -68,6 +69,11 @@ struct pool {
     uint64_t next_id;
     char *trace_path;       /* the trace file (absolute path), NULL if none */
 };
+
+/* future.c: the CLOCK_MONOTONIC time seconds from now, and the seconds
+ * left until such a time (negative once it has passed). */
+struct timespec pool__deadline(double seconds);
+double pool__until(const struct timespec *t);
 
 /* This process's PID, kept without a system call (pool.c). */
 extern pid_t pool__self;

@@ -29,31 +29,6 @@
 
 #define SPIN 20000      /* slot looks before sleeping, shared among the futures */
 
-/* The absolute CLOCK_MONOTONIC time seconds from now. */
-static struct timespec deadline(double seconds)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    if (seconds > 1e9)
-        seconds = 1e9;
-    if (seconds > 0) {
-        t.tv_sec += (time_t)seconds;
-        t.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
-    }
-    return t;
-}
-
-static double until(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(t->tv_sec - now.tv_sec) + (double)(t->tv_nsec - now.tv_nsec) / 1e9;
-}
-
 /* The one pool of fs[0..n), or NULL (errno EINVAL, a message) if a future is
  * NULL or they come from two pools. */
 static pool *pool_of(future *const *fs, size_t n, const char *what)
@@ -139,7 +114,7 @@ static void sleep_once(pool *p, future *const *fs, size_t n, uint64_t *seqs,
         atomic_fetch_add(&sh->finish_waiters, 1);
         uint32_t seen = atomic_load(&sh->finished);
         if (!any_moved(sh, seqs, k)) {
-            double left = limit ? until(limit) : -1;
+            double left = limit ? pool__until(limit) : -1;
             if (limit == NULL || left > 0)
                 pool__futex_wait(&sh->finished, seen, left);
         }
@@ -168,7 +143,7 @@ static size_t wait_locked(pool *p, future *const *fs, size_t n, future_when when
 {
     for (;;) {
         size_t failed, done = gather(p, fs, n, &failed);
-        if (met(when, n, done, failed) || (limit && until(limit) <= 0))
+        if (met(when, n, done, failed) || (limit && pool__until(limit) <= 0))
             return done;
         sleep_once(p, fs, n, seqs, limit);
     }
@@ -198,7 +173,7 @@ int future_wait_many(future *const *fs, size_t n, future_when when, double secon
         errno = ENOMEM;
         return -1;
     }
-    struct timespec t = deadline(seconds);
+    struct timespec t = pool__deadline(seconds);
     pthread_mutex_lock(&p->lock);
     size_t done = wait_locked(p, fs, n, when, seqs, seconds < 0 ? NULL : &t);
     pthread_mutex_unlock(&p->lock);
@@ -222,7 +197,7 @@ long future_wait_any(future *const *fs, size_t n, double seconds)
         errno = ENOMEM;
         return -1;
     }
-    struct timespec t = deadline(seconds);
+    struct timespec t = pool__deadline(seconds);
     pthread_mutex_lock(&p->lock);
     wait_locked(p, fs, n, FUTURE_FIRST_COMPLETED, seqs, seconds < 0 ? NULL : &t);
     long best = -1;
@@ -339,12 +314,12 @@ future *future_iter_next(future_iter *it, double seconds)
     pool *p = it->p;
     if (pool__foreign(p, "future_iter_next"))
         return NULL;
-    struct timespec t = deadline(seconds);
+    struct timespec t = pool__deadline(seconds);
     const struct timespec *limit = seconds < 0 ? NULL : &t;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         move_done(it);
-        if (it->head < it->nout || (limit && until(limit) <= 0))
+        if (it->head < it->nout || (limit && pool__until(limit) <= 0))
             break;
         sleep_once(p, it->wait, it->nwait, it->seqs, limit);
     }
