@@ -190,12 +190,19 @@ pid_t future_pid(future *f)
         return 0;
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
-    pid_t pid = f->pid;
     if (!f->done && f->seq) {
         uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-        if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_HELD)
-            pid = atomic_load(&p->sh->w[POOL__WORKER(s)].pid);     /* running there now */
+        int st = POOL__ST(s), w = POOL__WORKER(s);
+        if (POOL__SEQ(s) == f->seq && st == CALL_DONE) {
+            pool__harvest(p, f);    /* ended: its record says where it ran */
+        } else if (POOL__SEQ(s) == f->seq && (st == CALL_HELD || st == CALL_FINISHING) &&
+                   w < p->sh->n) {
+            pid_t pid = atomic_load(&p->sh->w[w].pid);     /* running there now */
+            pthread_mutex_unlock(&p->lock);
+            return pid;
+        }
     }
+    pid_t pid = f->pid;
     pthread_mutex_unlock(&p->lock);
     return pid;
 }
