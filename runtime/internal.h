@@ -209,6 +209,15 @@ typedef struct {
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
     uint64_t fault_crash[8], fault_error[8];
 
+    /* Worker options (pool_set_max_calls, pool_set_initializer). */
+    _Atomic uint64_t max_calls;     /* 0: no limit */
+    _Atomic uint32_t init_gen;      /* bumped when the initializer changes */
+    pthread_mutex_t init_lock;      /* robust, process-shared: guards the rest */
+    uint64_t init_fn;
+    uint32_t init_argc, init_len;
+    char init_name[64];
+    char init_data[1024];           /* its arguments, encoded */
+
     /* Waiting for several futures (wait.c): a futex bumped by whoever
      * finishes a call, but only while a master thread waits on it. */
     _Atomic uint32_t finished;

@@ -392,6 +392,57 @@ fail_early:
 
 
 
+/* Workers. ----------------------------------------------------------------- */
+
+int pool_set_max_calls(pool *p, long n)
+{
+    if (p == NULL || n < 0) {
+        pool__set_error("pool_set_max_calls needs a pool and a count of 0 or more");
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_set_max_calls"))
+        return -1;
+    atomic_store(&p->sh->max_calls, (uint64_t)n);
+    return 0;
+}
+
+int pool_initializer(pool *p, pool_fn fn, const char *name,
+                     const pool_value *args, int count)
+{
+    if (p == NULL || fn == NULL || count < 0 || count > POOL_MAX_ARGS ||
+        (count > 0 && args == NULL)) {
+        pool__set_error("pool_set_initializer needs a pool, a function and its arguments");
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_set_initializer"))
+        return -1;
+    pool__buf b = {0};
+    for (int i = 0; i < count; i++)
+        pool__buf_put_value(&b, args[i]);
+    pool__shared *sh = p->sh;
+    if (b.len > sizeof sh->init_data) {
+        pool__set_error("the initializer's arguments take %zu bytes: at most %zu go",
+                        b.len, sizeof sh->init_data);
+        pool__buf_free(&b);
+        errno = E2BIG;
+        return -1;
+    }
+    if (pthread_mutex_lock(&sh->init_lock) == EOWNERDEAD)
+        pthread_mutex_consistent(&sh->init_lock);
+    sh->init_fn = (uint64_t)(uintptr_t)fn;
+    sh->init_argc = (uint32_t)count;
+    sh->init_len = (uint32_t)b.len;
+    if (b.len)
+        memcpy(sh->init_data, b.data, b.len);
+    snprintf(sh->init_name, sizeof sh->init_name, "%s", name && *name ? name : "?");
+    atomic_fetch_add(&sh->init_gen, 1);
+    pthread_mutex_unlock(&sh->init_lock);
+    pool__buf_free(&b);
+    return 0;
+}
+
 /* Tell the supervisor to look at the state. */
 static void poke(int fd)
 {

@@ -146,6 +146,25 @@ void pool_terminate(pool *p);
  * marks such calls "terminated". */
 void pool_destroy(pool *p);
 
+/* Workers. ----------------------------------------------------------------- */
+
+/* Replace each worker once it has run n calls (0: never, the default), as
+ * Python's maxtasksperchild: a task that leaks memory or state is cut off.
+ * The replacement takes the next calls. -1 (EINVAL) for n < 0. */
+int pool_set_max_calls(pool *p, long n);
+
+/* pool_set_initializer(p, fn, arg, ...): every worker runs fn(args) once,
+ * before its next call (a worker started later too), as Python's
+ * initializer: to open a file or fill a table each worker keeps. Arguments
+ * as for pool_apply_async; a setting replaces the one before. If fn fails
+ * (returns an error, raises, or gets wrong arguments), that worker's calls
+ * fail with an "InitializerError" that says why; none hangs. -1 (EINVAL)
+ * for no pool or no function, (E2BIG) if the arguments take over 1 KiB. */
+#define pool_set_initializer(p, fn, ...) \
+    pool_initializer((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+int pool_initializer(pool *p, pool_fn fn, const char *name,
+                     const pool_value *args, int count);
+
 /* Calls. ------------------------------------------------------------------- */
 
 #define POOL_MAX_ARGS 1024

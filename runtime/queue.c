@@ -71,6 +71,7 @@ pool__shared *pool__shared_map(int n)
     pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
     pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
     pthread_mutex_init(&sh->blob_lock, &a);
+    pthread_mutex_init(&sh->init_lock, &a);
     pthread_mutexattr_destroy(&a);
     for (int i = 0; i < n; i++)
         sh->w[i].exit_status = -1;

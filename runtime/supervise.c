@@ -71,6 +71,7 @@ static bool spawn(int i, bool replacement)
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
     atomic_store(&ws->trace_len, 0);
+    atomic_store(&ws->tasks, 0);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,11 +185,60 @@ static pool_value run_one(pool_fn fn, pool_args args)
     return task_raised;
 }
 
+/* The pool's initializer (pool_set_initializer), as this worker last ran
+ * it: its generation, and why it failed (NULL if it did not). */
+static uint32_t init_seen;
+static char *init_failure;
+
+/* Before a call: run the initializer if it changed since this worker last
+ * ran it (or the worker is new). */
+static void initialize(pool__shared *sh)
+{
+    uint32_t gen = atomic_load(&sh->init_gen);
+    if (gen == init_seen)
+        return;
+    char data[sizeof sh->init_data], name[sizeof sh->init_name];
+    if (pthread_mutex_lock(&sh->init_lock) == EOWNERDEAD)
+        pthread_mutex_consistent(&sh->init_lock);
+    gen = atomic_load(&sh->init_gen);
+    pool_fn fn = (pool_fn)(uintptr_t)sh->init_fn;
+    uint32_t argc = sh->init_argc, len = sh->init_len;
+    memcpy(data, sh->init_data, len);
+    memcpy(name, sh->init_name, sizeof name);
+    pthread_mutex_unlock(&sh->init_lock);
+    init_seen = gen;
+    free(init_failure);
+    init_failure = NULL;
+    if (fn == NULL)
+        return;
+
+    static pool_value argv[POOL_MAX_ARGS];
+    pool__rd r = {.p = data, .left = len};
+    for (uint32_t i = 0; i < argc && i < POOL_MAX_ARGS; i++)
+        argv[i] = pool__rd_value(&r);
+    const char *saved = task_name;
+    task_name = name;
+    pool_value v = r.bad ? pool_error("ValueError", "its arguments came garbled")
+                         : run_one(fn, (pool_args){.v = argv, .count = (int)argc});
+    task_name = saved;
+    fflush(stdout);
+    if (v.kind == POOL_ERROR) {
+        size_t n = strlen(name) + strlen(v.as.err.type) + strlen(v.as.err.msg) + 64;
+        init_failure = malloc(n);
+        if (init_failure == NULL)
+            pool__die("out of memory in a worker");
+        snprintf(init_failure, n, "the initializer %s() failed in this worker: %s: %s",
+                 name, v.as.err.type, v.as.err.msg);
+    }
+    arena_clear();
+}
+
 /* Run call seq (claimed by this worker) and finish it. */
 static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *rec)
 {
     static pool_value argv[POOL_MAX_ARGS];
     pool__call *c = pool__slot(sh, seq);
+    initialize(sh);
     double start = pool__now();
     atomic_store(&sh->w[me].start, start);
     task_name = c->name;
@@ -208,9 +258,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
 
     if (listed(sh->fault_crash, c->id))
         raise(SIGSEGV);     /* POOL_FAULT=crash:ID */
-    if (listed(sh->fault_error, c->id)) {
-        pool_value v = pool_error("InjectedError", "POOL_FAULT made call %llu fail",
-                                  (unsigned long long)c->id);
+    if (listed(sh->fault_error, c->id) || init_failure) {
+        pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
+                                    : pool_error("InjectedError", "POOL_FAULT made call %llu fail",
+                                                 (unsigned long long)c->id);
         for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
             pool__buf_put_value(out, v);
         failed = c->nitems ? (int)n : 1;
@@ -326,6 +377,9 @@ void pool__worker_main(pool__shared *sh, int w)
     while ((seq = pool__claim(sh, w)) != 0) {
         run_call(sh, seq, &out, &rec);
         arena_clear();
+        uint64_t max = atomic_load(&sh->max_calls);
+        if (max && atomic_load(&sh->w[w].tasks) >= max)
+            break;      /* pool_set_max_calls: the supervisor starts another */
     }
     pool__trace_flush_worker(sh, w);
     fflush(stdout);

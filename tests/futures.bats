@@ -20,7 +20,8 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/futures \
-        build/tests/runtime/progress \
+        build/tests/runtime/progress build/tests/runtime/workers \
+        build/asan/tests/runtime/workers \
         build/asan/tests/runtime/futures build/tsan/tests/runtime/futures >&2
 }
 
@@ -335,4 +336,44 @@ $stderr"
         --error-exitcode=9 "$BIN" order crash errors cancel kill imap_crash imap_free
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; stderr:
 $stderr"
+}
+
+# --- worker options: a limit of calls per worker, an initializer -----------------
+
+@test "pool_set_max_calls: each worker is replaced after 3 calls; the trace shows it, results stay right" {
+    ft "$ROOT/build/tests/runtime/workers" maxcalls
+    trace
+    # 20 calls of who on 2 workers, 3 at most each: 7 PIDs or more, none
+    # with more than 3 of them.
+    assert_equal "$(awk -F'\t' '$2 == "who" { n[$3]++ } END { for (p in n) if (n[p] > 3) bad++; print bad + 0 }' "$TSV")" 0
+    local pids
+    pids=$(awk -F'\t' '$2 == "who" { print $3 }' "$TSV" | sort -u | wc -l)
+    [ "$pids" -ge 7 ] || fail "only $pids worker PIDs ran 20 calls"
+    # Each replaced worker left on its own: an end event, status 0.
+    local ends
+    ends=$(grep -c '^# event .*what=end how="exited with status 0"' "$POOL_TRACE")
+    [ "$ends" -ge 5 ] || fail "$ends workers ended by the limit"
+}
+
+@test "pool_set_initializer: every worker runs it before its next call, replacements too, and a new one reaches all" {
+    ft "$ROOT/build/tests/runtime/workers" init
+    trace
+    assert_equal "$(awk -F'\t' '$2 == "value" && $8 == "ok"' "$TSV" | wc -l)" 40
+    # The initializer is no call: no record of it.
+    assert_equal "$(awk -F'\t' '$2 == "setup"' "$TSV" | wc -l)" 0
+}
+
+@test "pool_set_initializer that fails: the calls fail with InitializerError naming it, none hangs; a good one mends it" {
+    ft "$ROOT/build/tests/runtime/workers" initfail
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "error" && $9 ~ /^InitializerError: the initializer broken_setup\(\) failed/' "$TSV" | wc -l)" 6
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 1
+}
+
+@test "worker options: a negative limit, no pool, no function and 2 KB of arguments are refused" {
+    ft "$ROOT/build/tests/runtime/workers" bad
+}
+
+@test "worker options under ASan + UBSan: clean, no leak" {
+    ft "$ROOT/build/asan/tests/runtime/workers" maxcalls init initfail bad
 }
