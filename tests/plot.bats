@@ -653,3 +653,28 @@ EOF
     POOLPLOT_BIN=$BATS_TEST_TMPDIR/nothing refuses "tracestat is missing: run 'make'" \
         "$POOLPLOT" --trace "$FIX/crash.csv"
 }
+
+@test "trace v2: the pool's size comes from its header, so idle workers count in the bound" {
+    # Five one-second calls on slots 0..4 of a pool of 8 (three idle).
+    local t="$BATS_TEST_TMPDIR" k
+    {
+        echo "# pool-trace v2"
+        echo '# workers=8 program="five" args="8" time_scale=1 start=2026-01-01T00:00:00.000000Z host="h" runtime=2.0'
+        echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
+        echo "# event worker=0 pid=100 t=0.000100 what=start"
+        for k in 0 1 2 3 4; do
+            echo "$((k + 1)),f,$((100 + k)),$k,0.000000,0.000000,1.000000,ok,"
+        done
+        echo '# event worker=4 pid=104 t=1.000100 what=end how="exited with status 0"'
+    } >"$t/v2.csv"
+    # The same records as v1: no header, so the size is the highest slot + 1.
+    { echo "# pool-trace v1"; grep -v '^#' "$t/v2.csv"; } >"$t/v1.csv"
+    run "$TRACESTAT" "$t/v2.csv" "$t/v1.csv"
+    assert_success
+    echo "$output" >"$t/s"
+    # 5 s of work: on 8 workers the bound is the longest call, 1 s; the
+    # tasks per worker list the three idle ones.
+    assert_equal "$(table_row v2 "$t/s" | cut -d' ' -f2,3,6)" "8 5 1.00"
+    assert_equal "$(table_row v2 "$t/s" | cut -d' ' -f7)" "1/1/1/1/1/0/0/0"
+    assert_equal "$(table_row v1 "$t/s" | cut -d' ' -f2,3)" "5 5"
+}

@@ -317,6 +317,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
 
     t->task = NULL;
     t->ntasks = 0;
+    t->workers = 0;
     char *buf = slurp(path, &len);
     if (buf == NULL) {
         complain(why, size, "cannot read it: %s", strerror(errno));
@@ -352,8 +353,10 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     l = p;
     whole = take_line(&p, end, &n);
     if (whole && n > 0 && *l == '#') {
-        /* One comment line may follow line 1 (room for a header that says
-         * where the trace came from); it is skipped. */
+        /* v2: where the trace came from ("# workers=N program=..."); the
+         * pool's size is kept (idle workers leave no record). */
+        if (v2 && n > 10 && strncmp(l, "# workers=", 10) == 0)
+            t->workers = atoi(l + 10);
         line = 3;
         l = p;
         whole = take_line(&p, end, &n);

@@ -27,6 +27,7 @@ struct trace_task {
 struct trace {
     struct trace_task *task;    /* in file order (the order tasks ended) */
     size_t ntasks;
+    int workers;                /* the pool's size from a v2 header; 0 if unknown */
 };
 
 /* Read path into t. On failure return -1 and put one sentence about what is

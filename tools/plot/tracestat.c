@@ -137,7 +137,9 @@ static void measure(struct run *r)
     }
     if (ran == 0)
         r->longest = 0;
-    if (r->nworkers == 0) {
+    if (r->nworkers == 0 && t->workers > maxslot) {
+        r->nworkers = t->workers;   /* what the trace says the pool had */
+    } else if (r->nworkers == 0) {
         r->inferred = 1;
         r->nworkers = maxslot + 1 > 0 ? maxslot + 1 : 1;
     } else if (maxslot >= r->nworkers) {
