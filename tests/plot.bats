@@ -678,3 +678,24 @@ EOF
     assert_equal "$(table_row v2 "$t/s" | cut -d' ' -f7)" "1/1/1/1/1/0/0/0"
     assert_equal "$(table_row v1 "$t/s" | cut -d' ' -f2,3)" "5 5"
 }
+
+@test "trace v2: the time scale and the program's name come from the header when not given" {
+    local t="$BATS_TEST_TMPDIR" k
+    {
+        echo "# pool-trace v2"
+        echo '# workers=2 program="slowpoke" args="" time_scale=0.5 start=2026-01-01T00:00:00.000000Z host="h" runtime=2.0'
+        echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
+        for k in 0 1; do
+            echo "$((k + 1)),f,$((100 + k)),$k,0.000000,0.000000,1.000000,ok,"
+        done
+    } >"$t/half.csv"
+    mkdir -p "$t/out"
+    run "$TRACESTAT" -o "$t/out" "$t/half.csv"
+    assert_success
+    assert_line --partial "measured seconds / 0.5"
+    # 1 s measured is 2 s of the program's own.
+    echo "$output" >"$t/s"
+    assert_equal "$(table_row half "$t/s" | cut -d' ' -f4)" "2.000"
+    run grep -h "slowpoke" "$t/out"/*.vars
+    assert_success
+}

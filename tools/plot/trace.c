@@ -318,6 +318,8 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     t->task = NULL;
     t->ntasks = 0;
     t->workers = 0;
+    t->time_scale = 0;
+    t->program[0] = '\0';
     char *buf = slurp(path, &len);
     if (buf == NULL) {
         complain(why, size, "cannot read it: %s", strerror(errno));
@@ -355,8 +357,20 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     if (whole && n > 0 && *l == '#') {
         /* v2: where the trace came from ("# workers=N program=..."); the
          * pool's size is kept (idle workers leave no record). */
-        if (v2 && n > 10 && strncmp(l, "# workers=", 10) == 0)
+        if (v2 && n > 10 && strncmp(l, "# workers=", 10) == 0) {
             t->workers = atoi(l + 10);
+            const char *ts = strstr(l, " time_scale=");
+            if (ts && ts < l + n)
+                t->time_scale = strtod(ts + 12, NULL);
+            const char *pr = strstr(l, " program=\"");
+            if (pr && pr < l + n) {
+                size_t k = 0;
+                for (pr += 10; *pr && *pr != '"' && *pr != '\n' && k + 1 < sizeof t->program; pr++)
+                    if (*pr != '\\')
+                        t->program[k++] = *pr;
+                t->program[k] = '\0';
+            }
+        }
         line = 3;
         l = p;
         whole = take_line(&p, end, &n);

@@ -28,6 +28,8 @@ struct trace {
     struct trace_task *task;    /* in file order (the order tasks ended) */
     size_t ntasks;
     int workers;                /* the pool's size from a v2 header; 0 if unknown */
+    double time_scale;          /* its POOL_TIME_SCALE from a v2 header; 0 if unknown */
+    char program[64];           /* its program's name from a v2 header; "" if unknown */
 };
 
 /* Read path into t. On failure return -1 and put one sentence about what is

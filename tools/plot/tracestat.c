@@ -785,6 +785,19 @@ int main(int argc, char **argv)
     }
     if (check)
         return 0;
+    /* Not given: what v2 traces say of themselves, when all agree. */
+    if (scale == 0 && n > 0 && runs[0].t.time_scale > 0) {
+        scale = runs[0].t.time_scale;
+        for (int i = 1; i < n; i++)
+            if (runs[i].t.time_scale != scale)
+                scale = 0;
+    }
+    if (prog_name == NULL && n > 0 && runs[0].t.program[0]) {
+        prog_name = runs[0].t.program;
+        for (int i = 1; i < n; i++)
+            if (strcmp(runs[i].t.program, prog_name) != 0)
+                prog_name = NULL;
+    }
     if (prog_name != NULL) {
         const char *base = strrchr(prog_name, '/');
         program = prog_name = strdup(base ? base + 1 : prog_name);
