@@ -522,18 +522,7 @@ int pool_join_for(pool *p, double seconds)
     }
     if (pool__foreign(p, "pool_join_for"))
         return -1;
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    if (seconds > 1e9)
-        seconds = 1e9;
-    if (seconds > 0) {
-        t.tv_sec += (time_t)seconds;
-        t.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
-    }
+    struct timespec t = pool__deadline(seconds);
     /* The watcher thread marks sup_gone, then ends: wait for the mark (on
      * p->moved, which it signals), then join it, which is then quick. */
     pthread_mutex_lock(&p->lock);
