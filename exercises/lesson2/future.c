@@ -87,6 +87,9 @@ int main(int argc, char *argv[])
         for (int i = 0; i < n; i++) {
             if (future_ready(futures[i])) {
                 printf("Process %d has finished\n", i);
+            } else if (future_pid(futures[i]) == 0) {
+                all_finished = false;   /* no worker has taken it yet */
+                printf("Process %d is waiting in the queue...\n", i);
             } else {
                 all_finished = false;
                 printf("Process %d is running...\n", i);
