@@ -60,7 +60,7 @@ static void keep_result(future *f, pool_value v)
     f->result = v;
 }
 
-static pool_value value_dup(pool_value v)
+pool_value pool__value_dup(pool_value v)
 {
     if (v.kind == POOL_STR) {
         v.as.s = strdup(v.as.s);
@@ -101,7 +101,7 @@ void pool__complete_here(pool *p, future *f, int st, const char *type, const cha
     pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};
     if (f->out) {
         for (uint32_t i = 0; i < f->nitems; i++)
-            f->out[i] = value_dup(v);
+            f->out[i] = pool__value_dup(v);
         f->failed = (int)f->nitems;
     }
     keep_result(f, v);
@@ -137,7 +137,7 @@ void pool__harvest(pool *p, future *f)
         for (uint32_t i = 0; i < f->nitems; i++) {
             if (each || i == 0)
                 v = pool__rd_value(&r);
-            f->out[i] = value_dup(v);
+            f->out[i] = pool__value_dup(v);
             f->failed += v.kind == POOL_ERROR;
         }
         keep_result(f, each ? pool_none() : v);

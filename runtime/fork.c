@@ -53,17 +53,7 @@ void pool__forget_pools(const pool__shared *keep)
         if (p->sh == keep || p->sh == NULL)
             continue;
         /* Unmapping makes p unusable here: pool__foreign says so first. */
-        if (p->sup_fd >= 0)
-            close(p->sup_fd);
-        if (p->life_fd >= 0)
-            close(p->life_fd);
-        if (p->ctl_fd >= 0)
-            close(p->ctl_fd);
-        if (p->sh->ev_fd >= 0)
-            close(p->sh->ev_fd);
-        pool__shared_unmap(p->sh);
-        p->sh = NULL;
-        p->sup_fd = p->ctl_fd = p->life_fd = -1;
+        pool__let_go(p);
     }
 }
 

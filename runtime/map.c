@@ -21,15 +21,7 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
     future *f = pool_submit(p, fn, name, args, count);
     if (f == NULL)
         return pool_error("ValueError", "%s", pool_last_error());
-    pool_value v = future_get(f);
-    if (v.kind == POOL_STR) {
-        v = pool_str(v.as.s);
-        v.as.s = strdup(v.as.s);
-        if (v.as.s == NULL)
-            pool__die("out of memory");
-    } else if (v.kind == POOL_ERROR) {
-        v = pool_error(v.as.err.type, "%s", v.as.err.msg);
-    }
+    pool_value v = pool__value_dup(future_get(f));    /* outlives the future */
     future_free(f);
     return v;
 }

@@ -91,6 +91,11 @@ void pool__complete_here(pool *p, future *f, int st, const char *type, const cha
 void pool__share_state(pool *p);
 /* Put what waits on the overflow list while the ring has room. */
 void pool__pump(pool *p);
+/* A copy of v whose strings are the caller's (pool_value_free). */
+pool_value pool__value_dup(pool_value v);
+/* Close the pool's descriptors and unmap its region (pool_free; a child
+ * of fork, for the pools it does not keep). */
+void pool__let_go(pool *p);
 /* Unlink f from the pool and free it. */
 void pool__release(future *f);
 /* Submit a map chunk (nitems > 0) or a call: the future, or NULL. */

@@ -233,7 +233,7 @@ static void read_faults(pool__shared *sh)
 
 /* Pool. -------------------------------------------------------------------- */
 
-static void pool_free(pool *p)
+void pool__let_go(pool *p)
 {
     if (p->ctl_fd >= 0)
         close(p->ctl_fd);
@@ -246,6 +246,13 @@ static void pool_free(pool *p)
             close(p->sh->ev_fd);
         pool__shared_unmap(p->sh);
     }
+    p->sh = NULL;
+    p->sup_fd = p->ctl_fd = p->life_fd = -1;
+}
+
+static void pool_free(pool *p)
+{
+    pool__let_go(p);
     pthread_cond_destroy(&p->moved);
     pthread_mutex_destroy(&p->lock);
     free(p->owner);
