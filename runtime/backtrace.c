@@ -454,6 +454,10 @@ void pool__bt_describe(const uint64_t *pc, int n, uint32_t first, uint64_t fn, i
                        char *line, size_t size, pool__buf *full)
 {
     line[0] = '\0';
+    if (n == POOL__BT_INJECTED) {
+        snprintf(line, size, " (the crash was injected by POOL_FAULT)");
+        return;
+    }
     bool cut = n == POOL__BT_TAKING;
     if (cut && pc[0] == 0) {
         snprintf(line, size, " (no backtrace: taking it failed; the stack may be damaged)");
@@ -480,7 +484,8 @@ void pool__bt_describe(const uint64_t *pc, int n, uint32_t first, uint64_t fn, i
     while (from + 1 < nf && !f[from].program && !f[from + 1].program && f[from + 1].mapped)
         from++;
     for (int i = from; i < nf; i++) {
-        if (f[i].start && f[i].start == (uintptr_t)pool__task_caller) {
+        if (f[i].start && (f[i].start == (uintptr_t)pool__task_caller ||
+                           f[i].start == (uintptr_t)pool__worker_main)) {
             to = i;
             whole = true;
             break;

@@ -188,13 +188,10 @@ int future_tries(future *f)
 {
     if (!usable(f, "future_tries"))
         return -1;
+    future_ready(f);    /* takes the result in if it has come */
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
-    if (!f->done && f->seq) {
-        uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-        if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
-            pool__harvest(p, f);
-    }
+    /* Not done: the slot's count, which only the worker holding it changes. */
     int n = f->done ? f->tries : f->seq ? (int)pool__slot(p->sh, f->seq)->tries : 0;
     pthread_mutex_unlock(&p->lock);
     return n;

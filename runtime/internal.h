@@ -107,6 +107,7 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__AGAIN 64          /* calls waiting to be tried again at once */
 #define POOL__BT_MAX 48         /* frames of a dying worker's backtrace */
 #define POOL__BT_TAKING (-1)
+#define POOL__BT_INJECTED (-2)  /* POOL_FAULT made it crash: nothing to show */
 
 /* A chunk's inputs or results as an array of pool_value, copied as they
  * are: only when none holds a string (master and workers are one program). */

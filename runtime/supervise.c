@@ -159,7 +159,7 @@ static void fill(void)
 
 /* Worker i ended with wait status status: take the call it held, start
  * its replacement, then fail the call (so that whoever sees the failure
- * finds the pool whole again). */
+ * finds the pool whole again), or queue it again if it has tries left. */
 static void ended(int i, int status)
 {
     pool__wslot *ws = &sh->w[i];
@@ -190,15 +190,20 @@ static void ended(int i, int status)
     atomic_store(&ws->pid, 0);
     atomic_fetch_sub(&sh->live, 1);
 
-    /* Why the call failed; a death may give it another try (before the
-     * replacement starts, so that a closing pool still has a worker for
-     * it). */
+    /* Killed on purpose (cancel, time limit), or a death; a death may give
+     * the call another try (retries). A closing pool then needs a worker
+     * for it too. */
     char msg[1100];
     int st = ST_CRASH;
     const char *type = "WorkerDied";
-    if (held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg)) {
-        pool__call *c = pool__slot(sh, held);
-        unsigned tries = c->tries ? c->tries : 1;
+    bool died = held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg);
+    pool__call *c = held ? pool__slot(sh, held) : NULL;
+    unsigned tries = c && c->tries ? c->tries : 1;
+    bool again = died && tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING;
+    bool closing = atomic_load(&sh->state) != POOL_RUNNING;
+    if (!(closing && queue_empty() && !again))
+        fill();
+    if (died) {
         char where[800] = "", try[64] = "";
         pool__buf full = {0};
         if (sh->backtrace)
@@ -217,13 +222,9 @@ static void ended(int i, int status)
         pool__buf_free(&full);
         char err[1200];
         snprintf(err, sizeof err, "%s: %s", type, msg);
-        if (tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING &&
-            pool__requeue(sh, held, err))
+        if (again && pool__requeue(sh, held, err))
             held = 0;
     }
-    bool closing = atomic_load(&sh->state) != POOL_RUNNING;
-    if (!(closing && queue_empty()))
-        fill();
     if (held)
         pool__fail_end(sh, held, st, type, msg);
 }

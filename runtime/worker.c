@@ -154,7 +154,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
     (void)info;
     if (me_sh) {
         atomic_store(&me_sh->w[me].fatal, sig);
-        if (me_sh->backtrace)
+        if (me_sh->backtrace && atomic_load(&me_sh->w[me].bt_n) != POOL__BT_INJECTED)
             pool__bt_take(&me_sh->w[me], uctx);
     }
     signal(sig, SIG_DFL);
@@ -267,8 +267,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     pool_value first_err = pool_none();
 
     c->tries++;         /* this worker holds it: nobody else writes it */
-    if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id)))
+    if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id))) {
+        atomic_store(&sh->w[me].bt_n, POOL__BT_INJECTED);
         raise(SIGSEGV);     /* POOL_FAULT=crash:ID, crash1:ID */
+    }
     if (listed(sh->fault_error, c->id) || init_failure) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
                                     : pool_error("InjectedError", "POOL_FAULT made call %llu fail",
