@@ -16,7 +16,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/retry \
-        build/asan/tests/runtime/retry >&2
+        build/asan/tests/runtime/retry build/tools/plot/tracestat >&2
 }
 
 setup() {
@@ -132,7 +132,13 @@ call() {
     assert_line "square_or_crash crash"
 }
 
-@test "trace_check refuses a repeated task id unless the records before the last say retried" {
+@test "the trace readers take tries of one id, and refuse a repeated id unless the records before say retried" {
+    POOL_FAULT=crash:3 rt fault 3 2
+    run "$ROOT/build/tools/plot/tracestat" -c "$POOL_TRACE"
+    assert_success
+    run awk -f "$ROOT/tools/grade/trace.awk" "$POOL_TRACE"
+    assert_success
+    assert_equal "$(grep -c $'^3\tadd\t' <<<"$output")" 3
     local t="$BATS_TEST_TMPDIR/bad.csv"
     printf '%s\n' '# pool-trace v1' 'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
         '1,f,10,0,0.000001,0.000002,0.000003,crash,WorkerDied: x' \
@@ -140,6 +146,12 @@ call() {
     run "$CHECKER" "$t"
     assert_failure
     assert_output --partial "repeated task id '1'"
+    run "$ROOT/build/tools/plot/tracestat" -c "$t"
+    assert_failure
+    assert_output --partial "task 1 appears twice"
+    run awk -f "$ROOT/tools/grade/trace.awk" "$t"
+    assert_failure
+    assert_output --partial "task 1 appears twice"
     printf '%s\n' '# pool-trace v1' 'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
         '1,f,10,0,0.000001,0.000002,0.000003,retried,WorkerDied: x (try 1 of 2)' >"$t"
     run "$CHECKER" "$t"
