@@ -701,3 +701,81 @@ EOF
     run grep -h "slowpoke" "$t/out"/*.vars
     assert_success
 }
+
+# run-v3.csv is a real run of tests/plot/tasks on 2 workers (task 6 fails,
+# task 9 kills its worker); run-v2.csv is the same run as version 2 wrote
+# it: ids from 1, no master events. Every reader gives the same picture of
+# the calls; only v3 has the master's row.
+@test "trace v2 and v3 of one run: the same figures, calls and labels; v3 adds the master's row" {
+    mkdir -p "$OUT"
+    "$TRACESTAT" -o "$OUT" "$FIX/run-v2.csv" "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/s"
+    local ext
+    for ext in tasks calls marks; do
+        cmp "$OUT/run-v2.$ext" "$OUT/run-v3.$ext" || fail "the .$ext data differ"
+    done
+    for ext in rows callrows; do
+        assert_equal "$(grep -v '^-1' "$OUT/run-v3.$ext")" "$(cat "$OUT/run-v2.$ext")"
+    done
+    # The labels count from 0, as the program's calls do.
+    run cut -f2 "$OUT/run-v2.callrows"
+    assert_line --index 0 "#0 nap"
+    assert_line --index 6 "#6 fail !"
+    assert_line --index 9 "#9 crash X"
+    assert_equal "$(table_row run-v2 "$BATS_TEST_TMPDIR/s" | cut -d' ' -f2-)" \
+        "$(table_row run-v3 "$BATS_TEST_TMPDIR/s" | cut -d' ' -f2-)"
+    # The master's row: v3 only, one bar per wait in future_get (11: the
+    # result of call 9 was there when asked for), from its wait to its resume.
+    assert_equal "$(head -n 1 "$OUT/run-v3.rows")" "$(printf -- '-1\tmaster')"
+    assert_equal "$(cat "$OUT/run-v2.master")" ""
+    run awk -F'\t' '{ print $3, $4 }' "$OUT/run-v3.master"
+    assert_equal "${#lines[@]}" 11
+    assert_line --index 0 "0.006209 0.026593"
+    assert_line --index 8 "0.140206 0.161827"
+    assert_line --index 9 "0.161840 0.190824"
+    assert_line --index 10 "0.190958 0.202509"
+    grep -q '^mrow = 1$' "$OUT/run-v3.vars" && grep -q '^mrow = 0$' "$OUT/run-v2.vars" ||
+        fail "mrow is not 1 for v3 and 0 for v2"
+    # trace2json: the same task events; the master's only in v3.
+    for v in 2 3; do
+        "$TRACE2JSON" -o "$BATS_TEST_TMPDIR/v$v.json" "$FIX/run-v$v.csv"
+        python3 - "$BATS_TEST_TMPDIR/v$v.json" >"$BATS_TEST_TMPDIR/v$v.ev" <<'PYEOF'
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X']
+for e in sorted(ev, key=lambda e: (e['cat'], e['ts'])):
+    print(e['cat'], e['name'], e['pid'], e['ts'], e['dur'], e.get('args', {}).get('task'),
+          e.get('args', {}).get('in'))
+PYEOF
+    done
+    assert_equal "$(grep -v '^master' "$BATS_TEST_TMPDIR/v3.ev")" "$(cat "$BATS_TEST_TMPDIR/v2.ev")"
+    run grep -c '^master blocked 11358 ' "$BATS_TEST_TMPDIR/v3.ev"
+    assert_output 11
+    run grep '^master' "$BATS_TEST_TMPDIR/v3.ev"
+    assert_line --index 0 "master blocked 11358 6209.0 20384.0 None future_get #0"
+    # The test oracle reads both alike.
+    assert_equal "$(tests/runtime/trace_check "$FIX/run-v3.csv")" \
+        "$(tests/runtime/trace_check "$FIX/run-v2.csv")"
+    # The pictures: the master's row is drawn in v3's charts only.
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/run-v2.csv" "$FIX/run-v3.csv"
+    assert_success
+    assert_svg_with_text "$OUT/timeline-run-v3.svg" "master blocked"
+    assert_svg_with_text "$OUT/calls-run-v3.svg" "master blocked"
+    run $FIG texts "$OUT/timeline-run-v2.svg"
+    refute_output --partial "master"
+}
+
+# The report draws the master's row from the figures it embeds.
+@test "poolplot --html: the master's blocked times are in the report (v3), null for v2" {
+    run "$POOLPLOT" --html -o "$OUT" --trace "$FIX/run-v2.csv" "$FIX/run-v3.csv"
+    assert_success
+    run sh -c "$FIG report '$OUT/index.html' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for r in d[\"runs\"]:
+    b = r[\"blocked\"]
+    print(r[\"name\"], None if b is None else len(b), b and b[0])
+'"
+    assert_success
+    assert_line "run-v2 None None"
+    assert_line "run-v3 11 [0.006209, 0.026593, 'future_get #0']"
+    grep -q 'function masterRow' "$OUT/index.html" || fail "the page has no master row"
+}
