@@ -759,8 +759,20 @@ PYEOF
     assert_success
     assert_svg_with_text "$OUT/timeline-run-v3.svg" "master blocked"
     assert_svg_with_text "$OUT/calls-run-v3.svg" "master blocked"
+    run $FIG legend-clear "$OUT/timeline-run-v3.svg" ok "error (!)" "crash (X)" "terminated (T)" \
+        "master blocked" "worker died" "new worker took the slot"
+    assert_success
     run $FIG texts "$OUT/timeline-run-v2.svg"
     refute_output --partial "master"
+    # A v3 run whose master never blocked (it polled) says so on its row,
+    # and has no legend entry for an empty row.
+    grep -v 'worker=master' "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/polled.csv"
+    run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/polled.csv"
+    assert_success
+    assert_equal "$(head -n 1 "$OUT/data/polled.rows")" "$(printf -- '-1\tmaster: never blocked')"
+    run $FIG texts "$OUT/timeline-polled.svg"
+    assert_output --partial "master: never blocked"
+    refute_output --partial "master blocked"
 }
 
 # The report draws the master's row from the figures it embeds.

@@ -40,7 +40,7 @@ h = ncalls > 12 ? 0.4 : 0.3
 lf = (kind eq 'text') ? '' : ',16'
 
 plot callrows using (NaN):1:ytic(2) notitle, \
-     master using 1:2:3:4:($2 - h):($2 + h) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6 title 'master blocked', \
+     master using 1:2:3:4:($2 - h):($2 + h) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6 title mtitle, \
      master using 1:2:(kind eq 'text' ? '' : stringcolumn(5)) with labels font lf tc rgb 'white' notitle, \
      calls using 6:1:2:3:($1 - h/3):($1 + h/3) with boxxyerror fs pattern 4 border lc rgb '#969696' lt 5 title 'waiting in the queue', \
      calls using (box(1)):1:3:4:($1 - h):($1 + h) with boxxyerror fs solid 1.0 border lc rgb '#3182bd' lt 1 title 'running: ok', \

@@ -10,7 +10,8 @@
 # centre x, row -1, from, to, label) and data.vars (nrows, tmax, ttl,
 # xlbl: shared by every run, so that the charts of one run compare side
 # by side; mrow: 1 if the trace says when the master was blocked, and the
-# chart has a row for it on top).
+# chart has a row for it on top; mtitle: its legend entry, "" when it
+# never blocked, so that no empty entry takes room in the legend).
 
 load data.'.vars'
 tasks = data.'.tasks'
@@ -46,7 +47,7 @@ plot rows using (NaN):1:ytic(2) notitle, \
      tasks using (box(2)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2 title 'error (!)', \
      tasks using (box(3)):2:3:4:5:6 with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3 title 'crash (X)', \
      tasks using (box(4)):2:3:4:5:6 with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4 title 'terminated (T)', \
-     master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6 title 'master blocked', \
+     master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6 title mtitle, \
      master using 1:2:(kind eq 'text' ? '' : stringcolumn(5)) with labels font lf tc rgb 'white' notitle, \
      marks using (mk(1)):2 with points pt 2 ps 4 lw 4 lc rgb '#67000d' title 'worker died', \
      marks using (mk(2)):2 with points pt 9 ps 3 lc rgb '#006d2c' title 'new worker took the slot', \

@@ -347,6 +347,13 @@ static int row_of(const struct run *r, const struct trace_task *k)
 
 static const char *const mark[] = { "", "!", "X", "T" };
 
+/* The name of the master's row (a v3 trace): it says so when the master
+ * never blocked, so that an empty row is not taken for a missing one. */
+static const char *master_row(const struct run *r)
+{
+    return r->t.nblocked ? "master" : "master: never blocked";
+}
+
 /* A box's label in one or two lines. "#5 slow_add" when it fits on one;
  * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
  * (when six letters or more of it fit); else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
@@ -410,7 +417,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
 
     f = create(dir, r->name, ".rows");
     if (r->t.version >= 3)
-        fprintf(f, "-1\tmaster\n");
+        fprintf(f, "-1\t%s\n", master_row(r));
     for (int j = 0; j < r->nw; j++) {
         if (r->w[j].pid)
             fprintf(f, "%d\tw%d pid %ld\n", j, r->w[j].slot, r->w[j].pid);
@@ -446,7 +453,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     f = create(dir, r->name, ".calls");
     FILE *g = create(dir, r->name, ".callrows");
     if (r->t.version >= 3)
-        fprintf(g, "-1\tmaster\n");
+        fprintf(g, "-1\t%s\n", master_row(r));
     for (size_t i = 0; i < r->t.ntasks; i++) {
         struct trace_task *k = by[i];
         double wait = k->start - k->submit, run = k->end - k->start;
@@ -500,6 +507,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     /* mrow: 1 if the trace says when the master was blocked (v3): the
      * charts then have a row for it on top. */
     fprintf(f, "mrow = %d\n", r->t.version >= 3);
+    fprintf(f, "mtitle = \"%s\"\n", r->t.nblocked ? "master blocked" : "");
     /* Its own rows, but no fewer than four (or the most any run has): a
      * run on 1 or 2 workers keeps bars of a sensible height. */
     int nrows = ax->nrows < 4 ? ax->nrows : 4;
