@@ -416,7 +416,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     l = p;
     whole = take_line(&p, end, &n);
     if (whole && n > 0 && *l == '#') {
-        /* v2: where the trace came from ("# workers=N program=..."); the
+        /* v2, v3: where the trace came from ("# workers=N program=..."); the
          * pool's size is kept (idle workers leave no record). */
         if (v2 && n > 10 && strncmp(l, "# workers=", 10) == 0) {
             t->workers = atoi(l + 10);
@@ -455,7 +455,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     char on[48] = "";       /* on what */
     while (p < end) {
         if (v2 && *p == '#') {
-            /* v2: an event line ("# event ..."), not a record; v3's
+            /* v2, v3: an event line ("# event ..."), not a record; v3's
              * master events say when the master was blocked. */
             l = p;
             take_line(&p, end, &n);

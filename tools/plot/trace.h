@@ -35,9 +35,9 @@ struct trace_span {
 struct trace {
     struct trace_task *task;    /* in file order (the order tasks ended) */
     size_t ntasks;
-    int workers;                /* the pool's size from a v2 header; 0 if unknown */
-    double time_scale;          /* its POOL_TIME_SCALE from a v2 header; 0 if unknown */
-    char program[64];           /* its program's name from a v2 header; "" if unknown */
+    int workers;                /* the pool's size from a v2/v3 header; 0 if unknown */
+    double time_scale;          /* its POOL_TIME_SCALE from a v2/v3 header; 0 if unknown */
+    char program[64];           /* its program's name from a v2/v3 header; "" if unknown */
     int version;                /* 1, 2 or 3: the file's */
     struct trace_span *blocked; /* when a thread of the master was blocked (v3) */
     size_t nblocked;
