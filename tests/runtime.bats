@@ -508,6 +508,28 @@ $wrong"
     assert_equal "$(count '$2 == "affine"')" 500
 }
 
+@test "trace: the master's waits (v3): a wait and a resume for each call that blocked, none for one that had ended" {
+    rt calls waits
+    lines "waits: ok"
+    trace
+    run "$CHECKER" -m "$POOL_TRACE"
+    assert_success
+    local ev=$output
+    # In call order (calls.c, waits): task 1 had ended when it was waited
+    # for, and the second future_wait_many found both done: no events.
+    assert_equal "$(awk -F'\t' '$2 != "pool_map" { printf "%s %s %s,", $1, $2, $3 }' <<<"$ev")" \
+        "wait pool_apply 0,resume pool_apply 0,wait future_get 2,resume future_get 2,wait future_wait_many 3 n=2,resume future_wait_many 3 n=2,wait future_wait_for 8,resume future_wait_for 8,wait future_wait 8,resume future_wait 8,wait pool_join all,resume pool_join all,"
+    # pool_map waits for its tasks 5-7 in turn: a pair for each it waited on.
+    awk -F'\t' '$2 == "pool_map" { n++
+            if ($3 < 5 || $3 > 7 || $1 != (n % 2 ? "wait" : "resume") || (n % 2 == 0 && $3 != last)) bad = 1
+            last = $3 }
+        END { exit bad || n == 0 }' <<<"$ev" || fail "pool_map's waits: $ev"
+    # A resume on one task comes once it has ended (but for the time limit).
+    awk -F'\t' 'NR == FNR { end[$1] = $7; next }
+        $1 == "resume" && $2 != "future_wait_for" && $3 ~ /^[0-9]+$/ && $4 + 0 < end[$3] + 0 { bad = 1; print }
+        END { exit bad }' "$TSV" - <<<"$ev" || fail "a resume came before its task ended: $ev"
+}
+
 @test "trace: an unwritable POOL_TRACE gives one warning on stderr; the program runs and exits 0" {
     POOL_TRACE=/nonexistent/x.csv run --separate-stderr timeout 30 "$BIN/calls" apply
     assert_equal "$status" 0
