@@ -518,7 +518,8 @@ crash: 2 workers"
 # start) draws it without a console message, and the screenshot has ink.
 @test "poolplot --html: one self-contained page that Chromium draws without an error" {
     command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
-    run "$POOLPLOT" --html -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    run "$POOLPLOT" --html -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv" \
+        "$FIX/run-v3.csv"
     assert_success
     page=$OUT/index.html
     assert_file_exists "$page"
@@ -533,11 +534,16 @@ import json, sys
 d = json.load(sys.stdin)
 print(d[\"program\"], [r[\"name\"] for r in d[\"runs\"]], [round(r[\"makespan\"], 3) for r in d[\"runs\"]])
 for r in d[\"runs\"]:
+    b = r[\"blocked\"]
+    print(r[\"name\"], \"blocked\", None if b is None else len(b), b and b[0])
     for c in sorted(r[\"calls\"], key=lambda c: c[\"id\"]):
         print(r[\"name\"], c[\"id\"], c[\"fn\"], c[\"pid\"], c[\"submit\"], c[\"start\"], c[\"end\"], c[\"status\"], c[\"error\"])
 '"
     assert_success
-    assert_line "lesson ['two-workers', 'crash'] [8.0, 3.0]"
+    assert_line "lesson ['two-workers', 'crash', 'run-v3'] [8.0, 3.0, 0.196]"
+    # When the master was blocked: v3 only (v1 does not say).
+    assert_line "two-workers blocked None None"
+    assert_line "run-v3 blocked 11 [0.006209, 0.026593, 'future_get #0']"
     assert_line 'two-workers 4 broken_function 100 0.00025 3.5 7.5 error ValueError: Called broken function, "on purpose"'
     assert_line "crash 1 crasher 400 0.0001 1.0 1.5 crash WorkerDied: worker 1 (pid 400) was killed by signal 9 (SIGKILL) while running crasher"
     assert_line "crash 4 work 0 0.00025 4.0 4.0 terminated Terminated: the pool was stopped before the task started"
@@ -554,27 +560,34 @@ for r in d[\"runs\"]:
     assert_success
     console=$(printf '%s\n' "$stderr" | grep -F ':CONSOLE' || true)
     [ -z "$console" ] || fail "the page logged to the console: $console"
-    # Every call drawn twice (its worker's row and its own row): 10 calls.
+    # Every call drawn twice (its worker's row and its own row): 22 calls.
     [[ $output =~ data-drawn=\"([0-9]+)\" ]] || fail "the page did not finish drawing"
-    assert_equal "${BASH_REMATCH[1]}" 20
+    assert_equal "${BASH_REMATCH[1]}" 44
     [[ $output == *"lesson: where the calls went"* ]] || fail "no heading"
     # What hovering over call 4's box shows, as the page drew it.
     printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dom.html"
     run python3 - "$BATS_TEST_TMPDIR/dom.html" <<'EOF'
 import html.parser, re, sys
 class P(html.parser.HTMLParser):
-    tips = []
+    tips, blocked = [], []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == 'rect' and 'call' in a.get('class', '').split() and 'data-tip' in a:
-            self.tips.append(html.unescape(re.sub(r'<[^>]+>', ' | ', a['data-tip'])))
+        cls = a.get('class', '').split()
+        tip = html.unescape(re.sub(r'<[^>]+>', ' | ', a.get('data-tip', '')))
+        if tag == 'rect' and 'call' in cls and 'data-tip' in a:
+            self.tips.append(tip)
+        if tag == 'rect' and 'blocked' in cls and 'data-tip' in a:
+            self.blocked.append(tip)
 p = P()
 p.feed(open(sys.argv[1]).read())
 print(len(p.tips))
 print(next(t for t in p.tips if '#4 broken_function' in t and 'PID 100' in t))
+# The master's bars of run-v3, in its timeline and its calls chart.
+print('blocked', len(p.blocked), p.blocked[0])
 EOF
     assert_success
-    assert_line 20
+    assert_line 44
+    assert_line 'blocked 22  | the master was blocked | in future_get #0 | from 0.006 s to 0.027 s (0.020 s)'
     assert_line ' | #4 broken_function | worker w0, PID 100 | submitted 0.000 s, started 3.500 s, ended 7.500 s | waited in the queue 3.500 s, ran 4.000 s | status: error | error: ValueError: Called broken function, "on purpose"'
     grep -q '<table id="summary"><tr><th' "$BATS_TEST_TMPDIR/dom.html" || fail "no summary table"
     # The screenshot is not blank: many colours, and ink on part of it.
@@ -754,8 +767,11 @@ PYEOF
     # The test oracle reads both alike.
     assert_equal "$(tests/runtime/trace_check "$FIX/run-v3.csv")" \
         "$(tests/runtime/trace_check "$FIX/run-v2.csv")"
-    # The pictures: the master's row is drawn in v3's charts only.
-    run "$POOLPLOT" -o "$OUT" --trace "$FIX/run-v2.csv" "$FIX/run-v3.csv"
+    # The pictures: the master's row is drawn in v3's charts only. A v3
+    # run whose master never blocked (it polled) says so on its row, and
+    # has no legend entry for an empty row.
+    grep -v 'worker=master' "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/polled.csv"
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/run-v2.csv" "$FIX/run-v3.csv" "$BATS_TEST_TMPDIR/polled.csv"
     assert_success
     assert_svg_with_text "$OUT/timeline-run-v3.svg" "master blocked"
     assert_svg_with_text "$OUT/calls-run-v3.svg" "master blocked"
@@ -764,30 +780,8 @@ PYEOF
     assert_success
     run $FIG texts "$OUT/timeline-run-v2.svg"
     refute_output --partial "master"
-    # A v3 run whose master never blocked (it polled) says so on its row,
-    # and has no legend entry for an empty row.
-    grep -v 'worker=master' "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/polled.csv"
-    run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/polled.csv"
-    assert_success
     assert_equal "$(head -n 1 "$OUT/data/polled.rows")" "$(printf -- '-1\tmaster: never blocked')"
     run $FIG texts "$OUT/timeline-polled.svg"
     assert_output --partial "master: never blocked"
     refute_output --partial "master blocked"
-}
-
-# The report draws the master's row from the figures it embeds.
-@test "poolplot --html: the master's blocked times are in the report (v3), null for v2" {
-    run "$POOLPLOT" --html -o "$OUT" --trace "$FIX/run-v2.csv" "$FIX/run-v3.csv"
-    assert_success
-    run sh -c "$FIG report '$OUT/index.html' | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for r in d[\"runs\"]:
-    b = r[\"blocked\"]
-    print(r[\"name\"], None if b is None else len(b), b and b[0])
-'"
-    assert_success
-    assert_line "run-v2 None None"
-    assert_line "run-v3 11 [0.006209, 0.026593, 'future_get #0']"
-    grep -q 'function masterRow' "$OUT/index.html" || fail "the page has no master row"
 }
