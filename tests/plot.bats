@@ -482,6 +482,17 @@ crash: 2 workers"
     done
 }
 
+# Without COLUMNS (a shell that does not export it), the width is the
+# terminal's own: script(1) gives poolplot a terminal 97 columns wide.
+@test "poolplot --terminal: without COLUMNS, as wide as the terminal it runs in" {
+    env -u COLUMNS script -qec "stty cols 97 rows 40; $POOLPLOT --terminal -o '$OUT' --trace '$FIX/two-workers.csv' >/dev/null" /dev/null </dev/null
+    local chart width
+    for chart in timeline-two-workers calls-two-workers; do
+        width=$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$OUT/$chart.txt")
+        assert_equal "$chart $width" "$chart 97"
+    done
+}
+
 @test "y labels stand clear of their tick labels; legend entries do not run together" {
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
     assert_success
