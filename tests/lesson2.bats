@@ -321,6 +321,10 @@ $(cat "$OUT")"
     # Still, the master did not wait for call 0 before making call 1.
     before "${T_SUBMIT[1]}" "${T_END[0]}" || fail "call 1 was made only after call 0 ended"
     is_worker "${T_PID[0]}"
+    # The lesson: the calls run while the master waits, one after the
+    # other: it waits on call 0, then on call 1, which runs meanwhile.
+    assert_equal "$(master_waits)" "wait future_wait 0,resume future_wait 0,wait future_wait 1,resume future_wait 1,"
+    before "${T_START[1]}" "$(master_t 3)" || fail "call 1 did not run while the master waited"
 }
 
 # --- future: ready, successful, get --------------------------------------------
@@ -461,6 +465,34 @@ check_future_trace() {
     most=$(awk -v e="${T_END[4]}" -v s="$POOL_TIME_SCALE" 'BEGIN { print int(e / s) + 3 }')
     [ "${#ROUNDS[@]}" -le "$most" ] ||
         fail "${#ROUNDS[@]} rounds, but the calls ended by ${T_END[4]} s: the poll does not sleep a unit"
+    # The lesson: "future never waits", on one worker too.
+    assert_equal "$(master_waits)" ""
+}
+
+# The lesson: call 4 fails four units after a worker took it, at four
+# units into the run with five workers or more (it never waits in the
+# queue), later when it waits (on two: once calls 1 and 2 have ended,
+# about three units in, so it ends about seven units in). Checked by
+# order, from the trace.
+@test "future: call 4 starts at once on 5 workers, after calls 1 and 2 end on 2 (as the lesson says)" {
+    export POOL_WORKERS=5
+    prog future
+    read_future
+    check_future_trace
+    local t
+    for t in 0 1 2 3; do
+        before "${T_END[$t]}" "${T_START[4]}" && fail "on 5 workers call 4 waited for call $t"
+    done
+    export POOL_WORKERS=2
+    prog future
+    read_future
+    check_future_trace
+    before "${T_START[4]}" "${T_END[1]}" && fail "on 2 workers call 4 began before call 1 ended"
+    before "${T_START[4]}" "${T_END[2]}" && fail "on 2 workers call 4 began before call 2 ended"
+    # Its run is as long as on 5 workers: four units; its end, 3 + 4 = 7 units
+    # in, comes after call 0's (3 units) and before call 3's (3 + 5).
+    before "${T_END[4]}" "${T_END[0]}" && fail "call 4 ended before call 0"
+    before "${T_END[4]}" "${T_END[3]}" || fail "call 4 ended after call 3"
 }
 
 # --- the rules every lesson program keeps ---------------------------------------
