@@ -58,7 +58,7 @@ int main(int argc, char **argv)
         if (failed < 0)
             pool_perror("pool_map_chunked");
         else
-            fprintf(stderr, "chunks: %d calls failed\n", failed);
+            fprintf(stderr, "chunks: %d of %d inputs failed\n", failed, NINPUTS);
         pool_destroy(p);
         exit(1);
     }

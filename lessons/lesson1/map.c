@@ -67,7 +67,7 @@ int main(void)
         if (failed < 0)
             pool_perror("pool_map");
         else
-            fprintf(stderr, "map: %d calls failed\n", failed);
+            fprintf(stderr, "map: %d of %d inputs failed\n", failed, NINPUTS);
         pool_destroy(p);
         exit(1);
     }

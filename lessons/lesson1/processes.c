@@ -46,7 +46,7 @@ int main(void)
         if (failed < 0)
             pool_perror("pool_map_chunked");
         else
-            fprintf(stderr, "processes: %d calls failed\n", failed);
+            fprintf(stderr, "processes: %d of %d inputs failed\n", failed, NINPUTS);
         pool_destroy(p);
         exit(1);
     }
