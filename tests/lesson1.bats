@@ -300,6 +300,16 @@ failed() { row "$2" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$1/||p" | paste -sd
     assert_output --partial usage
 }
 
+@test "grade --dir solutions/lesson1: a folder named lesson1 is graded as lesson 1" {
+    GRADE_TIME_SCALE=0.1 NO_COLOR=1 run tools/grade/grade --dir solutions/lesson1 whoami
+    assert_success
+    assert_equal "${lines[-1]}" "Score: 3 of 3 points. Every check passed."
+    GRADE_TIME_SCALE=0.1 NO_COLOR=1 run tools/grade/grade --dir solutions/lesson1
+    assert_success
+    assert_line "balance.c: 2 of 2 points"
+    assert_equal "${lines[-1]}" "Score: 8 of 8 points. Every check passed."
+}
+
 @test "make grade EXERCISE=whoami finds its lesson; with no LESSON, a score line per lesson, the total last" {
     export GRADE_TIME_SCALE=0.05 NO_COLOR=1
     run make -s --no-print-directory grade EXERCISE=whoami
