@@ -256,8 +256,8 @@ failed() { row "$2" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$1/||p" | paste -sd
 @test "each wrong submission fails the check named in the fixtures' README, and only it" {
     assert_equal "$(failed whoami counts_inputs)" "count pool"
     assert_equal "$(failed whoami fixed_three)" "pool"
-    assert_equal "$(failed squares apply_loop)" "together"
-    assert_equal "$(failed squares reversed)" "results"
+    assert_equal "$(failed cubes apply_loop)" "together"
+    assert_equal "$(failed cubes reversed)" "results"
     assert_equal "$(failed balance chunk_three)" "four"
     assert_equal "$(failed balance less_work)" "four two"
     assert_equal "$(failed balance own_size)" "four two"
@@ -266,7 +266,7 @@ failed() { row "$2" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$1/||p" | paste -sd
 
 @test "right answers written another way pass every check of their exercise" {
     assert_equal "$(failed whoami qsort_count)" ""
-    assert_equal "$(failed squares map_chunked)" ""
+    assert_equal "$(failed cubes map_chunked)" ""
     assert_equal "$(failed balance chunk_zero)" ""
 }
 
@@ -298,7 +298,7 @@ failed() { row "$2" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$1/||p" | paste -sd
     assert_output --partial "no lesson 'x'"
     run tools/grade/grade --lesson 1 future
     assert_failure 2
-    assert_output --partial "no exercise called 'future' (lesson 1 has: whoami squares balance)"
+    assert_output --partial "no exercise called 'future' (lesson 1 has: whoami cubes balance)"
     run tools/grade/grade --batch --lesson 1 only-one-folder
     assert_failure 2
     assert_output --partial usage

@@ -1,5 +1,5 @@
 /*
- * squares.c - exercise: one function over an array, with pool_map.
+ * cubes.c - exercise: one function over an array, with pool_map.
  *
  * As shipped, a for loop in the master cubes twelve numbers, one after
  * another, half a second each: six seconds, with the pool's workers idle.
@@ -10,9 +10,9 @@
  *   the map's output, in input order, with the same line as now
  *   ("cube(3) = 27"). On four workers it should take about two seconds.
  *
- * Build and run:  make build/exercises/lesson1/squares
- *                 POOL_WORKERS=4 ./build/exercises/lesson1/squares
- * Grade:          make grade LESSON=1 EXERCISE=squares
+ * Build and run:  make build/exercises/lesson1/cubes
+ *                 POOL_WORKERS=4 ./build/exercises/lesson1/cubes
+ * Grade:          make grade LESSON=1 EXERCISE=cubes
  */
 #include <stdio.h>
 
@@ -43,7 +43,7 @@ int main(void)
 {
     pool *p = pool_create(0);           /* $POOL_WORKERS, else one per CPU */
     if (p == NULL) {
-        pool_perror("squares");
+        pool_perror("cubes");
         return 1;
     }
 

@@ -1,29 +1,29 @@
-# squares.sh - the checks of exercises/lesson1/squares.c (sourced by grade).
+# cubes.sh - the checks of exercises/lesson1/cubes.c (sourced by grade).
 # The calls of cube and their arguments come from the shim's record, the
 # workers and times from the trace, the results the program was handed
 # from the shim too: a cube computed in the master is not the pool's.
 
-squares_checks() {
+cubes_checks() {
     cat <<'LIST'
-compiles 0 - squares.c compiles
-runs 0 compiles ./squares runs on 4 workers and exits with status 0
+compiles 0 - cubes.c compiles
+runs 0 compiles ./cubes runs on 4 workers and exits with status 0
 pool 1 runs the pool cubes every number: one call of cube per number, in order, each run in a worker
 together 1 pool the numbers go out all at once (one pool_map), not one call after another
 results 1 pool each line "cube(x) = y" comes in input order, y the result the pool gave for x
 LIST
 }
 
-squares_start() { start_run main "POOL_WORKERS=4"; }
+cubes_start() { start_run main "POOL_WORKERS=4"; }
 
-squares_runs() { EXPECTED="exit status 0"; ran_ok main; }
+cubes_runs() { EXPECTED="exit status 0"; ran_ok main; }
 
 # The numbers of the exercise, in order.
-SQUARES_NUMBERS="3 1 4 1 5 9 2 6 5 3 5 8"
+CUBES_NUMBERS="3 1 4 1 5 9 2 6 5 3 5 8"
 
-squares_pool() {
+cubes_pool() {
     rundir main
-    EXPECTED="12 calls of cube, with $SQUARES_NUMBERS, each ended ok in a worker"
-    ACTUAL=$(awk -F '\t' -v want="$SQUARES_NUMBERS" '
+    EXPECTED="12 calls of cube, with $CUBES_NUMBERS, each ended ok in a worker"
+    ACTUAL=$(awk -F '\t' -v want="$CUBES_NUMBERS" '
         $3 == "cube" { k++; c = $8; sub(/^cube\(/, "", c); sub(/\)$/, "", c); x[k] = c; st[k] = $4 }
         function bad(s) { if (++nbad <= 3) print s }
         END {
@@ -45,7 +45,7 @@ squares_pool() {
     return 1
 }
 
-squares_together() {
+cubes_together() {
     rundir main
     EXPECTED="every call of cube made before the first one ends, so that several workers cube at once"
     ACTUAL=$(awk -F '\t' -v scale="$SCALE" '
@@ -61,7 +61,7 @@ squares_together() {
     return 1
 }
 
-squares_results() {
+cubes_results() {
     rundir main
     EXPECTED="12 lines \"cube(x) = y\", in the order of numbers[], each y the pool's result for x"
     ACTUAL=$(awk -F '\t' '
