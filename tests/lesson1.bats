@@ -130,6 +130,26 @@ input_pids() {
     assert_equal "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Input \([0-9]*\) ran in process \([0-9]*\)$/\1 \2/p')" "$(input_pids)"
 }
 
+@test "chunks 4: a worker killed in mid-chunk: that chunk's inputs run again one per task, every result comes" {
+    POOL_WORKERS=2 POOL_FAULT=crash:2 prog chunks 4
+    assert_success
+    local said=("${lines[@]}")
+    run grep -c ',crash,' "$POOL_TRACE"
+    assert_output 1
+    crashed=$(grep ',crash,' "$POOL_TRACE" | cut -d, -f2,3)
+    range=${crashed%%,*}; range=${range#label[}; range=${range%]}
+    first=${range%..*} last=${range#*..}
+    assert_equal "$((last - first))" 3
+    # Its four inputs again, as tasks of one input each, ended ok.
+    assert_equal "$(records | awk '$2 == "label" && $4 == "ok"' | wc -l)" 4
+    again=$(records | awk '$2 == "label" { print $3 }' | sort -u | paste -sd ' ')
+    for i in $(seq "$first" "$last"); do
+        pid=$(printf '%s\n' "${said[@]}" | sed -n "s/^Input $i ran in process \([0-9]*\)$/\1/p")
+        assert [ "$pid" != "${crashed#*,}" ]
+        assert_regex " $again " " $pid "
+    done
+}
+
 @test "chunks 1 and 5: one record per input named label; chunks of 5, 5 and 2" {
     prog chunks 1
     assert_success
