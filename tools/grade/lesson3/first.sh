@@ -65,7 +65,7 @@ stopped() {
     [ -z "$ACTUAL" ] && return 0
     case $(cat "$R/why") in
     ran) HINT="future_cancel only removes a call that waits in the queue; for a call that runs it returns -1 (EBUSY). future_kill stops both kinds." ;;
-    term) HINT="pool_destroy ends the calls too, but only as the program stops: stop each one with future_kill right after the first answer, and say so." ;;
+    term) HINT="they ran on until pool_destroy ended them. future_cancel cannot stop a call that runs (it returns -1 with errno EBUSY); future_kill can: call it on each other mirror right after the first answer." ;;
     quiet) HINT="when future_kill(calls[m]) returns 0, print \"Mirror m stopped\"." ;;
     *) HINT="stop every other call with future_kill(calls[m]) once the first answer is in." ;;
     esac
