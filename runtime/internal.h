@@ -104,6 +104,7 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RING 4096         /* call slots; a power of two */
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
 #define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
+#define POOL__AGAIN 64          /* calls waiting to be tried again at once */
 
 /* A chunk's inputs or results as an array of pool_value, copied as they
  * are: only when none holds a string (master and workers are one program). */
@@ -111,7 +112,9 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RAW_RESULT 2u
 
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
-enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT };
+/* How a call ended. ST_RETRIED is no end: a try whose worker died, run
+ * again (its trace record only; the call goes on). */
+enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT, ST_RETRIED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
 #define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
@@ -138,6 +141,7 @@ typedef struct {
     uint32_t flags;             /* POOL__RAW_ARGS (master), POOL__RAW_RESULT (finisher) */
     uint64_t first;             /* a chunk: its first item's index in the map */
     double limit;               /* seconds it may run once begun; 0: no limit */
+    uint32_t retries;           /* tries after a death it may have (pool_set_retries) */
     double submit;
     char name[64];
     pool__payload args;
@@ -145,6 +149,8 @@ typedef struct {
     double start, end;
     int32_t pid, worker;
     uint32_t status;            /* ST_* */
+    /* Written by the worker that holds it: how many times it has begun. */
+    uint32_t tries;
     pool__payload result;
     char data[POOL__INLINE];    /* inline arguments, then an inline result */
 } __attribute__((aligned(64))) pool__call;
@@ -208,6 +214,15 @@ typedef struct {
     /* Fault injection (POOL_FAULT), for tests and the grader. */
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
     uint64_t fault_crash[8], fault_error[8];
+    uint64_t fault_crash1[8];       /* crash on the first try only */
+
+    /* Retries (pool_set_retries). A call whose worker died and that may run
+     * again is QUEUED once more in its own slot (its seq is behind head by
+     * then), and its seq goes into again[]: workers look there before the
+     * ring. nagain counts the entries that are not 0. */
+    _Atomic uint32_t retries;       /* the pool's setting, for calls made from now on */
+    _Atomic uint32_t nagain;
+    _Atomic uint64_t again[POOL__AGAIN];
 
     /* Worker options (pool_set_max_calls, pool_set_initializer). */
     _Atomic uint64_t max_calls;     /* 0: no limit */
@@ -255,6 +270,12 @@ void pool__finish_end(pool__shared *sh, uint64_t seq);
  * by anyone): a dead worker, terminate, no worker to run it. Its trace
  * record is written at once. False if it had ended. */
 bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const char *msg);
+/* Supervisor, after pool__fail_begin of a call whose worker died: write a
+ * "retried" record with err and queue the call again. False (nothing
+ * done) if POOL__AGAIN calls wait to be tried again already. */
+bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err);
+/* True if a call waits to be claimed (in the ring, or to be tried again). */
+bool pool__queue_waiting(pool__shared *sh);
 /* The two halves of pool__fail: take the call and note who held it and
  * since when; then its error, its record, DONE. */
 bool pool__fail_begin(pool__shared *sh, uint64_t seq);

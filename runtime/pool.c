@@ -201,14 +201,14 @@ static bool env_trace_path(char *buf, size_t size)
     return true;
 }
 
-/* POOL_FAULT=crash:ID,error:ID,spawn:N (see runtime/README.md): faults on
+/* POOL_FAULT=crash:ID,crash1:ID,error:ID,spawn:N (see runtime/README.md): faults on
  * purpose, for tests and graders. Anything else in it is reported once. */
 static void read_faults(pool__shared *sh)
 {
     const char *s = getenv("POOL_FAULT");
     if (s == NULL || *s == '\0')
         return;
-    int ncrash = 0, nerror = 0;
+    int ncrash = 0, ncrash1 = 0, nerror = 0;
     char *copy = strdup(s), *save = NULL;
     for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(t, ':'), *end;
@@ -220,13 +220,15 @@ static void read_faults(pool__shared *sh)
         *colon = '\0';
         if (strcmp(t, "crash") == 0 && ncrash < 8)
             sh->fault_crash[ncrash++] = v;
+        else if (strcmp(t, "crash1") == 0 && ncrash1 < 8)
+            sh->fault_crash1[ncrash1++] = v;
         else if (strcmp(t, "error") == 0 && nerror < 8)
             sh->fault_error[nerror++] = v;
         else if (strcmp(t, "spawn") == 0)
             sh->fault_spawn = v > INT32_MAX ? INT32_MAX : (int32_t)v;
         else
-            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, error or spawn "
-                    "(at most 8 of each)\n", t);
+            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, crash1, error "
+                    "or spawn (at most 8 of each)\n", t);
     }
     free(copy);
 }
@@ -411,6 +413,20 @@ int pool_set_max_calls(pool *p, long n)
     if (pool__foreign(p, "pool_set_max_calls"))
         return -1;
     atomic_store(&p->sh->max_calls, (uint64_t)n);
+    return 0;
+}
+
+int pool_set_retries(pool *p, int n)
+{
+    if (p == NULL || n < 0 || n > POOL_MAX_RETRIES) {
+        pool__set_error("pool_set_retries needs a pool and a count from 0 to %d",
+                        POOL_MAX_RETRIES);
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_set_retries"))
+        return -1;
+    atomic_store(&p->sh->retries, (uint32_t)n);
     return 0;
 }
 

@@ -94,10 +94,13 @@ static bool spawn(int i, bool replacement)
     return true;
 }
 
-/* True if no call waits to be claimed. Steps the head past calls that
- * ended before they began (failed for want of a worker). */
+/* True if no call waits to be claimed (nor to be tried again). Steps the
+ * head past calls that ended before they began (failed for want of a
+ * worker). */
 static bool queue_empty(void)
 {
+    if (atomic_load(&sh->nagain) > 0 && pool__queue_waiting(sh))
+        return false;
     uint64_t h = atomic_load(&sh->head);
     while (h < atomic_load(&sh->tail)) {
         uint64_t s = atomic_load(&pool__slot(sh, h)->state);
@@ -109,9 +112,19 @@ static bool queue_empty(void)
     return true;
 }
 
-/* Fail every call not yet begun: no worker can run them now. */
+/* Fail every call not yet begun, or waiting to be tried again: no worker
+ * can run them now. */
 static void fail_queued(const char *why)
 {
+    for (int k = 0; k < POOL__AGAIN; k++) {
+        uint64_t seq = atomic_load(&sh->again[k]);
+        if (seq == 0)
+            continue;
+        if (atomic_load(&pool__slot(sh, seq)->state) == POOL__STATE(seq, CALL_QUEUED, 0))
+            pool__fail(sh, seq, ST_CRASH, "WorkerDied", why);
+        if (atomic_compare_exchange_strong(&sh->again[k], &seq, 0))
+            atomic_fetch_sub(&sh->nagain, 1);
+    }
     uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
         uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
@@ -166,18 +179,31 @@ static void ended(int i, int status)
     }
     atomic_store(&ws->pid, 0);
     atomic_fetch_sub(&sh->live, 1);
+
+    /* Why the call failed; a death may give it another try (before the
+     * replacement starts, so that a closing pool still has a worker for
+     * it). */
+    char msg[600];
+    int st = ST_CRASH;
+    const char *type = "WorkerDied";
+    if (held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg)) {
+        pool__call *c = pool__slot(sh, held);
+        unsigned tries = c->tries ? c->tries : 1;
+        size_t n = (size_t)snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
+                                    i, (int)pid, how, c->name);
+        if (c->retries && n < sizeof msg)
+            snprintf(msg + n, sizeof msg - n, " (try %u of %u)", tries, c->retries + 1);
+        char err[700];
+        snprintf(err, sizeof err, "%s: %s", type, msg);
+        if (tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING &&
+            pool__requeue(sh, held, err))
+            held = 0;
+    }
     bool closing = atomic_load(&sh->state) != POOL_RUNNING;
     if (!(closing && queue_empty()))
         fill();
-    if (held) {
-        char msg[600];
-        int st = ST_CRASH;
-        const char *type = "WorkerDied";
-        if (!pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg))
-            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
-                     i, (int)pid, how, pool__slot(sh, held)->name);
+    if (held)
         pool__fail_end(sh, held, st, type, msg);
-    }
 }
 
 /* The children this process has now (workers, and what tasks left). */

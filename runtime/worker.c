@@ -256,8 +256,9 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     bool raw_result = false;
     pool_value first_err = pool_none();
 
-    if (listed(sh->fault_crash, c->id))
-        raise(SIGSEGV);     /* POOL_FAULT=crash:ID */
+    c->tries++;         /* this worker holds it: nobody else writes it */
+    if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id)))
+        raise(SIGSEGV);     /* POOL_FAULT=crash:ID, crash1:ID */
     if (listed(sh->fault_error, c->id) || init_failure) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
                                     : pool_error("InjectedError", "POOL_FAULT made call %llu fail",
