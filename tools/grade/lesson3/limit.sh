@@ -36,7 +36,7 @@ limit_stopped() {
     [ -z "$ACTUAL" ] && return 0
     case $ACTUAL in
     *"only after"*) HINT="the limit counts real seconds, but the grader runs pool_sleep faster (POOL_TIME_SCALE): give pool_apply_async_limit the scaled limit, 3 * pool_time_scale(), as in the variable limit." ;;
-    *) HINT="make each call with pool_apply_async_limit(p, limit, lookup, seconds[i], i): a call past its limit is stopped, its worker replaced, and future_get gives a Timeout error. If you did, the limit is too long: it counts real seconds, while the grader runs pool_sleep ten times faster. Use limit, 3 * pool_time_scale()." ;;
+    *) HINT="make each call with pool_apply_async_limit(p, limit, lookup, seconds[i], i): a call past its limit is stopped, its worker replaced, and future_get gives a Timeout error. If you did, the limit is too long: it counts real seconds, while the grader runs pool_sleep $(awk -v k="$SCALE" 'BEGIN { printf "%g", 1 / k }') times faster. Use limit, 3 * pool_time_scale()." ;;
     esac
     return 1
 }
