@@ -2,6 +2,7 @@
 #
 #   make            build the runtime library, the lessons, exercises, solutions, tools
 #   make lesson2    build and run lesson 2's programs, with a banner before each
+#   make lesson3    the same for lesson 3: waiting, callbacks, cancels, time limits, crashes
 #   make grade      grade your lesson-2 exercises (EXERCISE=name picks one)
 #   make plots      instructor plots of lesson 2's tasks across 1, 2, 4, 8 workers
 #   make bench      the runtime against Python's multiprocessing, side by side
