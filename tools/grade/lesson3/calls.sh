@@ -19,3 +19,8 @@ calls() {
             }
         }' "$R/truth.tsv" "$R/trace.tsv" "$R/calls.tsv"
 }
+
+# slack UNITS: UNITS of the program's seconds, but never less than 0.1 s of
+# real time (a kill or a wake-up can come that late on a busy machine,
+# whatever the time scale), in the program's seconds.
+slack() { awk -v u="$1" -v k="$SCALE" 'BEGIN { r = 0.1 / k; printf "%.2f", (u > r ? u : r) }'; }
