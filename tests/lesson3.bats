@@ -128,18 +128,21 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
     assert_equal "$(statuses)" "$(printf 'ok %.0s' $(seq 20) | sed 's/ $//')"
 }
 
-@test "progress: a failed call goes to the error callback, and the bar still ends full" {
+@test "progress: a failed call and a crashed worker go to the error callback; the bar still ends full" {
     export POOL_WORKERS=2
-    trace_id() { awk -F, -v k="$1" '/^[0-9]/ { print $1 }' "$POOL_TRACE" | sort -n | sed -n "${1}p"; }
-    # Which id the sixth call gets: from a first run's trace.
+    trace_id() { awk -F, '/^[0-9]/ { print $1 }' "$POOL_TRACE" | sort -n | sed -n "${1}p"; }
+    # Which ids the sixth and the eleventh call get: from a first run's trace.
     prog progress
-    local id
-    id=$(trace_id 6)
-    POOL_FAULT=error:$id prog progress
+    local err crash
+    err=$(trace_id 6) crash=$(trace_id 11)
+    POOL_FAULT=error:$err,crash:$crash prog progress
     assert_line --regexp '^A call failed: POOL_FAULT made call [0-9]+ fail$'
+    assert_line --regexp '^A call failed: worker [01] \(pid [0-9]+\) was killed by signal 11 .*'
     assert_line "[####################] 20/20 done"
-    # Call 5 (5 * 5 = 25) is missing from the sum.
-    assert_line "The squares of 0 to 19 add up to 2445 (1 call(s) failed)"
+    # Calls 5 and 10 (25 and 100) are missing from the sum.
+    assert_line "The squares of 0 to 19 add up to 2345 (2 call(s) failed)"
+    trace
+    assert_equal "$(status_of 5) $(status_of 10)" "error crash"
 }
 
 @test "cancel on 2 workers: four queued calls removed, two running ones killed; the pool goes on" {
@@ -306,6 +309,14 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
         [[ ${lines[i]} == ${seq[k]} ]] && k=$((k + 1))
     done
     [ "$k" -eq "${#seq[@]}" ] || fail "make lesson3 never printed '${seq[k]}' where expected"
+}
+
+@test "make lesson3 with a bad POOL_WORKERS: one clear message, a failure, no count announced" {
+    POOL_WORKERS=abc run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson3
+    assert_failure
+    assert_output --partial "POOL_WORKERS=abc is not a worker count"
+    refute_output --partial "Each pool has"
+    refute_output --partial "==== 2/7"
 }
 
 # --- grading ---------------------------------------------------------------
