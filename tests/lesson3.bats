@@ -66,7 +66,7 @@ $(printf '%s\n' "${OUT_LINES[@]}")"
 # id), with the call's index from 0 in front: index task function pid
 # worker submit start end status error. TRACE_EVENTS: its event lines.
 trace() {
-    [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v2" ] || fail "no v2 trace at $POOL_TRACE"
+    [[ $(head -n 1 "$POOL_TRACE") =~ ^#\ pool-trace\ v[23]$ ]] || fail "no pool trace (v2 or v3) at $POOL_TRACE"
     TRACE=$(awk -f "$ROOT/tools/grade/trace.awk" "$POOL_TRACE" | sort -t $'\t' -k1,1n |
         awk -F '\t' '{ print NR - 1 "\t" $0 }')
     TRACE_EVENTS=$(grep '^# event ' "$POOL_TRACE" || true)

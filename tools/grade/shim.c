@@ -6,11 +6,10 @@
  * The grader links this file into every submission with
  *     -Wl,--wrap=pool_submit,--wrap=future_get,--wrap=pool_call,
  *     --wrap=pool_map_named,--wrap=pool_map_chunks,--wrap=future_successful,
- *     --wrap=pool_create,--wrap=pool_arg_int,--wrap=pool_submit_limit
+ *     --wrap=pool_create,--wrap=pool_arg_int
  * so the program's own calls to these pass through here on their way to
- * the runtime (pool_apply_async, pool_apply_async_limit, pool_apply and
- * pool_map expand to pool_submit, pool_submit_limit, pool_call and
- * pool_map_named). The program behaves exactly
+ * the runtime (pool_apply_async, pool_apply and pool_map expand to
+ * pool_submit, pool_call and pool_map_named). The program behaves exactly
  * as without it. When $GRADE_CALLS names a file, lines are appended to it,
  * fields separated by tabs:
  *     call  INDEX  TASK  FUNCTION  ARG ...
@@ -42,10 +41,6 @@
 
 future *__real_pool_submit(pool *p, pool_fn fn, const char *name,
                            const pool_value *args, int count);
-future *__real_pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
-                                 const pool_value *args, int count);
-future *__wrap_pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
-                                 const pool_value *args, int count);
 pool_value __real_future_get(future *f);
 future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
                            const pool_value *args, int count);
@@ -168,9 +163,10 @@ static int grow(void)
     return 0;
 }
 
-/* Record a call made with a future: pool_submit or pool_submit_limit. */
-static future *record_call(future *f, const char *name, const pool_value *args, int count)
+future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
+                           const pool_value *args, int count)
 {
+    future *f = __real_pool_submit(p, fn, name, args, count);
     struct line l = { .len = 0 };
 
     if (inside)
@@ -189,21 +185,6 @@ static future *record_call(future *f, const char *name, const pool_value *args, 
     }
     pthread_mutex_unlock(&lock);
     return f;
-}
-
-future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
-                           const pool_value *args, int count)
-{
-    return record_call(__real_pool_submit(p, fn, name, args, count), name, args, count);
-}
-
-future *__wrap_pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
-                                 const pool_value *args, int count)
-{
-    inside++;           /* it calls pool_submit: one record, not two */
-    future *f = __real_pool_submit_limit(p, seconds, fn, name, args, count);
-    inside--;
-    return record_call(f, name, args, count);
 }
 
 pool_value __wrap_future_get(future *f)
