@@ -326,14 +326,14 @@ row() { grep "^$1," "$BATS_FILE_TMPDIR/graded/grades.csv"; }
 # failed_of STUDENT EXERCISE: the checks of EXERCISE the student did not pass.
 failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste -sd ' ' -; }
 
-@test "grading: the unmodified exercises run and score 0; the reference answers score 9 of 9" {
+@test "grading: the unmodified exercises run and score 0; the reference answers score 12 of 12" {
     assert_equal "$(cat "$BATS_FILE_TMPDIR/batch.status")" 0
     run row unmodified
-    assert_output --regexp '^unmodified,0,9,'
+    assert_output --regexp '^unmodified,0,12,'
     refute_output --partial compiles
     refute_output --partial /runs
     run row solution
-    assert_output "solution,9,9,"
+    assert_output "solution,12,12,"
 }
 
 @test "grading: each wrong fixture fails the check it should, and no other of its exercise" {
@@ -343,6 +343,8 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     assert_equal "$(failed_of waits_for_all completed)" "time"
     assert_equal "$(failed_of unscaled_limit limit)" "stopped others reported"
     assert_equal "$(failed_of short_limit limit)" "others reported"
+    assert_equal "$(failed_of index_count callbacks)" "count"
+    assert_equal "$(failed_of no_error_callback callbacks)" "failed"
     local r=$BATS_FILE_TMPDIR/graded
     # The hints name the mistake.
     grep -q "future_cancel cannot stop a call that runs" "$r/cancel_only/report.txt"
@@ -350,12 +352,15 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     grep -q "call 2 ran to its end" "$r/unscaled_limit/report.txt"
     grep -q "3 \* pool_time_scale()" "$r/unscaled_limit/report.txt"
     grep -q "call 1, 2 s long, ended with status timeout" "$r/short_limit/report.txt"
+    grep -q "The call's index i + 1 is no count" "$r/index_count/report.txt"
+    grep -q "give future_on_done an error callback too" "$r/no_error_callback/report.txt"
 }
 
 @test "grading: the right answers written another way pass every check of their exercise" {
     assert_equal "$(failed_of wait_many_first first)" ""
     assert_equal "$(failed_of wait_any_saves completed)" ""
     assert_equal "$(failed_of wait_many_limit limit)" ""
+    assert_equal "$(failed_of as_completed_reports callbacks)" ""
 }
 
 @test "grading: make grade LESSON=3 EXERCISE=limit grades one exercise; the unmodified one fails with hints" {
