@@ -105,6 +105,8 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
 #define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
 #define POOL__AGAIN 64          /* calls waiting to be tried again at once */
+#define POOL__BT_MAX 48         /* frames of a dying worker's backtrace */
+#define POOL__BT_TAKING (-1)
 
 /* A chunk's inputs or results as an array of pool_value, copied as they
  * are: only when none holds a string (master and workers are one program). */
@@ -162,6 +164,13 @@ typedef struct {
     _Atomic uint32_t tasks;     /* calls it has run */
     _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
     _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
+    /* Where it was when it died (backtrace.c): return addresses, taken
+     * by its fatal-signal handler or its exit path. bt_n is
+     * POOL__BT_TAKING while they are being taken, then how many there
+     * are; bt_first is the frame where the crash happened. */
+    _Atomic int32_t bt_n;
+    uint32_t bt_first;
+    uint64_t bt[POOL__BT_MAX];
     /* Stopping its call on purpose (cancel.c): the seq the master asks the
      * supervisor to stop, and the seq the supervisor killed the worker for. */
     _Atomic uint64_t cancel;
@@ -210,6 +219,10 @@ typedef struct {
     uint64_t blob_end, blob_size;
     uint32_t nfree[POOL__CLASSES];
     uint64_t free[POOL__CLASSES][POOL__FREE_MAX];
+
+    /* Backtraces of dying workers (POOL_BACKTRACE): 0 none, 1 in the
+     * error message and the trace, 2 also on stderr. */
+    int backtrace;
 
     /* Fault injection (POOL_FAULT), for tests and the grader. */
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
@@ -365,6 +378,25 @@ void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));
 
 /* How a process ended, as a phrase ("was killed by signal 9 (SIGKILL: Killed)"). */
 void pool__describe_end(int status, char *buf, size_t size);
+
+/* Backtraces (backtrace.c). ------------------------------------------------- */
+
+/* Worker: load what backtrace() needs now, and give the fatal-signal
+ * handler a stack of its own (a task that overflows its stack still gets
+ * its backtrace). */
+void pool__bt_prepare(void);
+/* Worker, in its fatal-signal handler (uctx: the handler's third
+ * argument) or its exit path (NULL): take the backtrace into slot ws. */
+void pool__bt_take(pool__wslot *ws, const void *uctx);
+/* Supervisor: where a worker was when it died running fn, from the n
+ * addresses pc of its slot (the crash at pc[first]): for the error
+ * message, what follows "while running f" (": in g at x.c:3, called from
+ * f at x.c:9"; "" if there is nothing to say); and for stderr, the frames
+ * one to a line (full may be NULL). status: how it ended (wait status). */
+void pool__bt_describe(const uint64_t *pc, int n, uint32_t first, uint64_t fn, int status,
+                       char *line, size_t size, pool__buf *full);
+/* The function that calls tasks (worker.c): a backtrace stops below it. */
+extern const void *const pool__task_caller;
 
 /* True in a worker process (pool_str copies, pool_raise jumps). */
 extern bool pool__in_worker;

@@ -233,6 +233,21 @@ static void read_faults(pool__shared *sh)
     free(copy);
 }
 
+/* POOL_BACKTRACE=0|1|2: where a dying worker's backtrace goes (none; its
+ * error message and the trace, the default; those and stderr). */
+static int read_backtrace(void)
+{
+    const char *s = getenv("POOL_BACKTRACE");
+    if (s == NULL || *s == '\0')
+        return 1;
+    if ((s[0] == '0' || s[0] == '1' || s[0] == '2') && s[1] == '\0')
+        return s[0] - '0';
+    static atomic_flag warned = ATOMIC_FLAG_INIT;   /* once a program */
+    if (!atomic_flag_test_and_set(&warned))
+        fprintf(stderr, "pool: warning: POOL_BACKTRACE=%s is not 0, 1 or 2; using 1\n", s);
+    return 1;
+}
+
 /* Pool. -------------------------------------------------------------------- */
 
 void pool__let_go(pool *p)
@@ -299,6 +314,7 @@ pool *pool_create(int n)
     if (sh->ev_fd < 0 || p->ctl_fd < 0)
         goto fail;
     read_faults(sh);
+    sh->backtrace = read_backtrace();
 
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, master_stdout);

@@ -164,6 +164,15 @@ static void ended(int i, int status)
     pool__wslot *ws = &sh->w[i];
     pid_t pid = atomic_load(&ws->pid);
     pool__trace_flush_worker(sh, i);
+    /* Its backtrace, if it took one (the replacement reuses the slot). */
+    static uint64_t bt[POOL__BT_MAX];
+    int bt_n = atomic_load(&ws->bt_n);
+    uint32_t bt_first = ws->bt_first;
+    if (bt_n > 0 || bt_n == POOL__BT_TAKING)
+        memcpy(bt, ws->bt, (size_t)(bt_n > 0 ? bt_n : 1) * sizeof *bt);
+    int fatal = atomic_load(&ws->fatal);
+    if (bt_n == POOL__BT_TAKING && fatal && WIFSIGNALED(status) && WTERMSIG(status) != fatal)
+        status = fatal;     /* cut short while taking it (SIGALRM): the first signal */
     char how[200];
     pool__describe_end(status, how, sizeof how);
     pool__trace_event(sh, i, pid, "end", how);
@@ -183,17 +192,29 @@ static void ended(int i, int status)
     /* Why the call failed; a death may give it another try (before the
      * replacement starts, so that a closing pool still has a worker for
      * it). */
-    char msg[600];
+    char msg[1100];
     int st = ST_CRASH;
     const char *type = "WorkerDied";
     if (held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg)) {
         pool__call *c = pool__slot(sh, held);
         unsigned tries = c->tries ? c->tries : 1;
-        size_t n = (size_t)snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
-                                    i, (int)pid, how, c->name);
-        if (c->retries && n < sizeof msg)
-            snprintf(msg + n, sizeof msg - n, " (try %u of %u)", tries, c->retries + 1);
-        char err[700];
+        char where[800] = "", try[64] = "";
+        pool__buf full = {0};
+        if (sh->backtrace)
+            pool__bt_describe(bt, bt_n, bt_first, c->fn, status, where, sizeof where,
+                              sh->backtrace > 1 ? &full : NULL);
+        if (c->retries)
+            snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
+        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s",
+                 i, (int)pid, how, c->name, where, try);
+        if (full.len) {
+            /* POOL_BACKTRACE=2: the frames one to a line, as faulthandler does. */
+            fprintf(stderr, "pool: worker %d (pid %d) %s while running %s%s:\n%.*s", i,
+                    (int)pid, how, c->name, try, (int)full.len, full.data);
+            fflush(stderr);
+        }
+        pool__buf_free(&full);
+        char err[1200];
         snprintf(err, sizeof err, "%s: %s", type, msg);
         if (tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING &&
             pool__requeue(sh, held, err))
@@ -311,6 +332,8 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
     signal(SIGCHLD, SIG_DFL);
+    if (sh->backtrace)
+        pool__bt_prepare();     /* the workers inherit it, ready */
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
