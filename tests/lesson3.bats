@@ -223,7 +223,7 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
     prog crash
     shapes 'Call 0 \(Japan\): 124 million people' \
            'Call 1 \(Peru\): 34 million people' \
-           'Call 2 \(Atlantis\) failed: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.*population.*' \
+           'Call 2 \(Atlantis\) failed: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.* while running population: in population( at .*crash\.c:[0-9]+)?' \
            'Call 3 \(Kenya\): 55 million people' \
            'Call 4 \(France\): 68 million people' \
            'A new call \(Peru\): 34 million people'
@@ -246,7 +246,7 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
         prog retry
         shapes 'Killing process [0-9]+, which runs call 0' \
                'Call 0 returned 36 after 2 tries' \
-               'Call 1 failed after 3 tries: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.* while running initial \(try 3 of 3\)'
+               'Call 1 failed after 3 tries: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.* while running initial.* \(try 3 of 3\)'
         # One row per try, each under its call's id: retried, then how it ended.
         local rows
         rows=$(awk -f "$ROOT/tools/grade/trace.awk" "$POOL_TRACE" | sort -t $'\t' -k1,1n -k6,6g |
