@@ -223,7 +223,7 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
     prog crash
     shapes 'Call 0 \(Japan\): 124 million people' \
            'Call 1 \(Peru\): 34 million people' \
-           'Call 2 \(Atlantis\) failed: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.* while running population: in population( at .*crash\.c:[0-9]+)?' \
+           'Call 2 \(Atlantis\) failed: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.* while running population(: in population( at .*crash\.c:[0-9]+)?)?' \
            'Call 3 \(Kenya\): 55 million people' \
            'Call 4 \(France\): 68 million people' \
            'A new call \(Peru\): 34 million people'
