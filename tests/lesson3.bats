@@ -319,6 +319,21 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
     refute_output --partial "==== 2/7"
 }
 
+@test "make plots-lesson3: a timeline per program, from traces that hold cancelled, timeout, crash and retried" {
+    unset POOL_TRACE
+    local dir=$BATS_TEST_TMPDIR/plots n want
+    run timeout -k 5 60 make -C "$ROOT" -s --no-print-directory plots-lesson3 \
+        LESSON3_WORKERS=2 PLOT_SCALE=0.05 LESSON3_PLOTDIR="$dir"
+    assert_success
+    for n in cancel:cancelled timeout:timeout crash:crash retry:retried; do
+        want=${n#*:} n=${n%%:*}
+        [ -s "$dir/lesson3-$n/timeline-w2.png" ] || fail "no timeline for $n"
+        [ -s "$dir/lesson3-$n/index.html" ] || fail "no report page for $n"
+        awk -F, -v s="$want" '!/^#/ && $8 == s { found = 1 } END { exit !found }' "$dir/lesson3-$n/w2.csv" ||
+            fail "the trace of $n holds no call with status $want"
+    done
+}
+
 # --- grading ---------------------------------------------------------------
 
 # row STUDENT: the student's line of grades.csv.

@@ -17,15 +17,16 @@ lesson3: $(LESSON3_PROGS)
 
 # make plots draws lesson 3 too: the programs whose traces hold the
 # statuses of this lesson (cancelled, timeout, crash, retried), on 1, 2 and
-# 4 workers, each into plots/lesson3-NAME/. PLOT_SCALE and PLOT_FLAGS are
-# tools/plot/module.mk's.
+# 4 workers, each into plots/lesson3-NAME/ (LESSON3_PLOTDIR=dir: elsewhere).
+# PLOT_SCALE and PLOT_FLAGS are tools/plot/module.mk's.
 LESSON3_PLOTS   := cancel timeout crash retry
 LESSON3_WORKERS ?= 1,2,4
+LESSON3_PLOTDIR ?= plots
 
 plots: plots-lesson3
 plots-lesson3: $(LESSON3_PLOTS:%=$(BUILD)/lessons/lesson3/%) $(BUILD)/tools/plot/tracestat $(BUILD)/tools/plot/trace2json
 	@for n in $(LESSON3_PLOTS); do \
 	    tools/plot/poolplot $(PLOT_FLAGS) --html -w $(LESSON3_WORKERS) -s $(PLOT_SCALE) \
-	        -p "$$n (lesson 3)" -o plots/lesson3-$$n $(BUILD)/lessons/lesson3/$$n || exit 1; \
+	        -p "$$n (lesson 3)" -o $(LESSON3_PLOTDIR)/lesson3-$$n $(BUILD)/lessons/lesson3/$$n || exit 1; \
 	done
-	@echo "make plots-lesson3: see plots/lesson3-cancel/, -timeout/, -crash/ and -retry/"
+	@echo "make plots-lesson3: see $(LESSON3_PLOTDIR)/lesson3-cancel/, -timeout/, -crash/ and -retry/"
