@@ -13,18 +13,18 @@
 
 #define NCALLS 8
 
-/* Sleep for tenths / 10 seconds, then return x * x * x. */
+/* Sleep for nsecs seconds, then return x * x * x. */
 static pool_value slow_cube(pool_args a)
 {
     pool_expect_args(a, 2);
-    int tenths = pool_arg_int(a, 0), x = pool_arg_int(a, 1);
-    pool_sleep(tenths / 10.0);
+    int nsecs = pool_arg_int(a, 0), x = pool_arg_int(a, 1);
+    pool_sleep(nsecs);
     return pool_int((long)x * x * x);
 }
 
 int main(void)
 {
-    static const int tenths[NCALLS] = { 35, 30, 25, 5, 5, 5, 5, 25 };
+    static const int seconds[NCALLS] = { 7, 6, 5, 1, 1, 1, 1, 5 };
     future *calls[NCALLS];
 
     pool *p = pool_create(0);
@@ -34,7 +34,7 @@ int main(void)
     }
 
     for (int i = 0; i < NCALLS; i++)
-        calls[i] = pool_apply_async(p, slow_cube, tenths[i], i);
+        calls[i] = pool_apply_async(p, slow_cube, seconds[i], i);
 
     /* TODO: give each future a callback (future_on_done) that prints
      * "Call i done: v (k of 8)" when call i succeeds, or

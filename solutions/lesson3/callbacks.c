@@ -19,12 +19,12 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int reported;
 
-/* Sleep for tenths / 10 seconds, then return x * x * x. */
+/* Sleep for nsecs seconds, then return x * x * x. */
 static pool_value slow_cube(pool_args a)
 {
     pool_expect_args(a, 2);
-    int tenths = pool_arg_int(a, 0), x = pool_arg_int(a, 1);
-    pool_sleep(tenths / 10.0);
+    int nsecs = pool_arg_int(a, 0), x = pool_arg_int(a, 1);
+    pool_sleep(nsecs);
     return pool_int((long)x * x * x);
 }
 
@@ -51,7 +51,7 @@ static void on_error(future *f, void *arg)
 
 int main(void)
 {
-    static const int tenths[NCALLS] = { 35, 30, 25, 5, 5, 5, 5, 25 };
+    static const int seconds[NCALLS] = { 7, 6, 5, 1, 1, 1, 1, 5 };
     static int index[NCALLS];   /* what each callback's arg points to */
     future *calls[NCALLS];
 
@@ -63,7 +63,7 @@ int main(void)
 
     for (int i = 0; i < NCALLS; i++) {
         index[i] = i;
-        calls[i] = pool_apply_async(p, slow_cube, tenths[i], i);
+        calls[i] = pool_apply_async(p, slow_cube, seconds[i], i);
         if (calls[i] == NULL || future_on_done(calls[i], on_ok, on_error, &index[i]) != 0) {
             pool_perror("pool_apply_async");
             exit(1);

@@ -1,6 +1,6 @@
 # callbacks.sh - the checks of exercises/lesson3/callbacks.c (sourced by grade).
-# Eight calls of slow_cube(tenths, x) on 4 workers; their ends are at least
-# half a second apart. A second run makes two calls crash their workers
+# Eight calls of slow_cube(seconds, x) on 4 workers; their ends are a
+# second apart. A second run makes two calls crash their workers
 # (POOL_FAULT: ids 4 and 5, so two calls in a row, whether ids count from
 # 0 or from 1); the trace says which.
 
@@ -12,7 +12,7 @@ compiles 0 - callbacks.c compiles
 runs 0 compiles ./callbacks runs on 4 workers and exits with status 0
 order 1 runs each call is reported in the order the calls end, "Call i done: v" with its value
 count 1 order the count in "(k of 8)" goes up by one with each report, to 8
-failed 1 order when two calls crash their workers, both are reported as failed, with their error, and the others as done
+failed 1 order when two calls crash their workers, both are reported as failed, with their error, and the others as done (in any order)
 LIST
 }
 
@@ -23,13 +23,16 @@ callbacks_start() {
 
 callbacks_runs() { EXPECTED="exit status 0"; ran_ok main; }
 
-# reports RUN: problems with the run's report lines, at most three: one
-# line per call, in the order the trace has them end (two ends closer than
-# 20 ms of real time may come either way), each with the call's value or
-# its error.
+# reports RUN [ORDER]: problems with the run's report lines, at most
+# three: one line per call, each with the call's value or its error; with
+# ORDER, also in the order the trace has the calls end (two ends closer
+# than 50 ms of real time may come either way: callbacks of calls that
+# ended at once run in no fixed order). The run with crashes has
+# ends closer than that (a crash ends its call at once), so it is not
+# judged on order.
 reports() {
     calls "$1" >"$R/calls"
-    awk -F '\t' -v tol="$(awk -v k="$SCALE" 'BEGIN { print 0.02 / k }')" '
+    awk -F '\t' -v order="${2:-}" -v tol="$(awk -v k="$SCALE" 'BEGIN { print 0.05 / k }')" '
         FILENAME == ARGV[1] { if ($2 == "slow_cube") { n++; end[$1] = $5; st[$1] = $3; x = $7; val[$1] = x * x * x; err[$1] = $8 } next }
         function bad(s) { if (++nbad <= 3) print s }
         /^Call [0-9]+ (done|failed)/ {
@@ -43,7 +46,7 @@ reports() {
         }
         END {
             for (i = 0; i < n; i++) if (seen[i] != 1) bad(seen[i] + 0 " lines report call " i)
-            for (a = 1; a <= k && !late; a++)       # the first report out of order
+            for (a = 1; a <= k && order && !late; a++)      # the first report out of order
                 for (b = a + 1; b <= k && !late; b++)
                     if (end[who[a]] > end[who[b]] + tol) {
                         late = 1
@@ -55,7 +58,7 @@ reports() {
 callbacks_order() {
     rundir main
     EXPECTED="one line per call, \"Call i done: v (k of 8)\", in the order the trace has the calls end"
-    ACTUAL=$(reports main)
+    ACTUAL=$(reports main order)
     [ -z "$ACTUAL" ] && return 0
     HINT="the master reports the calls only after waiting for all of them. Give each future a callback with future_on_done(calls[i], on_ok, on_error, &index[i]): the pool runs it the moment the call ends."
     return 1
