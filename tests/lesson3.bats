@@ -387,3 +387,16 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     assert_line --partial ":| the calls that answer within 3 seconds are not stopped"
     assert_equal "${lines[${#lines[@]} - 1]}" "Score: 0 of 3 points"
 }
+
+@test "grading: a run stopped at its time limit is told in the program's own seconds, and leaves no file behind" {
+    # The unmodified limit.c waits 30 of its seconds (3 s here): a limit of
+    # 1 s stops it. The grader works in a folder of its own choosing.
+    local here=$BATS_TEST_TMPDIR/cwd
+    mkdir -p "$here"
+    cd "$here"
+    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=1 NO_COLOR=1 run "$ROOT/tools/grade/grade" --lesson 3 \
+        --dir "$ROOT/exercises/lesson3" limit
+    assert_failure 1
+    assert_output --partial "did not finish within 1 seconds, and was stopped (10 of the program's own seconds"
+    assert_equal "$(ls -A "$here")" ""
+}
