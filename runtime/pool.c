@@ -39,8 +39,11 @@
  * When a worker dies (segfault, abort, exit, kill -9, at any instant). The
  * supervisor, its parent, is told by the kernel (SIGCHLD), reads how it
  * ended, finds the one slot held by that worker and fails it with a
- * WorkerDied error naming the signal or status; calls not begun are never
- * held, so nothing else is touched. It then starts a new worker. If none can
+ * WorkerDied error naming the signal or status, and where the worker was
+ * (the backtrace its fatal-signal handler left, backtrace.c); calls not
+ * begun are never held, so nothing else is touched. A call with retries
+ * left (pool_set_retries) is queued again instead, in its own slot, ahead
+ * of the calls not begun. It then starts a new worker. If none can
  * be started and none is left, queued calls fail and it tries again later.
  *
  * Stopping. pool_close: no more calls; workers leave when the queue is
@@ -73,7 +76,8 @@
  * chunks. watch.c: the watcher thread. fork.c: the pools of a process
  * across fork, exit and signals. queue.c: the shared region and the
  * transport's verbs. blob.c: big payloads. supervise.c: the supervisor
- * process. worker.c: a worker's loop and what a task may call. trace.c:
+ * process. worker.c: a worker's loop and what a task may call.
+ * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
  * wait.c: waiting for several futures (a pool-wide futex word that
  * finishes bump while someone waits). cancel.c: cancelling a call, before

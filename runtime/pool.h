@@ -24,8 +24,11 @@
  * message when asked for the wrong kind of value, because that is a bug in
  * the caller. Everything here is safe to call from any master thread.
  *
- * Environment: POOL_WORKERS (worker count when pool_create gets 0) and
- * POOL_TRACE (trace file path). The trace format is in runtime/TRACE.md.
+ * Environment: POOL_WORKERS (worker count when pool_create gets 0),
+ * POOL_TRACE (trace file path) and POOL_BACKTRACE (0: no backtrace of a
+ * dying worker; 1, the default: where it died goes into its WorkerDied
+ * message; 2: also its frames on stderr). The trace format is in
+ * runtime/TRACE.md.
  */
 #ifndef POOL_H
 #define POOL_H

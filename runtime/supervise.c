@@ -68,6 +68,7 @@ static bool spawn(int i, bool replacement)
     }
     pool__wslot *ws = &sh->w[i];
     atomic_store(&ws->fatal, 0);
+    atomic_store(&ws->bt_n, 0);     /* not the backtrace of the worker before */
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
     atomic_store(&ws->trace_len, 0);

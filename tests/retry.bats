@@ -86,6 +86,12 @@ statuses() {
     assert_equal "$(statuses 3)" "cancelled"        # never began: 0 tries
 }
 
+@test "a call with a time limit whose first try dies: the second try has the whole limit again" {
+    rt limit
+    assert_equal "$(statuses 1)" "retried ok"
+    assert_equal "$(statuses 2)" "retried timeout"
+}
+
 @test "per-call retries beside the pool's: each call's tries in the trace" {
     rt percall
     assert_equal "$(statuses 1)" "retried retried ok"

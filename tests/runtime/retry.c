@@ -17,6 +17,8 @@
  *   queued         a worker dies while another call waits to be tried again
  *   chunk          pool_map with an input that crashes its chunk once, and
  *                  one that always does
+ *   limit          a call with a time limit whose first try dies: the
+ *                  second try gets the whole limit again, and is held to it
  *   closing        pool_close while a call waits to be tried again: pool_join
  *                  waits for its second try
  *   bad            bad settings are refused
@@ -277,6 +279,38 @@ static void chunk(void)
     pool_destroy(p);
 }
 
+/* Sleep 0.6 s, then crash on the first try. */
+static pool_value slow_flaky(pool_args a)
+{
+    (void)a;
+    usleep(600 * 1000);
+    if (atomic_fetch_add(&tries[0], 1) == 0)
+        raise(SIGSEGV);
+    return pool_int(1);
+}
+
+/* Crash on the first try; hang on the second. */
+static pool_value flaky_hang(pool_args a)
+{
+    (void)a;
+    if (atomic_fetch_add(&tries[1], 1) == 0)
+        raise(SIGSEGV);
+    gate_pass(&release);
+    return pool_int(2);
+}
+
+static void limit(void)
+{
+    pool *p = make(1, 1);
+    future *f = pool_apply_async_limit(p, 1.0, slow_flaky);
+    CHECK_INT(future_get(f), 1);
+    CHECK(future_tries(f) == 2, "tries %d, not 2", future_tries(f));
+    future *g = pool_apply_async_limit(p, 0.3, flaky_hang);
+    CHECK_ERROR(future_get(g), "Timeout", "ran past its limit");
+    CHECK(future_tries(g) == 2, "tries %d, not 2", future_tries(g));
+    pool_destroy(p);
+}
+
 static void closing(void)
 {
     pool *p = make(2, 1);
@@ -310,7 +344,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: retry fault ID N | always | once | none | error | timeout "
-                "| kill | percall | queued | chunk | closing | bad ...\n");
+                "| kill | percall | queued | chunk | limit | closing | bad ...\n");
         return 2;
     }
     void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -342,6 +376,8 @@ int main(int argc, char **argv)
             queued();
         } else if (strcmp(cmd, "chunk") == 0) {
             chunk();
+        } else if (strcmp(cmd, "limit") == 0) {
+            limit();
         } else if (strcmp(cmd, "closing") == 0) {
             closing();
         } else if (strcmp(cmd, "bad") == 0) {
