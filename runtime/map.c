@@ -21,6 +21,7 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
     future *f = pool_submit(p, fn, name, args, count);
     if (f == NULL)
         return pool_error("ValueError", "%s", pool_last_error());
+    pool__wait_in(f, "pool_apply");
     pool_value v = pool__value_dup(future_get(f));    /* outlives the future */
     future_free(f);
     return v;
@@ -82,7 +83,7 @@ int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
         if (waited == made)
             break;
         future *f = fs[waited++ % MAP_WINDOW];
-        future_wait(f);
+        pool__wait_in(f, "pool_map");
         if (f->status == ST_CRASH && f->nitems > 1 && !f->p->broken) {
             for (uint32_t i = 0; i < f->nitems; i++)
                 pool_value_free(out[f->first + i]);
