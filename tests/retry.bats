@@ -148,10 +148,10 @@ call() {
     assert_output --partial "repeated task id '1'"
     run "$ROOT/build/tools/plot/tracestat" -c "$t"
     assert_failure
-    assert_output --partial "task 1 appears twice"
+    assert_output --regexp "task [01] appears twice"     # v1 ids may be shown from 0
     run awk -f "$ROOT/tools/grade/trace.awk" "$t"
     assert_failure
-    assert_output --partial "task 1 appears twice"
+    assert_output --regexp "task [01] appears twice"     # v1 ids may be shown from 0
     printf '%s\n' '# pool-trace v1' 'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
         '1,f,10,0,0.000001,0.000002,0.000003,retried,WorkerDied: x (try 1 of 2)' >"$t"
     run "$CHECKER" "$t"
