@@ -45,7 +45,7 @@
 #include "internal.h"
 
 #define ALT_STACK (64 * 1024)   /* the fatal-signal handler's own stack */
-#define HANG_S 2                /* a backtrace that takes longer is given up */
+#define HANG_S 1                /* a backtrace that takes longer is given up */
 #define ADDR2LINE_S 5.0         /* how long addr2line may take */
 #define SHOW 6                  /* frames in a one-line message */
 
@@ -79,7 +79,7 @@ static uintptr_t context_pc(const void *uctx)
 #endif
 }
 
-void pool__bt_take(pool__wslot *ws, const void *uctx)
+void pool__bt_take(pool__wslot *ws, const void *uctx, bool hang)
 {
     if (uctx) {
         /* If the unwinder hangs (a lock the crash left held), SIGALRM ends
@@ -97,6 +97,8 @@ void pool__bt_take(pool__wslot *ws, const void *uctx)
     ws->bt[0] = pc;
     ws->bt_first = 0;
     atomic_store(&ws->bt_n, POOL__BT_TAKING);
+    while (hang && uctx)
+        pause();        /* POOL_FAULT=hang:ID: until the alarm */
     void *f[POOL__BT_MAX];
     int n = backtrace(f, POOL__BT_MAX);
     /* Frames: this function, the handler, the kernel's return trampoline,

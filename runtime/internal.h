@@ -229,6 +229,7 @@ typedef struct {
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
     uint64_t fault_crash[8], fault_error[8];
     uint64_t fault_crash1[8];       /* crash on the first try only */
+    uint64_t fault_hang[8];         /* crash, and hang while taking the backtrace */
 
     /* Retries (pool_set_retries). A call whose worker died and that may run
      * again is QUEUED once more in its own slot (its seq is behind head by
@@ -387,8 +388,9 @@ void pool__describe_end(int status, char *buf, size_t size);
  * its backtrace). */
 void pool__bt_prepare(void);
 /* Worker, in its fatal-signal handler (uctx: the handler's third
- * argument) or its exit path (NULL): take the backtrace into slot ws. */
-void pool__bt_take(pool__wslot *ws, const void *uctx);
+ * argument) or its exit path (NULL): take the backtrace into slot ws.
+ * hang: stop there, as an unwinder stuck on a lock would (POOL_FAULT). */
+void pool__bt_take(pool__wslot *ws, const void *uctx, bool hang);
 /* Supervisor: where a worker was when it died running fn, from the n
  * addresses pc of its slot (the crash at pc[first]): for the error
  * message, what follows "while running f" (": in g at x.c:3, called from

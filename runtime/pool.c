@@ -205,14 +205,14 @@ static bool env_trace_path(char *buf, size_t size)
     return true;
 }
 
-/* POOL_FAULT=crash:ID,crash1:ID,error:ID,spawn:N (see runtime/README.md): faults on
+/* POOL_FAULT=crash:ID,crash1:ID,hang:ID,error:ID,spawn:N (see runtime/README.md): faults on
  * purpose, for tests and graders. Anything else in it is reported once. */
 static void read_faults(pool__shared *sh)
 {
     const char *s = getenv("POOL_FAULT");
     if (s == NULL || *s == '\0')
         return;
-    int ncrash = 0, ncrash1 = 0, nerror = 0;
+    int ncrash = 0, ncrash1 = 0, nhang = 0, nerror = 0;
     char *copy = strdup(s), *save = NULL;
     for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(t, ':'), *end;
@@ -227,13 +227,15 @@ static void read_faults(pool__shared *sh)
             sh->fault_crash[ncrash++] = v + 1;
         else if (strcmp(t, "crash1") == 0 && ncrash1 < 8)
             sh->fault_crash1[ncrash1++] = v + 1;
+        else if (strcmp(t, "hang") == 0 && nhang < 8)
+            sh->fault_hang[nhang++] = v + 1;
         else if (strcmp(t, "error") == 0 && nerror < 8)
             sh->fault_error[nerror++] = v + 1;
         else if (strcmp(t, "spawn") == 0)
             sh->fault_spawn = v > INT32_MAX ? INT32_MAX : (int32_t)v;
         else
-            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, crash1, error "
-                    "or spawn (at most 8 of each)\n", t);
+            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, crash1, hang, "
+                    "error or spawn (at most 8 of each)\n", t);
     }
     free(copy);
 }

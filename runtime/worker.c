@@ -143,6 +143,7 @@ const char *pool_arg_str(pool_args a, int i)
 /* The loop. ---------------------------------------------------------------- */
 
 static pool__shared *me_sh;
+static bool hang_backtrace;     /* POOL_FAULT=hang:ID for the call that runs */
 static int me;              /* this worker's index */
 static pid_t me_pid;
 bool pool__forked;          /* set in the child of any fork (pool.c) */
@@ -155,7 +156,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
     if (me_sh) {
         atomic_store(&me_sh->w[me].fatal, sig);
         if (me_sh->backtrace && atomic_load(&me_sh->w[me].bt_n) != POOL__BT_INJECTED)
-            pool__bt_take(&me_sh->w[me], uctx);
+            pool__bt_take(&me_sh->w[me], uctx, hang_backtrace);
     }
     signal(sig, SIG_DFL);
     raise(sig);
@@ -171,7 +172,7 @@ static void on_exit_call(int status, void *arg)
         return;     /* a process a task forked: not the worker */
     atomic_store(&me_sh->w[me].exit_status, status & 0xff);
     if (me_sh->backtrace)
-        pool__bt_take(&me_sh->w[me], NULL);    /* where exit() was called */
+        pool__bt_take(&me_sh->w[me], NULL, false);     /* where exit() was called */
     fflush(stdout);
     _exit(status);
 }
@@ -271,6 +272,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id))) {
         atomic_store(&sh->w[me].bt_n, POOL__BT_INJECTED);
         raise(SIGSEGV);     /* POOL_FAULT=crash:ID, crash1:ID */
+    }
+    if (listed(sh->fault_hang, c->id)) {
+        hang_backtrace = true;
+        raise(SIGSEGV);     /* POOL_FAULT=hang:ID: the backtrace hangs */
     }
     if (listed(sh->fault_error, c->id) || init_failure) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)

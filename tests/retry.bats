@@ -159,6 +159,15 @@ call() {
     assert_output --partial "its last record says retried"
 }
 
+@test "a backtrace that never finishes (POOL_FAULT=hang:ID): the alarm ends the worker, SIGSEGV is told, with a retry" {
+    POOL_FAULT=hang:3 rt fault 3 0
+    assert_line --regexp "^fault: error WorkerDied: worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV: Segmentation fault\) while running add: .*no backtrace beyond it \(taking it failed\) tries 1$"
+    assert_equal "$(statuses 3)" "crash"
+    POOL_FAULT=hang:3 rt fault 3 1
+    assert_line --regexp "^fault: error WorkerDied: .*\(taking it failed\) \(try 2 of 2\) tries 2$"
+    assert_equal "$(statuses 3)" "retried crash"
+}
+
 @test "retries under ASan + UBSan: no leak, no error, with POOL_FAULT and a chunk" {
     POOL_FAULT=crash1:3 rt "$ASAN" fault 3 1
     [ -z "$stderr" ] || fail "stderr: $stderr"
