@@ -333,8 +333,11 @@ static bool run_addr2line(const struct frame *f, int n, char *out, size_t size)
     for (;;) {
         double left = give_up - pool__now();
         struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-        if (left <= 0 || (poll(&p, 1, (int)(left * 1000) + 1) <= 0 && errno != EINTR))
-            break;
+        int ready = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0)
+            break;      /* it hangs: what came is what there is */
         ssize_t r = read(pfd[0], out + got, size - 1 - got);
         if (r < 0 && errno == EINTR)
             continue;
@@ -407,8 +410,9 @@ static int frames(const uint64_t *pc, int n, uint32_t first, struct frame *out, 
                 static char cwd[4096];
                 if (cwd[0] == '\0' && getcwd(cwd, sizeof cwd - 1) != NULL)
                     strcat(cwd, "/");
-                size_t n = strlen(cwd);
-                snprintf(g.loc, sizeof g.loc, "%s", n > 1 && strncmp(loc, cwd, n) == 0 ? loc + n : loc);
+                size_t cl = strlen(cwd);
+                snprintf(g.loc, sizeof g.loc, "%s",
+                         cl > 1 && strncmp(loc, cwd, cl) == 0 ? loc + cl : loc);
                 char *d = strstr(g.loc, " (discriminator");
                 if (d)
                     *d = '\0';
@@ -499,8 +503,10 @@ void pool__bt_describe(const uint64_t *pc, int n, uint32_t first, uint64_t fn, i
         }
     }
 
+    if (to <= from)
+        return;     /* it died in the pool's own loop, not in a task */
     pool__buf b = {0};
-    pool__buf_put(&b, from < to && !f[from].mapped ? ": at " : ": in ", 5);
+    pool__buf_put(&b, !f[from].mapped ? ": at " : ": in ", 5);
     int shown = 0;
     for (int i = from; i < to; i++) {
         int same = 0;
