@@ -103,6 +103,7 @@ const char *pool__kind_name(pool_kind k)
     case POOL_DOUBLE: return "a double";
     case POOL_STR: return "a string";
     case POOL_ERROR: return "an error";
+    case POOL_BYTES: return "bytes";
     }
     return "a value of unknown kind";
 }
@@ -139,6 +140,67 @@ const char *pool_as_str(pool_value v)
     return v.as.s;
 }
 
+/* Bytes. ------------------------------------------------------------------- */
+
+/* In a task: room for n bytes that live until the result is sent; in
+ * shared memory when they are large and the task is a single call (so its
+ * result can be that memory), else in the worker's heap. */
+static void *task_room(size_t n, const char *what)
+{
+    if (n > POOL_MAX_BYTES)
+        pool_raise("PoolError", "%s(%zu bytes): a bytes value holds at most %zu",
+                   what, n, POOL_MAX_BYTES);
+    if (pool__task_call && n + POOL__BYTES_AT > POOL__INLINE) {
+        void *room = pool__lend(n);
+        if (room)
+            return room;
+        if (errno != EMLINK) {      /* EMLINK: the call has made its share */
+            char why[300];
+            pool__place_error(why, sizeof why, n, errno);
+            pool_raise("PoolError", "%s: %s", what, why);
+        }
+    }
+    return pool__worker_alloc(n);
+}
+
+pool_value pool_bytes(const void *p, size_t n)
+{
+    if (p == NULL && n > 0)
+        pool__die("pool_bytes: no data (NULL) for %zu bytes", n);
+    pool_value v = {.kind = POOL_BYTES, .as.b = {p ? p : "", n}};
+    if (pool__in_worker && n > 0) {
+        void *room = task_room(n, "pool_bytes");
+        memcpy(room, p, n);
+        v.as.b.p = room;
+    }
+    return v;
+}
+
+pool_value pool_bytes_alloc(size_t n, void **out)
+{
+    if (out == NULL)
+        pool__die("pool_bytes_alloc: nowhere to put the address (out is NULL)");
+    if (pool__in_worker) {
+        *out = task_room(n, "pool_bytes_alloc");
+        return (pool_value){.kind = POOL_BYTES, .as.b = {*out, n}};
+    }
+    *out = n <= POOL_MAX_BYTES ? malloc(n ? n : 1) : NULL;
+    if (*out == NULL)
+        return pool_error("PoolError", "pool_bytes_alloc(%zu bytes): %s", n,
+                          n > POOL_MAX_BYTES ? "over POOL_MAX_BYTES" : "out of memory");
+    pool__hold_block(*out);
+    return (pool_value){.kind = POOL_BYTES, .as.b = {*out, n}};
+}
+
+const void *pool_as_bytes(pool_value v, size_t *n)
+{
+    if (v.kind != POOL_BYTES)
+        wrong_kind("pool_as_bytes", v);
+    if (n)
+        *n = v.as.b.n;
+    return v.as.b.p;
+}
+
 bool pool_is_error(pool_value v) { return v.kind == POOL_ERROR; }
 
 const char *pool_error_type(pool_value v)
@@ -161,6 +223,7 @@ char *pool_value_format(pool_value v, char *buf, size_t size)
     case POOL_DOUBLE: snprintf(buf, size, "%g", v.as.d); break;
     case POOL_STR: snprintf(buf, size, "%s", v.as.s); break;
     case POOL_ERROR: snprintf(buf, size, "%s: %s", v.as.err.type, v.as.err.msg); break;
+    case POOL_BYTES: snprintf(buf, size, "<%zu bytes>", v.as.b.n); break;
     default: snprintf(buf, size, "?"); break;
     }
     return buf;
@@ -173,6 +236,8 @@ void pool_value_free(pool_value v)
     } else if (v.kind == POOL_ERROR) {
         free((char *)v.as.err.type);
         free((char *)v.as.err.msg);
+    } else if (v.kind == POOL_BYTES) {
+        pool__hold_release(v.as.b.p);
     }
 }
 

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Bytes values and pool_starmap (issue 11; runtime/pool.h, "Values" and
+# "Calls") through tests/runtime/bytes, one sub-command per case: bytes of
+# every size out and back, doubles and structs, how long results live,
+# errors and limits, workers that die holding bytes, maps; starmap with its
+# chunks, a wrong arity and a worker dying mid-chunk. Then all of it under
+# ASan + UBSan and valgrind. Every run has a timeout; nothing is timed.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="$ROOT/build/tests/runtime/bytes"
+ASAN="$ROOT/build/asan/tests/runtime/bytes"
+CHECKER="$ROOT/tests/runtime/trace_check"
+
+# Every sub-command but fsize (a file size limit says nothing more under a
+# checker) and wrong_kind (it aborts on purpose).
+ALL=(sizes kinds lifetime errors crash fault maps callback starmap starmap_errors starmap_crash)
+
+setup_file() {
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/bytes \
+        build/asan/tests/runtime/bytes >&2
+}
+
+setup() {
+    export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_segv=0:handle_abort=0
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    unset POOL_WORKERS POOL_FAULT
+}
+
+# bt [PROG] CMD...: run the bytes program (or PROG) under a timeout; it must
+# exit 0, print "CMD: ok" for each sub-command, and nothing on stderr.
+bt() {
+    local prog=$BIN
+    case $1 in /*) prog=$1; shift ;; esac
+    run --separate-stderr timeout 60 "$prog" "$@"
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
+$stderr
+stdout:
+$output"
+    local c
+    for c in "$@"; do assert_line "$c: ok"; done
+}
+
+# trace [FILE]: check the trace and put its records, tab-separated, in $TSV.
+trace() {
+    TSV="$BATS_TEST_TMPDIR/trace.tsv"
+    "$CHECKER" "${1:-$POOL_TRACE}" >"$TSV" || fail "the trace breaks runtime/TRACE.md"
+}
+
+@test "bytes of 0 B to 20 MB go to a task and come back whole; large ones aligned to 16" {
+    bt sizes
+}
+
+@test "bytes: an array of doubles, a struct, and bytes among other kinds of argument" {
+    bt kinds
+}
+
+@test "bytes: a future's live until future_free, pool_apply's until pool_value_free (after pool_destroy too)" {
+    bt lifetime
+}
+
+@test "bytes: wrong kinds give a TypeError with a place; over POOL_MAX_BYTES a PoolError" {
+    bt errors
+}
+
+@test "bytes: over RLIMIT_FSIZE, an argument or a result fails with a PoolError that names it" {
+    bt fsize
+    # Refused before any file grew past the limit: no SIGXFSZ anywhere.
+    trace
+    assert_equal "$(awk -F'\t' '$8 == "error" && $9 ~ /^PoolError: .*RLIMIT_FSIZE/' "$TSV" | wc -l)" 2
+    assert_equal "$(awk -F'\t' '$8 == "crash"' "$TSV" | wc -l)" 0
+}
+
+@test "bytes: workers that abort after pool_bytes_alloc or are killed holding bytes leak no extent and spoil nothing" {
+    bt crash
+    trace
+    # Five rounds: two abort() and one SIGKILL each.
+    assert_equal "$(awk -F'\t' '$8 == "crash" && $2 == "alloc_abort" && $9 ~ /SIGABRT/' "$TSV" | wc -l)" 10
+    assert_equal "$(awk -F'\t' '$8 == "crash" && $2 == "alloc_wait" && $9 ~ /SIGKILL/' "$TSV" | wc -l)" 5
+}
+
+@test "bytes: a large argument whose worker dies first (POOL_FAULT=crash:ID) fails the call; its extent comes back" {
+    bt fault
+    trace "$BATS_TEST_TMPDIR/trace-2.csv"
+    assert_equal "$(awk -F'\t' '$8 == "crash" && $2 == "check_arg"' "$TSV" | wc -l)" 4
+    assert_equal "$(awk -F'\t' '$8 == "ok" && $2 == "check_arg"' "$TSV" | wc -l)" 8
+}
+
+@test "bytes in pool_map and pool_imap_unordered (inputs and results), and read in a callback" {
+    bt maps callback
+}
+
+@test "pool_starmap: rows of three values, in chunks as pool_map makes them; rows of bytes" {
+    bt starmap
+    trace
+    # 100 rows on 2 workers: chunks of 13 (100 / 8, rounded up), then of 10.
+    assert_equal "$(awk -F'\t' '$2 ~ /^fma3\[/' "$TSV" | wc -l)" 18
+    assert_equal "$(awk -F'\t' '$2 == "fma3[0..12]" || $2 == "fma3[91..99]"' "$TSV" | wc -l)" 2
+    assert_equal "$(awk -F'\t' '$2 == "fma3[0..9]" || $2 == "fma3[90..99]"' "$TSV" | wc -l)" 2
+    assert_equal "$(awk -F'\t' '$8 != "ok"' "$TSV" | wc -l)" 0
+}
+
+@test "pool_starmap: a wrong arity fails each row with its TypeError; bad calls are refused" {
+    bt starmap_errors
+}
+
+@test "pool_starmap: a worker dies mid-chunk; only its row fails, the others run again one to a task" {
+    bt starmap_crash
+    trace
+    assert_equal "$(awk -F'\t' '$2 == "fma3[8..15]" && $8 == "crash"' "$TSV" | wc -l)" 1
+    # The chunk's eight rows again, one a task; the one with -1 kills its worker again.
+    assert_equal "$(awk -F'\t' '$2 == "fma3"' "$TSV" | wc -l)" 8
+    assert_equal "$(awk -F'\t' '$2 == "fma3" && $8 == "crash" && $9 ~ /SIGABRT/' "$TSV" | wc -l)" 1
+}
+
+@test "bytes: pool_as_bytes on an integer aborts with a message (a bug in the caller)" {
+    run --separate-stderr timeout 60 "$BIN" wrong_kind
+    [ "$status" -ne 0 ] || fail "it did not stop"
+    [[ $stderr == *"pool_as_bytes: the value is an integer"* ]] || fail "stderr: $stderr"
+}
+
+@test "bytes and starmap under ASan + UBSan: clean, no leak" {
+    bt "$ASAN" "${ALL[@]}"
+}
+
+@test "bytes and starmap under valgrind: no memory error and no leak" {
+    run --separate-stderr timeout 120 valgrind -q --leak-check=full \
+        --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=9 "$BIN" "${ALL[@]}"
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; valgrind says:
+$stderr"
+}
