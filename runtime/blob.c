@@ -3,10 +3,16 @@
  * that the master, the supervisor and every worker hold.
  *
  * Extents come in size classes of 4 KiB times a power of two. A freed
- * extent over 4 MiB gives its memory back to the system at once (a hole is
- * punched); its offset, like a small one's, is kept for the next extent of its class, so that the file
+ * extent keeps its memory for the next extent of its class (faulting pages
+ * in again, zeroed, costs as much as copying them), up to a point: extents
+ * over 4 MiB keep theirs only while such kept memory stays under 256 MiB in
+ * all; past that a freed extent gives its memory back to the system at once
+ * (a hole is punched). Its offset is kept all the same, so that the file
  * grows only to the most that is in use at once (RLIMIT_FSIZE applies to
  * it, as to any file).
+ *
+ * Bytes values (pool_bytes) also live here; see "Bytes a task makes" and
+ * "Held bytes" below for who frees their extents, whatever way a call ends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +26,8 @@
 #include "internal.h"
 
 #define KEEP_BELOW (4 << 20)    /* extents up to this size keep their memory when freed */
+#define KEEP_BIG (256u << 20)   /* larger ones, while such kept memory is under this */
+#define WARM 1u                 /* on a free list: the extent kept its memory */
 
 size_t pool__blob_class_size(uint32_t class)
 {
@@ -33,6 +41,8 @@ static void lock(pool__shared *sh)
     if (pthread_mutex_lock(&sh->blob_lock) == EOWNERDEAD)
         pthread_mutex_consistent(&sh->blob_lock);
 }
+
+static void give_back(pool__shared *sh, uint64_t off, uint32_t class, bool backed);
 
 /* An extent for len bytes; with record, its offset | class is stored there
  * in the same locked step, so that a process that dies a moment later
@@ -48,8 +58,13 @@ static int alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
         }
     size_t size = pool__blob_class_size(k);
     lock(sh);
+    bool warm = false;
     if (sh->nfree[k] > 0) {
-        *off = sh->free[k][--sh->nfree[k]];
+        uint64_t e = sh->free[k][--sh->nfree[k]];
+        *off = e & ~(uint64_t)WARM;
+        warm = e & WARM;
+        if (warm && size > KEEP_BELOW)
+            sh->blob_warm -= size;
     } else {
         if (sh->blob_end + size > sh->blob_size) {
             uint64_t want = sh->blob_end + size;
@@ -76,6 +91,19 @@ static int alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
         atomic_store_explicit(record, *off | k, memory_order_relaxed);
     pthread_mutex_unlock(&sh->blob_lock);
     *class = k;
+    /* A new or emptied extent gets its memory now, all of it: a page of
+     * shared memory comes when first written, and if there is none then,
+     * the writer dies of SIGBUS. Asked for here, it is ENOSPC or ENOMEM to
+     * report instead. So every extent kept warm has all its memory. */
+    if (!warm && fallocate(sh->memfd, 0, (off_t)*off, (off_t)size) == -1 &&
+        errno != EOPNOTSUPP) {
+        int e = errno;
+        if (record)
+            atomic_store(record, 0);
+        give_back(sh, *off, k, false);
+        errno = e;
+        return -1;
+    }
     return 0;
 }
 
@@ -84,21 +112,15 @@ int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *clas
     return alloc(sh, len, off, class, NULL);
 }
 
-/* alloc, with the extent's memory behind it and mapped. */
+/* alloc, mapped. */
 static char *take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
                   _Atomic uint64_t *record)
 {
     if (alloc(sh, len, off, class, record) == -1)
         return NULL;
-    /* Pages of shared memory come when first written; if there are none
-     * then, the writer dies of SIGBUS. Asking for them now gives ENOSPC
-     * or ENOMEM instead, to report. */
-    int e = 0;
-    if (fallocate(sh->memfd, 0, (off_t)*off, (off_t)len) == -1 && errno != EOPNOTSUPP)
-        e = errno;
-    char *m = e ? NULL : pool__blob_map(sh, *off, *class);
+    char *m = pool__blob_map(sh, *off, *class);
     if (m == NULL) {
-        e = e ? e : errno;
+        int e = errno;
         if (record)
             atomic_store(record, 0);
         pool__blob_free(sh, *off, *class);
@@ -108,18 +130,33 @@ static char *take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
     return m;
 }
 
-void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
+/* Put the extent back on its free list: warm (keeping its memory, if all
+ * of it is there and the rule allows) or cold (its memory given back). */
+static void give_back(pool__shared *sh, uint64_t off, uint32_t class, bool backed)
 {
-    /* Big extents give their memory back; small ones keep it for the next
-     * payload of their size (faulting pages in again costs more). */
-    if (pool__blob_class_size(class) > KEEP_BELOW)
-        fallocate(sh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
-                  (off_t)pool__blob_class_size(class));
+    size_t size = pool__blob_class_size(class);
+    lock(sh);
+    if (backed && sh->nfree[class] < POOL__FREE_MAX &&
+        (size <= KEEP_BELOW || sh->blob_warm + size <= KEEP_BIG)) {
+        if (size > KEEP_BELOW)
+            sh->blob_warm += size;
+        sh->free[class][sh->nfree[class]++] = off | WARM;
+        pthread_mutex_unlock(&sh->blob_lock);
+        return;
+    }
+    pthread_mutex_unlock(&sh->blob_lock);
+    /* Its memory goes back before anyone can take the extent again. */
+    fallocate(sh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)size);
     lock(sh);
     if (sh->nfree[class] < POOL__FREE_MAX)
         sh->free[class][sh->nfree[class]++] = off;
     /* else: the offset is not reused; its memory is back already */
     pthread_mutex_unlock(&sh->blob_lock);
+}
+
+void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
+{
+    give_back(sh, off, class, true);
 }
 
 /* Mappings. ---------------------------------------------------------------- */
@@ -129,7 +166,7 @@ void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
  * munmap and no page faults the second time. Extents over CACHE_BIG are
  * mapped for each use. An entry in use is never dropped. */
 #define CACHE_SLOTS 16
-#define CACHE_BIG (8u << 20)
+#define CACHE_BIG (1u << 30)
 
 static struct {
     const pool__shared *sh;

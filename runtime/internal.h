@@ -210,6 +210,7 @@ typedef struct {
     /* The blob allocator (blob.c). blob_lock guards the rest. */
     pthread_mutex_t blob_lock;  /* robust, process-shared */
     uint64_t blob_end, blob_size;
+    uint64_t blob_warm;         /* bytes of free extents over 4 MiB that kept their memory */
     uint32_t nfree[POOL__CLASSES];
     uint64_t free[POOL__CLASSES][POOL__FREE_MAX];
 
