@@ -206,7 +206,8 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
                     const pool_value *args, int count);
 
 /* pool_apply_async(p, fn, arg, ...): the arguments are ints, longs, doubles,
- * strings or pool_values, up to 16 of them; no argument at all is fine. */
+ * strings or pool_values, up to 16 of them; no argument at all is fine.
+ * Bytes go as pool_bytes(ptr, n): a bare pointer is not taken. */
 #define pool_apply_async(p, fn, ...) \
     pool_submit((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
 
@@ -222,8 +223,8 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
                           const pool_value *args, int count);
 
 /* pool_apply(p, fn, arg, ...): run it and wait; the result (a POOL_ERROR value
- * if the task failed). A string result is the caller's, to free with
- * pool_value_free. */
+ * if the task failed). A string, error or bytes result is the caller's, to
+ * free with pool_value_free (bytes stay where they landed: not copied). */
 #define pool_apply(p, fn, ...) \
     pool_call((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
 pool_value pool_call(pool *p, pool_fn fn, const char *name,
