@@ -9,6 +9,7 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 bats_require_minimum_version 1.5.0
+load 'runtime/helpers'
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime/bytes"
@@ -31,18 +32,11 @@ setup() {
     unset POOL_WORKERS POOL_FAULT
 }
 
-# bt [PROG] CMD...: run the bytes program (or PROG) under a timeout; it must
-# exit 0, print "CMD: ok" for each sub-command, and nothing on stderr.
+# bt [PROG] CMD...: the bytes program (or PROG) runs the sub-commands clean.
 bt() {
     local prog=$BIN
     case $1 in /*) prog=$1; shift ;; esac
-    run --separate-stderr timeout 60 "$prog" "$@"
-    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
-$stderr
-stdout:
-$output"
-    local c
-    for c in "$@"; do assert_line "$c: ok"; done
+    subcommands "$prog" "$@"
 }
 
 # trace [FILE]: check the trace and put its records, tab-separated, in $TSV.

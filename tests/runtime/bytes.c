@@ -687,22 +687,13 @@ static void wrong_kind(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        void (*run)(void);
-    } cmds[] = {
+    static const check_cmd cmds[] = {
         {"sizes", sizes}, {"kinds", kinds}, {"lifetime", lifetime}, {"errors", errors},
-        {"fsize", fsize}, {"crash", crash}, {"fault", fault}, {"maps", maps}, {"callback", callback},
-        {"starmap", starmap}, {"starmap_errors", starmap_errors},
+        {"fsize", fsize}, {"crash", crash}, {"fault", fault}, {"maps", maps},
+        {"callback", callback}, {"starmap", starmap}, {"starmap_errors", starmap_errors},
         {"starmap_crash", starmap_crash}, {"wrong_kind", wrong_kind},
     };
     CHECK(pipe(pid_pipe) == 0, "pipe");
-    for (int a = 1; a < argc; a++) {
-        size_t k = 0;
-        while (k < sizeof cmds / sizeof cmds[0] && strcmp(cmds[k].name, argv[a]) != 0)
-            k++;
-        CHECK(k < sizeof cmds / sizeof cmds[0], "unknown sub-command %s", argv[a]);
-        cmds[k].run();
-    }
+    check_run(cmds, sizeof cmds / sizeof cmds[0], argc, argv);
     return 0;
 }
