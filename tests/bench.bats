@@ -170,14 +170,15 @@ cell="^$number \\($number-$number\\)\$"
 
 @test "bench: bytes of 1 MB and 100 MB to a task and back, beside a memcpy of the same size" {
     run sed -n '/^Bytes to a task and back/,$p' "$table"
-    assert_equal "${#lines[@]}" 9
+    assert_equal "${#lines[@]}" 11
     local mb rate='[0-9.]+ GB/s +\([0-9.]+-[0-9.]+\) +[0-9.]+ ms'
     for mb in 1 100; do
         assert_line --regexp "^$mb MB \(2 runs of [0-9]+ round trips; GB/s = bytes moved / time\):$"
         assert_line --regexp "^  memcpy of $mb MB +$rate$"
+        assert_line --regexp "^  no pool: 2 processes, 2 x $mb MB +$rate$"
         assert_line --regexp "^  round trip \(2 x $mb MB moved\) +$rate$"
     done
-    assert_equal "$(grep -c 'a round trip takes [0-9.]* times two memcpy' <<<"$output")" 2
+    assert_equal "$(grep -cE "a round trip takes [0-9.]+ times two memcpy's, [0-9.]+ times no pool" <<<"$output")" 2
 }
 
 @test "bench: a wrong answer on our side fails loudly, with no table" {
