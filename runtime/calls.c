@@ -296,7 +296,7 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
         pool__buf_put(&f->args, args, size);
     } else if (size > POOL__INLINE) {
         if (pool__values_place(p->sh, args, n, size, &f->placed) == -1)
-            f->place_errno = errno;
+            f->place_errno = errno ? errno : ENOMEM;
     } else {
         pool__buf_reserve(&f->args, size);
         for (size_t i = 0; i < n; i++)

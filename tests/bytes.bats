@@ -70,12 +70,13 @@ trace() {
     assert_equal "$(awk -F'\t' '$8 == "crash"' "$TSV" | wc -l)" 0
 }
 
-@test "bytes: workers that abort after pool_bytes_alloc or are killed holding bytes leak no extent and spoil nothing" {
+@test "bytes: workers that abort after pool_bytes_alloc, or are killed or future_kill'ed holding bytes, leak no extent and spoil nothing" {
     bt crash
     trace
     # Five rounds: two abort() and one SIGKILL each.
     assert_equal "$(awk -F'\t' '$8 == "crash" && $2 == "alloc_abort" && $9 ~ /SIGABRT/' "$TSV" | wc -l)" 10
     assert_equal "$(awk -F'\t' '$8 == "crash" && $2 == "alloc_wait" && $9 ~ /SIGKILL/' "$TSV" | wc -l)" 5
+    assert_equal "$(awk -F'\t' '$8 == "cancelled" && $2 == "alloc_wait"' "$TSV" | wc -l)" 5
 }
 
 @test "bytes: a large argument whose worker dies first (POOL_FAULT=crash:ID) fails the call; its extent comes back" {

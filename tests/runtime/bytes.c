@@ -459,6 +459,12 @@ static void crash_round(pool *p, const unsigned char *buf)
     kill(pid, SIGKILL);
     CHECK_ERROR(future_get(f), "WorkerDied", "SIGKILL");
     future_free(f);
+    /* Stopped by future_kill with its result written. */
+    f = pool_apply_async(p, alloc_wait, 8 * MB);
+    CHECK(read(pid_pipe[0], &pid, sizeof pid) == sizeof pid, "read the PID");
+    CHECK(future_kill(f) == 0, "future_kill: %s", pool_last_error());
+    CHECK_ERROR(future_get(f), "Cancelled");
+    future_free(f);
     /* Nothing spoiled: the next results are right. */
     v = pool_apply(p, make, 8 * MB - 1000, 10);
     CHECK_BYTES(v, 8 * MB - 1000, 10);
@@ -469,7 +475,7 @@ static void crash_round(pool *p, const unsigned char *buf)
 }
 
 /* Workers that die holding bytes (abort() after pool_bytes_alloc, SIGKILL
- * with the result written): each call fails, the extents come back (the
+ * or future_kill with the result written): each call fails, the extents come back (the
  * blob file stops growing after the first round), and the next calls get
  * right bytes. */
 static void crash(void)
