@@ -355,12 +355,12 @@ static void lifetime(void)
         CHECK_BYTES(future_get(fs[i]), MB / 2 + i, i);
     for (int i = 0; i < HELD; i += 2)
         future_free(fs[i]);
-    pool_value big = pool_apply(p, make, 12 * MB, 5);
+    pool_value big = pool_apply(p, make, 9 * MB, 5);
     pool_value mid = pool_apply(p, make, MB, 6);
     pool_value small = pool_apply(p, make, 50, 7);
     pool_value mine = pool_bytes("abc", 3);
     pool_destroy(p);    /* frees the other futures */
-    CHECK_BYTES(big, 12 * MB, 5);
+    CHECK_BYTES(big, 9 * MB, 5);
     CHECK_BYTES(mid, MB, 6);
     CHECK_BYTES(small, 50, 7);
     pool_value_free(big);
@@ -444,33 +444,33 @@ static void fsize(void)
 static void crash_round(pool *p, const unsigned char *buf)
 {
     for (int i = 0; i < 2; i++) {
-        pool_value v = pool_apply(p, alloc_abort, 8 * MB);
+        pool_value v = pool_apply(p, alloc_abort, 2 * MB);
         CHECK_ERROR(v, "WorkerDied", "SIGABRT", "alloc_abort");
         pool_value_free(v);
     }
     /* Three made, one returned: the other two come back too. */
-    pool_value v = pool_apply(p, three, 2 * MB);
-    CHECK_BYTES(v, 2 * MB, 1);
+    pool_value v = pool_apply(p, three, MB);
+    CHECK_BYTES(v, MB, 1);
     pool_value_free(v);
     /* Killed from outside with its result written. */
-    future *f = pool_apply_async(p, alloc_wait, 8 * MB);
+    future *f = pool_apply_async(p, alloc_wait, 2 * MB);
     pid_t pid;
     CHECK(read(pid_pipe[0], &pid, sizeof pid) == sizeof pid, "read the PID");
     kill(pid, SIGKILL);
     CHECK_ERROR(future_get(f), "WorkerDied", "SIGKILL");
     future_free(f);
     /* Stopped by future_kill with its result written. */
-    f = pool_apply_async(p, alloc_wait, 8 * MB);
+    f = pool_apply_async(p, alloc_wait, 2 * MB);
     CHECK(read(pid_pipe[0], &pid, sizeof pid) == sizeof pid, "read the PID");
     CHECK(future_kill(f) == 0, "future_kill: %s", pool_last_error());
     CHECK_ERROR(future_get(f), "Cancelled");
     future_free(f);
     /* Nothing spoiled: the next results are right. */
-    v = pool_apply(p, make, 8 * MB - 1000, 10);
-    CHECK_BYTES(v, 8 * MB - 1000, 10);
+    v = pool_apply(p, make, 2 * MB - 1000, 10);
+    CHECK_BYTES(v, 2 * MB - 1000, 10);
     pool_value_free(v);
-    v = pool_apply(p, echo, pool_bytes(buf, 8 * MB));
-    CHECK_BYTES(v, 8 * MB, 4);
+    v = pool_apply(p, echo, pool_bytes(buf, 2 * MB));
+    CHECK_BYTES(v, 2 * MB, 4);
     pool_value_free(v);
 }
 
@@ -481,7 +481,7 @@ static void crash_round(pool *p, const unsigned char *buf)
 static void crash(void)
 {
     pool *p = pool_create(2);
-    unsigned char *buf = pattern_buf(8 * MB, 4);
+    unsigned char *buf = pattern_buf(2 * MB, 4);
     crash_round(p, buf);
     off_t size0, used0, size, used;
     blob_file(&size0, &used0);
@@ -515,16 +515,16 @@ static void fault(void)
              id + 7, id + 10);
     setenv("POOL_FAULT", spec, 1);
     pool *p = pool_create(2);
-    unsigned char *buf = pattern_buf(8 * MB, 4);
+    unsigned char *buf = pattern_buf(2 * MB, 4);
     off_t size0 = 0, used0, size, used;
     for (int i = 0; i < 12; i++) {
-        future *f = pool_apply_async(p, check_arg, pool_bytes(buf, 8 * MB), 4);
+        future *f = pool_apply_async(p, check_arg, pool_bytes(buf, 2 * MB), 4);
         bool crashed = i % 3 == 1 && i < 11;
         CHECK(future_id(f) == id + (unsigned long)i, "call %d has id %lu", i, future_id(f));
         if (crashed)
             CHECK_ERROR(future_get(f), "WorkerDied", "SIGSEGV");
         else
-            CHECK_INT(future_get(f), 8 * MB);
+            CHECK_INT(future_get(f), 2 * MB);
         future_free(f);
         if (i == 2)
             blob_file(&size0, &used0);
