@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,11 +44,27 @@ double pool__until(const struct timespec *t)
     return (double)(t->tv_sec - now.tv_sec) + (double)(t->tv_nsec - now.tv_nsec) / 1e9;
 }
 
-/* Wait for f until limit (NULL: forever); true once f is done. */
-static bool wait_until(future *f, const struct timespec *limit)
+/* p->lock held. True if f's call has ended, harvested or not. */
+static bool ended(pool *p, future *f)
+{
+    if (f->done)
+        return true;
+    if (f->seq == 0)
+        return false;
+    uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
+    return POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE;
+}
+
+/* Wait for f until limit (NULL: forever); true once f is done. in names
+ * the public call, for the trace's master events: a wait is traced only
+ * if f had not ended when it began (it blocks). */
+static bool wait_until(future *f, const struct timespec *limit, const char *in)
 {
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
+    bool traced = !f->done && atomic_load(&p->sh->trace_gen) && !ended(p, f);
+    if (traced)
+        pool__trace_master(p, "wait", in, (long long)f->id, 1);
     for (;;) {
         if (f->done)
             break;
@@ -99,6 +116,8 @@ static bool wait_until(future *f, const struct timespec *limit)
         }
     }
     bool done = f->done;
+    if (traced)
+        pool__trace_master(p, "resume", in, (long long)f->id, 1);
     pthread_mutex_unlock(&p->lock);
     return done;
 }
@@ -112,7 +131,13 @@ static bool usable(future *f, const char *what)
 void future_wait(future *f)
 {
     if (usable(f, "future_wait"))
-        wait_until(f, NULL);
+        wait_until(f, NULL, "future_wait");
+}
+
+void pool__wait_in(future *f, const char *in)
+{
+    if (usable(f, in))
+        wait_until(f, NULL, in);
 }
 
 bool future_wait_for(future *f, double seconds)
@@ -120,7 +145,7 @@ bool future_wait_for(future *f, double seconds)
     if (!usable(f, "future_wait_for"))
         return false;
     struct timespec t = pool__deadline(seconds);
-    return wait_until(f, &t);
+    return wait_until(f, &t, "future_wait_for");
 }
 
 pool_value future_get(future *f)
@@ -130,7 +155,7 @@ pool_value future_get(future *f)
                             .as.err = {"ValueError", "future_get: no future (NULL)"}};
     if (pool__foreign(f->p, "future_get"))
         return (pool_value){.kind = POOL_ERROR, .as.err = {"PoolError", pool_last_error()}};
-    wait_until(f, NULL);
+    wait_until(f, NULL, "future_get");
     return f->result;   /* set once, before done; never changes after */
 }
 
@@ -182,7 +207,7 @@ void future_free(future *f)
     pthread_mutex_unlock(&p->lock);
 }
 
-unsigned long future_id(const future *f) { return f ? (unsigned long)f->id : 0; }
+unsigned long future_id(const future *f) { return f ? (unsigned long)f->id : ULONG_MAX; }
 
 pid_t future_pid(future *f)
 {

@@ -24,6 +24,7 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
     future *f = pool_submit(p, fn, name, args, count);
     if (f == NULL)
         return pool_error("ValueError", "%s", pool_last_error());
+    pool__wait_in(f, "pool_apply");
     pool_value v = future_get(f);
     pthread_mutex_lock(&p->lock);
     if (v.kind == POOL_BYTES)
@@ -93,7 +94,7 @@ static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
         if (waited == made)
             break;
         future *f = fs[waited++ % MAP_WINDOW];
-        future_wait(f);
+        pool__wait_in(f, what);
         if (f->status == ST_CRASH && f->nitems > 1 && !f->p->broken) {
             for (uint32_t i = 0; i < f->nitems; i++)
                 pool_value_free(out[f->first + i]);

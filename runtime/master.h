@@ -78,6 +78,14 @@ struct pool {
 struct timespec pool__deadline(double seconds);
 double pool__until(const struct timespec *t);
 
+/* trace.c: an event line of the master (TRACE.md, version 3): a thread
+ * stopped to wait ("wait") or went on ("resume"), in the public call in,
+ * on task on (n > 1: on n tasks, on the lowest id; on < 0: on the whole
+ * pool). p->lock held; nothing is written when the pool has no trace. */
+void pool__trace_master(pool *p, const char *what, const char *in, long long on, size_t n);
+/* future.c: future_wait, with in naming the public call for the trace. */
+void pool__wait_in(future *f, const char *in);
+
 /* This process's PID, kept without a system call (pool.c). */
 extern pid_t pool__self;
 

@@ -213,15 +213,16 @@ static void read_faults(pool__shared *sh)
     for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(t, ':'), *end;
         unsigned long long v = colon ? strtoull(colon + 1, &end, 10) : 0;
-        if (colon == NULL || *end != '\0' || v == 0) {
+        if (colon == NULL || end == colon + 1 || *end != '\0') {
             fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not kind:number\n", t);
             continue;
         }
         *colon = '\0';
+        /* Ids count from 0; the lists keep id + 1, so that 0 ends them. */
         if (strcmp(t, "crash") == 0 && ncrash < 8)
-            sh->fault_crash[ncrash++] = v;
+            sh->fault_crash[ncrash++] = v + 1;
         else if (strcmp(t, "error") == 0 && nerror < 8)
-            sh->fault_error[nerror++] = v;
+            sh->fault_error[nerror++] = v + 1;
         else if (strcmp(t, "spawn") == 0)
             sh->fault_spawn = v > INT32_MAX ? INT32_MAX : (int32_t)v;
         else
@@ -278,7 +279,7 @@ pool *pool_create(int n)
     p->n = n;
     pool__self = getpid();  /* then kept by the fork handler */
     p->creator = pool__self;
-    p->next_id = 1;
+    p->next_id = 0;     /* ids count from 0, as programs number their calls */
     pthread_mutex_init(&p->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -511,6 +512,11 @@ int pool_join(pool *p)
         return -1;
     pthread_mutex_lock(&p->lock);
     bool running = p->state == POOL_RUNNING;
+    /* Traced (TRACE.md) only if it blocks: the supervisor is still there. */
+    bool traced = !running && p->thread_started && !p->sup_gone &&
+                  atomic_load(&p->sh->trace_gen);
+    if (traced)
+        pool__trace_master(p, "wait", "pool_join", -1, 0);
     pthread_mutex_unlock(&p->lock);
     if (running) {
         pool__set_error("pool_join waits for a closed pool: call pool_close first");
@@ -518,6 +524,11 @@ int pool_join(pool *p)
         return -1;
     }
     thread_join(p);
+    if (traced) {
+        pthread_mutex_lock(&p->lock);
+        pool__trace_master(p, "resume", "pool_join", -1, 0);
+        pthread_mutex_unlock(&p->lock);
+    }
     return 0;
 }
 
@@ -540,9 +551,14 @@ int pool_join_for(pool *p, double seconds)
         return -1;
     }
     int e = 0;
+    bool traced = p->thread_started && !p->sup_gone && atomic_load(&p->sh->trace_gen);
+    if (traced)
+        pool__trace_master(p, "wait", "pool_join_for", -1, 0);
     while (p->thread_started && !p->sup_gone && e != ETIMEDOUT)
         e = pthread_cond_timedwait(&p->moved, &p->lock, &t);
     bool gone = !p->thread_started || p->sup_gone;
+    if (traced)
+        pool__trace_master(p, "resume", "pool_join_for", -1, 0);
     pthread_mutex_unlock(&p->lock);
     if (!gone) {
         pool__set_error("the pool's calls had not all finished within %g s", seconds);

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 /* The runtime's version, as the trace's header gives it. */
-#define POOL_VERSION "2.0"
+#define POOL_VERSION "2.1"
 
 typedef struct pool pool;       /* opaque */
 typedef struct future future;   /* opaque */
@@ -325,7 +325,8 @@ int future_successful(future *f);
  * Optional: pool_destroy frees every future left. */
 void future_free(future *f);
 
-/* The task's id (1, 2, ... in call order), as in the trace. */
+/* The task's id: its place in call order, from 0 (0, 1, 2, ...), as in the
+ * trace; ULONG_MAX for no future (NULL). */
 unsigned long future_id(const future *f);
 /* The PID of the worker that ran it (0 if it never started). */
 pid_t future_pid(future *f);

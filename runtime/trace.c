@@ -199,6 +199,35 @@ void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
         pool__trace_write(sh, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
+/* The master. ---------------------------------------------------------------- */
+
+void pool__trace_master(pool *p, const char *what, const char *in, long long on, size_t n)
+{
+    pool__shared *sh = p->sh;
+    if (!atomic_load(&sh->trace_gen))
+        return;
+    char line[256], whom[48];
+    if (on < 0)
+        snprintf(whom, sizeof whom, "all");
+    else if (n > 1)
+        snprintf(whom, sizeof whom, "%lld n=%zu", on, n);
+    else
+        snprintf(whom, sizeof whom, "%lld", on);
+    int len = snprintf(line, sizeof line, "# event worker=master pid=%d t=%.6f what=%s in=%s on=%s\n",
+                       (int)pool__self, pool__now() - sh->t0, what, in, whom);
+    /* A descriptor of its own: threads of the master may wait at once, and
+     * this process's shared one is not theirs to reopen. One write() of a
+     * short line to an O_APPEND file is never split by another's. */
+    int fd = open(sh->trace_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return;
+    if (len > 0) {
+        ssize_t w = write(fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+        (void)w;    /* a full disk: the event is lost, the wait is not */
+    }
+    close(fd);
+}
+
 /* The master: pool_trace_open. ----------------------------------------------- */
 
 /* Append s to b as a quoted value: "..." with " and \ escaped by \. */
@@ -213,7 +242,7 @@ static void quoted(pool__buf *b, const char *s)
     pool__buf_put(b, "\"", 1);
 }
 
-/* The first lines of a trace (TRACE.md, version 2): the version, where the
+/* The first lines of a trace (TRACE.md, version 3): the version, where the
  * trace comes from, the column names. */
 static void trace_header(pool__buf *b, const pool *p)
 {
@@ -243,7 +272,7 @@ static void trace_header(pool__buf *b, const pool *p)
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
 
-    static const char first[] = "# pool-trace v2\n# workers=";
+    static const char first[] = "# pool-trace v3\n# workers=";
     pool__buf_put(b, first, sizeof first - 1);
     snprintf(line, sizeof line, "%d", p->n);
     pool__buf_put(b, line, strlen(line));

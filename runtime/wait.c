@@ -136,15 +136,35 @@ static bool met(future_when when, size_t n, size_t done, size_t failed)
     return done == n;
 }
 
-/* p->lock held. Wait until `when` holds for fs or limit passes; how many
- * are done. */
-static size_t wait_locked(pool *p, future *const *fs, size_t n, future_when when,
-                          uint64_t *seqs, const struct timespec *limit)
+/* The lowest task id of fs[0..n), n > 0: it names a wait on them in the
+ * trace's master events (TRACE.md). */
+static long long lowest(future *const *fs, size_t n)
 {
+    uint64_t low = fs[0]->id;
+    for (size_t i = 1; i < n; i++)
+        if (fs[i]->id < low)
+            low = fs[i]->id;
+    return (long long)low;
+}
+
+/* p->lock held. Wait until `when` holds for fs or limit passes; how many
+ * are done. A wait that blocks is traced as in (it is not when `when`
+ * holds at once). */
+static size_t wait_locked(pool *p, future *const *fs, size_t n, future_when when,
+                          uint64_t *seqs, const struct timespec *limit, const char *in)
+{
+    bool traced = false;
     for (;;) {
         size_t failed, done = gather(p, fs, n, &failed);
-        if (met(when, n, done, failed) || (limit && pool__until(limit) <= 0))
+        if (met(when, n, done, failed) || (limit && pool__until(limit) <= 0)) {
+            if (traced)
+                pool__trace_master(p, "resume", in, lowest(fs, n), n);
             return done;
+        }
+        if (!traced && atomic_load(&p->sh->trace_gen)) {
+            pool__trace_master(p, "wait", in, lowest(fs, n), n);
+            traced = true;
+        }
         sleep_once(p, fs, n, seqs, limit);
     }
 }
@@ -175,7 +195,8 @@ int future_wait_many(future *const *fs, size_t n, future_when when, double secon
     }
     struct timespec t = pool__deadline(seconds);
     pthread_mutex_lock(&p->lock);
-    size_t done = wait_locked(p, fs, n, when, seqs, seconds < 0 ? NULL : &t);
+    size_t done = wait_locked(p, fs, n, when, seqs, seconds < 0 ? NULL : &t,
+                              "future_wait_many");
     pthread_mutex_unlock(&p->lock);
     free(seqs);
     return (int)done;
@@ -199,7 +220,8 @@ long future_wait_any(future *const *fs, size_t n, double seconds)
     }
     struct timespec t = pool__deadline(seconds);
     pthread_mutex_lock(&p->lock);
-    wait_locked(p, fs, n, FUTURE_FIRST_COMPLETED, seqs, seconds < 0 ? NULL : &t);
+    wait_locked(p, fs, n, FUTURE_FIRST_COMPLETED, seqs, seconds < 0 ? NULL : &t,
+                "future_wait_any");
     long best = -1;
     for (size_t i = 0; i < n; i++)
         if (fs[i]->done && (best < 0 || fs[i]->end < fs[best]->end))
@@ -317,12 +339,21 @@ future *future_iter_next(future_iter *it, double seconds)
     struct timespec t = pool__deadline(seconds);
     const struct timespec *limit = seconds < 0 ? NULL : &t;
     pthread_mutex_lock(&p->lock);
+    size_t traced = 0;      /* how many the wait event named, if one was written */
+    long long low = 0;
     for (;;) {
         move_done(it);
         if (it->head < it->nout || (limit && pool__until(limit) <= 0))
             break;
+        if (!traced && it->nwait > 0 && atomic_load(&p->sh->trace_gen)) {
+            low = lowest(it->wait, it->nwait);
+            traced = it->nwait;
+            pool__trace_master(p, "wait", "future_iter_next", low, traced);
+        }
         sleep_once(p, it->wait, it->nwait, it->seqs, limit);
     }
+    if (traced)
+        pool__trace_master(p, "resume", "future_iter_next", low, traced);
     pthread_mutex_unlock(&p->lock);
     if (it->head < it->nout)
         return it->out[it->head++];

@@ -183,10 +183,11 @@ static void on_exit_call(int status, void *arg)
     _exit(status);
 }
 
+/* ids holds id + 1 for each listed id, then 0 (pool.c, read_faults). */
 static bool listed(const uint64_t *ids, uint64_t id)
 {
     for (int i = 0; i < 8 && ids[i]; i++)
-        if (ids[i] == id)
+        if (ids[i] == id + 1)
             return true;
     return false;
 }

@@ -307,11 +307,11 @@ $(cat "$POOL_TRACE" 2>/dev/null)"
     trace "$one"
     assert_equal "$(count '$2 == "add" && $8 == "ok"')" 10
     assert_equal "$(count 1)" 10
-    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 10 | tr '\n' ' ')"
+    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 0 9 | tr '\n' ' ')"
     trace "$two"
     assert_equal "$(count '$2 == "mul" && $8 == "ok"')" 10
     assert_equal "$(count 1)" 10
-    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 11 20 | tr '\n' ' ')"
+    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 10 19 | tr '\n' ' ')"
 }
 
 @test "D14: two pools given one trace path: the second pool_trace_open is refused (EBUSY); the file is the first pool's, whole" {

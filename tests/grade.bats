@@ -380,3 +380,36 @@ print(r["score"])' "$OUT/$s/results.json"
     assert_output --partial "/etc/shadow: No such file or directory"
     refute_output --partial "root:"
 }
+
+# tests/plot/run-v2.csv and run-v3.csv are one run of twelve calls (call 6
+# fails, call 9 kills its worker) as trace versions 2 (ids from 1) and 3
+# (ids from 0) write it. The grader reads both as ids from 0, call i =
+# task i, with the shim's record and without it.
+@test "the grader reads a v2 and a v3 trace of one run alike: call i is task i" {
+    local t=$BATS_TEST_TMPDIR v i
+    for v in 2 3; do
+        awk -f tools/grade/trace.awk "tests/plot/run-v$v.csv" >"$t/v$v.tsv"
+    done
+    cmp "$t/v2.tsv" "$t/v3.tsv" || fail "trace.awk reads the two versions differently"
+    assert_equal "$(cut -f1,2,8 "$t/v3.tsv" | sort -n | tr '\t\n' ' ,')" \
+        "0 nap ok,1 nap ok,2 nap ok,3 nap ok,4 nap ok,5 nap ok,6 fail error,7 nap ok,8 nap ok,9 crash crash,10 nap ok,11 nap ok,"
+    # The shim's record: call i is task i (future_id counts from 0).
+    for i in $(seq 0 11); do
+        case $i in 6) f=fail ;; 9) f=crash ;; *) f=nap ;; esac
+        printf 'call\t%d\t%d\t%s\tint\t10\n' "$i" "$i" "$f"
+    done >"$t/calls.tsv"
+    for v in 2 3; do
+        awk -F '\t' -f tools/grade/truth.awk "$t/calls.tsv" "$t/v$v.tsv" >"$t/truth$v.tsv"
+        : >"$t/none.tsv"
+        awk -F '\t' -f tools/grade/truth.awk "$t/none.tsv" "$t/v$v.tsv" >"$t/bare$v.tsv"
+    done
+    cmp "$t/truth2.tsv" "$t/truth3.tsv" || fail "truth.awk differs between the versions"
+    cmp "$t/bare2.tsv" "$t/bare3.tsv" || fail "truth.awk without calls differs between the versions"
+    assert_equal "$(cut -f1,2,3,4 "$t/truth3.tsv" | sed -n '1p;7p;10p' | tr '\t\n' ' ,')" \
+        "0 0 nap ok,6 6 fail error,9 9 crash crash,"
+    assert_equal "$(cut -f1,2,3,4 "$t/bare3.tsv" | sed -n '1p;7p;10p' | tr '\t\n' ' ,')" \
+        "0 0 nap ok,6 6 fail error,9 9 crash crash,"
+    # A call made inside pool_apply before any task ("~-1") is task 0.
+    printf 'call\t0\t~-1\tnap\tint\t10\n' >"$t/inner.tsv"
+    assert_equal "$(awk -F '\t' -f tools/grade/truth.awk "$t/inner.tsv" "$t/v3.tsv" | cut -f1-4 | tr '\t' ' ')" "0 0 nap ok"
+}

@@ -82,17 +82,18 @@ $(cat "$OUT")"
     fi
 }
 
-# Read the trace into T_* arrays indexed by task id, and T_ORDER (task ids
-# in the order the tasks ended, by end_s: records from different workers
-# may be written in another order).
+# Read the trace into T_* arrays indexed by task id (from 0: call i of the
+# program is task i), and T_ORDER (task ids in the order the tasks ended, by
+# end_s: records from different workers may be written in another order),
+# and the master's wait events into M_EVENTS.
 load_trace() {
     [ -f "$POOL_TRACE" ] || fail "no trace was written at $POOL_TRACE"
-    [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v2" ] ||
-        fail "trace line 1 is not '# pool-trace v2'"
+    [ "$(head -n 1 "$POOL_TRACE")" = "# pool-trace v3" ] ||
+        fail "trace line 1 is not '# pool-trace v3'"
     # Line 2 says where the trace comes from: the lesson's program, on
     # the pool's worker count.
     [[ $(sed -n 2p "$POOL_TRACE") =~ ^#\ workers=[0-9]+\ program=\"[a-z_]+\"\  ]] ||
-        fail "trace line 2 is not the v2 line of where it comes from"
+        fail "trace line 2 is not the line of where it comes from"
     [ "$(sed -n 3p "$POOL_TRACE")" = "task,function,pid,worker,submit_s,start_s,end_s,status,error" ] ||
         fail "trace line 3 is not the column header"
     unset T_FN T_PID T_WORKER T_SUBMIT T_START T_END T_STATUS T_ERROR
@@ -118,6 +119,12 @@ load_trace() {
                  }
                  print out line
              }' "$POOL_TRACE" | sort -s -t $'\t' -k7,7g)
+    # The master's waits, in order: "wait|resume CALL ON T".
+    M_EVENTS=()
+    local line
+    while IFS= read -r line; do
+        M_EVENTS+=("$line")
+    done < <(sed -n 's/^# event worker=master pid=[0-9]* t=\([0-9.]*\) what=\([a-z]*\) in=\([a-z_]*\) on=\(.*\)$/\2 \3 \4 \1/p' "$POOL_TRACE")
 }
 
 # is_worker PID: PID is not the master's and ran a task in the trace.
@@ -145,6 +152,17 @@ before() {
     awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'
 }
 
+# master_waits: the master's events as "what call on," (load_trace first).
+master_waits() {
+    local e
+    for e in "${M_EVENTS[@]}"; do printf '%s,' "${e% *}"; done
+}
+
+# master_t I: the time of the master's event I.
+master_t() {
+    echo "${M_EVENTS[$1]##* }"
+}
+
 # --- poolapply_function and poolapply: pool_apply ------------------------------
 
 @test "poolapply_function: one blocking call in a worker gives Result is 5" {
@@ -158,9 +176,9 @@ before() {
     [[ ${OUT_LINES[2]} =~ Process\ ([0-9]+) ]] && assert_equal "${BASH_REMATCH[1]}" "$pid"
     load_trace
     assert_equal "${#T_ORDER[@]}" 1
-    assert_equal "${T_FN[1]}" slow_function
-    assert_equal "${T_STATUS[1]}" ok
-    assert_equal "${T_PID[1]}" "$pid"
+    assert_equal "${T_FN[0]}" slow_function
+    assert_equal "${T_STATUS[0]}" ok
+    assert_equal "${T_PID[0]}" "$pid"
     is_worker "$pid"
     no_worker_left
 }
@@ -176,9 +194,13 @@ before() {
     [[ ${OUT_LINES[2]} =~ Process\ ([0-9]+) ]] && assert_equal "${BASH_REMATCH[1]}" "$pid"
     load_trace
     assert_equal "${#T_ORDER[@]}" 1
-    assert_equal "${T_FN[1]}" slow_add
-    assert_equal "${T_STATUS[1]}" ok
+    assert_equal "${T_FN[0]}" slow_add
+    assert_equal "${T_STATUS[0]}" ok
     is_worker "$pid"
+    # The master was blocked in pool_apply on call 0 until the call ended.
+    assert_equal "$(master_waits)" "wait pool_apply 0,resume pool_apply 0,"
+    before "$(master_t 0)" "${T_END[0]}" || fail "the master began to wait after the call ended"
+    before "$(master_t 1)" "${T_END[0]}" && fail "the master went on before the call ended"
     no_worker_left
 }
 
@@ -197,22 +219,22 @@ before() {
     [[ ${OUT_LINES[1]} =~ Process\ ([0-9]+) ]] && local pid=${BASH_REMATCH[1]}
     load_trace
     assert_equal "${#T_ORDER[@]}" 3
-    assert_equal "${T_STATUS[1]}" ok
-    assert_equal "${T_PID[1]}" "$pid"
+    assert_equal "${T_STATUS[0]}" ok
+    assert_equal "${T_PID[0]}" "$pid"
     is_worker "$pid"
     # The message the master printed is the one the worker's task left.
     local t line
-    for t in 2 3; do
+    for t in 1 2; do
         assert_equal "${T_FN[$t]}" slow_add
         assert_equal "${T_STATUS[$t]}" error
         [[ ${T_ERROR[$t]} == "TypeError: "* ]] || fail "task $t error: '${T_ERROR[$t]}'"
     done
     line=${OUT_LINES[5]#    Error = TypeError : }
-    assert_equal "TypeError: $line" "${T_ERROR[2]}"
+    assert_equal "TypeError: $line" "${T_ERROR[1]}"
     line=${OUT_LINES[7]#    Error = TypeError : }
-    assert_equal "TypeError: $line" "${T_ERROR[3]}"
+    assert_equal "TypeError: $line" "${T_ERROR[2]}"
     # Both messages say what was wrong: they differ (2 given, 4 given).
-    [ "${T_ERROR[2]}" != "${T_ERROR[3]}" ] || fail "the two TypeErrors read the same"
+    [ "${T_ERROR[1]}" != "${T_ERROR[2]}" ] || fail "the two TypeErrors read the same"
 }
 
 # --- applyasync: two calls at once --------------------------------------------
@@ -249,7 +271,7 @@ $(cat "$OUT")"
 
     load_trace
     assert_equal "${#T_ORDER[@]}" 2
-    local p1=${T_PID[1]} p2=${T_PID[2]}
+    local p1=${T_PID[0]} p2=${T_PID[1]}
     [ "$p1" != "$p2" ] || fail "both calls ran in worker $p1"
     # Each worker slept, then woke, before the master printed its result.
     local s1 w1 r1 s2 w2 r2
@@ -259,23 +281,29 @@ $(cat "$OUT")"
     s2=$(index_of "Process $p2 going to sleep for 1 second(s)")
     w2=$(index_of "Process $p2 waking up")
     r2=$(index_of "Result two is 5")
-    [ "$s1" -lt "$w1" ] && [ "$w1" -lt "$r1" ] || fail "call 1's lines out of order"
-    [ "$s2" -lt "$w2" ] && [ "$w2" -lt "$r2" ] || fail "call 2's lines out of order"
+    [ "$s1" -lt "$w1" ] && [ "$w1" -lt "$r1" ] || fail "call 0's lines out of order"
+    [ "$s2" -lt "$w2" ] && [ "$w2" -lt "$r2" ] || fail "call 1's lines out of order"
     is_worker "$p1"
     is_worker "$p2"
-    # pool_apply_async did not block: call 2 was made before call 1 ended.
-    before "${T_SUBMIT[2]}" "${T_END[1]}" || fail "call 2 was made only after call 1 ended"
+    # pool_apply_async did not block: call 1 was made before call 0 ended.
+    before "${T_SUBMIT[1]}" "${T_END[0]}" || fail "call 1 was made only after call 0 ended"
     # Overlap: each call started before the other ended.
-    before "${T_START[2]}" "${T_END[1]}" || fail "call 2 started after call 1 ended"
-    before "${T_START[1]}" "${T_END[2]}" || fail "call 1 started after call 2 ended"
+    before "${T_START[1]}" "${T_END[0]}" || fail "call 1 started after call 0 ended"
+    before "${T_START[0]}" "${T_END[1]}" || fail "call 0 started after call 1 ended"
+    # The master made both calls, then was blocked in future_wait on call
+    # 0, and call 1 ran while it waited.
+    [[ $(master_waits) == "wait future_wait 0,resume future_wait 0,"* ]] ||
+        fail "the master's waits: $(master_waits)"
+    before "$(master_t 0)" "${T_SUBMIT[1]}" && fail "the master waited before it made call 1"
+    before "${T_START[1]}" "$(master_t 1)" || fail "call 1 did not run while the master waited"
 }
 
 @test "applyasync: with one worker the two calls take turns (same results)" {
     export POOL_WORKERS=1
     prog applyasync
     load_trace
-    assert_equal "${T_PID[1]}" "${T_PID[2]}"
-    local pid=${T_PID[1]} r1
+    assert_equal "${T_PID[0]}" "${T_PID[1]}"
+    local pid=${T_PID[0]} r1
     # The worker sleeps and wakes twice in a row; "Result one" may come
     # just before or just after the second call starts.
     r1=$(index_of "Result one is 13")
@@ -287,12 +315,16 @@ $(cat "$OUT")"
            "Process $pid going to sleep for 1 second\(s\)" \
            "Process $pid waking up" \
            'Result two is 5'
-    if before "${T_START[2]}" "${T_END[1]}"; then
+    if before "${T_START[1]}" "${T_END[0]}"; then
         fail "one worker ran two calls at once"
     fi
-    # Still, the master did not wait for call 1 before making call 2.
-    before "${T_SUBMIT[2]}" "${T_END[1]}" || fail "call 2 was made only after call 1 ended"
-    is_worker "${T_PID[1]}"
+    # Still, the master did not wait for call 0 before making call 1.
+    before "${T_SUBMIT[1]}" "${T_END[0]}" || fail "call 1 was made only after call 0 ended"
+    is_worker "${T_PID[0]}"
+    # The lesson: the calls run while the master waits, one after the
+    # other: it waits on call 0, then on call 1, which runs meanwhile.
+    assert_equal "$(master_waits)" "wait future_wait 0,resume future_wait 0,wait future_wait 1,resume future_wait 1,"
+    before "${T_START[1]}" "$(master_t 3)" || fail "call 1 did not run while the master waited"
 }
 
 # --- future: ready, successful, get --------------------------------------------
@@ -357,7 +389,7 @@ check_rounds() {
         fi
     done
     local -A pos
-    for k in "${!T_ORDER[@]}"; do pos[$((T_ORDER[k] - 1))]=$k; done
+    for k in "${!T_ORDER[@]}"; do pos[${T_ORDER[k]}]=$k; done
     for ((r = 0; r < n; r++)); do
         for ((k = 0; k < 5; k++)); do
             for ((j = 0; j < 5; j++)); do
@@ -374,14 +406,15 @@ check_rounds() {
 check_future_trace() {
     load_trace
     assert_equal "${#T_ORDER[@]}" 5
-    local t fns=(x slow_add slow_diff slow_add slow_diff broken_function)
-    for t in 1 2 3 4 5; do
+    # "Process i" of the output is task i of the trace.
+    local t fns=(slow_add slow_diff slow_add slow_diff broken_function)
+    for t in 0 1 2 3 4; do
         assert_equal "${T_FN[$t]}" "${fns[t]}"
-        [ "$t" -eq 5 ] || assert_equal "${T_STATUS[$t]}" ok
+        [ "$t" -eq 4 ] || assert_equal "${T_STATUS[$t]}" ok
         is_worker "${T_PID[$t]}"
     done
-    assert_equal "${T_STATUS[5]}" error
-    assert_equal "${T_ERROR[5]}" "ValueError: Called broken function"
+    assert_equal "${T_STATUS[4]}" error
+    assert_equal "${T_ERROR[4]}" "ValueError: Called broken function"
     no_worker_left
 }
 
@@ -399,8 +432,11 @@ check_future_trace() {
         [[ $r =~ R.*R.*R ]] && fail "round '$r' shows three calls running on two workers"
     done
     [ "$two" -eq 1 ] || fail "no round shows two calls running and one queued"
+    # It polls with future_ready, and gets results only once they are
+    # there: the master never blocked.
+    assert_equal "$(master_waits)" ""
     local t
-    for t in 1 2 3 4 5; do
+    for t in 0 1 2 3 4; do
         [[ ${T_WORKER[$t]} =~ ^[01]$ ]] || fail "task $t ran in worker slot ${T_WORKER[$t]}"
     done
 }
@@ -411,7 +447,7 @@ check_future_trace() {
     read_future
     check_future_trace
     check_rounds
-    assert_equal "${T_ORDER[*]}" "1 2 3 4 5"
+    assert_equal "${T_ORDER[*]}" "0 1 2 3 4"
     # Finished calls come first, then at most one running, then the queued
     # ones: FFRQQ, never FRFQQ; one worker runs one call at a time.
     local r
@@ -426,9 +462,37 @@ check_future_trace() {
     # at the least, or the poll did not go through pool_sleep.
     [ "${#ROUNDS[@]}" -ge 5 ] || fail "only ${#ROUNDS[@]} rounds for 15 units of sleep"
     local most
-    most=$(awk -v e="${T_END[5]}" -v s="$POOL_TIME_SCALE" 'BEGIN { print int(e / s) + 3 }')
+    most=$(awk -v e="${T_END[4]}" -v s="$POOL_TIME_SCALE" 'BEGIN { print int(e / s) + 3 }')
     [ "${#ROUNDS[@]}" -le "$most" ] ||
-        fail "${#ROUNDS[@]} rounds, but the calls ended by ${T_END[5]} s: the poll does not sleep a unit"
+        fail "${#ROUNDS[@]} rounds, but the calls ended by ${T_END[4]} s: the poll does not sleep a unit"
+    # The lesson: "future never waits", on one worker too.
+    assert_equal "$(master_waits)" ""
+}
+
+# The lesson: call 4 fails four units after a worker took it, at four
+# units into the run with five workers or more (it never waits in the
+# queue), later when it waits (on two: once calls 1 and 2 have ended,
+# about three units in, so it ends about seven units in). Checked by
+# order, from the trace.
+@test "future: call 4 starts at once on 5 workers, after calls 1 and 2 end on 2 (as the lesson says)" {
+    export POOL_WORKERS=5
+    prog future
+    read_future
+    check_future_trace
+    local t
+    for t in 0 1 2 3; do
+        before "${T_END[$t]}" "${T_START[4]}" && fail "on 5 workers call 4 waited for call $t"
+    done
+    export POOL_WORKERS=2
+    prog future
+    read_future
+    check_future_trace
+    before "${T_START[4]}" "${T_END[1]}" && fail "on 2 workers call 4 began before call 1 ended"
+    before "${T_START[4]}" "${T_END[2]}" && fail "on 2 workers call 4 began before call 2 ended"
+    # Its run is as long as on 5 workers: four units; its end, 3 + 4 = 7 units
+    # in, comes after call 0's (3 units) and before call 3's (3 + 5).
+    before "${T_END[4]}" "${T_END[0]}" && fail "call 4 ended before call 0"
+    before "${T_END[4]}" "${T_END[3]}" || fail "call 4 ended after call 3"
 }
 
 # --- the rules every lesson program keeps ---------------------------------------

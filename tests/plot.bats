@@ -97,7 +97,8 @@ EOF
     assert_equal "$(worker_row two-workers 200 "$BATS_TEST_TMPDIR/s")" "1 200 3 8.000 1.000"
     assert_line --partial "makespan     8.000 s (from 0.500 to 8.500)"
     assert_line --partial "total work   15.000 s"
-    assert_line --partial "longest task 5.000 s (task 4, slow_diff)"
+    # The fixture is v1 (ids from 1): its task 4 is call 3, counted from 0.
+    assert_line --partial "longest task 5.000 s (task 3, slow_diff)"
     assert_line --partial "4 ok, 1 error, 0 crash, 0 terminated"
 }
 
@@ -111,9 +112,10 @@ EOF
     assert_equal "$(worker_row two-workers idle "$BATS_TEST_TMPDIR/s")" "2 idle 0 0.000 0.000"
 }
 
-# Fixture crash.csv: pid 400 (slot 1) dies in task 2 (1.0-1.5) and pid 401
-# replaces it (task 3, 1.6-3.0); pid 300 runs 1 (1-2) and 4 (2-4,
-# terminated); task 5 never started. Makespan 4 - 1 = 3; work
+# Fixture crash.csv (v1: its ids count from 1, the tools show them from 0):
+# pid 400 (slot 1) dies in task 1 (1.0-1.5) and pid 401 replaces it (task
+# 2, 1.6-3.0); pid 300 runs 0 (1-2) and 3 (2-4, terminated); task 4 never
+# started. Makespan 4 - 1 = 3; work
 # 1 + 0.5 + 1.4 + 2 = 4.9; 2 workers (inferred); bound max(2, 2.45) = 2.45.
 @test "tracestat: a replaced worker is its own row; a task never started counts apart" {
     run "$TRACESTAT" "$FIX/crash.csv"
@@ -140,16 +142,16 @@ w1 pid 401
 never started"
     # task id -> row, status code (1 ok, 2 error, 3 crash, 4 terminated)
     run awk -F'\t' '{ print $9, $2, $7 }' "$OUT/crash.tasks"
-    assert_output "2 1 3
-1 0 1
-3 2 1
-4 0 4
-5 3 4"
+    assert_output "1 1 3
+0 0 1
+2 2 1
+3 0 4
+4 3 4"
     # Labels carry the task id, and a mark where colour may not show.
     run cut -f8 "$OUT/crash.tasks"
-    assert_line "#1 work"
-    assert_line --regexp '^#?2 ?(crasher )?X$'
-    assert_line --regexp '^#?4 ?(work )?T$'
+    assert_line "#0 work"
+    assert_line --regexp '^#?1 ?(crasher )?X$'
+    assert_line --regexp '^#?3 ?(work )?T$'
 }
 
 @test "trace2json: valid JSON, one complete event per task, pid = the worker's" {
@@ -159,18 +161,18 @@ never started"
     assert_success
     run python3 - "$BATS_TEST_TMPDIR/t.json" <<'EOF'
 import json, sys
-ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X']
+ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X' and e['cat'] != 'master']
 for e in sorted(ev, key=lambda e: e['args']['task']):
     print(e['args']['task'], e['name'], e['pid'], e['tid'], round(e['ts']), round(e['dur']),
           e['args']['status'])
-print(next(e['args']['error'] for e in ev if e['args']['task'] == 5))
+print(next(e['args']['error'] for e in ev if e['args']['task'] == 4))
 EOF
     assert_success
-    assert_output '1 slow_add 100 100 500000 3000000 ok
-2 slow_diff 200 200 500000 2000000 ok
-3 slow_add 200 200 2500000 1000000 ok
-4 slow_diff 200 200 3500000 5000000 ok
-5 broken_function 100 100 3500000 4000000 error
+    assert_output '0 slow_add 100 100 500000 3000000 ok
+1 slow_diff 200 200 500000 2000000 ok
+2 slow_add 200 200 2500000 1000000 ok
+3 slow_diff 200 200 3500000 5000000 ok
+4 broken_function 100 100 3500000 4000000 error
 ValueError: Called broken function, "on purpose"'
 }
 
@@ -185,7 +187,7 @@ ValueError: Called broken function, "on purpose"'
     for chart in timeline-two-workers timeline-crash distribution; do
         assert_chart_png "$OUT/$chart.png"
     done
-    assert_svg_with_text "$OUT/timeline-two-workers.svg" "#5 broken_function !"
+    assert_svg_with_text "$OUT/timeline-two-workers.svg" "#4 broken_function !"
     assert_svg_with_text "$OUT/timeline-crash.svg" "w1 pid 401"
     assert_svg_with_text "$OUT/distribution.svg" "calls per worker process"
     assert_file_exists "$OUT/two-workers.json"
@@ -207,10 +209,10 @@ ValueError: Called broken function, "on purpose"'
         # The makespan is never under the lower bound.
         echo "$row" | awk '{ exit !($4 >= $5) }' || fail "makespan under bound: $row"
         assert_chart_png "$OUT/timeline-w$n.png"
-        assert_svg_with_text "$OUT/timeline-w$n.svg" "#7 fail !|#7 !|#7!|7!"
+        assert_svg_with_text "$OUT/timeline-w$n.svg" "#6 fail !|#6 !|#6!|6!"
         run python3 - "$OUT/w$n.json" "$OUT/w$n.csv" <<'EOF'
 import csv, json, sys
-ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X']
+ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X' and e['cat'] != 'master']
 rows = [r for r in list(csv.reader(open(sys.argv[2])))[3:] if not r[0].startswith('#')]
 want = {int(r[0]): int(r[2]) for r in rows}
 got = {e['args']['task']: e['pid'] for e in ev}
@@ -353,18 +355,18 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
     done
 }
 
-# A long name on a short box: task 3 (1 s of an 8.67 s axis, about 14
-# characters at 105 across the axis) shows "#3" over the name cut to fit;
-# task 1 (3 s) keeps one line.
+# A long name on a short box: task 2 (1 s of an 8.67 s axis, about 14
+# characters at 105 across the axis) shows "#2" over the name cut to fit;
+# task 0 (3 s) keeps one line.
 @test "timeline: a narrow box keeps its function name on a second line, cut to fit" {
     mkdir -p "$OUT"
     sed 's/slow_add/a_rather_long_function_name/' "$FIX/two-workers.csv" >"$BATS_TEST_TMPDIR/long.csv"
     run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/long.csv"
     assert_success
     run awk -F'\t' '{ print $9 "|" $8 "|" $11 }' "$OUT/long.tasks"
-    assert_line "3|#3|a_rather_.."
-    assert_line "1|#1 a_rather_long_function_name| "
-    assert_line "2|#2 slow_diff| "
+    assert_line "2|#2|a_rather_.."
+    assert_line "0|#0 a_rather_long_function_name| "
+    assert_line "1|#1 slow_diff| "
     run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/long.csv"
     assert_success
     assert_svg_with_text "$OUT/timeline-long.svg" "a_rather_.."
@@ -388,19 +390,19 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
 crash: 2 workers"
 }
 
-# Waits in two-workers.csv: task 3 was submitted at 0.00015 and began at
-# 2.5; task 4 at 0.0002 and 3.5. The calls chart has a row per call, in
-# the order they were made.
+# Waits in two-workers.csv: task 2 (the file's 3: v1 counts from 1) was
+# submitted at 0.00015 and began at 2.5; task 3 at 0.0002 and 3.5. The
+# calls chart has a row per call, in the order they were made.
 @test "calls chart: each call's wait in the queue, then its run" {
     mkdir -p "$OUT"
     run "$TRACESTAT" -o "$OUT" "$FIX/two-workers.csv"
     assert_success
     run cut -f2 "$OUT/two-workers.callrows"
-    assert_output "#1 slow_add
-#2 slow_diff
-#3 slow_add
-#4 slow_diff
-#5 broken_function !"
+    assert_output "#0 slow_add
+#1 slow_diff
+#2 slow_add
+#3 slow_diff
+#4 broken_function !"
     # row, submit, start, the wait's label, the worker, the wait
     run awk -F'\t' '{ print $1, $2, $3, $7 "|" $9, $10 }' "$OUT/two-workers.calls"
     assert_line "2 0.000150 2.500000 waited 2.50 s|w1 2.499850"
@@ -409,11 +411,11 @@ crash: 2 workers"
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv"
     assert_success
     assert_svg_with_text "$OUT/calls-two-workers.svg" "waited 3.50 s"
-    assert_svg_with_text "$OUT/calls-two-workers.svg" "#5 broken_function !"
+    assert_svg_with_text "$OUT/calls-two-workers.svg" "#4 broken_function !"
 }
 
-# crash.csv: pid 400 (slot 1) died at 1.5 s in task 2; pid 401 took slot 1
-# and began task 3 at 1.6 s. The marks sit just over their rows (1 and 2).
+# crash.csv: pid 400 (slot 1) died at 1.5 s in task 1; pid 401 took slot 1
+# and began task 2 at 1.6 s. The marks sit just over their rows (1 and 2).
 @test "timeline: a mark where a worker died, one where its replacement began" {
     mkdir -p "$OUT"
     run "$TRACESTAT" -o "$OUT" "$FIX/crash.csv"
@@ -431,7 +433,7 @@ crash: 2 workers"
     refute_output --partial "worker died"
 }
 
-# A real run in which task 10 kills its worker: the mark where it died is
+# A real run in which task 9 kills its worker: the mark where it died is
 # the end of the crash record; the new worker in that slot gets its own row
 # and a mark at its first call's start.
 @test "poolplot end to end: a worker killed mid-task is marked, and so is its replacement" {
@@ -480,6 +482,17 @@ crash: 2 workers"
     done
 }
 
+# Without COLUMNS (a shell that does not export it), the width is the
+# terminal's own: script(1) gives poolplot a terminal 97 columns wide.
+@test "poolplot --terminal: without COLUMNS, as wide as the terminal it runs in" {
+    env -u COLUMNS script -qec "stty cols 97 rows 40; $POOLPLOT --terminal -o '$OUT' --trace '$FIX/two-workers.csv' >/dev/null" /dev/null </dev/null
+    local chart width
+    for chart in timeline-two-workers calls-two-workers; do
+        width=$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$OUT/$chart.txt")
+        assert_equal "$chart $width" "$chart 97"
+    done
+}
+
 @test "y labels stand clear of their tick labels; legend entries do not run together" {
     run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
     assert_success
@@ -508,7 +521,7 @@ crash: 2 workers"
     assert_equal "$(table_row two-workers "$BATS_TEST_TMPDIR/s")" \
         "two-workers 2 5 8.000 7.500 1.07 2/3 0.88/1.00"
     sed '1a # one\n# two' "$FIX/two-workers.csv" >"$BATS_TEST_TMPDIR/two.csv"
-    refuses "line 3 is not the v1 header" "$TRACESTAT" "$BATS_TEST_TMPDIR/two.csv"
+    refuses "line 3 is not the column header" "$TRACESTAT" "$BATS_TEST_TMPDIR/two.csv"
 }
 
 # The report: one page, nothing loaded from elsewhere, every call's
@@ -516,7 +529,8 @@ crash: 2 workers"
 # start) draws it without a console message, and the screenshot has ink.
 @test "poolplot --html: one self-contained page that Chromium draws without an error" {
     command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
-    run "$POOLPLOT" --html -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    run "$POOLPLOT" --html -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv" \
+        "$FIX/run-v3.csv"
     assert_success
     page=$OUT/index.html
     assert_file_exists "$page"
@@ -531,14 +545,19 @@ import json, sys
 d = json.load(sys.stdin)
 print(d[\"program\"], [r[\"name\"] for r in d[\"runs\"]], [round(r[\"makespan\"], 3) for r in d[\"runs\"]])
 for r in d[\"runs\"]:
+    b = r[\"blocked\"]
+    print(r[\"name\"], \"blocked\", None if b is None else len(b), b and b[0])
     for c in sorted(r[\"calls\"], key=lambda c: c[\"id\"]):
         print(r[\"name\"], c[\"id\"], c[\"fn\"], c[\"pid\"], c[\"submit\"], c[\"start\"], c[\"end\"], c[\"status\"], c[\"error\"])
 '"
     assert_success
-    assert_line "lesson ['two-workers', 'crash'] [8.0, 3.0]"
-    assert_line 'two-workers 5 broken_function 100 0.00025 3.5 7.5 error ValueError: Called broken function, "on purpose"'
-    assert_line "crash 2 crasher 400 0.0001 1.0 1.5 crash WorkerDied: worker 1 (pid 400) was killed by signal 9 (SIGKILL) while running crasher"
-    assert_line "crash 5 work 0 0.00025 4.0 4.0 terminated Terminated: the pool was stopped before the task started"
+    assert_line "lesson ['two-workers', 'crash', 'run-v3'] [8.0, 3.0, 0.196]"
+    # When the master was blocked: v3 only (v1 does not say).
+    assert_line "two-workers blocked None None"
+    assert_line "run-v3 blocked 11 [0.006209, 0.026593, 'future_get #0']"
+    assert_line 'two-workers 4 broken_function 100 0.00025 3.5 7.5 error ValueError: Called broken function, "on purpose"'
+    assert_line "crash 1 crasher 400 0.0001 1.0 1.5 crash WorkerDied: worker 1 (pid 400) was killed by signal 9 (SIGKILL) while running crasher"
+    assert_line "crash 4 work 0 0.00025 4.0 4.0 terminated Terminated: the pool was stopped before the task started"
     # One Chromium start: the screenshot, the page as drawn, and the console.
     # Its proxy leads nowhere: the page gets no network (the greps above
     # show it asks for none).
@@ -552,28 +571,35 @@ for r in d[\"runs\"]:
     assert_success
     console=$(printf '%s\n' "$stderr" | grep -F ':CONSOLE' || true)
     [ -z "$console" ] || fail "the page logged to the console: $console"
-    # Every call drawn twice (its worker's row and its own row): 10 calls.
+    # Every call drawn twice (its worker's row and its own row): 22 calls.
     [[ $output =~ data-drawn=\"([0-9]+)\" ]] || fail "the page did not finish drawing"
-    assert_equal "${BASH_REMATCH[1]}" 20
+    assert_equal "${BASH_REMATCH[1]}" 44
     [[ $output == *"lesson: where the calls went"* ]] || fail "no heading"
-    # What hovering over call 5's box shows, as the page drew it.
+    # What hovering over call 4's box shows, as the page drew it.
     printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dom.html"
     run python3 - "$BATS_TEST_TMPDIR/dom.html" <<'EOF'
 import html.parser, re, sys
 class P(html.parser.HTMLParser):
-    tips = []
+    tips, blocked = [], []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == 'rect' and 'call' in a.get('class', '').split() and 'data-tip' in a:
-            self.tips.append(html.unescape(re.sub(r'<[^>]+>', ' | ', a['data-tip'])))
+        cls = a.get('class', '').split()
+        tip = html.unescape(re.sub(r'<[^>]+>', ' | ', a.get('data-tip', '')))
+        if tag == 'rect' and 'call' in cls and 'data-tip' in a:
+            self.tips.append(tip)
+        if tag == 'rect' and 'blocked' in cls and 'data-tip' in a:
+            self.blocked.append(tip)
 p = P()
 p.feed(open(sys.argv[1]).read())
 print(len(p.tips))
-print(next(t for t in p.tips if '#5 broken_function' in t and 'PID 100' in t))
+print(next(t for t in p.tips if '#4 broken_function' in t and 'PID 100' in t))
+# The master's bars of run-v3, in its timeline and its calls chart.
+print('blocked', len(p.blocked), p.blocked[0])
 EOF
     assert_success
-    assert_line 20
-    assert_line ' | #5 broken_function | worker w0, PID 100 | submitted 0.000 s, started 3.500 s, ended 7.500 s | waited in the queue 3.500 s, ran 4.000 s | status: error | error: ValueError: Called broken function, "on purpose"'
+    assert_line 44
+    assert_line 'blocked 22  | the master was blocked | in future_get #0 | from 0.006 s to 0.027 s (0.020 s)'
+    assert_line ' | #4 broken_function | worker w0, PID 100 | submitted 0.000 s, started 3.500 s, ended 7.500 s | waited in the queue 3.500 s, ran 4.000 s | status: error | error: ValueError: Called broken function, "on purpose"'
     grep -q '<table id="summary"><tr><th' "$BATS_TEST_TMPDIR/dom.html" || fail "no summary table"
     # The screenshot is not blank: many colours, and ink on part of it.
     run $FIG png-ink "$BATS_TEST_TMPDIR/shot.png"
@@ -589,15 +615,15 @@ EOF
     refuses "nope.csv: no such file" "$POOLPLOT" -o "$OUT" --trace "$T/nope.csv"
     : >"$T/empty.csv"
     refuses "empty.csv: the file is empty" "$POOLPLOT" -o "$OUT" --trace "$T/empty.csv"
-    head -c 300 "$good" >"$T/cut.csv"          # cut inside task 3's record
+    head -c 300 "$good" >"$T/cut.csv"          # cut inside the record of the file's task 3
     refuses "cut.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/cut.csv"
     head -c -9 "$good" >"$T/cut2.csv"         # cut inside task 4's end time
     refuses "cut2.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/cut2.csv"
     head -n 1 "$good" >"$T/head.csv"
     refuses "head.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/head.csv"
-    sed 's/^# pool-trace v1$/# pool-trace v3/' "$good" >"$T/v3.csv"
-    refuses "v3.csv: line 1 says '# pool-trace v3': this tool reads formats v1 and v2" \
-        "$POOLPLOT" -o "$OUT" --trace "$T/v3.csv"
+    sed 's/^# pool-trace v1$/# pool-trace v4/' "$good" >"$T/v4.csv"
+    refuses "v4.csv: line 1 says '# pool-trace v4': this tool reads formats v1, v2 and v3" \
+        "$POOLPLOT" -o "$OUT" --trace "$T/v4.csv"
     refuses "not a pool trace" "$POOLPLOT" -o "$OUT" --trace tests/plot/tasks.c
     head -c 2000 /bin/sh >"$T/binary.csv"
     refuses "binary.csv: (not a pool trace|the file holds binary data)" \
@@ -615,7 +641,7 @@ EOF
     sed '6s/broken function, ""on/broken function, "on/' "$good" >"$T/quote.csv"
     refuses "quote.csv: line 6: garbled record" "$POOLPLOT" -o "$OUT" --trace "$T/quote.csv"
     sed '2s/submit_s/queued_s/' "$good" >"$T/header.csv"
-    refuses "header.csv: line 2 is not the v1 header" "$POOLPLOT" -o "$OUT" --trace "$T/header.csv"
+    refuses "header.csv: line 2 is not the column header" "$POOLPLOT" -o "$OUT" --trace "$T/header.csv"
     head -n 2 "$good" >"$T/none.csv"
     refuses "none.csv: no task records" "$POOLPLOT" -o "$OUT" --trace "$T/none.csv"
     # The converter refuses the same way, and writes nothing.
@@ -698,4 +724,75 @@ EOF
     assert_equal "$(table_row half "$t/s" | cut -d' ' -f4)" "2.000"
     run grep -h "slowpoke" "$t/out"/*.vars
     assert_success
+}
+
+# run-v3.csv is a real run of tests/plot/tasks on 2 workers (task 6 fails,
+# task 9 kills its worker); run-v2.csv is the same run as version 2 wrote
+# it: ids from 1, no master events. Every reader gives the same picture of
+# the calls; only v3 has the master's row.
+@test "trace v2 and v3 of one run: the same figures, calls and labels; v3 adds the master's row" {
+    mkdir -p "$OUT"
+    "$TRACESTAT" -o "$OUT" "$FIX/run-v2.csv" "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/s"
+    local ext
+    for ext in tasks calls marks; do
+        cmp "$OUT/run-v2.$ext" "$OUT/run-v3.$ext" || fail "the .$ext data differ"
+    done
+    for ext in rows callrows; do
+        assert_equal "$(grep -v '^-1' "$OUT/run-v3.$ext")" "$(cat "$OUT/run-v2.$ext")"
+    done
+    # The labels count from 0, as the program's calls do.
+    run cut -f2 "$OUT/run-v2.callrows"
+    assert_line --index 0 "#0 nap"
+    assert_line --index 6 "#6 fail !"
+    assert_line --index 9 "#9 crash X"
+    assert_equal "$(table_row run-v2 "$BATS_TEST_TMPDIR/s" | cut -d' ' -f2-)" \
+        "$(table_row run-v3 "$BATS_TEST_TMPDIR/s" | cut -d' ' -f2-)"
+    # The master's row: v3 only, one bar per wait in future_get (11: the
+    # result of call 9 was there when asked for), from its wait to its resume.
+    assert_equal "$(head -n 1 "$OUT/run-v3.rows")" "$(printf -- '-1\tmaster')"
+    assert_equal "$(cat "$OUT/run-v2.master")" ""
+    run awk -F'\t' '{ print $3, $4 }' "$OUT/run-v3.master"
+    assert_equal "${#lines[@]}" 11
+    assert_line --index 0 "0.006209 0.026593"
+    assert_line --index 8 "0.140206 0.161827"
+    assert_line --index 9 "0.161840 0.190824"
+    assert_line --index 10 "0.190958 0.202509"
+    grep -q '^mrow = 1$' "$OUT/run-v3.vars" && grep -q '^mrow = 0$' "$OUT/run-v2.vars" ||
+        fail "mrow is not 1 for v3 and 0 for v2"
+    # trace2json: the same task events; the master's only in v3.
+    for v in 2 3; do
+        "$TRACE2JSON" -o "$BATS_TEST_TMPDIR/v$v.json" "$FIX/run-v$v.csv"
+        python3 - "$BATS_TEST_TMPDIR/v$v.json" >"$BATS_TEST_TMPDIR/v$v.ev" <<'PYEOF'
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'X']
+for e in sorted(ev, key=lambda e: (e['cat'], e['ts'])):
+    print(e['cat'], e['name'], e['pid'], e['ts'], e['dur'], e.get('args', {}).get('task'),
+          e.get('args', {}).get('in'))
+PYEOF
+    done
+    assert_equal "$(grep -v '^master' "$BATS_TEST_TMPDIR/v3.ev")" "$(cat "$BATS_TEST_TMPDIR/v2.ev")"
+    run grep -c '^master blocked 11358 ' "$BATS_TEST_TMPDIR/v3.ev"
+    assert_output 11
+    run grep '^master' "$BATS_TEST_TMPDIR/v3.ev"
+    assert_line --index 0 "master blocked 11358 6209.0 20384.0 None future_get #0"
+    # The test oracle reads both alike.
+    assert_equal "$(tests/runtime/trace_check "$FIX/run-v3.csv")" \
+        "$(tests/runtime/trace_check "$FIX/run-v2.csv")"
+    # The pictures: the master's row is drawn in v3's charts only. A v3
+    # run whose master never blocked (it polled) says so on its row, and
+    # has no legend entry for an empty row.
+    grep -v 'worker=master' "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/polled.csv"
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/run-v2.csv" "$FIX/run-v3.csv" "$BATS_TEST_TMPDIR/polled.csv"
+    assert_success
+    assert_svg_with_text "$OUT/timeline-run-v3.svg" "master blocked"
+    assert_svg_with_text "$OUT/calls-run-v3.svg" "master blocked"
+    run $FIG legend-clear "$OUT/timeline-run-v3.svg" ok "error (!)" "crash (X)" "terminated (T)" \
+        "master blocked" "worker died" "new worker took the slot"
+    assert_success
+    run $FIG texts "$OUT/timeline-run-v2.svg"
+    refute_output --partial "master"
+    assert_equal "$(head -n 1 "$OUT/data/polled.rows")" "$(printf -- '-1\tmaster: never blocked')"
+    run $FIG texts "$OUT/timeline-polled.svg"
+    assert_output --partial "master: never blocked"
+    refute_output --partial "master blocked"
 }

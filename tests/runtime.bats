@@ -161,7 +161,7 @@ all_gone() {
     # In the order they ended (records of different workers come in batches).
     assert_equal "$(sort -s -t $'\t' -k7,7g "$TSV" | awk -F'\t' '{ print $2, $8 }' | tr '\n' ,)" \
         "add_loud ok,add ok,shout ok,"
-    assert_equal "$(count "\$1 == 1 && \$3 == $pid")" 1
+    assert_equal "$(count "\$1 == 0 && \$3 == $pid")" 1
 }
 
 @test "pool_apply_async returns while the task is still running; the future then completes" {
@@ -169,8 +169,8 @@ all_gone() {
     [[ ${lines[2]} =~ ^master:\ result\ 5\ from\ pid\ ([0-9]+)$ ]] || fail "line 3: ${lines[2]}"
     local pid=${BASH_REMATCH[1]}
     assert_equal "${#lines[@]}" 3
-    assert_line --index 0 "master: submitted task 1"
-    assert_line --index 1 --regexp '^early successful: .*task 1 has not finished'
+    assert_line --index 0 "master: submitted task 0"
+    assert_line --index 1 --regexp '^early successful: .*task 0 has not finished'
     assert_line --index 2 "master: result 5 from pid $pid"
     trace
     assert_equal "$(count "\$2 == \"held\" && \$8 == \"ok\" && \$3 == $pid")" 1
@@ -264,10 +264,10 @@ all_gone() {
           'Error = ValueError : bad, really "bad"'
     trace
     assert_equal "$(count '$8 == "error"')" 4
-    grep -qxE '3,awkward_error,[0-9]+,[01],[0-9.]+,[0-9.]+,[0-9.]+,error,"ValueError: bad, really ""bad"""' \
+    grep -qxE '2,awkward_error,[0-9]+,[01],[0-9.]+,[0-9.]+,[0-9.]+,error,"ValueError: bad, really ""bad"""' \
         "$POOL_TRACE" || fail "the error field is not quoted as RFC 4180 says:
 $(cat "$POOL_TRACE")"
-    grep -qx '1,broken_function,.*,error,ValueError: Called broken function' "$POOL_TRACE" ||
+    grep -qx '0,broken_function,.*,error,ValueError: Called broken function' "$POOL_TRACE" ||
         fail "an error field without commas is quoted or wrong"
 }
 
@@ -289,14 +289,14 @@ $(cat "$POOL_TRACE")"
     lines "free: ok"
     trace
     assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV" | sort -n | tr '\n' ,)" \
-        "1 held ok,2 add ok,3 add ok,"
+        "0 held ok,1 add ok,2 add ok,"
 }
 
 @test "after many short calls: short calls do not wait behind a long one, two calls on two idle workers run at once" {
     rt calls spread
     lines "spread: ok"
     trace
-    assert_equal "$(distinct_pids '$2 == "held" && $1 > 221' | wc -l)" 2
+    assert_equal "$(distinct_pids '$2 == "held" && $1 > 220' | wc -l)" 2
 }
 
 @test "four master threads call at once; three threads wait on one future" {
@@ -455,7 +455,7 @@ crashed() {
     for i in 1 2 57 100; do
         [ "$i" -eq 1 ] || POOL_TRACE="$BATS_TEST_TMPDIR/trace-$i.csv"
         trace
-        assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV")" "1 add ok"
+        assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV")" "0 add ok"
     done
     assert_equal "$(find "$BATS_TEST_TMPDIR" -name 'trace*.csv' | wc -l)" 100
 }
@@ -501,11 +501,33 @@ $wrong"
     rt many 2 500
     trace
     assert_equal "$(count 1)" 501
-    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 501 | tr '\n' ' ')"
+    assert_equal "$(awk -F'\t' '{ print $1 }' "$TSV" | sort -n | tr '\n' ' ')" "$(seq 0 500 | tr '\n' ' ')"
     # One worker's records come in the order its calls ended.
     awk -F'\t' '($3 in last) && $7 + 0 < last[$3] { bad = 1 } { last[$3] = $7 + 0 } END { exit bad }' \
         "$TSV" || fail "a worker's records are not in the order its calls ended"
     assert_equal "$(count '$2 == "affine"')" 500
+}
+
+@test "trace: the master's waits (v3): a wait and a resume for each call that blocked, none for one that had ended" {
+    rt calls waits
+    lines "waits: ok"
+    trace
+    run "$CHECKER" -m "$POOL_TRACE"
+    assert_success
+    local ev=$output
+    # In call order (calls.c, waits): task 1 had ended when it was waited
+    # for, and the second future_wait_many found both done: no events.
+    assert_equal "$(awk -F'\t' '$2 != "pool_map" { printf "%s %s %s,", $1, $2, $3 }' <<<"$ev")" \
+        "wait pool_apply 0,resume pool_apply 0,wait future_get 2,resume future_get 2,wait future_wait_many 3 n=2,resume future_wait_many 3 n=2,wait future_wait_for 8,resume future_wait_for 8,wait future_wait 8,resume future_wait 8,wait pool_join all,resume pool_join all,"
+    # pool_map waits for its tasks 5-7 in turn: a pair for each it waited on.
+    awk -F'\t' '$2 == "pool_map" { n++
+            if ($3 < 5 || $3 > 7 || $1 != (n % 2 ? "wait" : "resume") || (n % 2 == 0 && $3 != last)) bad = 1
+            last = $3 }
+        END { exit bad || n == 0 }' <<<"$ev" || fail "pool_map's waits: $ev"
+    # A resume on one task comes once it has ended (but for the time limit).
+    awk -F'\t' 'NR == FNR { end[$1] = $7; next }
+        $1 == "resume" && $2 != "future_wait_for" && $3 ~ /^[0-9]+$/ && $4 + 0 < end[$3] + 0 { bad = 1; print }
+        END { exit bad }' "$TSV" - <<<"$ev" || fail "a resume came before its task ended: $ev"
 }
 
 @test "trace: an unwritable POOL_TRACE gives one warning on stderr; the program runs and exits 0" {
@@ -532,7 +554,7 @@ $wrong"
     rt calls trace-open "$path"
     assert_output --regexp '^trace_open: [^'$'\n'']*/nonexistent/dir/x\.csv[^'$'\n'']*No such file or directory[^'$'\n'']*$'
     POOL_TRACE=$path trace
-    assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV")" "1 add ok"
+    assert_equal "$(awk -F'\t' '{ print $1, $2, $8 }' "$TSV")" "0 add ok"
 }
 
 # --- output ----------------------------------------------------------------------

@@ -3,9 +3,9 @@
  *
  *     tasks [N]
  *
- * Twelve short tasks go out at once; task 7 fails on purpose. The pool has
+ * Twelve short tasks go out at once; task 6 fails on purpose. The pool has
  * N workers, or POOL_WORKERS (else one per CPU) without an argument. With
- * TASKS_CRASH=1 in the environment, task 10 kills its own worker (SIGKILL),
+ * TASKS_CRASH=1 in the environment, task 9 kills its own worker (SIGKILL),
  * so that the pool must replace it.
  */
 #include <signal.h>

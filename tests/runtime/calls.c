@@ -4,7 +4,7 @@
  *
  *     calls apply | async | map | kinds | args16 | arity | argkind | raise |
  *           futures | pidrun | free | spread | toomany | threads | askind |
- *           scale | trace-open PATH
+ *           scale | waits | trace-open PATH
  *
  * Each scenario checks itself (CHECK exits 1 with the reason) and prints
  * lines that tests/runtime.bats compares exactly: results, error messages,
@@ -529,8 +529,10 @@ static void futures(void)
     future *a = pool_apply_async(p, held, 1);
     future *b = pool_apply_async(p, held, 2);
     future *c = pool_apply_async(p, broken_function);
-    CHECK(future_id(a) == 1 && future_id(b) == 2 && future_id(c) == 3, "ids %lu %lu %lu",
+    /* Ids count from 0 in call order, as programs number their calls. */
+    CHECK(future_id(a) == 0 && future_id(b) == 1 && future_id(c) == 2, "ids %lu %lu %lu",
           future_id(a), future_id(b), future_id(c));
+    CHECK(future_id(NULL) == ULONG_MAX, "future_id(NULL) is %lu", future_id(NULL));
     gate_wait(&started, 2);
     CHECK(!future_ready(a) && !future_ready(b), "ready while held");
     CHECK(!future_wait_for(a, 0.1), "future_wait_for true while held");
@@ -745,6 +747,45 @@ static void scale(void)
 }
 
 /* pool_trace_open: a path that cannot be opened is refused with a reason. */
+/* Sleep ms milliseconds, then return ms. */
+static pool_value nap(pool_args a)
+{
+    int ms = pool_arg_int(a, 0);
+    usleep((useconds_t)ms * 1000);
+    return pool_int(ms);
+}
+
+/* Every call that waits, once blocking and once not, for the trace's
+ * master events (TRACE.md); tests/runtime.bats reads them. Task ids in
+ * call order: 0 pool_apply; 1 done before it is waited for; 2 future_get;
+ * 3, 4 future_wait_many; 5-7 pool_map, one input a task; 8 future_wait_for
+ * that gives up, then future_wait; 9 pool_join. */
+static void waits(void)
+{
+    pool *p = start(2);
+    CHECK_INT(pool_apply(p, nap, 100), 100);
+    future *f = pool_apply_async(p, nap, 0);
+    while (!future_ready(f))
+        usleep(1000);
+    future_wait(f);                             /* ended: no wait to trace */
+    CHECK_INT(future_get(f), 0);
+    future *g = pool_apply_async(p, nap, 100);
+    CHECK_INT(future_get(g), 100);
+    future *two[2] = {pool_apply_async(p, nap, 100), pool_apply_async(p, nap, 100)};
+    CHECK(future_wait_many(two, 2, FUTURE_ALL_COMPLETED, -1) == 2, "wait_many");
+    CHECK(future_wait_many(two, 2, FUTURE_ALL_COMPLETED, -1) == 2, "wait_many, done");
+    pool_value in[3] = {pool_int(50), pool_int(50), pool_int(50)}, out[3];
+    CHECK(pool_map_chunks(p, nap, "nap", in, 3, out, 1) == 0, "pool_map");
+    future *h = pool_apply_async(p, nap, 200);
+    CHECK(!future_wait_for(h, 0.01), "future_wait_for said done too soon");
+    future_wait(h);
+    pool_apply_async(p, nap, 100);
+    pool_close(p);
+    CHECK(pool_join(p) == 0, "pool_join: %s", pool_last_error());
+    printf("waits: ok\n");
+    pool_destroy(p);
+}
+
 static void trace_open(const char *path)
 {
     pool *p = start(1);
@@ -798,11 +839,13 @@ int main(int argc, char **argv)
         toomany();
     else if (strcmp(what, "spread") == 0)
         spread();
+    else if (strcmp(what, "waits") == 0)
+        waits();
     else if (strcmp(what, "trace-open") == 0 && argc == 3)
         trace_open(argv[2]);
     else {
         fprintf(stderr, "usage: calls apply|async|map|bigmap|chunks|kinds|args16|arity|argkind|raise|"
-                        "futures|pidrun|free|spread|toomany|threads|askind|scale|"
+                        "futures|pidrun|free|spread|toomany|threads|askind|scale|waits|"
                         "trace-open PATH\n");
         return 2;
     }

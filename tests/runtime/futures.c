@@ -366,7 +366,7 @@ static void overflow(void)
     future *f;
     int got = 0;
     while ((f = future_iter_next(it, -1)) != NULL) {
-        long i = (long)future_id(f) - 1;
+        long i = (long)future_id(f);    /* ids count from 0, as i does */
         CHECK(i >= 0 && i < N && fs[i] == f && !seen[i], "task %ld twice or unknown", i);
         seen[i] = true;
         CHECK_INT(future_get(f), i * i);

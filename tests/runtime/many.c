@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < n; i++) {
         CHECK_INT(future_get(f[i]), 3L * i + 1);
-        CHECK(future_id(f[i]) == (unsigned long)i + 1, "call %d has id %lu", i,
+        CHECK(future_id(f[i]) == (unsigned long)i, "call %d has id %lu", i,
               future_id(f[i]));
         CHECK(future_pid(f[i]) > 0 && future_pid(f[i]) != getpid(), "call %d: pid %d", i,
               (int)future_pid(f[i]));

@@ -481,7 +481,7 @@ static void fig_async(void)
     free(s);
 }
 
-/* Check the trace that fig_trace wrote: the v1 first line, the header, and
+/* Check the trace that fig_trace wrote: the v3 first line, the header, and
  * one "ok" record per call. */
 static void check_trace(const char *path, long want)
 {
@@ -494,9 +494,9 @@ static void check_trace(const char *path, long want)
     long n = 0, ok = 0;
     while (fgets(line, sizeof line, in) != NULL) {
         if (n > 0 && line[0] == '#')
-            continue;   /* v2: where the trace comes from, worker events */
+            continue;   /* where the trace comes from, worker and master events */
         n++;
-        if (n == 1 && strcmp(line, "# pool-trace v2\n") != 0)
+        if (n == 1 && strcmp(line, "# pool-trace v3\n") != 0)
             break;
         size_t len = strlen(line);
         if (n > 2 && len > 5 && strcmp(line + len - 5, ",ok,\n") == 0)

@@ -17,10 +17,12 @@
  *     early INDEX                  future_successful gave -1 (not finished)
  *     master                       a task's function ran in the master
  * INDEX counts calls from 0 in the order they were made (the "Process i"
- * of the exercises). TASK is the call's task id, as in the trace; for a
+ * of the exercises). TASK is the call's task id, as in the trace (from 0,
+ * so most often TASK is INDEX), or "-" for a call the pool refused; for a
  * call made inside pool_apply or pool_map the shim cannot see the id, and
  * writes "~B" (pool_apply: the first task after task B with this
- * function) or "~B:K" (input K of a pool_map made after task B). An
+ * function) or "~B:K" (input K of a pool_map made after task B); B is -1
+ * before the first task. An
  * argument or value is "int 13", "double 2.5", "str text", "none", or,
  * for a result only, "error TYPE MESSAGE" (three fields). A tab, a line
  * break or a backslash inside a string is written \t, \n or \\.
@@ -69,7 +71,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static future **seen;
 static size_t nseen, cap;
 static int fd = -2;                     /* -2: not opened yet; -1: off */
-static unsigned long last_task;         /* the newest task id seen */
+static long last_task = -1;             /* the newest task id seen (-1: none yet) */
 static pid_t master;                    /* the process that made the first pool */
 static int told_master;                 /* the "master" line is written */
 
@@ -174,9 +176,12 @@ future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
     pthread_mutex_lock(&lock);
     if (grow() == 0) {
         seen[nseen] = f;
-        if (f != NULL && future_id(f) > last_task)
-            last_task = future_id(f);
-        putf(&l, "call\t%zu\t%lu\t", nseen, f ? future_id(f) : 0UL);
+        if (f != NULL && (long)future_id(f) > last_task)
+            last_task = (long)future_id(f);
+        if (f != NULL)
+            putf(&l, "call\t%zu\t%lu\t", nseen, future_id(f));
+        else
+            putf(&l, "call\t%zu\t-\t", nseen);
         put(&l, name ? name : "?");
         for (int i = 0; i < count && args != NULL; i++)
             put_value(&l, args[i]);
@@ -235,9 +240,9 @@ static size_t record_inner(const char *name, const pool_value *args, int count, 
         struct line l = { .len = 0 };
         seen[nseen] = NULL;
         if (map)
-            putf(&l, "call\t%zu\t~%lu:%zu\t", nseen, last_task, k);
+            putf(&l, "call\t%zu\t~%ld:%zu\t", nseen, last_task, k);
         else
-            putf(&l, "call\t%zu\t~%lu\t", nseen, last_task);
+            putf(&l, "call\t%zu\t~%ld\t", nseen, last_task);
         put(&l, name ? name : "?");
         if (map && args != NULL)
             put_value(&l, args[k]);

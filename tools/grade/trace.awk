@@ -1,9 +1,11 @@
-# trace.awk - a pool trace (runtime/TRACE.md, version 2 or 1) as
+# trace.awk - a pool trace (runtime/TRACE.md, version 3, 2 or 1) as
 # tab-separated lines, one per task: task function pid worker submit start
-# end status error. Quoted CSV fields are unquoted; a tab or line break
-# inside becomes a space. Version 2's comment lines (where the trace comes
-# from, worker events) are skipped. Exits 1, with a sentence on stderr, if
-# the file is not a pool trace.
+# end status error. The task id counts from 0, whatever the version
+# (versions 1 and 2 counted from 1: their ids come out one less), so the
+# traces of one run read the same. Quoted CSV fields are unquoted; a tab or
+# line break inside becomes a space. The comment lines of versions 2 and 3
+# (where the trace comes from, worker and master events) are skipped. Exits
+# 1, with a sentence on stderr, if the file is not a pool trace.
 
 # Split line into fld[1..n]; return n, or -1 if a quoted field is still open.
 function split_csv(line,    i, c, f, n, inq) {
@@ -24,8 +26,10 @@ function split_csv(line,    i, c, f, n, inq) {
 }
 
 NR == 1 {
-    if ($0 == "# pool-trace v2") v2 = 1
-    else if ($0 != "# pool-trace v1") { print "not a pool trace (version 1 or 2)" > "/dev/stderr"; bad = 1; exit 1 }
+    if ($0 == "# pool-trace v3") { v2 = 1; base = 0 }
+    else if ($0 == "# pool-trace v2") { v2 = 1; base = 1 }
+    else if ($0 == "# pool-trace v1") base = 1
+    else { print "not a pool trace (version 1, 2 or 3)" > "/dev/stderr"; bad = 1; exit 1 }
     next
 }
 v2 && pending == "" && /^#/ { next }
@@ -35,6 +39,7 @@ v2 && pending == "" && /^#/ { next }
     n = split_csv(line)
     if (n < 0) { pending = line; next }
     pending = ""
+    if (fld[1] ~ /^[0-9]+$/) fld[1] -= base
     out = ""
     for (i = 1; i <= 9; i++) {
         v = fld[i]

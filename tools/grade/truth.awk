@@ -12,7 +12,9 @@
 # A call made inside pool_apply or pool_map (task "~B" or "~B:K") is matched
 # with the first unclaimed task after task B that ran its function; a map
 # chunk's record "name[first..last]" covers inputs first to last.
-# Without a call record (a call the shim did not see), task i is call i-1.
+# Without a call record (a call the shim did not see), task i is call i:
+# ids count from 0 in call order (trace.awk makes them so in every
+# version).
 
 FILENAME == ARGV[1] && $1 == "call" {
     i = $2; n = (i + 1 > n) ? i + 1 : n
@@ -36,15 +38,15 @@ FILENAME == ARGV[1] && $1 == "early" { early[$2] = 1; next }
 FILENAME == ARGV[1] { next }
 {                                   # the trace
     t = $1; tstatus[t] = $8; terr[t] = $9; tfn[t] = $2
-    if (t > maxtask) maxtask = t
+    if (!seen++ || t + 0 > maxtask) maxtask = t + 0
 }
 function allint(i, k,    j) {
     if (nargs[i] != k) return 0
     for (j = 1; j <= k; j++) if (kind[i, j] != "int") return 0
     return 1
 }
-# The task that ran call i, made inside the runtime after task b (input k
-# of a map, or -1); 0 if none is found.
+# The task that ran call i, made inside the runtime after task b (-1:
+# before the first; k: input k of a map, or -1); "-" if none is found.
 function find(i, b, k,    t, name, r) {
     for (t = b + 1; t <= maxtask; t++) {
         if (!(t in tfn) || (t in claimed)) continue
@@ -56,11 +58,11 @@ function find(i, b, k,    t, name, r) {
             if (k >= lim[1] + 0 && k <= lim[2] + 0) { chunk[t] = 1; return t }
         }
     }
-    return 0
+    return "-"
 }
 END {
-    if (n == 0)                     # no call record: fall back on the trace
-        for (t = 1; t <= maxtask; t++) { task[t - 1] = t; fn[t - 1] = tfn[t]; call[t - 1] = tfn[t] "(...)"; n = t }
+    if (n == 0 && seen)             # no call record: fall back on the trace
+        for (t = 0; t <= maxtask; t++) { task[t] = t; fn[t] = tfn[t]; call[t] = tfn[t] "(...)"; n = t + 1 }
     for (i = 0; i < n; i++)
         if (task[i] !~ /^~/) claimed[task[i]] = 1
     for (i = 0; i < n; i++) {

@@ -4,8 +4,9 @@
 # poolplot calls it as
 #   gnuplot -e "data='DIR/data/'; out='DIR/overview.png'; kind='png'; names='w1 w2 w4 w8'" overview.gp
 # It draws, for each name, the same data as timeline.gp (NAME.tasks,
-# NAME.rows, NAME.marks, NAME.vars: ownrows, rttl), one panel per run, each
-# as tall as its rows; overview.vars gives the title and the axis.
+# NAME.rows, NAME.marks, NAME.master, NAME.vars: ownrows, mrow, rttl), one
+# panel per run, each as tall as its rows (and the master's, on top);
+# overview.vars gives the title and the axis.
 
 here = ARG0[1:strstrt(ARG0, 'overview.gp') - 1]
 dir = data
@@ -17,7 +18,7 @@ n = words(names)
 total = 0
 do for [i = 1:n] {
     load dir.word(names, i).'.vars'
-    total = total + ownrows
+    total = total + ownrows + mrow
 }
 textrows = 14 + 2 * total + 3 * n
 textcols = exists('textcols') ? textcols : 120
@@ -28,6 +29,7 @@ set linetype 1 lc rgb '#9ecae1'
 set linetype 2 lc rgb '#fdae6b'
 set linetype 3 lc rgb '#e34a33'
 set linetype 4 lc rgb '#bdbdbd'
+set linetype 6 lc rgb '#525252'
 box(s) = (column(7) == s ? column(1) : NaN)
 mk(s) = (column(3) == s ? column(1) : NaN)
 lf = (kind eq 'text') ? '' : ',14'
@@ -52,9 +54,10 @@ do for [i = 1:n] {
     tasks = dir.name.'.tasks'
     rows = dir.name.'.rows'
     marks = dir.name.'.marks'
+    master = dir.name.'.master'
     set tmargin at screen y - head
-    set bmargin at screen y - head - ownrows * rowh
-    set yrange [ownrows - 0.5:-0.5]
+    set bmargin at screen y - head - (ownrows + mrow) * rowh
+    set yrange [ownrows - 0.5:-0.5 - mrow]
     set label 1 rttl at screen 0.16, screen y - head * 0.45 left font ',18'
     if (i < n) { set format x '' ; unset xlabel } else { set format x '%g'; set xlabel xlbl_all }
     plot rows using (NaN):1:ytic(2) notitle, \
@@ -62,9 +65,10 @@ do for [i = 1:n] {
          tasks using (box(2)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2, \
          tasks using (box(3)):2:3:4:5:6 with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3, \
          tasks using (box(4)):2:3:4:5:6 with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4, \
+         master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6, \
          marks using (mk(1)):2 with points pt 2 ps 3 lw 4 lc rgb '#67000d', \
          marks using (mk(2)):2 with points pt 9 ps 2.5 lc rgb '#006d2c', \
          tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black'
-    y = y - head - ownrows * rowh
+    y = y - head - (ownrows + mrow) * rowh
 }
 unset multiplot

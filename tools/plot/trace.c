@@ -1,5 +1,5 @@
 /*
- * trace.c - the pool trace reader (format v1).
+ * trace.c - the pool trace reader (formats v1, v2 and v3).
  *
  * The whole file is read into memory, then walked record by record with a
  * small RFC 4180 field splitter: only `function` and `error` may be quoted,
@@ -17,8 +17,7 @@
 
 #define NFIELDS 9
 
-static const char MAGIC[] = "# pool-trace v1";
-static const char MAGIC2[] = "# pool-trace v2";
+static const char MAGIC[] = "# pool-trace v";     /* then 1, 2 or 3 */
 static const char HEADER[] =
     "task,function,pid,worker,submit_s,start_s,end_s,status,error";
 
@@ -193,17 +192,19 @@ static int parse_status(const char *s, enum trace_status *st)
     return -1;
 }
 
-/* Check and copy the fields of one record into k. */
-static int parse_task(char *field[], struct trace_task *k, int line,
+/* Check and copy the fields of one record into k; base: where the file's
+ * task ids start (1 in v1 and v2, 0 in v3). k->id counts from 0. */
+static int parse_task(char *field[], struct trace_task *k, int line, long base,
                       char *why, size_t size)
 {
     long worker;
 
-    if (parse_long(field[0], 1, &k->id) != 0) {
-        complain(why, size, "line %d: task id '%s' is not a positive number",
-                 line, field[0]);
+    if (parse_long(field[0], base, &k->id) != 0) {
+        complain(why, size, "line %d: task id '%s' is not a number from %ld",
+                 line, field[0], base);
         return -1;
     }
+    /* Messages name the task as the file does; k->id counts from 0 at the end. */
     if (field[1][0] == '\0') {
         complain(why, size, "line %d: task %ld has no function name", line, k->id);
         return -1;
@@ -243,6 +244,7 @@ static int parse_task(char *field[], struct trace_task *k, int line,
                  "terminated", line, field[7]);
         return -1;
     }
+    k->id -= base;
     k->function = strdup(field[1]);
     k->error = strdup(field[8]);
     if (k->function == NULL || k->error == NULL) {
@@ -283,7 +285,8 @@ static int check_unique(struct trace *t, char *why, size_t size)
     qsort(v, t->ntasks, sizeof *v, by_id);
     for (size_t i = 1; i < t->ntasks && !bad; i++)
         if (v[i]->id == v[i - 1]->id) {
-            complain(why, size, "task %ld appears twice", v[i]->id);
+            complain(why, size, "task %ld appears twice",     /* as the file has it */
+                     v[i]->id + (t->version < 3));
             bad = 1;
         }
     qsort(v, t->ntasks, sizeof *v, by_pid);
@@ -296,6 +299,56 @@ static int check_unique(struct trace *t, char *why, size_t size)
         }
     free(v);
     return -bad;
+}
+
+static int add_span(struct trace *t, double from, double to, const char *on)
+{
+    struct trace_span *more = realloc(t->blocked, (t->nblocked + 1) * sizeof *more);
+    if (more == NULL)
+        return -1;
+    t->blocked = more;
+    more = &t->blocked[t->nblocked++];
+    more->from = from;
+    more->to = to;
+    snprintf(more->on, sizeof more->on, "%s", on);
+    return 0;
+}
+
+/* A v3 event line l (n bytes, no line end). A master's "wait" and
+ * "resume" (TRACE.md) count the threads blocked (*depth); the master is
+ * blocked while one is, from *from. Other events, and lines that do not
+ * parse, are left alone: they are comments to a reader. -1: no memory. */
+static int master_event(struct trace *t, const char *l, size_t n, int *depth, double *from,
+                        char *on, size_t onsize)
+{
+    static const char head[] = "# event worker=master ";
+    char line[512];
+    if (n >= sizeof line || n < sizeof head - 1 || strncmp(l, head, sizeof head - 1) != 0)
+        return 0;
+    memcpy(line, l, n);
+    line[n] = '\0';
+    const char *at = strstr(line, " t="), *what = strstr(line, " what=");
+    if (at == NULL || what == NULL)
+        return 0;
+    double when = strtod(at + 3, NULL);
+    const char *pid = strstr(line, " pid=");
+    if (pid)
+        t->master_pid = strtol(pid + 5, NULL, 10);
+    if (strncmp(what + 6, "wait ", 5) == 0) {
+        if ((*depth)++ == 0) {
+            /* Named by the first wait: "in #on", or "in" for the pool. */
+            const char *in = strstr(line, " in="), *id = strstr(line, " on=");
+            int a = in ? (int)strcspn(in + 4, " ") : 0, b = id ? (int)strcspn(id + 4, " ") : 0;
+            bool num = id && id[4] >= '0' && id[4] <= '9';
+            snprintf(on, onsize, "%.*s%s%.*s", a, in ? in + 4 : "", num ? " #" : "",
+                     num ? b : 0, num ? id + 4 : "");
+            *from = when;
+        }
+    } else if (strncmp(what + 6, "resume ", 7) == 0 && *depth > 0) {
+        if (--*depth == 0)
+            return add_span(t, *from, when, on);
+    }
+    return 0;
 }
 
 /* The line at *p: its length without the line end goes in *len, and *p
@@ -320,6 +373,10 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     t->workers = 0;
     t->time_scale = 0;
     t->program[0] = '\0';
+    t->version = 0;
+    t->blocked = NULL;
+    t->nblocked = 0;
+    t->master_pid = 0;
     char *buf = slurp(path, &len);
     if (buf == NULL) {
         complain(why, size, "cannot read it: %s", strerror(errno));
@@ -338,15 +395,19 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     char *l = p;
     size_t n;
     int whole = take_line(&p, end, &n);
-    bool v2 = n == strlen(MAGIC2) && strncmp(l, MAGIC2, n) == 0;
-    if (!v2 && (n != strlen(MAGIC) || strncmp(l, MAGIC, n) != 0)) {
-        if (strncmp(l, "# pool-trace v", 14) == 0)
-            complain(why, size, "line 1 says '%.*s': this tool reads formats v1 and v2",
+    size_t m = strlen(MAGIC);
+    t->version = n == m + 1 && strncmp(l, MAGIC, m) == 0 && l[m] >= '1' && l[m] <= '3'
+                 ? l[m] - '0' : 0;
+    if (t->version == 0) {
+        if (strncmp(l, MAGIC, m) == 0)
+            complain(why, size, "line 1 says '%.*s': this tool reads formats v1, v2 and v3",
                      (int)(n < 40 ? n : 40), l);
         else
-            complain(why, size, "not a pool trace: line 1 is not '%s'", MAGIC2);
+            complain(why, size, "not a pool trace: line 1 is not '%s3'", MAGIC);
         goto fail;
     }
+    bool v2 = t->version >= 2;          /* a header line and events */
+    long base = t->version >= 3 ? 0 : 1;
     if (!whole) {
         complain(why, size, "truncated: the file ends inside line 1");
         goto fail;
@@ -355,7 +416,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     l = p;
     whole = take_line(&p, end, &n);
     if (whole && n > 0 && *l == '#') {
-        /* v2: where the trace came from ("# workers=N program=..."); the
+        /* v2, v3: where the trace came from ("# workers=N program=..."); the
          * pool's size is kept (idle workers leave no record). */
         if (v2 && n > 10 && strncmp(l, "# workers=", 10) == 0) {
             t->workers = atoi(l + 10);
@@ -379,7 +440,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
         if (!whole && n == 0)
             complain(why, size, "truncated: no header line after line 1");
         else
-            complain(why, size, "line %d is not the v1 header '%s'", line, HEADER);
+            complain(why, size, "line %d is not the column header '%s'", line, HEADER);
         goto fail;
     }
     if (!whole) {
@@ -389,11 +450,21 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     line++;
 
     size_t cap = 0;
+    int depth = 0;          /* master threads blocked at the moment */
+    double from = 0;        /* since when */
+    char on[48] = "";       /* on what */
     while (p < end) {
         if (v2 && *p == '#') {
-            /* v2: an event line ("# event ..."), not a record. */
+            /* v2, v3: an event line ("# event ..."), not a record; v3's
+             * master events say when the master was blocked. */
+            l = p;
             take_line(&p, end, &n);
             line++;
+            if (t->version >= 3 &&
+                master_event(t, l, n, &depth, &from, on, sizeof on) != 0) {
+                complain(why, size, "out of memory");
+                goto fail;
+            }
             continue;
         }
         char *field[NFIELDS];
@@ -422,7 +493,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
             }
             t->task = more;
         }
-        if (parse_task(field, &t->task[t->ntasks], first, why, size) != 0)
+        if (parse_task(field, &t->task[t->ntasks], first, base, why, size) != 0)
             goto fail;
         t->ntasks++;
     }
@@ -433,6 +504,18 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     }
     if (check_unique(t, why, size) != 0)
         goto fail;
+    if (depth > 0) {
+        /* Still blocked when the trace ends (the program was killed):
+         * until the last task's end. */
+        double last = from;
+        for (size_t i = 0; i < t->ntasks; i++)
+            if (t->task[i].end > last)
+                last = t->task[i].end;
+        if (add_span(t, from, last, on) != 0) {
+            complain(why, size, "out of memory");
+            goto fail;
+        }
+    }
     free(buf);
     return 0;
 
@@ -451,4 +534,7 @@ void trace_free(struct trace *t)
     free(t->task);
     t->task = NULL;
     t->ntasks = 0;
+    free(t->blocked);
+    t->blocked = NULL;
+    t->nblocked = 0;
 }

@@ -1,5 +1,7 @@
 /*
- * trace.h - read a pool trace (format v1, runtime/TRACE.md) into memory.
+ * trace.h - read a pool trace (formats v1, v2 and v3, runtime/TRACE.md)
+ * into memory. Task ids come out counted from 0 whatever the version (v1
+ * and v2 counted from 1), so that every version of one run reads the same.
  *
  * The plot tools share this reader. It refuses anything it cannot vouch
  * for: another format version, a missing or changed header, a record cut
@@ -15,7 +17,7 @@ enum trace_status { TS_OK, TS_ERROR, TS_CRASH, TS_TERMINATED };
 
 /* One record: one task. Times are seconds since the pool was created. */
 struct trace_task {
-    long id;
+    long id;                /* the call's place in call order, from 0 */
     char *function;
     long pid;               /* 0: the task never started */
     int worker;             /* slot 0..N-1; -1: never started */
@@ -24,12 +26,22 @@ struct trace_task {
     char *error;            /* "" for ok */
 };
 
+/* A time the master was blocked waiting (v3's master events). */
+struct trace_span {
+    double from, to;
+    char on[48];            /* what it waited in, on what: "pool_apply #0", "pool_join" */
+};
+
 struct trace {
     struct trace_task *task;    /* in file order (the order tasks ended) */
     size_t ntasks;
-    int workers;                /* the pool's size from a v2 header; 0 if unknown */
-    double time_scale;          /* its POOL_TIME_SCALE from a v2 header; 0 if unknown */
-    char program[64];           /* its program's name from a v2 header; "" if unknown */
+    int workers;                /* the pool's size from a v2/v3 header; 0 if unknown */
+    double time_scale;          /* its POOL_TIME_SCALE from a v2/v3 header; 0 if unknown */
+    char program[64];           /* its program's name from a v2/v3 header; "" if unknown */
+    int version;                /* 1, 2 or 3: the file's */
+    struct trace_span *blocked; /* when a thread of the master was blocked (v3) */
+    size_t nblocked;
+    long master_pid;            /* the master's PID from its events (v3); 0 if none */
 };
 
 /* Read path into t. On failure return -1 and put one sentence about what is

@@ -6,7 +6,8 @@
  * Perfetto (ui.perfetto.dev) and chrome://tracing open the result. Each task
  * is one complete event ("ph":"X") from its start to its end; each worker
  * process is one row: pid and tid are the worker's PID, and the process is
- * named after its slot. Tasks that never started sit at pid 0. Times are in
+ * named after its slot. Tasks that never started sit at pid 0. A v3 trace
+ * adds the master's row: an event "blocked" for each time it waited. Times are in
  * microseconds since the pool was created.
  */
 #include <errno.h>
@@ -71,6 +72,27 @@ static void put_names(FILE *f, const struct trace *t)
     free(seen);
 }
 
+/* A v3 trace: the master's row, one event for each time it was blocked
+ * waiting. */
+static void put_master(FILE *f, const struct trace *t)
+{
+    long pid = t->master_pid;
+    if (t->version < 3)
+        return;
+    fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%ld,\"tid\":%ld,"
+            "\"args\":{\"name\":\"master (pid %ld)\"}},\n", pid, pid, pid);
+    fprintf(f, "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%ld,"
+            "\"tid\":%ld,\"args\":{\"sort_index\":-1}},\n", pid, pid);
+    for (size_t i = 0; i < t->nblocked; i++) {
+        fprintf(f, "{\"name\":\"blocked\",\"cat\":\"master\",\"ph\":\"X\",\"ts\":%.3f,"
+                "\"dur\":%.3f,\"pid\":%ld,\"tid\":%ld,\"cname\":\"grey\",\"args\":{\"in\":",
+                t->blocked[i].from * 1e6, (t->blocked[i].to - t->blocked[i].from) * 1e6,
+                pid, pid);
+        put_string(f, t->blocked[i].on);
+        fputs("}},\n", f);
+    }
+}
+
 static void put_events(FILE *f, const struct trace *t)
 {
     /* Chrome's colour names, for viewers that know them. */
@@ -127,6 +149,7 @@ int main(int argc, char **argv)
     put_string(f, path);
     fputs("},\n\"traceEvents\":[\n", f);
     put_names(f, &t);
+    put_master(f, &t);
     put_events(f, &t);
     fputs("]}\n", f);
     trace_free(&t);

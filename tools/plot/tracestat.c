@@ -9,7 +9,7 @@
  * total work shared evenly by the workers), and for each worker process its
  * tasks and busy fraction (time in tasks / makespan). It prints a summary
  * table on stdout, and with -o writes the data files that poolplot's gnuplot
- * scripts draw: NAME.tasks, .rows, .marks, .calls, .callrows and .vars per
+ * scripts draw: NAME.tasks, .rows, .marks, .master, .calls, .callrows and .vars per
  * trace (all on one time axis), distribution.dat, groups.dat and speedup.dat
  * for all of them. With -j it writes all of it as one JSON object for the
  * HTML report. With -S, every time is in the program's own seconds: the
@@ -347,6 +347,13 @@ static int row_of(const struct run *r, const struct trace_task *k)
 
 static const char *const mark[] = { "", "!", "X", "T" };
 
+/* The name of the master's row (a v3 trace): it says so when the master
+ * never blocked, so that an empty row is not taken for a missing one. */
+static const char *master_row(const struct run *r)
+{
+    return r->t.nblocked ? "master" : "master: never blocked";
+}
+
 /* A box's label in one or two lines. "#5 slow_add" when it fits on one;
  * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
  * (when six letters or more of it fit); else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
@@ -409,6 +416,8 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     finish(f, what);
 
     f = create(dir, r->name, ".rows");
+    if (r->t.version >= 3)
+        fprintf(f, "-1\t%s\n", master_row(r));
     for (int j = 0; j < r->nw; j++) {
         if (r->w[j].pid)
             fprintf(f, "%d\tw%d pid %ld\n", j, r->w[j].slot, r->w[j].pid);
@@ -443,6 +452,8 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     qsort(by, r->t.ntasks, sizeof *by, by_task_id);
     f = create(dir, r->name, ".calls");
     FILE *g = create(dir, r->name, ".callrows");
+    if (r->t.version >= 3)
+        fprintf(g, "-1\t%s\n", master_row(r));
     for (size_t i = 0; i < r->t.ntasks; i++) {
         struct trace_task *k = by[i];
         double wait = k->start - k->submit, run = k->end - k->start;
@@ -469,9 +480,34 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     snprintf(what, sizeof what, "%s.callrows", r->name);
     finish(g, what);
 
+    /* When the master was blocked waiting (a v3 trace): one bar for each
+     * time, in the row above the workers (row -1) of both charts. */
+    f = create(dir, r->name, ".master");
+    for (size_t i = 0; i < r->t.nblocked; i++) {
+        struct trace_span *s = &r->t.blocked[i];
+        double hi = s->to - s->from < span * 0.004 ? s->from + span * 0.004 : s->to;
+        /* "blocked in pool_apply #0" where it fits, else shorter. */
+        char l[96];
+        double room = (s->to - s->from) / span * AXIS_CHARS_IMAGE;
+        snprintf(l, sizeof l, "blocked in %s", s->on);
+        if (strlen(l) + 1 > room)
+            snprintf(l, sizeof l, "%s", s->on);
+        if (strlen(l) + 1 > room)
+            snprintf(l, sizeof l, "%s", strchr(s->on, '#') ? strchr(s->on, '#') : " ");
+        if (strlen(l) + 1 > room || !*l)
+            snprintf(l, sizeof l, " ");
+        fprintf(f, "%.6f\t-1\t%.6f\t%.6f\t%s\n", (s->from + hi) / 2, s->from, hi, l);
+    }
+    snprintf(what, sizeof what, "%s.master", r->name);
+    finish(f, what);
+
     run_title(r, title, sizeof title);
     time_label(xl, sizeof xl);
     f = create(dir, r->name, ".vars");
+    /* mrow: 1 if the trace says when the master was blocked (v3): the
+     * charts then have a row for it on top. */
+    fprintf(f, "mrow = %d\n", r->t.version >= 3);
+    fprintf(f, "mtitle = \"%s\"\n", r->t.nblocked ? "master blocked" : "");
     /* Its own rows, but no fewer than four (or the most any run has): a
      * run on 1 or 2 workers keeps bars of a sensible height. */
     int nrows = ax->nrows < 4 ? ax->nrows : 4;
@@ -680,7 +716,22 @@ static void write_json(const char *path, struct run *runs, int n, const struct a
             json_str(f, t->error);
             fputc('}', f);
         }
-        fputs("]}", f);
+        /* null: the trace does not say (v1, v2); else the times the
+         * master was blocked waiting. */
+        fputs("],\"blocked\":", f);
+        if (r->t.version < 3)
+            fputs("null", f);
+        for (size_t k = 0; r->t.version >= 3 && k <= r->t.nblocked; k++) {
+            if (k == r->t.nblocked) {
+                fputs(k ? "]" : "[]", f);
+                break;
+            }
+            fprintf(f, "%s[%.6f,%.6f,", k ? "," : "[", r->t.blocked[k].from,
+                    r->t.blocked[k].to);
+            json_str(f, r->t.blocked[k].on);
+            fputc(']', f);
+        }
+        fputs("}", f);
     }
     fputs("]}\n", f);
     finish(f, path);
@@ -812,6 +863,11 @@ int main(int argc, char **argv)
                 t->submit /= scale;
                 t->start /= scale;
                 t->end /= scale;
+            }
+        if (scale > 0 && scale != 1)
+            for (size_t k = 0; k < runs[i].t.nblocked; k++) {
+                runs[i].t.blocked[k].from /= scale;
+                runs[i].t.blocked[k].to /= scale;
             }
         measure(&runs[i]);
     }

@@ -14,10 +14,11 @@ faults 1h count the count follows the calls: with some calls made to fail on pur
 LIST
 }
 
-# The hidden check's run: the runtime makes calls 1, 3, 5 ... (task ids,
-# so Call 0, 2, 4 ...) fail with an InjectedError (POOL_FAULT, see
-# runtime/README.md), so a count printed without counting shows.
-FAULTS=error:1,error:3,error:5,error:7,error:9,error:11
+# The hidden check's run: the runtime makes calls 0, 2, 4 ... (task ids,
+# which count from 0 as the program's Call i does) fail with an
+# InjectedError (POOL_FAULT, see runtime/README.md), so a count printed
+# without counting shows.
+FAULTS=error:0,error:2,error:4,error:6,error:8,error:10
 
 failures_start() {
     start_run main "POOL_WORKERS=3"

@@ -111,7 +111,7 @@ future_finished() {
     for _r in main one four; do
         rundir "$_r"
         [ "$(cat "$R/status")" = "exit 0" ] || continue
-        _bad=$(awk -F '\t' '$8 == "terminated" { s = s (s ? ", " : "") "Process " $1 - 1 } END { print s }' "$R/trace.tsv")
+        _bad=$(awk -F '\t' '$8 == "terminated" { s = s (s ? ", " : "") "Process " $1 } END { print s }' "$R/trace.tsv")
         [ -z "$_bad" ] && continue
         ACTUAL="in $(cmdline "$_r"), these calls never ended: $_bad"
         HINT="wait for every future before pool_destroy: do the waiting loop and the results loop go over all n futures?"
