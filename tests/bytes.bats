@@ -4,7 +4,7 @@
 # every size out and back, doubles and structs, how long results live,
 # errors and limits, workers that die holding bytes, maps; starmap with its
 # chunks, a wrong arity and a worker dying mid-chunk. Then all of it under
-# ASan + UBSan and valgrind. Every run has a timeout; nothing is timed.
+# ASan + UBSan, TSan and valgrind. Every run has a timeout; nothing is timed.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -14,6 +14,7 @@ load 'runtime/helpers'
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime/bytes"
 ASAN="$ROOT/build/asan/tests/runtime/bytes"
+TSAN="$ROOT/build/tsan/tests/runtime/bytes"
 CHECKER="$ROOT/tests/runtime/trace_check"
 
 # Every sub-command but fsize (a file size limit says nothing more under a
@@ -23,13 +24,14 @@ ALL=(sizes kinds lifetime errors crash fault maps callback starmap starmap_error
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/bytes \
-        build/asan/tests/runtime/bytes >&2
+        build/asan/tests/runtime/bytes build/tsan/tests/runtime/bytes >&2
 }
 
 setup() {
     export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_segv=0:handle_abort=0
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export TSAN_OPTIONS=halt_on_error=1:handle_segv=0:second_deadlock_stack=1
     unset POOL_WORKERS POOL_FAULT
 }
 
@@ -121,6 +123,10 @@ trace() {
 
 @test "bytes and starmap under ASan + UBSan: clean, no leak" {
     bt "$ASAN" "${ALL[@]}"
+}
+
+@test "bytes and starmap under TSan: held bytes freed by the watcher thread and the master race clean" {
+    bt "$TSAN" lifetime maps callback starmap starmap_crash
 }
 
 @test "bytes and starmap under valgrind: no memory error and no leak" {

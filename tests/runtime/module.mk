@@ -25,7 +25,8 @@ PROGRAMS += $(RUNTIME_TEST_PROGS)
 RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload $(BUILD)/asan/tests/runtime/faults \
                 $(BUILD)/asan/tests/runtime/futures $(BUILD)/asan/tests/runtime/workers \
                 $(BUILD)/asan/tests/runtime/bytes
-RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults $(BUILD)/tsan/tests/runtime/futures
+RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults $(BUILD)/tsan/tests/runtime/futures \
+                $(BUILD)/tsan/tests/runtime/bytes
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer
 TSANITIZE    := -fsanitize=thread -fno-omit-frame-pointer
 PROGRAMS     += $(RUNTIME_ASAN) $(RUNTIME_TSAN)
