@@ -56,8 +56,9 @@ typedef enum {
     POOL_BYTES      /* raw bytes of any size: an array of doubles, a struct */
 } pool_kind;
 
-/* An argument or a result. Pass it by value; its strings belong to whoever
- * made it (see each function below), never to the holder of the copy. */
+/* An argument or a result. Pass it by value; its strings and bytes belong
+ * to whoever made it (see each function below), never to the holder of the
+ * copy. */
 typedef struct {
     pool_kind kind;
     union {

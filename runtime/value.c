@@ -1,5 +1,6 @@
 /*
- * value.c - values, the errors of calls, the clock and pool_sleep.
+ * value.c - values (bytes among them), the errors of calls, the clock and
+ * pool_sleep.
  */
 #include <errno.h>
 #include <math.h>
