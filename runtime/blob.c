@@ -35,7 +35,8 @@ size_t pool__blob_class_size(uint32_t class)
 }
 
 /* The robust lock: a process that died holding it left the lists as they
- * were between two whole steps (each step is one store), so carry on. */
+ * were between two whole steps (each step is one store), so carry on. (At
+ * worst blob_warm is off by one extent: less memory is kept warm.) */
 static void lock(pool__shared *sh)
 {
     if (pthread_mutex_lock(&sh->blob_lock) == EOWNERDEAD)
@@ -235,6 +236,7 @@ void pool__blob_unmap(char *addr, uint32_t class)
 }
 
 static void holds_orphan(const pool__shared *sh, bool all_but);
+static void task_forget(const pool__shared *sh, bool all_but);
 
 void pool__blob_forget(const pool__shared *sh, bool all_but)
 {
@@ -250,6 +252,7 @@ void pool__blob_forget(const pool__shared *sh, bool all_but)
     }
     holds_orphan(sh, all_but);
     pthread_mutex_unlock(&cache_lock);
+    task_forget(sh, all_but);
 }
 
 char *pool__blob_take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class)
@@ -264,6 +267,7 @@ pool__call *pool__task_call;
 
 /* The extents this worker's running task has made (this process only). */
 static struct {
+    const pool__shared *sh;
     char *map;
     uint64_t off;
     uint32_t class;
@@ -290,6 +294,7 @@ char *pool__lend(size_t n)
     char *m = take(sh, POOL__BYTES_AT + n, &off, &class, &c->lent[at]);
     if (m == NULL)
         return NULL;
+    task_ext[at].sh = sh;
     task_ext[at].map = m;
     task_ext[at].off = off;
     task_ext[at].class = class;
@@ -336,6 +341,19 @@ void pool__lent_unmap(void)
         if (task_ext[i].map)
             pool__blob_unmap(task_ext[i].map, task_ext[i].class);
         task_ext[i].map = NULL;
+    }
+}
+
+/* The pools being let go (in a child of fork: every pool but its own):
+ * a task of theirs runs in no call here. */
+static void task_forget(const pool__shared *sh, bool all_but)
+{
+    for (int i = 0; i < POOL__LENT; i++)
+        if (task_ext[i].map && (all_but ? task_ext[i].sh != sh : task_ext[i].sh == sh))
+            task_ext[i].map = NULL;
+    if (pool__task_sh && (all_but ? pool__task_sh != sh : pool__task_sh == sh)) {
+        pool__task_sh = NULL;
+        pool__task_call = NULL;
     }
 }
 

@@ -19,7 +19,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 # Every sub-command but fsize (a file size limit says nothing more under a
 # checker) and wrong_kind (it aborts on purpose).
-ALL=(sizes kinds lifetime errors crash fault maps callback starmap starmap_errors starmap_crash)
+ALL=(sizes kinds lifetime errors crash fault maps callback starmap starmap_errors starmap_crash nest)
 # Under valgrind, all but sizes (ASan runs it; its 20 MB patterns are slow there).
 
 setup_file() {
@@ -113,6 +113,10 @@ trace() {
     # The chunk's eight rows again, one a task; the one with -1 kills its worker again.
     assert_equal "$(awk -F'\t' '$2 == "fma3"' "$TSV" | wc -l)" 8
     assert_equal "$(awk -F'\t' '$2 == "fma3" && $8 == "crash" && $9 ~ /SIGABRT/' "$TSV" | wc -l)" 1
+}
+
+@test "bytes: a task sends bytes of its own to a pool it makes, and returns what comes back" {
+    bt nest
 }
 
 @test "bytes: pool_as_bytes on an integer aborts with a message (a bug in the caller)" {

@@ -234,6 +234,31 @@ static pool_value scaled_sum(pool_args a)
     return pool_double(s * pool_arg_double(a, 1));
 }
 
+/* (bytes): sent on to a pool of its own and back, after making bytes of
+ * its own first (so that the inner pool's processes are forked while this
+ * task holds an extent). */
+static pool_value nested(pool_args a)
+{
+    size_t n;
+    const void *p = pool_arg_bytes(a, 0, &n);
+    void *room;
+    pool_value mine = pool_bytes_alloc(n, &room);
+    memcpy(room, p, n);
+    pool *inner = pool_create(1);
+    if (inner == NULL)
+        return pool_error("PoolError", "inner pool: %s", pool_last_error());
+    pool_value v = pool_apply(inner, echo, mine);
+    pool_destroy(inner);
+    if (v.kind != POOL_BYTES)
+        return v;
+    size_t got;
+    const void *q = pool_as_bytes(v, &got);
+    pool_value back = got == n && memcmp(q, p, n) == 0 ? pool_bytes(q, got)
+                                                       : pool_error("ValueError", "changed");
+    pool_value_free(v);     /* after pool_destroy of its pool */
+    return back;
+}
+
 /* Helpers. ----------------------------------------------------------------- */
 
 /* The size of the pool's blob file (the one memfd "pool-blobs" of this
@@ -685,6 +710,21 @@ static void starmap_crash(void)
     printf("starmap_crash: ok\n");
 }
 
+/* A task that makes a pool of its own and sends it bytes. */
+static void nest(void)
+{
+    pool *p = pool_create(2);
+    for (size_t n = 100; n <= 4 * MB; n *= 40) {
+        unsigned char *buf = pattern_buf(n, 12);
+        pool_value v = pool_apply(p, nested, pool_bytes(buf, n));
+        CHECK_BYTES(v, n, 12);
+        pool_value_free(v);
+        free(buf);
+    }
+    pool_destroy(p);
+    printf("nest: ok\n");
+}
+
 /* Misuse: asking an int for its bytes aborts with a message. */
 static void wrong_kind(void)
 {
@@ -697,7 +737,7 @@ int main(int argc, char **argv)
         {"sizes", sizes}, {"kinds", kinds}, {"lifetime", lifetime}, {"errors", errors},
         {"fsize", fsize}, {"crash", crash}, {"fault", fault}, {"maps", maps},
         {"callback", callback}, {"starmap", starmap}, {"starmap_errors", starmap_errors},
-        {"starmap_crash", starmap_crash}, {"wrong_kind", wrong_kind},
+        {"starmap_crash", starmap_crash}, {"nest", nest}, {"wrong_kind", wrong_kind},
     };
     CHECK(pipe(pid_pipe) == 0, "pipe");
     check_run(cmds, sizeof cmds / sizeof cmds[0], argc, argv);
