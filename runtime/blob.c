@@ -360,6 +360,8 @@ static void task_forget(const pool__shared *sh, bool all_but)
 void pool__lent_reclaim(pool__shared *sh, pool__call *c)
 {
     for (int i = 0; i < POOL__LENT; i++) {
+        if (atomic_load_explicit(&c->lent[i], memory_order_relaxed) == 0)
+            continue;   /* the usual case: a read, no write to the slot */
         uint64_t e = atomic_exchange_explicit(&c->lent[i], 0, memory_order_relaxed);
         uint64_t off = e & ~(uint64_t)0xfff;
         if (e && off != c->result.blob)

@@ -88,7 +88,7 @@ trace() {
     assert_equal "$(awk -F'\t' '$8 == "ok" && $2 == "check_arg"' "$TSV" | wc -l)" 8
 }
 
-@test "bytes in pool_map and pool_imap_unordered (inputs and results), and read in a callback" {
+@test "bytes in pool_map, pool_imap_unordered and pool_map_async (inputs and results), and read in a callback" {
     bt maps callback
 }
 

@@ -563,7 +563,7 @@ static void fault(void)
     printf("fault: ok\n");
 }
 
-/* Bytes in maps: inputs and results, pool_map, imap and a callback. */
+/* Bytes in maps: inputs and results, pool_map, imap and map_async. */
 static void maps(void)
 {
     pool *p = pool_create(2);
@@ -591,6 +591,13 @@ static void maps(void)
     }
     CHECK(seen == N, "imap gave %d of %d", seen, N);
     pool_imap_free(m);
+    pool_map_result *ma = pool_map_async(p, map_item, in, N, out);
+    CHECK(pool_map_wait(ma, -1) == 0, "map_async failed");
+    pool_map_free(ma);
+    for (int i = 0; i < N; i++) {
+        CHECK_BYTES(out[i], in[i].as.b.n, i + 1);
+        pool_value_free(out[i]);
+    }
     for (int i = 0; i < N; i++)
         free(bufs[i]);
     pool_destroy(p);
