@@ -21,8 +21,9 @@
  * Conventions: calls that can fail return 0 (or a pointer) on success and -1
  * (or NULL) on failure, with errno set and a sentence in pool_last_error().
  * The runtime never exits the program; the pool_as_* accessors abort with a
- * message when asked for the wrong kind of value, because that is a bug in
- * the caller. Everything here is safe to call from any master thread.
+ * message when asked for the wrong kind of value, and pool_bytes when given
+ * no memory for its bytes, because that is a bug in the caller. Everything
+ * here is safe to call from any master thread.
  *
  * Environment: POOL_WORKERS (worker count when pool_create gets 0) and
  * POOL_TRACE (trace file path). The trace format is in runtime/TRACE.md.
@@ -91,7 +92,8 @@ pool_value pool_error(const char *type, const char *msg, ...)
  * In the master the value only points to p: keep p as it is until the call
  * is made (pool_apply_async and the maps copy it before they return). In a
  * task p may be on its stack; the bytes are copied at once, into shared
- * memory when they are large. At most POOL_MAX_BYTES bytes in one value. */
+ * memory when they are large. At most POOL_MAX_BYTES bytes in one value.
+ * p NULL with n > 0 is a bug in the caller: it aborts with a message. */
 #define POOL_MAX_BYTES ((size_t)1 << 31)
 pool_value pool_bytes(const void *p, size_t n);
 /* Bytes that you write in place: *out gets room for n bytes (aligned for
@@ -99,7 +101,7 @@ pool_value pool_bytes(const void *p, size_t n);
  * shared memory already, so returning it copies nothing; if none can be
  * had, the task ends with a PoolError. In the master the room is
  * malloc()ed, yours to free with pool_value_free (for n over the limit, or
- * out of memory: *out is NULL and the value a PoolError). */
+ * out of memory: *out is NULL and the value a PoolError). out NULL aborts. */
 pool_value pool_bytes_alloc(size_t n, void **out);
 
 /* The value inside; abort with a clear message if v is of another kind
