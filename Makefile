@@ -1,9 +1,11 @@
 # Parallel C: the one entry point.
 #
 #   make            build the runtime library, the lessons, exercises, solutions, tools
-#   make lesson2    build and run lesson 2's programs, with a banner before each
-#   make grade      grade your lesson-2 exercises (EXERCISE=name picks one)
-#   make plots      instructor plots of lesson 2's tasks across 1, 2, 4, 8 workers
+#   make lesson1    build and run lesson 1's programs, with a banner before each
+#   make lesson2    the same for lesson 2
+#   make lesson3    the same for lesson 3: waiting, callbacks, cancels, time limits, crashes
+#   make grade      grade your exercises, every lesson (LESSON=N one lesson, EXERCISE=name one)
+#   make plots      instructor plots of each lesson's tasks across 1, 2, 4, 8 workers
 #   make bench      the runtime against Python's multiprocessing, side by side
 #   make soak       two minutes of mixed calls and crashes through one pool (issue 9)
 #   make test       install what the tests need (as root), build, run every suite
@@ -26,7 +28,7 @@ LDLIBS   += -lpthread
 LIBPOOL  := $(BUILD)/lib/libpool.a
 PROGRAMS :=
 
-.PHONY: all deps test lesson2 grade plots bench soak install clean
+.PHONY: all deps test lesson1 lesson2 grade plots bench soak install clean
 all:
 
 include runtime/module.mk

@@ -121,6 +121,7 @@ void pool__harvest(pool *p, future *f)
     f->end = c->end;
     f->pid = c->pid;
     f->worker = c->worker;
+    f->tries = (int)c->tries;
     pool__lent_reclaim(sh, c);     /* bytes the task made and did not return */
     void *map;
     const char *bytes = pool__payload_get(sh, c, &c->result, &map);
@@ -183,6 +184,8 @@ static bool put(pool *p, future *f)
     memcpy(c->name, f->name, sizeof c->name);
     c->flags = f->raw ? POOL__RAW_ARGS : 0;
     c->limit = f->limit;
+    c->retries = f->retries;
+    c->tries = 0;
     c->result = (pool__payload){0};
     if (f->placed.blob) {
         c->args = f->placed;        /* encoded in shared memory at submit */
@@ -280,6 +283,9 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     f->first = first;
     f->out = out;
     f->limit = pool__next_limit;     /* cancel.c: pool_submit_limit */
+    /* pool_submit_retries, else the pool's setting (pool_set_retries) */
+    f->retries = pool__next_retries ? (uint32_t)(pool__next_retries - 1)
+                                    : atomic_load(&p->sh->retries);
     f->argc = (uint32_t)count;
     /* Encoded now, outside the lock: the caller may reuse its strings and
      * bytes at once. A chunk of numbers goes as its pool_values, as they
@@ -349,3 +355,20 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     return pool__submit(p, fn, name, args, count, 0, 0, NULL);
 }
 
+
+_Thread_local int pool__next_retries;
+
+future *pool_submit_retries(pool *p, int retries, pool_fn fn, const char *name,
+                            const pool_value *args, int count)
+{
+    if (retries < 0 || retries > POOL_MAX_RETRIES) {
+        pool__set_error("pool_submit_retries: %d is not a count of retries (0 to %d)",
+                        retries, POOL_MAX_RETRIES);
+        errno = EINVAL;
+        return NULL;
+    }
+    pool__next_retries = retries + 1;
+    future *f = pool_submit(p, fn, name, args, count);
+    pool__next_retries = 0;
+    return f;
+}

@@ -253,7 +253,13 @@ int pool__sup_cancels(pool__shared *sh)
             next = end;
     }
     int ms = next < 0 ? -1 : (int)((next - now) * 1000) + 1;
-    /* Calls with a limit not begun yet: look again soon, to see them start. */
+    /* Calls with a limit not begun yet (or to be tried again): look again
+     * soon, to see them start. */
+    for (int k = 0; k < POOL__AGAIN && atomic_load(&sh->nagain) > 0; k++) {
+        uint64_t seq = atomic_load(&sh->again[k]);
+        if (seq != 0 && seq != UINT64_MAX && pool__slot(sh, seq)->limit > 0)
+            return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
+    }
     uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
         pool__call *c = pool__slot(sh, seq);
@@ -267,6 +273,7 @@ int pool__sup_cancels(pool__shared *sh)
 bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
                       char *msg, size_t size)
 {
+    seen_seq[w] = 0;    /* a try of seq run again (retries) gets its whole limit */
     uint64_t k = atomic_exchange(&sh->w[w].killed, 0);
     if (k == 0 || k != seq)
         return false;

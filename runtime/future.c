@@ -209,6 +209,22 @@ void future_free(future *f)
 
 unsigned long future_id(const future *f) { return f ? (unsigned long)f->id : ULONG_MAX; }
 
+int future_tries(future *f)
+{
+    if (!usable(f, "future_tries"))
+        return -1;
+    pool *p = f->p;
+    pthread_mutex_lock(&p->lock);
+    if (!f->done && f->seq) {
+        uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
+        if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
+            pool__harvest(p, f);
+    }
+    int n = f->done ? f->tries : f->seq ? (int)pool__slot(p->sh, f->seq)->tries : 0;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
 pid_t future_pid(future *f)
 {
     if (!usable(f, "future_pid"))

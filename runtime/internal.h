@@ -107,6 +107,9 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
 #define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
 #define POOL__LENT 4            /* bytes values a task can make in shared memory */
+#define POOL__AGAIN 64          /* calls waiting to be tried again at once */
+#define POOL__BT_MAX 48         /* frames of a dying worker's backtrace */
+#define POOL__BT_TAKING (-1)
 
 /* A chunk's inputs or results as an array of pool_value, copied as they
  * are: only when none holds a string (master and workers are one program). */
@@ -114,7 +117,9 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RAW_RESULT 2u
 
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
-enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT };
+/* How a call ended. ST_RETRIED is no end: a try whose worker died, run
+ * again (its trace record only; the call goes on). */
+enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT, ST_RETRIED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
 #define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
@@ -141,6 +146,7 @@ typedef struct {
     uint32_t flags;             /* POOL__RAW_ARGS (master), POOL__RAW_RESULT (finisher) */
     uint64_t first;             /* a chunk: its first item's index in the map */
     double limit;               /* seconds it may run once begun; 0: no limit */
+    uint32_t retries;           /* tries after a death it may have (pool_set_retries) */
     double submit;
     char name[64];
     pool__payload args;
@@ -148,6 +154,8 @@ typedef struct {
     double start, end;
     int32_t pid, worker;
     uint32_t status;            /* ST_* */
+    /* Written by the worker that holds it: how many times it has begun. */
+    uint32_t tries;
     pool__payload result;
     /* Extents the task made for bytes (pool_bytes in a task), each as its
      * offset | class, 0 when unused: written by the worker under blob_lock
@@ -164,6 +172,13 @@ typedef struct {
     _Atomic uint32_t tasks;     /* calls it has run */
     _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
     _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
+    /* Where it was when it died (backtrace.c): return addresses, taken
+     * by its fatal-signal handler or its exit path. bt_n is
+     * POOL__BT_TAKING while they are being taken, then how many there
+     * are; bt_first is the frame where the crash happened. */
+    _Atomic int32_t bt_n;
+    uint32_t bt_first;
+    uint64_t bt[POOL__BT_MAX];
     /* Stopping its call on purpose (cancel.c): the seq the master asks the
      * supervisor to stop, and the seq the supervisor killed the worker for. */
     _Atomic uint64_t cancel;
@@ -214,9 +229,22 @@ typedef struct {
     uint32_t nfree[POOL__CLASSES];
     uint64_t free[POOL__CLASSES][POOL__FREE_MAX];
 
+    /* Backtraces of dying workers (POOL_BACKTRACE): 0 none, 1 in the
+     * error message and the trace, 2 also on stderr. */
+    int backtrace;
+
     /* Fault injection (POOL_FAULT), for tests and the grader. */
     _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
     uint64_t fault_crash[8], fault_error[8];
+    uint64_t fault_crash1[8];       /* crash on the first try only */
+
+    /* Retries (pool_set_retries). A call whose worker died and that may run
+     * again is QUEUED once more in its own slot (its seq is behind head by
+     * then), and its seq goes into again[]: workers look there before the
+     * ring. nagain counts the entries that are not 0. */
+    _Atomic uint32_t retries;       /* the pool's setting, for calls made from now on */
+    _Atomic uint32_t nagain;
+    _Atomic uint64_t again[POOL__AGAIN];
 
     /* Worker options (pool_set_max_calls, pool_set_initializer). */
     _Atomic uint64_t max_calls;     /* 0: no limit */
@@ -264,6 +292,12 @@ void pool__finish_end(pool__shared *sh, uint64_t seq);
  * by anyone): a dead worker, terminate, no worker to run it. Its trace
  * record is written at once. False if it had ended. */
 bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const char *msg);
+/* Supervisor, after pool__fail_begin of a call whose worker died: write a
+ * "retried" record with err and queue the call again. False (nothing
+ * done) if POOL__AGAIN calls wait to be tried again already. */
+bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err);
+/* True if a call waits to be claimed (in the ring, or to be tried again). */
+bool pool__queue_waiting(pool__shared *sh);
 /* The two halves of pool__fail: take the call and note who held it and
  * since when; then its error, its record, DONE. */
 bool pool__fail_begin(pool__shared *sh, uint64_t seq);
@@ -404,6 +438,25 @@ void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));
 
 /* How a process ended, as a phrase ("was killed by signal 9 (SIGKILL: Killed)"). */
 void pool__describe_end(int status, char *buf, size_t size);
+
+/* Backtraces (backtrace.c). ------------------------------------------------- */
+
+/* Worker: load what backtrace() needs now, and give the fatal-signal
+ * handler a stack of its own (a task that overflows its stack still gets
+ * its backtrace). */
+void pool__bt_prepare(void);
+/* Worker, in its fatal-signal handler (uctx: the handler's third
+ * argument) or its exit path (NULL): take the backtrace into slot ws. */
+void pool__bt_take(pool__wslot *ws, const void *uctx);
+/* Supervisor: where a worker was when it died running fn, from the n
+ * addresses pc of its slot (the crash at pc[first]): for the error
+ * message, what follows "while running f" (": in g at x.c:3, called from
+ * f at x.c:9"; "" if there is nothing to say); and for stderr, the frames
+ * one to a line (full may be NULL). status: how it ended (wait status). */
+void pool__bt_describe(const uint64_t *pc, int n, uint32_t first, uint64_t fn, int status,
+                       char *line, size_t size, pool__buf *full);
+/* The function that calls tasks (worker.c): a backtrace stops below it. */
+extern const void *const pool__task_caller;
 
 /* True in a worker process (pool_str copies, pool_raise jumps). */
 extern bool pool__in_worker;

@@ -41,6 +41,8 @@ struct future {
     pool_value *out;
     int failed;             /* a chunk: inputs that failed */
     double limit;           /* seconds it may run (0: no limit; cancel.c) */
+    uint32_t retries;       /* tries it may have after its worker died */
+    int tries;              /* how many times it began (once done) */
     /* Its callback (callback.c). */
     future_callback on_ok, on_error;
     void *cb_arg;
@@ -128,6 +130,9 @@ bool pool__trace_in_use(const pool *self, const struct stat *st);
 /* cancel.c: the time limit pool__submit gives the call it makes on this
  * thread (pool_submit_limit sets it around its pool_submit). */
 extern _Thread_local double pool__next_limit;
+/* calls.c: the retries pool__submit gives the call it makes on this thread,
+ * plus one (0: the pool's setting); pool_submit_retries sets it. */
+extern _Thread_local int pool__next_retries;
 
 /* callback.c: on the watcher thread, run the callbacks of the futures that
  * are done (takes p->lock). Poke the watcher. */

@@ -39,8 +39,11 @@
  * When a worker dies (segfault, abort, exit, kill -9, at any instant). The
  * supervisor, its parent, is told by the kernel (SIGCHLD), reads how it
  * ended, finds the one slot held by that worker and fails it with a
- * WorkerDied error naming the signal or status; calls not begun are never
- * held, so nothing else is touched. It then starts a new worker. If none can
+ * WorkerDied error naming the signal or status, and where the worker was
+ * (the backtrace its fatal-signal handler left, backtrace.c); calls not
+ * begun are never held, so nothing else is touched. A call with retries
+ * left (pool_set_retries) is queued again instead, in its own slot, ahead
+ * of the calls not begun. It then starts a new worker. If none can
  * be started and none is left, queued calls fail and it tries again later.
  *
  * Stopping. pool_close: no more calls; workers leave when the queue is
@@ -73,7 +76,8 @@
  * chunks. watch.c: the watcher thread. fork.c: the pools of a process
  * across fork, exit and signals. queue.c: the shared region and the
  * transport's verbs. blob.c: big payloads. supervise.c: the supervisor
- * process. worker.c: a worker's loop and what a task may call. trace.c:
+ * process. worker.c: a worker's loop and what a task may call.
+ * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
  * wait.c: waiting for several futures (a pool-wide futex word that
  * finishes bump while someone waits). cancel.c: cancelling a call, before
@@ -201,14 +205,14 @@ static bool env_trace_path(char *buf, size_t size)
     return true;
 }
 
-/* POOL_FAULT=crash:ID,error:ID,spawn:N (see runtime/README.md): faults on
+/* POOL_FAULT=crash:ID,crash1:ID,error:ID,spawn:N (see runtime/README.md): faults on
  * purpose, for tests and graders. Anything else in it is reported once. */
 static void read_faults(pool__shared *sh)
 {
     const char *s = getenv("POOL_FAULT");
     if (s == NULL || *s == '\0')
         return;
-    int ncrash = 0, nerror = 0;
+    int ncrash = 0, ncrash1 = 0, nerror = 0;
     char *copy = strdup(s), *save = NULL;
     for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(t, ':'), *end;
@@ -221,15 +225,32 @@ static void read_faults(pool__shared *sh)
         /* Ids count from 0; the lists keep id + 1, so that 0 ends them. */
         if (strcmp(t, "crash") == 0 && ncrash < 8)
             sh->fault_crash[ncrash++] = v + 1;
+        else if (strcmp(t, "crash1") == 0 && ncrash1 < 8)
+            sh->fault_crash1[ncrash1++] = v + 1;
         else if (strcmp(t, "error") == 0 && nerror < 8)
             sh->fault_error[nerror++] = v + 1;
         else if (strcmp(t, "spawn") == 0)
             sh->fault_spawn = v > INT32_MAX ? INT32_MAX : (int32_t)v;
         else
-            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, error or spawn "
-                    "(at most 8 of each)\n", t);
+            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, crash1, error "
+                    "or spawn (at most 8 of each)\n", t);
     }
     free(copy);
+}
+
+/* POOL_BACKTRACE=0|1|2: where a dying worker's backtrace goes (none; its
+ * error message and the trace, the default; those and stderr). */
+static int read_backtrace(void)
+{
+    const char *s = getenv("POOL_BACKTRACE");
+    if (s == NULL || *s == '\0')
+        return 1;
+    if ((s[0] == '0' || s[0] == '1' || s[0] == '2') && s[1] == '\0')
+        return s[0] - '0';
+    static atomic_flag warned = ATOMIC_FLAG_INIT;   /* once a program */
+    if (!atomic_flag_test_and_set(&warned))
+        fprintf(stderr, "pool: warning: POOL_BACKTRACE=%s is not 0, 1 or 2; using 1\n", s);
+    return 1;
 }
 
 /* Pool. -------------------------------------------------------------------- */
@@ -298,6 +319,7 @@ pool *pool_create(int n)
     if (sh->ev_fd < 0 || p->ctl_fd < 0)
         goto fail;
     read_faults(sh);
+    sh->backtrace = read_backtrace();
 
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, master_stdout);
@@ -417,6 +439,20 @@ int pool_set_max_calls(pool *p, long n)
     if (pool__foreign(p, "pool_set_max_calls"))
         return -1;
     atomic_store(&p->sh->max_calls, (uint64_t)n);
+    return 0;
+}
+
+int pool_set_retries(pool *p, int n)
+{
+    if (p == NULL || n < 0 || n > POOL_MAX_RETRIES) {
+        pool__set_error("pool_set_retries needs a pool and a count from 0 to %d",
+                        POOL_MAX_RETRIES);
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_set_retries"))
+        return -1;
+    atomic_store(&p->sh->retries, (uint32_t)n);
     return 0;
 }
 

@@ -25,8 +25,11 @@
  * no memory for its bytes, because that is a bug in the caller. Everything
  * here is safe to call from any master thread.
  *
- * Environment: POOL_WORKERS (worker count when pool_create gets 0) and
- * POOL_TRACE (trace file path). The trace format is in runtime/TRACE.md.
+ * Environment: POOL_WORKERS (worker count when pool_create gets 0),
+ * POOL_TRACE (trace file path) and POOL_BACKTRACE (0: no backtrace of a
+ * dying worker; 1, the default: where it died goes into its WorkerDied
+ * message; 2: also its frames on stderr). The trace format is in
+ * runtime/TRACE.md.
  */
 #ifndef POOL_H
 #define POOL_H
@@ -197,6 +200,29 @@ int pool_set_max_calls(pool *p, long n);
 int pool_initializer(pool *p, pool_fn fn, const char *name,
                      const pool_value *args, int count);
 
+/* Retries. ----------------------------------------------------------------- */
+
+#define POOL_MAX_RETRIES 100
+
+/* Give each call made from now on n more tries if its worker dies while
+ * running it (a crash, abort, exit, kill -9), as Ray's max_retries and
+ * Dask's retries: it runs again, on another worker, before its future
+ * completes. 0 (the default): a death fails the call with WorkerDied.
+ * Calls that return an error, that time out or that are cancelled are not
+ * tried again. Each try is in the trace: a try whose worker died and that
+ * runs again has status "retried". -1 (EINVAL) for no pool, n < 0 or
+ * n > POOL_MAX_RETRIES. */
+int pool_set_retries(pool *p, int n);
+
+/* pool_apply_async_retries(p, n, fn, arg, ...): as pool_apply_async, with
+ * n retries for this call whatever the pool's setting. NULL (errno EINVAL)
+ * for n < 0 or n > POOL_MAX_RETRIES. */
+#define pool_apply_async_retries(p, n, fn, ...) \
+    pool_submit_retries((p), (n), (fn), #fn, POOL__ARGV(__VA_ARGS__), \
+                        POOL__ARGC(__VA_ARGS__))
+future *pool_submit_retries(pool *p, int retries, pool_fn fn, const char *name,
+                            const pool_value *args, int count);
+
 /* Calls. ------------------------------------------------------------------- */
 
 #define POOL_MAX_ARGS 1024
@@ -333,6 +359,10 @@ void future_free(future *f);
 unsigned long future_id(const future *f);
 /* The PID of the worker that ran it (0 if it never started). */
 pid_t future_pid(future *f);
+/* How many times its call has begun so far: 0 if it never started, more
+ * than 1 if it was tried again after its worker died (pool_set_retries).
+ * -1 for no future. */
+int future_tries(future *f);
 
 /* Callbacks. --------------------------------------------------------------- */
 

@@ -103,12 +103,90 @@ void pool__put(pool__shared *sh)
         pool__futex_wake(&sh->work, 1);
 }
 
+/* Take entry k of the calls to try again off the list, if it still says
+ * seq (whoever clears it counts it). */
+static void again_clear(pool__shared *sh, int k, uint64_t seq)
+{
+    if (atomic_compare_exchange_strong(&sh->again[k], &seq, 0))
+        atomic_fetch_sub(&sh->nagain, 1);
+}
+
+/* Worker w: claim a call that waits to be tried again; its seq, or 0 if
+ * none does. An entry whose call has ended meanwhile (cancelled,
+ * terminated) is dropped. */
+static uint64_t claim_again(pool__shared *sh, int w)
+{
+    for (int k = 0; k < POOL__AGAIN && atomic_load(&sh->nagain) > 0; k++) {
+        uint64_t seq = atomic_load(&sh->again[k]);
+        if (seq == 0 || seq == UINT64_MAX)
+            continue;       /* empty, or being filled */
+        uint64_t s = POOL__STATE(seq, CALL_QUEUED, 0);
+        bool mine = atomic_compare_exchange_strong(&pool__slot(sh, seq)->state, &s,
+                                                   POOL__STATE(seq, CALL_HELD, w));
+        if (mine)
+            atomic_store_explicit(&sh->w[w].holding, seq, memory_order_relaxed);
+        again_clear(sh, k, seq);
+        if (mine)
+            return seq;
+    }
+    return 0;
+}
+
+bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
+{
+    int k = 0;
+    for (uint64_t none = 0; k < POOL__AGAIN; k++, none = 0)
+        if (atomic_load(&sh->again[k]) == 0 &&
+            atomic_compare_exchange_strong(&sh->again[k], &none, UINT64_MAX))
+            break;      /* reserved: only the supervisor fills entries */
+    if (k == POOL__AGAIN)
+        return false;
+    pool__call *c = pool__slot(sh, seq);
+    c->status = ST_RETRIED;
+    if (atomic_load(&sh->trace_gen)) {
+        pool__buf b = {0};
+        pool__trace_format(&b, sh, c, err);
+        pool__trace_write(sh, b.data, b.len);
+        pool__buf_free(&b);
+    }
+    /* The arguments are still in the slot: a worker frees them only once
+     * it has finished the call. */
+    atomic_store(&c->state, POOL__STATE(seq, CALL_QUEUED, 0));
+    atomic_fetch_add(&sh->nagain, 1);
+    atomic_store(&sh->again[k], seq);
+    atomic_fetch_add(&sh->work, 1);
+    if (atomic_load(&sh->spinning) == 0 && atomic_load(&sh->idle) > 0)
+        pool__futex_wake(&sh->work, 1);
+    return true;
+}
+
+bool pool__queue_waiting(pool__shared *sh)
+{
+    /* Entries whose call ended while it waited (cancelled) are dropped. */
+    for (int k = 0; k < POOL__AGAIN && atomic_load(&sh->nagain) > 0; k++) {
+        uint64_t seq = atomic_load(&sh->again[k]);
+        if (seq == UINT64_MAX ||
+            (seq != 0 && atomic_load(&pool__slot(sh, seq)->state) ==
+                             POOL__STATE(seq, CALL_QUEUED, 0)))
+            return true;
+        if (seq != 0)
+            again_clear(sh, k, seq);
+    }
+    return atomic_load(&sh->head) < atomic_load(&sh->tail);
+}
+
 /* One try at claiming the call at head for worker w: its seq, 0 if the
- * queue is empty, or UINT64_MAX to try again (someone moved first). */
+ * queue is empty, or UINT64_MAX to try again (someone moved first). Calls
+ * to be tried again come first. */
 static uint64_t try_claim(pool__shared *sh, int w)
 {
     if (atomic_load_explicit(&sh->state, memory_order_relaxed) == POOL_TERMINATING)
         return 0;   /* no call begins in a pool being ended */
+    if (atomic_load_explicit(&sh->nagain, memory_order_relaxed) > 0) {
+        uint64_t seq = claim_again(sh, w);
+        if (seq != 0)
+            return seq;
+    }
     uint64_t h = atomic_load(&sh->head);
     if (h >= atomic_load(&sh->tail))
         return 0;
@@ -152,7 +230,8 @@ uint64_t pool__claim(pool__shared *sh, int w)
                 return claimed(sh, seq);
             }
             if (seq == 0) {
-                if (atomic_load(&sh->state) != POOL_RUNNING) {
+                uint32_t st = atomic_load(&sh->state);
+                if (st == POOL_TERMINATING || (st != POOL_RUNNING && !pool__queue_waiting(sh))) {
                     atomic_fetch_sub(&sh->spinning, 1);
                     return 0;
                 }
@@ -172,7 +251,7 @@ uint64_t pool__claim(pool__shared *sh, int w)
         if (seq != 0 && seq != UINT64_MAX)
             return claimed(sh, seq);
         if (seq == 0 && atomic_load(&sh->state) != POOL_RUNNING &&
-            atomic_load(&sh->head) >= atomic_load(&sh->tail))
+            !pool__queue_waiting(sh))
             return 0;
     }
 }

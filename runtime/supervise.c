@@ -68,6 +68,7 @@ static bool spawn(int i, bool replacement)
     }
     pool__wslot *ws = &sh->w[i];
     atomic_store(&ws->fatal, 0);
+    atomic_store(&ws->bt_n, 0);     /* not the backtrace of the worker before */
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
     atomic_store(&ws->trace_len, 0);
@@ -94,10 +95,13 @@ static bool spawn(int i, bool replacement)
     return true;
 }
 
-/* True if no call waits to be claimed. Steps the head past calls that
- * ended before they began (failed for want of a worker). */
+/* True if no call waits to be claimed (nor to be tried again). Steps the
+ * head past calls that ended before they began (failed for want of a
+ * worker). */
 static bool queue_empty(void)
 {
+    if (atomic_load(&sh->nagain) > 0 && pool__queue_waiting(sh))
+        return false;
     uint64_t h = atomic_load(&sh->head);
     while (h < atomic_load(&sh->tail)) {
         uint64_t s = atomic_load(&pool__slot(sh, h)->state);
@@ -109,9 +113,19 @@ static bool queue_empty(void)
     return true;
 }
 
-/* Fail every call not yet begun: no worker can run them now. */
+/* Fail every call not yet begun, or waiting to be tried again: no worker
+ * can run them now. */
 static void fail_queued(const char *why)
 {
+    for (int k = 0; k < POOL__AGAIN; k++) {
+        uint64_t seq = atomic_load(&sh->again[k]);
+        if (seq == 0)
+            continue;
+        if (atomic_load(&pool__slot(sh, seq)->state) == POOL__STATE(seq, CALL_QUEUED, 0))
+            pool__fail(sh, seq, ST_CRASH, "WorkerDied", why);
+        if (atomic_compare_exchange_strong(&sh->again[k], &seq, 0))
+            atomic_fetch_sub(&sh->nagain, 1);
+    }
     uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
         uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
@@ -151,6 +165,15 @@ static void ended(int i, int status)
     pool__wslot *ws = &sh->w[i];
     pid_t pid = atomic_load(&ws->pid);
     pool__trace_flush_worker(sh, i);
+    /* Its backtrace, if it took one (the replacement reuses the slot). */
+    static uint64_t bt[POOL__BT_MAX];
+    int bt_n = atomic_load(&ws->bt_n);
+    uint32_t bt_first = ws->bt_first;
+    if (bt_n > 0 || bt_n == POOL__BT_TAKING)
+        memcpy(bt, ws->bt, (size_t)(bt_n > 0 ? bt_n : 1) * sizeof *bt);
+    int fatal = atomic_load(&ws->fatal);
+    if (bt_n == POOL__BT_TAKING && fatal && WIFSIGNALED(status) && WTERMSIG(status) != fatal)
+        status = fatal;     /* cut short while taking it (SIGALRM): the first signal */
     char how[200];
     pool__describe_end(status, how, sizeof how);
     pool__trace_event(sh, i, pid, "end", how);
@@ -166,18 +189,43 @@ static void ended(int i, int status)
     }
     atomic_store(&ws->pid, 0);
     atomic_fetch_sub(&sh->live, 1);
+
+    /* Why the call failed; a death may give it another try (before the
+     * replacement starts, so that a closing pool still has a worker for
+     * it). */
+    char msg[1100];
+    int st = ST_CRASH;
+    const char *type = "WorkerDied";
+    if (held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg)) {
+        pool__call *c = pool__slot(sh, held);
+        unsigned tries = c->tries ? c->tries : 1;
+        char where[800] = "", try[64] = "";
+        pool__buf full = {0};
+        if (sh->backtrace)
+            pool__bt_describe(bt, bt_n, bt_first, c->fn, status, where, sizeof where,
+                              sh->backtrace > 1 ? &full : NULL);
+        if (c->retries)
+            snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
+        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s",
+                 i, (int)pid, how, c->name, where, try);
+        if (full.len) {
+            /* POOL_BACKTRACE=2: the frames one to a line, as faulthandler does. */
+            fprintf(stderr, "pool: worker %d (pid %d) %s while running %s%s:\n%.*s", i,
+                    (int)pid, how, c->name, try, (int)full.len, full.data);
+            fflush(stderr);
+        }
+        pool__buf_free(&full);
+        char err[1200];
+        snprintf(err, sizeof err, "%s: %s", type, msg);
+        if (tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING &&
+            pool__requeue(sh, held, err))
+            held = 0;
+    }
     bool closing = atomic_load(&sh->state) != POOL_RUNNING;
     if (!(closing && queue_empty()))
         fill();
-    if (held) {
-        char msg[600];
-        int st = ST_CRASH;
-        const char *type = "WorkerDied";
-        if (!pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg))
-            snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s",
-                     i, (int)pid, how, pool__slot(sh, held)->name);
+    if (held)
         pool__fail_end(sh, held, st, type, msg);
-    }
 }
 
 /* The children this process has now (workers, and what tasks left). */
@@ -285,6 +333,8 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
     signal(SIGCHLD, SIG_DFL);
+    if (sh->backtrace)
+        pool__bt_prepare();     /* the workers inherit it, ready */
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

@@ -23,7 +23,7 @@
 #include "master.h"
 
 static const char *const status_name[] = {"ok", "error", "crash", "terminated",
-                                           "cancelled", "timeout"};
+                                           "cancelled", "timeout", "retried"};
 
 /* Write s as one CSV field, quoted when it has to be. */
 static void csv_field(pool__buf *b, const char *s)
@@ -99,7 +99,7 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
     put_seconds(b, c->start - sh->t0);
     put_seconds(b, c->end - sh->t0);
     pool__buf_put(b, ",", 1);
-    const char *st = status_name[c->status < 6 ? c->status : 1];
+    const char *st = status_name[c->status <= ST_RETRIED ? c->status : ST_ERROR];
     pool__buf_put(b, st, strlen(st));
     pool__buf_put(b, ",", 1);
     if (c->status != ST_OK && err)

@@ -161,11 +161,16 @@ static int me;              /* this worker's index */
 static pid_t me_pid;
 bool pool__forked;          /* set in the child of any fork (pool.c) */
 
-/* A fatal signal: say which in the worker's slot, then die of it. */
-static void on_fatal(int sig)
+/* A fatal signal: say which in the worker's slot, and where the worker
+ * was (backtrace.c), then die of it. */
+static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
-    if (me_sh)
+    (void)info;
+    if (me_sh) {
         atomic_store(&me_sh->w[me].fatal, sig);
+        if (me_sh->backtrace)
+            pool__bt_take(&me_sh->w[me], uctx);
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -179,6 +184,8 @@ static void on_exit_call(int status, void *arg)
     if (getpid() != me_pid)
         return;     /* a process a task forked: not the worker */
     atomic_store(&me_sh->w[me].exit_status, status & 0xff);
+    if (me_sh->backtrace)
+        pool__bt_take(&me_sh->w[me], NULL);    /* where exit() was called */
     fflush(stdout);
     _exit(status);
 }
@@ -192,13 +199,16 @@ static bool listed(const uint64_t *ids, uint64_t id)
     return false;
 }
 
-/* Run fn on one argument list, catching pool_raise and bad arguments. */
-static pool_value run_one(pool_fn fn, pool_args args)
+/* Run fn on one argument list, catching pool_raise and bad arguments.
+ * Never inlined: a dying worker's backtrace stops at its frame. */
+static __attribute__((noinline)) pool_value run_one(pool_fn fn, pool_args args)
 {
     if (sigsetjmp(task_jump, 0) == 0)
         return fn(args);
     return task_raised;
 }
+
+const void *const pool__task_caller = (const void *)run_one;
 
 /* The pool's initializer (pool_set_initializer), as this worker last ran
  * it: its generation, and why it failed (NULL if it did not). */
@@ -271,8 +281,9 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     bool raw_result = false;
     pool_value first_err = pool_none(), result = pool_none();
 
-    if (listed(sh->fault_crash, c->id))
-        raise(SIGSEGV);     /* POOL_FAULT=crash:ID */
+    c->tries++;         /* this worker holds it: nobody else writes it */
+    if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id)))
+        raise(SIGSEGV);     /* POOL_FAULT=crash:ID, crash1:ID */
     if (listed(sh->fault_error, c->id) || init_failure) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
                                     : pool_error("InjectedError", "POOL_FAULT made call %llu fail",
@@ -397,8 +408,12 @@ void pool__worker_main(pool__shared *sh, int w)
     pool__in_worker = true;
     pool__forked = false;   /* a worker of a pool made inside a task is a worker */
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
+    /* The handler runs on the alternate stack the supervisor set up
+     * (pool__bt_prepare; fork keeps it). */
+    struct sigaction sa = {.sa_sigaction = on_fatal, .sa_flags = SA_SIGINFO | SA_ONSTACK};
+    sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        signal(fatal[i], on_fatal);
+        sigaction(fatal[i], &sa, NULL);
     on_exit(on_exit_call, NULL);
 
     pool__buf out = {0}, rec = {0};

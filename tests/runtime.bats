@@ -332,12 +332,16 @@ $(cat "$POOL_TRACE")"
 
 # --- a worker dies ---------------------------------------------------------------
 
-# crashed MODE REASON: the crash program's output and trace after a death.
+# crashed MODE REASON [PLACE]: the crash program's output and trace after a
+# death. PLACE: a regular expression for what the message says after
+# "while running crasher" (where the worker was: its backtrace).
 crashed() {
-    [[ ${lines[0]} =~ ^died:\ worker\ ([0-9]+)\ \(pid\ ([0-9]+)\)\ (.*)\ while\ running\ crasher$ ]] ||
+    [[ ${lines[0]} =~ ^died:\ worker\ ([0-9]+)\ \(pid\ ([0-9]+)\)\ (.*)\ while\ running\ crasher(.*)$ ]] ||
         fail "line 1: ${lines[0]}"
     local slot=${BASH_REMATCH[1]} dead=${BASH_REMATCH[2]} how=${BASH_REMATCH[3]}
+    local place=${BASH_REMATCH[4]}
     [[ $how == "$2" ]] || fail "the death is told as '$how', expected '$2'"
+    [[ $place =~ ^${3:-.*}$ ]] || fail "the place is told as '$place', expected /${3:-.*}/"
     assert_line --index 1 "dead $dead"
     mapfile -t workers < <(sed -n 's/^worker //p' <<<"$output")
     assert_equal "${#workers[@]}" 2
@@ -362,27 +366,31 @@ crashed() {
 
 @test "a worker that segfaults (raise SIGSEGV): WorkerDied with signal and PID, the pool goes on" {
     rt crash segv
-    crashed segv "was killed by signal 11 (SIGSEGV: Segmentation fault)"
+    crashed segv "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": in [a-z_]+ \(libc\.so\.6\), called from crasher at tests/runtime/crash\.c:[0-9]+"
 }
 
 @test "a worker that writes through a null pointer: WorkerDied, the pool goes on" {
     rt crash null
-    crashed null "was killed by signal 11 (SIGSEGV: Segmentation fault)"
+    crashed null "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": in crasher at tests/runtime/crash\.c:[0-9]+"
 }
 
 @test "a worker that calls abort(): WorkerDied naming SIGABRT, the pool goes on" {
     rt crash abort
-    crashed abort "was killed by signal 6 (SIGABRT: Aborted)"
+    crashed abort "was killed by signal 6 (SIGABRT: Aborted)" \
+        ": in abort \(libc\.so\.6\), called from crasher at tests/runtime/crash\.c:[0-9]+"
 }
 
 @test "a worker that calls exit(3): WorkerDied naming the status, the pool goes on" {
     rt crash exit
-    crashed exit "exited with status 3"
+    crashed exit "exited with status 3" \
+        ": in exit \(libc\.so\.6\), called from crasher at tests/runtime/crash\.c:[0-9]+"
 }
 
 @test "a worker that gets SIGKILL from itself: WorkerDied naming SIGKILL, the pool goes on" {
     rt crash kill
-    crashed kill "was killed by signal 9 (SIGKILL: Killed)"
+    crashed kill "was killed by signal 9 (SIGKILL: Killed)" " \(no backtrace: SIGKILL cannot be caught\)"
 }
 
 @test "kill -9 of a worker from outside, by the PID its task printed: WorkerDied, the pool goes on" {
@@ -399,8 +407,65 @@ crashed() {
     [ ! -s "$err" ] || fail "stderr: $(cat "$err")"
     output=$(grep -v '^sleeper pid' "$out")
     mapfile -t lines <<<"$output"
-    crashed external "was killed by signal 9 (SIGKILL: Killed)"
+    crashed external "was killed by signal 9 (SIGKILL: Killed)" " \(no backtrace: SIGKILL cannot be caught\)"
     assert_line --index 1 "dead $victim"
+}
+
+# --- where a worker died (its backtrace) ------------------------------------------
+
+# line_of TEXT: the line of tests/runtime/crash.c that holds TEXT.
+line_of() {
+    grep -nF -- "$1" "$ROOT/tests/runtime/crash.c" | cut -d: -f1
+}
+
+@test "a null pointer written in a helper: the message names the helper and the task, with file:line" {
+    rt crash helper
+    crashed helper "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": in poke_null at tests/runtime/crash\.c:$(line_of '*nowhere = v;'), called from crasher at tests/runtime/crash\.c:$(line_of 'poke_null(7);')"
+}
+
+@test "a stack overflow by recursion: the backtrace is taken on a stack of its own; no hang" {
+    rt crash overflow
+    crashed overflow "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": in recurse at tests/runtime/crash\.c:[0-9]+(, called from recurse at tests/runtime/crash\.c:[0-9]+ \([0-9]+ times\))?, \.\.\."
+}
+
+@test "a smashed return address: the message gives the address; the unwinder's own fault ends the worker" {
+    rt crash smash
+    crashed smash "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": at 0x41414141, where nothing is loaded \(the stack may be smashed\)(; no backtrace beyond it \(taking it failed\))?"
+}
+
+@test "backtraces without addr2line, or of a program built without -g: function+offset" {
+    mkdir "$BATS_TEST_TMPDIR/bin"
+    ln -s "$(command -v timeout)" "$BATS_TEST_TMPDIR/bin/timeout"
+    run --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin" timeout 30 "$BIN/crash" helper
+    assert_success
+    assert_equal "$stderr" ""
+    crashed helper "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": in poke_null\+0x[0-9a-f]+, called from crasher\+0x[0-9a-f]+"
+    # Plain cc, no -g (the runtime itself was built with -g).
+    cc -std=gnu11 -O2 -I"$ROOT/runtime" -I"$ROOT/tests/runtime" -o "$BIN/../crash-nog" \
+        "$ROOT/tests/runtime/crash.c" "$ROOT/build/lib/libpool.a" -lpthread
+    BIN="$BIN/.." rt crash-nog helper
+    crashed helper "was killed by signal 11 (SIGSEGV: Segmentation fault)" \
+        ": in poke_null\+0x[0-9a-f]+, called from crasher\+0x[0-9a-f]+"
+}
+
+@test "POOL_BACKTRACE=2 prints the frames on stderr; POOL_BACKTRACE=0 takes none" {
+    POOL_BACKTRACE=2 run --separate-stderr timeout 30 "$BIN/crash" helper
+    assert_success
+    local re="^pool: worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV: Segmentation fault\) while running crasher:$"
+    [[ ${stderr_lines[0]} =~ $re ]] || fail "stderr line 1: ${stderr_lines[0]}"
+    assert_equal "${stderr_lines[1]}" "  #0 poke_null at tests/runtime/crash.c:$(line_of '*nowhere = v;')"
+    assert_equal "${stderr_lines[2]}" "  #1 crasher at tests/runtime/crash.c:$(line_of 'poke_null(7);')"
+    assert_equal "${stderr_lines[3]}" "  #2 (the pool's worker: the task was called here)"
+    assert_equal "${#stderr_lines[@]}" 4
+    POOL_BACKTRACE=0 rt crash helper
+    crashed helper "was killed by signal 11 (SIGSEGV: Segmentation fault)" ""
+    POOL_BACKTRACE=x run --separate-stderr timeout 30 "$BIN/crash" helper
+    assert_success
+    assert_equal "$stderr" "pool: warning: POOL_BACKTRACE=x is not 0, 1 or 2; using 1"
 }
 
 # --- the end of a pool ---------------------------------------------------------

@@ -1,13 +1,16 @@
 /*
  * crash.c - a worker dies in the middle of a task; the pool goes on.
  *
- *     crash segv | null | abort | exit | kill | external
+ *     crash segv | null | abort | exit | kill | external | helper | overflow | smash
  *
  * Two workers. After 100 warm-up calls (short, so the pool hands several
  * calls to a worker at once), one call dies in the chosen way while 300
  * short calls run around it, some of them already handed to the same
  * worker. "external" waits for a kill -9 from outside: its task prints
- * "sleeper pid PID" and sleeps until then.
+ * "sleeper pid PID" and sleeps until then. "helper" writes through a null
+ * pointer in a function the task calls; "overflow" recurses until the
+ * stack runs out; "smash" overwrites its helper's return address. The
+ * message then says where (the backtrace; runtime.bats checks it).
  *
  * Checks: that call fails with WorkerDied naming the signal or exit status
  * and the dead PID; the 300 others give the right results; the pool then
@@ -45,6 +48,32 @@ static pool_value meet(pool_args a)
     return pool_int(getpid());
 }
 
+/* Not inlined, so that each is a frame of its own in the backtrace. */
+static __attribute__((noinline)) void poke_null(int v)
+{
+    *nowhere = v;
+}
+
+static volatile long depth_limit = 1L << 40;    /* never reached */
+
+static __attribute__((noinline)) long recurse(long n)
+{
+    volatile char pad[256];
+    pad[n % 256] = (char)n;
+    if (n > depth_limit)
+        return 0;
+    return recurse(n + 1) + pad[0];     /* not a tail call */
+}
+
+/* Overwrite its own saved frame pointer and return address (where x86-64
+ * keeps them) with an address nothing is mapped at, as an overflowing
+ * buffer would. */
+static __attribute__((noinline)) void smash(void)
+{
+    void **volatile frame = __builtin_frame_address(0);
+    frame[0] = frame[1] = (void *)0x41414141;
+}
+
 static pool_value crasher(pool_args a)
 {
     pool_expect_args(a, 0);
@@ -66,6 +95,12 @@ static pool_value crasher(pool_args a)
         exit(3);
     else if (strcmp(mode, "kill") == 0)
         raise(SIGKILL);
+    else if (strcmp(mode, "helper") == 0)
+        poke_null(7);
+    else if (strcmp(mode, "overflow") == 0)
+        recurse(0);
+    else if (strcmp(mode, "smash") == 0)
+        smash();
     return pool_str("still alive");
 }
 
@@ -84,6 +119,9 @@ int main(int argc, char **argv)
         {"exit", "exited with status 3 "},
         {"kill", "was killed by signal 9 (SIGKILL"},
         {"external", "was killed by signal 9 (SIGKILL"},
+        {"helper", "was killed by signal 11 (SIGSEGV"},
+        {"overflow", "was killed by signal 11 (SIGSEGV"},
+        {"smash", "was killed by signal "},     /* SIGSEGV, or SIGABRT with a stack protector */
     };
     const char *how = NULL;
     mode = argc == 2 ? argv[1] : "";
@@ -91,7 +129,7 @@ int main(int argc, char **argv)
         if (strcmp(mode, modes[i][0]) == 0)
             how = modes[i][1];
     if (how == NULL) {
-        fprintf(stderr, "usage: crash segv|null|abort|exit|kill|external\n");
+        fprintf(stderr, "usage: crash segv|null|abort|exit|kill|external|helper|overflow|smash\n");
         return 2;
     }
     gate_make(&release);

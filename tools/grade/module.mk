@@ -1,5 +1,6 @@
-# The grader: `make grade` grades lesson 2's exercises in exercises/lesson2/
-# (EXERCISE=future picks one). tools/grade/README.md tells how it works.
+# The grader: `make grade` grades every lesson's exercises in exercises/lessonN/;
+# LESSON=N grades one lesson, EXERCISE=name one exercise (of LESSON, or of
+# the lesson that has it). tools/grade/README.md tells how it works.
 # tools/grade/grade exits 0 when every check passes, 1 when one fails, 2
 # when it cannot run. make grade keeps its score line as the last line: a
 # failed check (1) is the grade, not an error of make, so make exits 0
@@ -12,4 +13,4 @@ GRADE_FETCH := $(BUILD)/obj/tools/grade/fetch.o
 all: $(GRADE_SHIM) $(GRADE_FETCH)
 
 grade: $(LIBPOOL)
-	@tools/grade/grade $(EXERCISE) || [ $$? -eq 1 ]
+	@tools/grade/grade $(if $(LESSON),--lesson $(LESSON)) $(EXERCISE) || [ $$? -eq 1 ]

@@ -5,7 +5,9 @@
 # traces of one run read the same. Quoted CSV fields are unquoted; a tab or
 # line break inside becomes a space. The comment lines of versions 2 and 3
 # (where the trace comes from, worker and master events) are skipped. Exits
-# 1, with a sentence on stderr, if the file is not a pool trace.
+# 1, with a sentence on stderr, if the file is not a pool trace, or if a
+# task id comes twice where the record before is not "retried" (a try
+# whose worker died; the call ran again).
 
 # Split line into fld[1..n]; return n, or -1 if a quoted field is still open.
 function split_csv(line,    i, c, f, n, inq) {
@@ -40,6 +42,10 @@ v2 && pending == "" && /^#/ { next }
     if (n < 0) { pending = line; next }
     pending = ""
     if (fld[1] ~ /^[0-9]+$/) fld[1] -= base
+    if ((fld[1] in last) && last[fld[1]] != "retried") {
+        print "task " fld[1] " appears twice" > "/dev/stderr"; bad = 1; exit 1
+    }
+    last[fld[1]] = fld[8]
     out = ""
     for (i = 1; i <= 9; i++) {
         v = fld[i]

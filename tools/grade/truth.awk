@@ -3,7 +3,8 @@
 # (tab-separated). Reads the shim's record (calls.tsv, see shim.c) and the
 # run's trace as tab-separated lines (trace.awk):
 #     awk -F '\t' -f truth.awk calls.tsv trace.tsv
-# status is the trace's (ok, error, crash, terminated) or "missing". value
+# status is the trace's (ok, error, crash, terminated) or "missing"; of a
+# call tried again after its worker died, its last record's. value
 # is the result the program was given, or for the functions the exercises
 # define, the one the call should give (so that a broken function shows).
 # received is what the program itself was given by future_get, pool_apply
@@ -37,7 +38,9 @@ FILENAME == ARGV[1] && $1 == "get" {
 FILENAME == ARGV[1] && $1 == "early" { early[$2] = 1; next }
 FILENAME == ARGV[1] { next }
 {                                   # the trace
-    t = $1; tstatus[t] = $8; terr[t] = $9; tfn[t] = $2
+    t = $1
+    if ($8 == "retried" && (t in tstatus)) next     # a try before the last one
+    tstatus[t] = $8; terr[t] = $9; tfn[t] = $2
     if (!seen++ || t + 0 > maxtask) maxtask = t + 0
 }
 function allint(i, k,    j) {

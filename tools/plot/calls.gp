@@ -35,6 +35,7 @@ set linetype 3 lc rgb '#e34a33'
 set linetype 4 lc rgb '#bdbdbd'
 set linetype 6 lc rgb '#525252'
 set linetype 5 lc rgb '#969696'
+set linetype 7 lc rgb '#9e9ac8'
 box(s) = (column(5) == s ? column(8) : NaN)
 h = ncalls > 12 ? 0.4 : 0.3
 lf = (kind eq 'text') ? '' : ',16'
@@ -47,5 +48,6 @@ plot callrows using (NaN):1:ytic(2) notitle, \
      calls using (box(2)):1:3:4:($1 - h):($1 + h) with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2 title 'error (!)', \
      calls using (box(3)):1:3:4:($1 - h):($1 + h) with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3 title 'crash (X)', \
      calls using (box(4)):1:3:4:($1 - h):($1 + h) with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4 title 'terminated (T)', \
+     calls using (box(5)):1:3:4:($1 - h):($1 + h) with boxxyerror fs pattern 2 border lc rgb '#6a51a3' lt 7 title 'retried (R)', \
      calls using 6:($1 - h/3 - 0.12):(kind eq 'text' ? '' : stringcolumn(7)) with labels font lf tc rgb '#404040' notitle, \
      calls using 8:1:9 with labels font lf tc rgb 'black' notitle

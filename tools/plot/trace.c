@@ -21,7 +21,7 @@ static const char MAGIC[] = "# pool-trace v";     /* then 1, 2 or 3 */
 static const char HEADER[] =
     "task,function,pid,worker,submit_s,start_s,end_s,status,error";
 
-static const char *status_names[] = { "ok", "error", "crash", "terminated" };
+static const char *status_names[] = { "ok", "error", "crash", "terminated", "retried" };
 
 const char *trace_status_name(enum trace_status s)
 {
@@ -256,11 +256,14 @@ static int parse_task(char *field[], struct trace_task *k, int line, long base,
     return 0;
 }
 
+/* By id, then in file order (the tries of one task). */
 static int by_id(const void *a, const void *b)
 {
-    long x = (*(const struct trace_task *const *)a)->id;
-    long y = (*(const struct trace_task *const *)b)->id;
-    return (x > y) - (x < y);
+    const struct trace_task *p = *(const struct trace_task *const *)a;
+    const struct trace_task *q = *(const struct trace_task *const *)b;
+    if (p->id != q->id)
+        return (p->id > q->id) - (p->id < q->id);
+    return (p > q) - (p < q);
 }
 
 static int by_pid(const void *a, const void *b)
@@ -270,7 +273,8 @@ static int by_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Refuse a trace in which one id appears twice, or one pid in two slots. */
+/* Refuse a trace in which one id appears twice (but for tries: every
+ * record of an id but its last says retried), or one pid in two slots. */
 static int check_unique(struct trace *t, char *why, size_t size)
 {
     struct trace_task **v = malloc((t->ntasks + 1) * sizeof *v);
@@ -284,7 +288,7 @@ static int check_unique(struct trace *t, char *why, size_t size)
         v[i] = &t->task[i];
     qsort(v, t->ntasks, sizeof *v, by_id);
     for (size_t i = 1; i < t->ntasks && !bad; i++)
-        if (v[i]->id == v[i - 1]->id) {
+        if (v[i]->id == v[i - 1]->id && v[i - 1]->status != TS_RETRIED) {
             complain(why, size, "task %ld appears twice",     /* as the file has it */
                      v[i]->id + (t->version < 3));
             bad = 1;

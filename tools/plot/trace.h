@@ -13,7 +13,9 @@
 
 #include <stddef.h>
 
-enum trace_status { TS_OK, TS_ERROR, TS_CRASH, TS_TERMINATED };
+/* TS_RETRIED: a try whose worker died and that ran again; the task's id
+ * comes again in a later record. */
+enum trace_status { TS_OK, TS_ERROR, TS_CRASH, TS_TERMINATED, TS_RETRIED };
 
 /* One record: one task. Times are seconds since the pool was created. */
 struct trace_task {
@@ -49,7 +51,7 @@ struct trace {
 int trace_read(const char *path, struct trace *t, char *why, size_t whysize);
 void trace_free(struct trace *t);
 
-/* "ok", "error", "crash", "terminated". */
+/* "ok", "error", "crash", "terminated", "retried". */
 const char *trace_status_name(enum trace_status s);
 /* True if the task ran in a worker (it has a PID and a slot). */
 int trace_task_ran(const struct trace_task *k);

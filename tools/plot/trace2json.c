@@ -96,7 +96,7 @@ static void put_master(FILE *f, const struct trace *t)
 static void put_events(FILE *f, const struct trace *t)
 {
     /* Chrome's colour names, for viewers that know them. */
-    static const char *cname[] = { "good", "bad", "terrible", "grey" };
+    static const char *cname[] = { "good", "bad", "terrible", "grey", "yellow" };
 
     for (size_t i = 0; i < t->ntasks; i++) {
         const struct trace_task *k = &t->task[i];

@@ -48,7 +48,7 @@ struct run {
     struct worker *w;
     int nw;                     /* entries in w (>= nworkers with replacements) */
     int notrun;                 /* tasks that never started */
-    int count[4];               /* tasks by status */
+    int count[5];               /* tasks by status (TS_RETRIED: tries run again) */
     double t0, t1;              /* first start, last end of tasks that ran */
     double work, longest;
     long longest_id;
@@ -236,6 +236,9 @@ static void print_summary(FILE *out, struct run *runs, int n, double scale)
                 "(%d never started)\n", r->t.ntasks, r->count[TS_OK],
                 r->count[TS_ERROR], r->count[TS_CRASH], r->count[TS_TERMINATED],
                 r->notrun);
+        if (r->count[TS_RETRIED])
+            fprintf(out, "  retried      %d tries whose worker died ran again "
+                    "(counted in tasks)\n", r->count[TS_RETRIED]);
         fprintf(out, "  makespan     %.3f s (from %.3f to %.3f)\n", makespan(r),
                 r->t0, r->t1);
         fprintf(out, "  total work   %.3f s\n", r->work);
@@ -345,7 +348,7 @@ static int row_of(const struct run *r, const struct trace_task *k)
     return r->nw;       /* not reached: every PID that ran has an entry */
 }
 
-static const char *const mark[] = { "", "!", "X", "T" };
+static const char *const mark[] = { "", "!", "X", "T", "R" };
 
 /* The name of the master's row (a v3 trace): it says so when the master
  * never blocked, so that an empty row is not taken for a missing one. */
@@ -357,7 +360,8 @@ static const char *master_row(const struct run *r)
 /* A box's label in one or two lines. "#5 slow_add" when it fits on one;
  * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
  * (when six letters or more of it fit); else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
- * T terminated, so that it shows even where colours do not. */
+ * T terminated, R a try whose worker died and that ran again, so that it
+ * shows even where colours do not. */
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
 {
@@ -434,7 +438,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     f = create(dir, r->name, ".marks");
     for (size_t i = 0; i < r->t.ntasks; i++) {
         struct trace_task *k = &r->t.task[i];
-        if (k->status != TS_CRASH || !trace_task_ran(k))
+        if ((k->status != TS_CRASH && k->status != TS_RETRIED) || !trace_task_ran(k))
             continue;
         int y = row_of(r, k);
         fprintf(f, "%.6f\t%.2f\t1\tdied\n", k->end, y - 0.42);
