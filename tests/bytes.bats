@@ -19,7 +19,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 # Every sub-command but fsize (a file size limit says nothing more under a
 # checker) and wrong_kind (it aborts on purpose).
-ALL=(sizes kinds lifetime errors crash fault maps callback starmap starmap_errors starmap_crash nest)
+ALL=(sizes kinds lifetime errors crash fault retry maps callback starmap starmap_errors starmap_crash nest)
 # Under valgrind, all but sizes (ASan runs it; its 20 MB patterns are slow there).
 
 setup_file() {
@@ -86,6 +86,14 @@ trace() {
     trace "$BATS_TEST_TMPDIR/trace-2.csv"
     assert_equal "$(awk -F'\t' '$8 == "crash" && $2 == "check_arg"' "$TSV" | wc -l)" 4
     assert_equal "$(awk -F'\t' '$8 == "ok" && $2 == "check_arg"' "$TSV" | wc -l)" 8
+}
+
+@test "bytes with retries: a large argument reaches the second try whole; a first try that dies holding bytes leaks none" {
+    bt retry
+    trace "$BATS_TEST_TMPDIR/trace-2.csv"
+    assert_equal "$(awk -F'\t' '$8 == "retried" && $2 == "echo"' "$TSV" | wc -l)" 2
+    assert_equal "$(awk -F'\t' '$8 == "retried" && $2 == "once_abort" && $9 ~ /SIGABRT/' "$TSV" | wc -l)" 6
+    assert_equal "$(awk -F'\t' '$8 == "ok"' "$TSV" | wc -l)" 12
 }
 
 @test "bytes in pool_map, pool_imap_unordered and pool_map_async (inputs and results), and read in a callback" {

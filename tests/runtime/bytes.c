@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -257,6 +259,25 @@ static pool_value nested(pool_args a)
                                                        : pool_error("ValueError", "changed");
     pool_value_free(v);     /* after pool_destroy of its pool */
     return back;
+}
+
+/* Tries of once_abort so far, in memory every worker shares (made before
+ * the pools). */
+static _Atomic int *tries;
+
+/* (n, seed): n bytes of the pattern written in place; on the first try
+ * of each pair of tries (odd counts), abort() after writing half. */
+static pool_value once_abort(pool_args a)
+{
+    long n = pool_arg_int(a, 0), seed = pool_arg_int(a, 1);
+    void *out;
+    pool_value v = pool_bytes_alloc((size_t)n, &out);
+    if (atomic_fetch_add(tries, 1) % 2 == 0) {
+        memset(out, 0xee, (size_t)n / 2);
+        abort();
+    }
+    fill(out, (size_t)n, (unsigned)seed);
+    return v;
 }
 
 /* Helpers. ----------------------------------------------------------------- */
@@ -530,6 +551,42 @@ static unsigned long first_id(void)
     return id;
 }
 
+/* Calls tried again after their worker died (pool_set_retries): a large
+ * argument reaches the second try whole (POOL_FAULT=crash1:ID kills the
+ * first), and a first try that dies holding the bytes it made leaks them
+ * not: the second try's bytes come back right. */
+static void retry(void)
+{
+    unsigned long id = first_id();
+    char spec[200];
+    snprintf(spec, sizeof spec, "crash1:%lu,crash1:%lu", id, id + 2);
+    setenv("POOL_FAULT", spec, 1);
+    pool *p = pool_create(2);
+    CHECK(pool_set_retries(p, 1) == 0, "pool_set_retries");
+    unsigned char *buf = pattern_buf(2 * MB, 6);
+    off_t size0 = 0, used, size;
+    for (int i = 0; i < 12; i++) {
+        future *f = i % 2 == 0 ? pool_apply_async(p, echo, pool_bytes(buf, 2 * MB))
+                               : pool_apply_async(p, once_abort, 2 * MB, i);
+        if (i % 2 == 0)
+            CHECK_BYTES(future_get(f), 2 * MB, 6);
+        else
+            CHECK_BYTES(future_get(f), 2 * MB, i);
+        int want = i % 2 == 1 || i == 0 || i == 2 ? 2 : 1;
+        CHECK(future_tries(f) == want, "call %d: %d tries, not %d", i, future_tries(f), want);
+        future_free(f);
+        if (i == 3)
+            blob_file(&size0, &used);
+    }
+    blob_file(&size, &used);
+    CHECK(size == size0, "the blob file grew from %lld to %lld bytes", (long long)size0,
+          (long long)size);
+    unsetenv("POOL_FAULT");
+    free(buf);
+    pool_destroy(p);
+    printf("retry: ok\n");
+}
+
 /* Calls with a large bytes argument whose worker dies before they begin
  * (POOL_FAULT=crash:ID): they fail, their argument's extent comes back. */
 static void fault(void)
@@ -744,9 +801,12 @@ int main(int argc, char **argv)
         {"sizes", sizes}, {"kinds", kinds}, {"lifetime", lifetime}, {"errors", errors},
         {"fsize", fsize}, {"crash", crash}, {"fault", fault}, {"maps", maps},
         {"callback", callback}, {"starmap", starmap}, {"starmap_errors", starmap_errors},
-        {"starmap_crash", starmap_crash}, {"nest", nest}, {"wrong_kind", wrong_kind},
+        {"starmap_crash", starmap_crash}, {"nest", nest}, {"retry", retry},
+        {"wrong_kind", wrong_kind},
     };
     CHECK(pipe(pid_pipe) == 0, "pipe");
+    tries = mmap(NULL, sizeof *tries, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(tries != MAP_FAILED, "mmap");
     check_run(cmds, sizeof cmds / sizeof cmds[0], argc, argv);
     return 0;
 }
