@@ -310,6 +310,15 @@ static void blob_file(off_t *size, off_t *used)
     CHECK(found, "no blob file");
 }
 
+/* The blob file is size0 bytes still: no extent leaked since it was. */
+static void check_no_growth(off_t size0)
+{
+    off_t size, used;
+    blob_file(&size, &used);
+    CHECK(size == size0, "the blob file grew from %lld to %lld bytes: extents leak",
+          (long long)size0, (long long)size);
+}
+
 static unsigned char *pattern_buf(size_t n, unsigned seed)
 {
     unsigned char *p = malloc(n ? n : 1);
@@ -529,13 +538,11 @@ static void crash(void)
     pool *p = pool_create(2);
     unsigned char *buf = pattern_buf(2 * MB, 4);
     crash_round(p, buf);
-    off_t size0, used0, size, used;
+    off_t size0, used0;
     blob_file(&size0, &used0);
     for (int r = 0; r < 4; r++)
         crash_round(p, buf);
-    blob_file(&size, &used);
-    CHECK(size == size0, "the blob file grew from %lld to %lld bytes: extents leak",
-          (long long)size0, (long long)size);
+    check_no_growth(size0);
     free(buf);
     pool_destroy(p);
     printf("crash: ok\n");
@@ -564,7 +571,7 @@ static void retry(void)
     pool *p = pool_create(2);
     CHECK(pool_set_retries(p, 1) == 0, "pool_set_retries");
     unsigned char *buf = pattern_buf(2 * MB, 6);
-    off_t size0 = 0, used, size;
+    off_t size0 = 0, used;
     for (int i = 0; i < 12; i++) {
         future *f = i % 2 == 0 ? pool_apply_async(p, echo, pool_bytes(buf, 2 * MB))
                                : pool_apply_async(p, once_abort, 2 * MB, i);
@@ -578,9 +585,7 @@ static void retry(void)
         if (i == 3)
             blob_file(&size0, &used);
     }
-    blob_file(&size, &used);
-    CHECK(size == size0, "the blob file grew from %lld to %lld bytes", (long long)size0,
-          (long long)size);
+    check_no_growth(size0);
     unsetenv("POOL_FAULT");
     free(buf);
     pool_destroy(p);
@@ -598,7 +603,7 @@ static void fault(void)
     setenv("POOL_FAULT", spec, 1);
     pool *p = pool_create(2);
     unsigned char *buf = pattern_buf(2 * MB, 4);
-    off_t size0 = 0, used0, size, used;
+    off_t size0 = 0, used0;
     for (int i = 0; i < 12; i++) {
         future *f = pool_apply_async(p, check_arg, pool_bytes(buf, 2 * MB), 4);
         bool crashed = i % 3 == 1 && i < 11;
@@ -611,9 +616,7 @@ static void fault(void)
         if (i == 2)
             blob_file(&size0, &used0);
     }
-    blob_file(&size, &used);
-    CHECK(size == size0, "the blob file grew from %lld to %lld bytes", (long long)size0,
-          (long long)size);
+    check_no_growth(size0);
     unsetenv("POOL_FAULT");
     free(buf);
     pool_destroy(p);
