@@ -195,8 +195,7 @@ int pool_set_max_calls(pool *p, long n);
  * (returns an error, raises, or gets wrong arguments), that worker's calls
  * fail with an "InitializerError" that says why; none hangs. -1 (EINVAL)
  * for no pool or no function, (E2BIG) if the arguments take over 1 KiB. */
-#define pool_set_initializer(p, fn, ...) \
-    pool_initializer((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+#define pool_set_initializer(p, ...) pool_initializer((p), POOL__CALL(__VA_ARGS__))
 int pool_initializer(pool *p, pool_fn fn, const char *name,
                      const pool_value *args, int count);
 
@@ -217,9 +216,8 @@ int pool_set_retries(pool *p, int n);
 /* pool_apply_async_retries(p, n, fn, arg, ...): as pool_apply_async, with
  * n retries for this call whatever the pool's setting. NULL (errno EINVAL)
  * for n < 0 or n > POOL_MAX_RETRIES. */
-#define pool_apply_async_retries(p, n, fn, ...) \
-    pool_submit_retries((p), (n), (fn), #fn, POOL__ARGV(__VA_ARGS__), \
-                        POOL__ARGC(__VA_ARGS__))
+#define pool_apply_async_retries(p, n, ...) \
+    pool_submit_retries((p), (n), POOL__CALL(__VA_ARGS__))
 future *pool_submit_retries(pool *p, int retries, pool_fn fn, const char *name,
                             const pool_value *args, int count);
 
@@ -237,25 +235,22 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
 /* pool_apply_async(p, fn, arg, ...): the arguments are ints, longs, doubles,
  * strings or pool_values, up to 16 of them; no argument at all is fine.
  * Bytes go as pool_bytes(ptr, n): a bare pointer is not taken. */
-#define pool_apply_async(p, fn, ...) \
-    pool_submit((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+#define pool_apply_async(p, ...) pool_submit((p), POOL__CALL(__VA_ARGS__))
 
 /* pool_apply_async_limit(p, seconds, fn, arg, ...): as pool_apply_async,
  * with a time limit. If the call runs longer than seconds (counted from its
  * start, to within 10 ms), its worker is killed and replaced, and the future
  * fails with a "Timeout" error (trace status "timeout"). NULL (errno EINVAL)
  * for a limit that is not more than 0. */
-#define pool_apply_async_limit(p, seconds, fn, ...) \
-    pool_submit_limit((p), (seconds), (fn), #fn, POOL__ARGV(__VA_ARGS__), \
-                      POOL__ARGC(__VA_ARGS__))
+#define pool_apply_async_limit(p, seconds, ...) \
+    pool_submit_limit((p), (seconds), POOL__CALL(__VA_ARGS__))
 future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
                           const pool_value *args, int count);
 
 /* pool_apply(p, fn, arg, ...): run it and wait; the result (a POOL_ERROR value
  * if the task failed). A string, error or bytes result is the caller's, to
  * free with pool_value_free (bytes stay where they landed: not copied). */
-#define pool_apply(p, fn, ...) \
-    pool_call((p), (fn), #fn, POOL__ARGV(__VA_ARGS__), POOL__ARGC(__VA_ARGS__))
+#define pool_apply(p, ...) pool_call((p), POOL__CALL(__VA_ARGS__))
 pool_value pool_call(pool *p, pool_fn fn, const char *name,
                      const pool_value *args, int count);
 /* Free the strings or bytes of a value that pool_apply or a map gave you
@@ -468,10 +463,25 @@ pool_value pool__str(const char *s);
         float: pool_double, double: pool_double,                   \
         char *: pool__str, const char *: pool__str,                \
         pool_value: pool__id)(x)
+/* POOL__CALL(fn, arg, ...) gives the four parameters fn, "fn", args, count
+ * of pool_submit and its kin: args is an array of the arguments made
+ * pool_values (NULL when there are none), count how many. fn is part of
+ * the variadic list so that a call with no argument needs no __VA_OPT__
+ * nor GNU's `, ##`: plain C11, quiet under -pedantic. */
+#define POOL__CALL(...) POOL__FN(__VA_ARGS__, ~), POOL__NAME(__VA_ARGS__, ~), \
+    POOL__CAT(POOL__ARGV_, POOL__SOME(__VA_ARGS__))(__VA_ARGS__), POOL__ARGC(__VA_ARGS__)
+#define POOL__FN(fn, ...) (fn)
+#define POOL__NAME(fn, ...) #fn
+/* The 18th of (fn, args..., 16, ..., 0, ~) is the number of args. */
 #define POOL__N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, \
-                _15, _16, n, ...) n
-#define POOL__ARGC(...) POOL__N(__VA_ARGS__ __VA_OPT__(,) 16, 15, 14, 13, 12, \
-                                11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+                _15, _16, _17, n, ...) n
+#define POOL__ARGC(...) POOL__N(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, \
+                                7, 6, 5, 4, 3, 2, 1, 0, ~)
+#define POOL__SOME(...) POOL__N(__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \
+                                1, 1, 1, 1, 0, ~)
+#define POOL__ARGV_0(fn) ((const pool_value *)0)
+#define POOL__ARGV_1(fn, ...) \
+    ((const pool_value[]){ POOL__CAT(POOL__M, POOL__ARGC(fn, __VA_ARGS__))(POOL__V, __VA_ARGS__) })
 #define POOL__M1(f, x) f(x)
 #define POOL__M2(f, x, ...) f(x), POOL__M1(f, __VA_ARGS__)
 #define POOL__M3(f, x, ...) f(x), POOL__M2(f, __VA_ARGS__)
@@ -490,12 +500,6 @@ pool_value pool__str(const char *s);
 #define POOL__M16(f, x, ...) f(x), POOL__M15(f, __VA_ARGS__)
 #define POOL__CAT(a, b) POOL__CAT_(a, b)
 #define POOL__CAT_(a, b) a##b
-#define POOL__ARGV(...) \
-    __VA_OPT__((const pool_value[]){ POOL__CAT(POOL__M, POOL__ARGC(__VA_ARGS__))(POOL__V, __VA_ARGS__) }) \
-    POOL__IF_EMPTY(__VA_ARGS__)
-#define POOL__IF_EMPTY(...) POOL__NULL_##__VA_OPT__(NO)
-#define POOL__NULL_ ((const pool_value *)0)
-#define POOL__NULL_NO
 
 #ifdef __cplusplus
 }

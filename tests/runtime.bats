@@ -237,6 +237,20 @@ all_gone() {
           "answer16: TypeError: answer() takes 0 arguments but 16 were given"
 }
 
+@test "pool.h in plain C11: every call macro with 0, 1 and 16 arguments, quiet under -std=c11 -pedantic -Werror" {
+    local cc out="$BATS_TEST_TMPDIR/dialect"
+    for cc in cc clang; do
+        command -v "$cc" >/dev/null || continue
+        run "$cc" -std=c11 -pedantic -Wall -Wextra -Werror -I"$ROOT/runtime" -o "$out" \
+            "$ROOT/tests/runtime/dialect.c" "$ROOT/build/lib/libpool.a" -lpthread
+        [ "$status" -eq 0 ] || fail "$cc -std=c11 -pedantic: $output"
+        run timeout -k 5 60 "$out"
+        assert_success
+        lines "apply0: 7" "apply1: 5" "apply16: 136" "async0: 7" "async2: 5" \
+              "limit0: 7" "limit3: 6" "retries0: 7" "retries1: 9"
+    done
+}
+
 @test "wrong arity: the future fails with a TypeError naming the function and both counts" {
     rt calls arity
     lines "Error = TypeError : add3() takes 3 arguments but 2 were given" \
