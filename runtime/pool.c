@@ -292,6 +292,8 @@ pool *pool_create(int n)
     }
     if (n == 0 && (n = pool_default_size()) < 0)
         return NULL;
+    if (pool__check_time_scale() < 0)
+        return NULL;
 
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)

@@ -155,8 +155,8 @@ void pool_raise(const char *type, const char *msg, ...)
 #define POOL_MAX_WORKERS 256
 
 /* Start a pool of n worker processes. n = 0: $POOL_WORKERS if set, else one
- * per online CPU. NULL (errno EINVAL) for n < 0, n > POOL_MAX_WORKERS or a bad
- * $POOL_WORKERS; NULL (errno from fork) if its workers cannot be started;
+ * per online CPU. NULL (errno EINVAL) for n < 0, n > POOL_MAX_WORKERS, a bad
+ * $POOL_WORKERS or a $POOL_TIME_SCALE that is not a number above 0; NULL (errno from fork) if its workers cannot be started;
  * it returns once they run. Also starts the pool's supervisor process.
  * Makes the master's stdout line buffered, so that master and worker lines
  * come out in the order they happen, even through a pipe. */
@@ -439,7 +439,8 @@ int pool_trace_open(pool *p, const char *path);
  * lesson ten times faster without changing its logic). Restarts after a
  * signal. */
 void pool_sleep(double seconds);
-/* The scale pool_sleep uses (1 when $POOL_TIME_SCALE is unset or bad). */
+/* The scale pool_sleep uses: 1 when $POOL_TIME_SCALE is unset or bad (a bad
+ * one, or 0, also makes pool_create refuse to start). */
 double pool_time_scale(void);
 
 /* Errors. ------------------------------------------------------------------ */

@@ -244,7 +244,9 @@ void pool_value_free(pool_value v)
 
 /* Time. -------------------------------------------------------------------- */
 
-double pool_time_scale(void)
+/* $POOL_TIME_SCALE as a number: 1 when unset or empty, -1 when it is not
+ * a finite number above 0. */
+static double read_time_scale(void)
 {
     const char *s = getenv("POOL_TIME_SCALE");
     if (s == NULL || *s == '\0')
@@ -252,9 +254,25 @@ double pool_time_scale(void)
     char *end;
     errno = 0;
     double x = strtod(s, &end);
-    if (errno || *end != '\0' || !isfinite(x) || x < 0)
-        return 1.0;
+    if (errno || *end != '\0' || !isfinite(x) || !(x > 0))
+        return -1.0;
     return x;
+}
+
+double pool_time_scale(void)
+{
+    double x = read_time_scale();
+    return x > 0 ? x : 1.0;
+}
+
+int pool__check_time_scale(void)
+{
+    if (read_time_scale() > 0)
+        return 0;
+    pool__set_error("POOL_TIME_SCALE=%s is not a time scale (a number above 0, "
+                    "such as 0.1 to sleep a tenth as long)", getenv("POOL_TIME_SCALE"));
+    errno = EINVAL;
+    return -1;
 }
 
 void pool_sleep(double seconds)

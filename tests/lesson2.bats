@@ -590,3 +590,13 @@ check_future_trace() {
     assert_success
     assert_line "Each pool has POOL_WORKERS=3 workers."
 }
+
+@test "make lesson2 with a bad POOL_TIME_SCALE (abc, 0): no line that takes it as a scale, one clear message, a failure" {
+    local v
+    for v in abc 0; do
+        POOL_TIME_SCALE=$v run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2
+        assert_failure
+        refute_output --partial "Every sleep is scaled"
+        assert_output --partial "POOL_TIME_SCALE=$v is not a time scale"
+    done
+}
