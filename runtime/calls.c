@@ -62,7 +62,9 @@ static void keep_result(future *f, pool_value v)
 
 pool_value pool__value_dup(pool_value v)
 {
-    if (v.kind == POOL_STR) {
+    if (v.kind == POOL_BYTES) {
+        v = pool__bytes_copy(v);
+    } else if (v.kind == POOL_STR) {
         v.as.s = strdup(v.as.s);
         if (v.as.s == NULL)
             pool__die("out of memory");
@@ -75,6 +77,7 @@ pool_value pool__value_dup(pool_value v)
 /* Let go of f's encoded arguments (kept in the future itself when small). */
 static void args_free(future *f)
 {
+    pool__payload_free(f->p->sh, &f->placed);
     if (f->args.data == f->small)
         f->args = (pool__buf){0};
     else
@@ -119,6 +122,7 @@ void pool__harvest(pool *p, future *f)
     f->pid = c->pid;
     f->worker = c->worker;
     f->tries = (int)c->tries;
+    pool__lent_reclaim(sh, c);     /* bytes the task made and did not return */
     void *map;
     const char *bytes = pool__payload_get(sh, c, &c->result, &map);
     pool__rd r = {.p = bytes, .left = c->result.len};
@@ -143,7 +147,10 @@ void pool__harvest(pool *p, future *f)
         }
         keep_result(f, each ? pool_none() : v);
     } else {
-        keep_result(f, pool__rd_value(&r));
+        pool_value v = pool__rd_value(&r);
+        if (v.kind == POOL_BYTES && !r.bad)
+            v = pool__bytes_keep(sh, &c->result, &map, v);     /* the future holds them */
+        keep_result(f, v);
     }
     if (r.bad)
         pool__die("call %llu came back garbled", (unsigned long long)f->id);
@@ -180,7 +187,10 @@ static bool put(pool *p, future *f)
     c->retries = f->retries;
     c->tries = 0;
     c->result = (pool__payload){0};
-    if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
+    if (f->placed.blob) {
+        c->args = f->placed;        /* encoded in shared memory at submit */
+        f->placed = (pool__payload){0};
+    } else if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
         char msg[200];
         snprintf(msg, sizeof msg, "the arguments (%zu bytes) cannot be sent: %s",
                  f->args.len, strerror(errno));
@@ -243,6 +253,8 @@ void pool__release(future *f)
     if (f->seq && !f->done && p->owner[f->seq & (POOL__RING - 1)] == f)
         p->owner[f->seq & (POOL__RING - 1)] = NULL;     /* the pool is gone */
     args_free(f);
+    if (f->result.kind == POOL_BYTES)
+        pool_value_free(f->result);
     free(f->data);
     free(f);
 }
@@ -274,22 +286,26 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     /* pool_submit_retries, else the pool's setting (pool_set_retries) */
     f->retries = pool__next_retries ? (uint32_t)(pool__next_retries - 1)
                                     : atomic_load(&p->sh->retries);
-    f->argc = nitems ? 0 : (uint32_t)count;
-    /* Encoded now, outside the lock: the caller may reuse its strings at
-     * once. A chunk of numbers goes as its pool_values, as they are. */
-    int n = nitems ? (int)nitems : count;
+    f->argc = (uint32_t)count;
+    /* Encoded now, outside the lock: the caller may reuse its strings and
+     * bytes at once. A chunk of numbers goes as its pool_values, as they
+     * are; large arguments go straight to shared memory (one copy). */
+    size_t n = nitems ? (size_t)nitems * (count ? (size_t)count : 1) : (size_t)count;
     f->raw = nitems > 0;
-    for (int i = 0; i < n && f->raw; i++)
+    for (size_t i = 0; i < n && f->raw; i++)
         f->raw = args[i].kind == POOL_INT || args[i].kind == POOL_DOUBLE ||
                  args[i].kind == POOL_NONE;
-    size_t size = f->raw ? (size_t)n * sizeof *args : pool__values_size(args, n);
+    size_t size = f->raw ? n * sizeof *args : pool__values_size(args, n);
     if (size <= sizeof f->small)
         f->args = (pool__buf){.data = f->small, .cap = sizeof f->small};  /* no malloc */
     if (f->raw) {
         pool__buf_put(&f->args, args, size);
+    } else if (size > POOL__INLINE) {
+        if (pool__values_place(p->sh, args, n, size, &f->placed) == -1)
+            f->place_errno = errno ? errno : ENOMEM;
     } else {
         pool__buf_reserve(&f->args, size);
-        for (int i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++)
             pool__buf_put_value(&f->args, args[i]);
     }
 
@@ -306,7 +322,11 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     else if (p->state != POOL_RUNNING)
         pool__complete_here(p, f, ST_ERROR, "ValueError",
                             "the pool is not running (closed or terminated)");
-    else
+    else if (f->place_errno) {
+        char why[300];
+        pool__place_error(why, sizeof why, size, f->place_errno);
+        pool__complete_here(p, f, ST_ERROR, "PoolError", why);
+    } else
         pool__enqueue(p, f);
     pthread_mutex_unlock(&p->lock);
     return f;

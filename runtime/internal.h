@@ -20,6 +20,9 @@
 
 /* Remember a sentence for pool_last_error(); printf format. */
 void pool__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 0 if $POOL_TIME_SCALE is unset, empty or a number above 0; otherwise -1,
+ * EINVAL and a message for pool_last_error (pool_create refuses it). */
+int pool__check_time_scale(void);
 /* Print "pool: <message>" and abort: a broken invariant or a misuse. */
 void pool__die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -65,8 +68,10 @@ const char *pool__rd_str(pool__rd *r);
 /* Strings of the value point into the message. */
 pool_value pool__rd_value(pool__rd *r);
 
-/* Size of an encoded value list (pool__buf_put_value each). */
-size_t pool__values_size(const pool_value *v, int n);
+/* Size of an encoded value list (pool__buf_put_value each, from the start
+ * of a buffer: bytes are padded to POOL__ALIGN from there). */
+size_t pool__values_size(const pool_value *v, size_t n);
+#define POOL__ALIGN 16
 
 /* In a spin loop: let the other hyperthread (or the host) run a moment. */
 static inline void pool__relax(void)
@@ -104,6 +109,7 @@ void pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RING 4096         /* call slots; a power of two */
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
 #define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
+#define POOL__LENT 4            /* bytes values a task can make in shared memory */
 #define POOL__AGAIN 64          /* calls waiting to be tried again at once */
 #define POOL__BT_MAX 48         /* frames of a dying worker's backtrace */
 #define POOL__BT_TAKING (-1)
@@ -155,6 +161,11 @@ typedef struct {
     /* Written by the worker that holds it: how many times it has begun. */
     uint32_t tries;
     pool__payload result;
+    /* Extents the task made for bytes (pool_bytes in a task), each as its
+     * offset | class, 0 when unused: written by the worker under blob_lock
+     * as it takes one; the master frees those the result does not keep
+     * when it harvests the call, whatever way the call ended (blob.c). */
+    _Atomic uint64_t lent[POOL__LENT];
     char data[POOL__INLINE];    /* inline arguments, then an inline result */
 } __attribute__((aligned(64))) pool__call;
 
@@ -218,6 +229,7 @@ typedef struct {
     /* The blob allocator (blob.c). blob_lock guards the rest. */
     pthread_mutex_t blob_lock;  /* robust, process-shared */
     uint64_t blob_end, blob_size;
+    uint64_t blob_warm;         /* bytes of free extents over 4 MiB that kept their memory */
     uint32_t nfree[POOL__CLASSES];
     uint64_t free[POOL__CLASSES][POOL__FREE_MAX];
 
@@ -333,8 +345,59 @@ size_t pool__blob_class_size(uint32_t class);
  * NULL (errno) if it cannot be. Give it back with pool__blob_unmap. */
 char *pool__blob_map(pool__shared *sh, uint64_t off, uint32_t class);
 void pool__blob_unmap(char *addr, uint32_t class);
-/* Drop the kept mappings of pool sh (all_but: of every pool but sh). */
+/* Drop the kept mappings of pool sh (all_but: of every pool but sh). Bytes
+ * values still held from such a pool keep their memory (see holds). */
 void pool__blob_forget(const pool__shared *sh, bool all_but);
+
+/* Bytes (blob.c). ------------------------------------------------------------ */
+
+/* A new extent for len bytes with its memory behind it (so that a write
+ * cannot end in SIGBUS), mapped: NULL with errno (EFBIG: a limit, ENOSPC,
+ * ENOMEM) if it cannot be had. Unmap with pool__blob_unmap. */
+char *pool__blob_take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class);
+
+/* Where a bytes value's data begins in an extent made for it: the room
+ * before it takes the payload's header when the extent becomes a result. */
+#define POOL__BYTES_AT 64
+/* The call a worker runs now, for pool_bytes in its task (NULL between
+ * calls and in a chunk: there bytes go to the worker's heap). */
+extern pool__shared *pool__task_sh;
+extern pool__call *pool__task_call;
+/* Worker: room for n bytes in a new extent, recorded in the running
+ * call's lent list. NULL (errno) if no extent can be had or the list is full. */
+char *pool__lend(size_t n);
+/* Worker, after a single call's task: if v is bytes that pool__lend made,
+ * write the payload header in front of them and make that extent call c's
+ * result payload (nothing is copied): true. */
+bool pool__lent_result(pool__shared *sh, pool__call *c, pool_value v);
+/* Worker: true if v's bytes are such (pool__lent_result will take them). */
+bool pool__lent_holds(pool_value v);
+/* Worker: unmap what pool__lend mapped for the task that ended. */
+void pool__lent_unmap(void);
+/* Master, harvesting call c: free its lent extents but the one that is its
+ * result payload, and empty the list. */
+void pool__lent_reclaim(pool__shared *sh, pool__call *c);
+
+/* Bytes that a value given to the program holds (pool_value_free gives
+ * them back): a result's extent, kept mapped (map), or a malloc()ed block
+ * (sh NULL, map NULL). A process-wide table found by the data's address. */
+void pool__hold_extent(const void *data, pool__shared *sh, const pool__payload *p, void *map);
+void pool__hold_block(void *data);
+/* Give back what holds data; false if nothing does (the program's own bytes). */
+bool pool__hold_release(const void *data);
+/* A copy of the bytes of v in a malloc()ed block that the table holds. */
+pool_value pool__bytes_copy(pool_value v);
+/* Master, harvesting: v (decoded from payload p, mapped at map) as a value
+ * that lives on: a result in an extent is kept where it is (p and *map are
+ * taken), one in the slot is copied. */
+pool_value pool__bytes_keep(pool__shared *sh, pool__payload *p, void **map, pool_value v);
+
+/* Encode v[0..n) into a new extent of sh (size bytes, from pool__values_size):
+ * large bytes are copied once, straight to shared memory. -1 with errno. */
+int pool__values_place(pool__shared *sh, const pool_value *v, size_t n, size_t size,
+                       pool__payload *p);
+/* A sentence on why size bytes cannot go to shared memory (errno e). */
+void pool__place_error(char *buf, size_t len, size_t size, int e);
 
 /* The trace (trace.c). ------------------------------------------------------ */
 
@@ -408,6 +471,8 @@ extern bool pool__forked;
 
 /* Strings that a worker's values point to until its task's result is sent. */
 char *pool__worker_strdup(const char *s);
+/* Room of n bytes (8-aligned) that lives as long as those strings. */
+void *pool__worker_alloc(size_t n);
 
 /* In a child of fork: let go of every pool's descriptors and mappings but
  * keep's (NULL: all of them). */

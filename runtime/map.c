@@ -1,11 +1,14 @@
 /*
- * map.c - pool_apply and pool_map: blocking calls built on futures.
+ * map.c - pool_apply, pool_map and pool_starmap: blocking calls built on
+ * futures.
  *
  * A map sends its inputs in chunks, several inputs to a task, as Python's
  * Pool.map does: fewer trips through the queue when each input is cheap.
  * Each input still gets its own result or error. If a chunk's worker dies,
  * the chunk's inputs are sent again one to a task, so that only the input
  * that kills a worker fails (the ones before it run a second time).
+ * pool_starmap is the same map over rows of several values: an input is a
+ * row, and the task gets the row as its argument list.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +25,13 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
     if (f == NULL)
         return pool_error("ValueError", "%s", pool_last_error());
     pool__wait_in(f, "pool_apply");
-    pool_value v = pool__value_dup(future_get(f));    /* outlives the future */
+    pool_value v = future_get(f);
+    pthread_mutex_lock(&p->lock);
+    if (v.kind == POOL_BYTES)
+        f->result = pool_none();    /* the caller holds them now, where they are */
+    else
+        v = pool__value_dup(v);     /* outlives the future */
+    pthread_mutex_unlock(&p->lock);
     future_free(f);
     return v;
 }
@@ -35,16 +44,18 @@ static size_t auto_chunk(const pool *p, size_t n)
     return c ? c : 1;
 }
 
-int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
-                    size_t n, pool_value *out, size_t chunksize)
+/* The map of n rows of width values each (width 0: one value, pool_map). */
+static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                    size_t n, int width, pool_value *out, size_t chunksize, const char *what)
 {
     if (p == NULL || fn == NULL || (n > 0 && (in == NULL || out == NULL))) {
-        pool__set_error("pool_map needs a pool, a function, inputs and room for the results");
+        pool__set_error("%s needs a pool, a function, inputs and room for the results", what);
         errno = EINVAL;
         return -1;
     }
-    if (pool__foreign(p, "pool_map"))
+    if (pool__foreign(p, what))
         return -1;
+    size_t row = width ? (size_t)width : 1;
     if (chunksize == 0)
         chunksize = auto_chunk(p, n);
     if (chunksize > UINT32_MAX / 2)
@@ -68,8 +79,8 @@ int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
                 first = again[sent_again];
                 count = 1;
             }
-            future *f = pool__submit(p, fn, name, &in[first], 0, (uint32_t)count,
-                                     first, &out[first]);
+            future *f = pool__submit(p, fn, name, &in[first * row], width,
+                                     (uint32_t)count, first, &out[first]);
             if (f == NULL) {
                 refused = true;
                 break;
@@ -83,7 +94,7 @@ int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
         if (waited == made)
             break;
         future *f = fs[waited++ % MAP_WINDOW];
-        pool__wait_in(f, "pool_map");
+        pool__wait_in(f, what);
         if (f->status == ST_CRASH && f->nitems > 1 && !f->p->broken) {
             for (uint32_t i = 0; i < f->nitems; i++)
                 pool_value_free(out[f->first + i]);
@@ -108,8 +119,26 @@ int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
     return failed;
 }
 
+int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                    size_t n, pool_value *out, size_t chunksize)
+{
+    return map_rows(p, fn, name, in, n, 0, out, chunksize, "pool_map");
+}
+
 int pool_map_named(pool *p, pool_fn fn, const char *name,
                    const pool_value *in, size_t n, pool_value *out)
 {
     return pool_map_chunks(p, fn, name, in, n, out, 0);
+}
+
+int pool_starmap_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                        size_t n, int argc, pool_value *out, size_t chunksize)
+{
+    if (argc < 1 || argc > POOL_MAX_ARGS) {
+        pool__set_error("pool_starmap: rows of %d values: each row holds 1 to %d",
+                        argc, POOL_MAX_ARGS);
+        errno = EINVAL;
+        return -1;
+    }
+    return map_rows(p, fn, name, in, n, argc, out, chunksize, "pool_starmap");
 }

@@ -29,8 +29,11 @@ struct future {
     future *onext;          /* the overflow list */
     pool__buf args;         /* encoded arguments, until it is put */
     char small[96];         /* args.data when they fit: most calls need no malloc */
+    pool__payload placed;   /* or encoded straight into an extent, when large */
+    int place_errno;        /* why they could not be (0: they were) */
     bool raw;               /* a chunk of ints and doubles: args are pool_values as they are */
-    /* A chunk of a map: nitems inputs from first; results go to out. */
+    /* A chunk of a map: nitems inputs (rows of argc values, pool_starmap;
+     * argc 0: one value each) from first; results go to out. */
     uint32_t nitems, argc;
     uint64_t first;
     pool_fn fn;
@@ -108,7 +111,8 @@ pool_value pool__value_dup(pool_value v);
 void pool__let_go(pool *p);
 /* Unlink f from the pool and free it. */
 void pool__release(future *f);
-/* Submit a map chunk (nitems > 0) or a call: the future, or NULL. */
+/* Submit a map chunk (nitems > 0 rows of count values, count 0 meaning
+ * one) or a call of count values: the future, or NULL. */
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
                      int count, uint32_t nitems, uint64_t first, pool_value *out);
 /* True (and a PoolError raised or set) if p is not this process's own. */

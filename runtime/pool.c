@@ -294,6 +294,8 @@ pool *pool_create(int n)
     }
     if (n == 0 && (n = pool_default_size()) < 0)
         return NULL;
+    if (pool__check_time_scale() < 0)
+        return NULL;
 
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)
@@ -356,7 +358,12 @@ pool *pool_create(int n)
     if (pid == 0) {
         close(life[1]);
         close(sup[0]);
-        pool__supervise(sh, p->ctl_fd, life[0], sup[1], &old);
+        /* The master's ends: closed here, and ctl_fd in every worker. A
+         * later fork in this tree (a task that makes a pool) must not close
+         * these numbers again: they may name its own files by then. */
+        int ctl = p->ctl_fd;
+        p->life_fd = p->sup_fd = p->ctl_fd = -1;
+        pool__supervise(sh, ctl, life[0], sup[1], &old);
     }
     pool__forking = NULL;
     int e = errno;

@@ -21,8 +21,9 @@
  * Conventions: calls that can fail return 0 (or a pointer) on success and -1
  * (or NULL) on failure, with errno set and a sentence in pool_last_error().
  * The runtime never exits the program; the pool_as_* accessors abort with a
- * message when asked for the wrong kind of value, because that is a bug in
- * the caller. Everything here is safe to call from any master thread.
+ * message when asked for the wrong kind of value, and pool_bytes when given
+ * no memory for its bytes, because that is a bug in the caller. Everything
+ * here is safe to call from any master thread.
  *
  * Environment: POOL_WORKERS (worker count when pool_create gets 0),
  * POOL_TRACE (trace file path) and POOL_BACKTRACE (0: no backtrace of a
@@ -55,11 +56,13 @@ typedef enum {
     POOL_INT,
     POOL_DOUBLE,
     POOL_STR,
-    POOL_ERROR
+    POOL_ERROR,
+    POOL_BYTES      /* raw bytes of any size: an array of doubles, a struct */
 } pool_kind;
 
-/* An argument or a result. Pass it by value; its strings belong to whoever
- * made it (see each function below), never to the holder of the copy. */
+/* An argument or a result. Pass it by value; its strings and bytes belong
+ * to whoever made it (see each function below), never to the holder of the
+ * copy. */
 typedef struct {
     pool_kind kind;
     union {
@@ -70,6 +73,10 @@ typedef struct {
             const char *type;   /* "ValueError", "TypeError", "WorkerDied", ... */
             const char *msg;
         } err;
+        struct {
+            const void *p;
+            size_t n;
+        } b;
     } as;
 } pool_value;
 
@@ -83,11 +90,33 @@ pool_value pool_str(const char *s);
 pool_value pool_error(const char *type, const char *msg, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Bytes: n bytes from p, copied once on their way to the other process
+ * (an argument when the call is made, a result when the task returns).
+ * In the master the value only points to p: keep p as it is until the call
+ * is made (pool_apply_async and the maps copy it before they return). In a
+ * task p may be on its stack; the bytes are copied at once, into shared
+ * memory when they are large. At most POOL_MAX_BYTES bytes in one value.
+ * p NULL with n > 0 is a bug in the caller: it aborts with a message. */
+#define POOL_MAX_BYTES ((size_t)1 << 31)
+pool_value pool_bytes(const void *p, size_t n);
+/* Bytes that you write in place: *out gets room for n bytes (aligned for
+ * any type), and the value returned holds them. In a task the room is in
+ * shared memory already, so returning it copies nothing; if none can be
+ * had, the task ends with a PoolError. In the master the room is
+ * malloc()ed, yours to free with pool_value_free (for n over the limit, or
+ * out of memory: *out is NULL and the value a PoolError). out NULL aborts. */
+pool_value pool_bytes_alloc(size_t n, void **out);
+
 /* The value inside; abort with a clear message if v is of another kind
  * (pool_as_double also takes an int). */
 long pool_as_int(pool_value v);
 double pool_as_double(pool_value v);
 const char *pool_as_str(pool_value v);
+/* The bytes and their count (*n; n may be NULL). A result's bytes live as
+ * long as what holds them: the future (until future_free or pool_destroy),
+ * or, from pool_apply and the maps, until pool_value_free, which may come
+ * after pool_destroy. Nothing is copied: they are read where they landed. */
+const void *pool_as_bytes(pool_value v, size_t *n);
 bool pool_is_error(pool_value v);
 /* The error's type and message ("" for a value that is not an error). */
 const char *pool_error_type(pool_value v);
@@ -114,6 +143,9 @@ void pool_expect_args(pool_args a, int n);
 long pool_arg_int(pool_args a, int i);
 double pool_arg_double(pool_args a, int i);    /* an int is taken too */
 const char *pool_arg_str(pool_args a, int i);  /* valid until the task returns */
+/* The bytes of argument i and their count (*n). Read in place, in the
+ * shared memory they came in: valid until the task returns, read-only. */
+const void *pool_arg_bytes(pool_args a, int i, size_t *n);
 /* In a task: end it now with this error (does not return). */
 void pool_raise(const char *type, const char *msg, ...)
     __attribute__((format(printf, 2, 3), noreturn));
@@ -123,8 +155,8 @@ void pool_raise(const char *type, const char *msg, ...)
 #define POOL_MAX_WORKERS 256
 
 /* Start a pool of n worker processes. n = 0: $POOL_WORKERS if set, else one
- * per online CPU. NULL (errno EINVAL) for n < 0, n > POOL_MAX_WORKERS or a bad
- * $POOL_WORKERS; NULL (errno from fork) if its workers cannot be started;
+ * per online CPU. NULL (errno EINVAL) for n < 0, n > POOL_MAX_WORKERS, a bad
+ * $POOL_WORKERS or a $POOL_TIME_SCALE that is not a number above 0; NULL (errno from fork) if its workers cannot be started;
  * it returns once they run. Also starts the pool's supervisor process.
  * Makes the master's stdout line buffered, so that master and worker lines
  * come out in the order they happen, even through a pipe. */
@@ -201,7 +233,8 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
                     const pool_value *args, int count);
 
 /* pool_apply_async(p, fn, arg, ...): the arguments are ints, longs, doubles,
- * strings or pool_values, up to 16 of them; no argument at all is fine. */
+ * strings or pool_values, up to 16 of them; no argument at all is fine.
+ * Bytes go as pool_bytes(ptr, n): a bare pointer is not taken. */
 #define pool_apply_async(p, ...) pool_submit((p), POOL__CALL(__VA_ARGS__))
 
 /* pool_apply_async_limit(p, seconds, fn, arg, ...): as pool_apply_async,
@@ -215,12 +248,14 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
                           const pool_value *args, int count);
 
 /* pool_apply(p, fn, arg, ...): run it and wait; the result (a POOL_ERROR value
- * if the task failed). A string result is the caller's, to free with
- * pool_value_free. */
+ * if the task failed). A string, error or bytes result is the caller's, to
+ * free with pool_value_free (bytes stay where they landed: not copied). */
 #define pool_apply(p, ...) pool_call((p), POOL__CALL(__VA_ARGS__))
 pool_value pool_call(pool *p, pool_fn fn, const char *name,
                      const pool_value *args, int count);
-/* Free the strings of a value that pool_apply or pool_map gave you. */
+/* Free the strings or bytes of a value that pool_apply or a map gave you
+ * (a bytes value gives its shared memory back to the pool). A bytes value
+ * that you made on your own memory with pool_bytes is left alone. */
 void pool_value_free(pool_value v);
 
 /* fn(in[i]) for every i; out[i] gets its result, in input order (free with
@@ -240,6 +275,20 @@ int pool_map_named(pool *p, pool_fn fn, const char *name,
     pool_map_chunks((p), (fn), #fn, (in), (n), (out), (chunksize))
 int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
                     size_t n, pool_value *out, size_t chunksize);
+
+/* pool_starmap(p, fn, in, n, argc, out): fn(in[i*argc], ..., in[i*argc +
+ * argc-1]) for every row i of n (Pool.starmap): in holds n rows of argc
+ * values each, out gets n results. Chunks, errors, a dead worker and the
+ * return value as in pool_map; a function that takes another number of
+ * arguments fails each row with its TypeError (pool_expect_args). -1 (errno
+ * EINVAL) also for argc < 1 or over POOL_MAX_ARGS. */
+#define pool_starmap(p, fn, in, n, argc, out) \
+    pool_starmap_chunks((p), (fn), #fn, (in), (n), (argc), (out), 0)
+/* As pool_starmap, with chunksize rows per task (0: as pool_map picks). */
+#define pool_starmap_chunked(p, fn, in, n, argc, out, chunksize) \
+    pool_starmap_chunks((p), (fn), #fn, (in), (n), (argc), (out), (chunksize))
+int pool_starmap_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
+                        size_t n, int argc, pool_value *out, size_t chunksize);
 
 /* Results as they come (Pool.imap_unordered): an iteration over fn(in[i]).
  * Inputs go out in chunks as in pool_map_chunked (chunksize 0: the same
@@ -390,7 +439,8 @@ int pool_trace_open(pool *p, const char *path);
  * lesson ten times faster without changing its logic). Restarts after a
  * signal. */
 void pool_sleep(double seconds);
-/* The scale pool_sleep uses (1 when $POOL_TIME_SCALE is unset or bad). */
+/* The scale pool_sleep uses: 1 when $POOL_TIME_SCALE is unset or bad (a bad
+ * one, or 0, also makes pool_create refuse to start). */
 double pool_time_scale(void);
 
 /* Errors. ------------------------------------------------------------------ */

@@ -1,5 +1,6 @@
 /*
- * value.c - values, the errors of calls, the clock and pool_sleep.
+ * value.c - values (bytes among them), the errors of calls, the clock and
+ * pool_sleep.
  */
 #include <errno.h>
 #include <math.h>
@@ -103,6 +104,7 @@ const char *pool__kind_name(pool_kind k)
     case POOL_DOUBLE: return "a double";
     case POOL_STR: return "a string";
     case POOL_ERROR: return "an error";
+    case POOL_BYTES: return "bytes";
     }
     return "a value of unknown kind";
 }
@@ -139,6 +141,67 @@ const char *pool_as_str(pool_value v)
     return v.as.s;
 }
 
+/* Bytes. ------------------------------------------------------------------- */
+
+/* In a task: room for n bytes that live until the result is sent; in
+ * shared memory when they are large and the task is a single call (so its
+ * result can be that memory), else in the worker's heap. */
+static void *task_room(size_t n, const char *what)
+{
+    if (n > POOL_MAX_BYTES)
+        pool_raise("PoolError", "%s(%zu bytes): a bytes value holds at most %zu",
+                   what, n, POOL_MAX_BYTES);
+    if (pool__task_call && n + POOL__BYTES_AT > POOL__INLINE) {
+        void *room = pool__lend(n);
+        if (room)
+            return room;
+        if (errno != EMLINK) {      /* EMLINK: the call has made its share */
+            char why[300];
+            pool__place_error(why, sizeof why, n, errno);
+            pool_raise("PoolError", "%s: %s", what, why);
+        }
+    }
+    return pool__worker_alloc(n);
+}
+
+pool_value pool_bytes(const void *p, size_t n)
+{
+    if (p == NULL && n > 0)
+        pool__die("pool_bytes: no data (NULL) for %zu bytes", n);
+    pool_value v = {.kind = POOL_BYTES, .as.b = {p ? p : "", n}};
+    if (pool__in_worker && n > 0) {
+        void *room = task_room(n, "pool_bytes");
+        memcpy(room, p, n);
+        v.as.b.p = room;
+    }
+    return v;
+}
+
+pool_value pool_bytes_alloc(size_t n, void **out)
+{
+    if (out == NULL)
+        pool__die("pool_bytes_alloc: nowhere to put the address (out is NULL)");
+    if (pool__in_worker) {
+        *out = task_room(n, "pool_bytes_alloc");
+        return (pool_value){.kind = POOL_BYTES, .as.b = {*out, n}};
+    }
+    *out = n <= POOL_MAX_BYTES ? malloc(n ? n : 1) : NULL;
+    if (*out == NULL)
+        return pool_error("PoolError", "pool_bytes_alloc(%zu bytes): %s", n,
+                          n > POOL_MAX_BYTES ? "over POOL_MAX_BYTES" : "out of memory");
+    pool__hold_block(*out);
+    return (pool_value){.kind = POOL_BYTES, .as.b = {*out, n}};
+}
+
+const void *pool_as_bytes(pool_value v, size_t *n)
+{
+    if (v.kind != POOL_BYTES)
+        wrong_kind("pool_as_bytes", v);
+    if (n)
+        *n = v.as.b.n;
+    return v.as.b.p;
+}
+
 bool pool_is_error(pool_value v) { return v.kind == POOL_ERROR; }
 
 const char *pool_error_type(pool_value v)
@@ -161,6 +224,7 @@ char *pool_value_format(pool_value v, char *buf, size_t size)
     case POOL_DOUBLE: snprintf(buf, size, "%g", v.as.d); break;
     case POOL_STR: snprintf(buf, size, "%s", v.as.s); break;
     case POOL_ERROR: snprintf(buf, size, "%s: %s", v.as.err.type, v.as.err.msg); break;
+    case POOL_BYTES: snprintf(buf, size, "<%zu bytes>", v.as.b.n); break;
     default: snprintf(buf, size, "?"); break;
     }
     return buf;
@@ -173,12 +237,16 @@ void pool_value_free(pool_value v)
     } else if (v.kind == POOL_ERROR) {
         free((char *)v.as.err.type);
         free((char *)v.as.err.msg);
+    } else if (v.kind == POOL_BYTES) {
+        pool__hold_release(v.as.b.p);
     }
 }
 
 /* Time. -------------------------------------------------------------------- */
 
-double pool_time_scale(void)
+/* $POOL_TIME_SCALE as a number: 1 when unset or empty, -1 when it is not
+ * a finite number above 0. */
+static double read_time_scale(void)
 {
     const char *s = getenv("POOL_TIME_SCALE");
     if (s == NULL || *s == '\0')
@@ -186,9 +254,25 @@ double pool_time_scale(void)
     char *end;
     errno = 0;
     double x = strtod(s, &end);
-    if (errno || *end != '\0' || !isfinite(x) || x < 0)
-        return 1.0;
+    if (errno || *end != '\0' || !isfinite(x) || !(x > 0))
+        return -1.0;
     return x;
+}
+
+double pool_time_scale(void)
+{
+    double x = read_time_scale();
+    return x > 0 ? x : 1.0;
+}
+
+int pool__check_time_scale(void)
+{
+    if (read_time_scale() > 0)
+        return 0;
+    pool__set_error("POOL_TIME_SCALE=%s is not a time scale (a number above 0, "
+                    "such as 0.1 to sleep a tenth as long)", getenv("POOL_TIME_SCALE"));
+    errno = EINVAL;
+    return -1;
 }
 
 void pool_sleep(double seconds)

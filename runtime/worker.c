@@ -36,16 +36,20 @@ struct arena_str {
 };
 static struct arena_str *arena;
 
-char *pool__worker_strdup(const char *s)
+void *pool__worker_alloc(size_t n)
 {
-    size_t n = strlen(s) + 1;
     struct arena_str *a = malloc(sizeof *a + n);
     if (a == NULL)
-        pool__die("out of memory in a worker");
-    memcpy(a->s, s, n);
+        pool_raise("MemoryError", "out of memory in a worker (%zu bytes)", n);
     a->next = arena;
     arena = a;
     return a->s;
+}
+
+char *pool__worker_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(pool__worker_alloc(n), s, n);
 }
 
 static void arena_clear(void)
@@ -138,6 +142,16 @@ const char *pool_arg_str(pool_args a, int i)
     if (v.kind != POOL_STR)
         wrong_arg(a, i, "a string");
     return v.as.s;
+}
+
+const void *pool_arg_bytes(pool_args a, int i, size_t *n)
+{
+    pool_value v = arg(a, i, "bytes");
+    if (v.kind != POOL_BYTES)
+        wrong_arg(a, i, "bytes");
+    if (n)
+        *n = v.as.b.n;
+    return v.as.b.p;
 }
 
 /* The loop. ---------------------------------------------------------------- */
@@ -266,7 +280,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     out->len = 0;
     int failed = 0;
     bool raw_result = false;
-    pool_value first_err = pool_none();
+    pool_value first_err = pool_none(), result = pool_none();
 
     c->tries++;         /* this worker holds it: nobody else writes it */
     if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id))) {
@@ -291,10 +305,14 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         if (r.bad)
             pool__die("worker %d: call %llu came garbled (%u arguments in %u bytes)",
                       (int)me_pid, (unsigned long long)c->id, n, c->args.len);
+        pool__task_sh = sh;     /* large bytes the task makes go to shared memory */
+        pool__task_call = c;
         pool_value v = run_one(fn, (pool_args){.v = argv, .count = (int)n});
-        pool__buf_put_value(out, v);
+        pool__task_call = NULL;
+        if (!pool__lent_holds(v))       /* else sent where it is, below */
+            pool__buf_put_value(out, v);
         failed = v.kind == POOL_ERROR;
-        first_err = v;
+        first_err = result = v;
     } else {
         /* A chunk. Results are gathered as values first: if none holds a
          * string they go back as they are, else encoded. */
@@ -307,15 +325,20 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
             if (res == NULL)
                 pool__die("out of memory in a worker");
         }
+        /* Each item is a row of argc values (pool_starmap), or one. */
+        uint32_t width = c->argc ? c->argc : 1;
         const pool_value *raw = (c->flags & POOL__RAW_ARGS) ? (const pool_value *)bytes : NULL;
-        if (raw && c->args.len != (size_t)n * sizeof *raw)
+        if (width > POOL_MAX_ARGS ||
+            (raw && c->args.len != (size_t)n * width * sizeof *raw))
             pool__die("worker %d: a garbled chunk", (int)me_pid);
         bool plain = true;
         for (uint32_t i = 0; i < n; i++) {
-            pool_value item = raw ? raw[i] : pool__rd_value(&r);
+            const pool_value *row = raw ? &raw[(size_t)i * width] : argv;
+            for (uint32_t j = 0; !raw && j < width; j++)
+                argv[j] = pool__rd_value(&r);
             if (r.bad)
                 pool__die("worker %d: a garbled chunk", (int)me_pid);
-            pool_value v = run_one(fn, (pool_args){.v = &item, .count = 1});
+            pool_value v = run_one(fn, (pool_args){.v = row, .count = (int)width});
             res[i] = v;
             plain &= v.kind == POOL_INT || v.kind == POOL_DOUBLE || v.kind == POOL_NONE;
             if (v.kind == POOL_ERROR && failed++ == 0)
@@ -340,8 +363,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
                 "it was ended (a task's child must call _exit)\n", c->name);
         _exit(0);
     }
-    if (!pool__finish_begin(sh, seq, POOL__STATE(seq, CALL_HELD, me)))
+    if (!pool__finish_begin(sh, seq, POOL__STATE(seq, CALL_HELD, me))) {
+        pool__lent_unmap();
         return;     /* ended by someone else (the pool was terminated) */
+    }
     c->start = start;
     c->end = end;
     c->pid = me_pid;
@@ -349,7 +374,9 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     c->status = failed ? ST_ERROR : ST_OK;
     c->flags = raw_result ? POOL__RAW_RESULT : 0;
     pool__payload_free(sh, &c->args);
-    if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1) {
+    if (pool__lent_result(sh, c, result)) {
+        /* Bytes the task made in shared memory: they are the result. */
+    } else if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1) {
         out->len = 0;
         pool_value v = {.kind = POOL_ERROR, .as.err = {"MemoryError",
                         "the result could not be sent to the master"}};
@@ -376,6 +403,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     atomic_fetch_add_explicit(&sh->w[me].tasks, 1, memory_order_relaxed);
     atomic_store_explicit(&sh->w[me].holding, 0, memory_order_relaxed);
     pool__finish_end(sh, seq);
+    pool__lent_unmap();
     task_name = "?";
 }
 

@@ -7,7 +7,8 @@ load '/usr/lib/bats/bats-assert/load'
 
 setup_file() {
     cd "$BATS_TEST_DIRNAME/.." || return 1
-    make -s build/tools/bench/poolbench >&2
+    make -s build/tools/bench/poolbench build/tests/runtime/wakebench \
+        build/tests/runtime/bytesbench >&2
     export BENCH_SIZE=smoke
     # One smoke run for the shape tests; they read its files.
     BENCH_OUT="$BATS_FILE_TMPDIR/table.txt" tools/bench/bench \
@@ -157,7 +158,7 @@ cell="^$number \\($number-$number\\)\$"
 }
 
 @test "bench: the waiter's wake-up, for one future, any of 16 and as-completed, spinning and asleep" {
-    run sed -n '/^Waking the waiter/,$p' "$table"
+    run awk '/^Waking the waiter/ { on = 1 } on && /^$/ { exit } on' "$table"
     assert_equal "${#lines[@]}" 7
     local how w
     for how in future_wait future_wait_any future_iter_next; do
@@ -165,6 +166,19 @@ cell="^$number \\($number-$number\\)\$"
             assert_line --regexp "^$how +call sleeps +$w us: median +[0-9.]+ us +p90 +[0-9.]+ us +p99 +[0-9.]+ us +\(20 calls\)$"
         done
     done
+}
+
+@test "bench: bytes of 1 MB and 100 MB to a task and back, beside a memcpy of the same size" {
+    run sed -n '/^Bytes to a task and back/,$p' "$table"
+    assert_equal "${#lines[@]}" 11
+    local mb rate='[0-9.]+ GB/s +\([0-9.]+-[0-9.]+\) +[0-9.]+ ms'
+    for mb in 1 100; do
+        assert_line --regexp "^$mb MB \(2 runs of [0-9]+ round trips; GB/s = bytes moved / time\):$"
+        assert_line --regexp "^  memcpy of $mb MB +$rate$"
+        assert_line --regexp "^  no pool: 2 processes, 2 x $mb MB +$rate$"
+        assert_line --regexp "^  round trip \(2 x $mb MB moved\) +$rate$"
+    done
+    assert_equal "$(grep -cE "a round trip takes [0-9.]+ times two memcpy's, [0-9.]+ times no pool" <<<"$output")" 2
 }
 
 @test "bench: a wrong answer on our side fails loudly, with no table" {

@@ -168,6 +168,16 @@ sandbox_uid() { echo $((100000 + ($$ % 10000) * 8 + $1)); }
     done
 }
 
+@test "a space before the colon: fails the report check, and the hint names the colon" {
+    assert_equal "$(check_status colon_spaced failures.c reported)" failed
+    for c in noresult results count; do
+        assert_equal "$(check_status colon_spaced failures.c $c)" passed
+    done
+    run grep -A6 ':( .*failed call' "$OUT/colon_spaced/report.txt"
+    assert_output --partial "only the spaces around the colon differ"
+    assert_output --partial "put the colon right after the type"
+}
+
 @test "right answers written differently pass every check of their exercise" {
     for s in "table_calls future.c" "overlap_map overlap.c" "reverse_failures failures.c"; do
         set -- $s

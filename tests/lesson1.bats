@@ -66,7 +66,7 @@ input_pids() {
     assert_success
     assert_equal "$stderr" ""
     assert_line --index 0 --regexp '^Master process is PID [0-9]+$'
-    assert_line --index 1 "The pool has 3 worker processes"
+    assert_line --index 1 "Worker processes in the pool: 3"
     master=${lines[0]##* }
     # The master's lines, in input order, agree with the trace input by input.
     assert_equal "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Input \([0-9]*\) ran in process \([0-9]*\)$/\1 \2/p')" "$(input_pids)"
@@ -113,7 +113,7 @@ input_pids() {
     POOL_WORKERS=2 prog map
     assert_success
     assert_line --index 1 --regexp '^The for loop, in the master: 10 squares in [0-9]+\.[0-9] s$'
-    assert_line --regexp '^pool_map, on 2 workers: 10 squares in [0-9]+\.[0-9] s$'
+    assert_line --regexp '^pool_map: 10 squares in [0-9]+\.[0-9] s \(workers: 2\)$'
     assert_equal "$(printf '%s\n' "${lines[@]}" | grep '^square(')" "$(for i in 0 1 2 3 4 5 6 7 8 9; do echo "square($i) = $((i * i))"; done)"
     assert_equal "$(input_pids | awk '{ print $1 }' | paste -sd ' ')" "0 1 2 3 4 5 6 7 8 9"
     assert_equal "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Process \([0-9]*\) squares \([0-9]*\)$/\2 \1/p' | sort -n)" "$(input_pids)"
@@ -125,7 +125,7 @@ input_pids() {
 @test "chunks 4: three records label[0..3], label[4..7], label[8..11]; the master's lines agree with them" {
     POOL_WORKERS=2 prog chunks 4
     assert_success
-    assert_line --index 0 "12 inputs, chunk size 4, 2 workers: 3 tasks"
+    assert_line --index 0 "12 inputs, chunk size 4, workers: 2, tasks: 3"
     assert_equal "$(records | awk '{ print $2, $4 }' | paste -sd ' ')" "label[0..3] ok label[4..7] ok label[8..11] ok"
     assert_equal "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Input \([0-9]*\) ran in process \([0-9]*\)$/\1 \2/p')" "$(input_pids)"
 }
@@ -153,19 +153,19 @@ input_pids() {
 @test "chunks 1 and 5: one record per input named label; chunks of 5, 5 and 2" {
     prog chunks 1
     assert_success
-    assert_line --index 0 --regexp '^12 inputs, chunk size 1, [0-9]+ workers: 12 tasks$'
+    assert_line --index 0 --regexp '^12 inputs, chunk size 1, workers: [0-9]+, tasks: 12$'
     assert_equal "$(records | awk '{ print $2 }' | sort -u)" label
     assert_equal "$(records | wc -l)" 12
     prog chunks 5
     assert_success
-    assert_line --index 0 --regexp '^12 inputs, chunk size 5, [0-9]+ workers: 3 tasks$'
+    assert_line --index 0 --regexp '^12 inputs, chunk size 5, workers: [0-9]+, tasks: 3$'
     assert_equal "$(records | awk '{ print $2 }' | paste -sd ' ')" "label[0..4] label[5..9] label[10..11]"
 }
 
 @test "chunks 0: the pool's own chunks cover every input once, in order" {
     POOL_WORKERS=2 prog chunks
     assert_success
-    assert_line --index 0 "12 inputs, chunk size 0 (the pool chooses), 2 workers"
+    assert_line --index 0 "12 inputs, chunk size 0 (the pool chooses), workers: 2"
     assert_equal "$(input_pids | awk '{ print $1 }' | paste -sd ' ')" "0 1 2 3 4 5 6 7 8 9 10 11"
     assert_equal "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Input \([0-9]*\) ran in process \([0-9]*\)$/\1 \2/p')" "$(input_pids)"
 }

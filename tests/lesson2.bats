@@ -432,6 +432,19 @@ check_future_trace() {
         [[ $r =~ R.*R.*R ]] && fail "round '$r' shows three calls running on two workers"
     done
     [ "$two" -eq 1 ] || fail "no round shows two calls running and one queued"
+    # The lesson's example round ("a little after two seconds") is what the
+    # trace says of the calls at 2.5 of the program's seconds.
+    local readme="$ROOT/lessons/lesson2/README.md" want="" k at
+    at=$(awk -v s="$POOL_TIME_SCALE" 'BEGIN { print 2.5 * s }')
+    for k in 0 1 2 3 4; do
+        want+=$(awk -v e="${T_END[$k]}" -v b="${T_START[$k]}" -v t="$at" \
+                    'BEGIN { print (e < t ? "F" : b < t ? "R" : "Q") }')
+    done
+    local shown
+    shown=$(awk '/a little after two seconds/ { on = 1 } on && /^Process [0-4] / {
+                     printf "%s", /has finished/ ? "F" : /is running/ ? "R" : /waiting in the queue/ ? "Q" : "?" }
+                 on && /^```$/ && ++fences == 2 { exit }' "$readme")
+    assert_equal "$shown" "$want"
     # It polls with future_ready, and gets results only once they are
     # there: the master never blocked.
     assert_equal "$(master_waits)" ""
@@ -589,4 +602,14 @@ check_future_trace() {
     POOL_WORKERS=3 POOL_TIME_SCALE=0.01 run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2
     assert_success
     assert_line "Each pool has POOL_WORKERS=3 workers."
+}
+
+@test "make lesson2 with a bad POOL_TIME_SCALE (abc, 0): no line that takes it as a scale, one clear message, a failure" {
+    local v
+    for v in abc 0; do
+        POOL_TIME_SCALE=$v run timeout -k 5 30 make -C "$ROOT" --no-print-directory lesson2
+        assert_failure
+        refute_output --partial "Every sleep is scaled"
+        assert_output --partial "POOL_TIME_SCALE=$v is not a time scale"
+    done
 }

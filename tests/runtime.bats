@@ -332,9 +332,9 @@ $(cat "$POOL_TRACE")"
     [[ $stderr == *pool_as_int*string* && $stderr != *$'\n'* ]] || fail "stderr is: $stderr"
 }
 
-@test "POOL_TIME_SCALE: pool_time_scale reads a number; unset, empty or bad means 1" {
+@test "POOL_TIME_SCALE: pool_time_scale reads a number above 0; unset, empty or bad means 1" {
     local v want
-    for v in 0.5:0.5 0:0 2:2 abc:1 -1:1 "":1 1e400:1 0.1x:1; do
+    for v in 0.5:0.5 0:1 2:2 abc:1 -1:1 "":1 1e400:1 0.1x:1; do
         want=${v#*:}
         POOL_TIME_SCALE=${v%%:*} rt calls scale
         assert_output "scale $want"
@@ -342,6 +342,18 @@ $(cat "$POOL_TRACE")"
     unset POOL_TIME_SCALE
     rt calls scale
     assert_output "scale 1"
+}
+
+@test "bad POOL_TIME_SCALE (abc, 0, -1, 1e400, 0.1x, nan): pool_create gives NULL, one clear message, exit 1" {
+    local v
+    for v in abc 0 -1 1e400 0.1x nan; do
+        POOL_TIME_SCALE=$v run --separate-stderr timeout 10 "$BIN/create" 2
+        assert_equal "$status" 1
+        [[ $stderr == "pool_create: POOL_TIME_SCALE=$v is not a time scale"* && $stderr != *$'\n'* ]] ||
+            fail "POOL_TIME_SCALE=$v: stderr is: $stderr"
+    done
+    POOL_TIME_SCALE=0.5 run --separate-stderr timeout 10 "$BIN/create" 2
+    assert_success
 }
 
 # --- a worker dies ---------------------------------------------------------------

@@ -64,9 +64,9 @@ int main(int argc, char **argv)
     }
 
     if (chunksize == 0)
-        printf("%d inputs, chunk size 0 (the pool chooses), %d workers\n", NINPUTS, pool_size(p));
+        printf("%d inputs, chunk size 0 (the pool chooses), workers: %d\n", NINPUTS, pool_size(p));
     else
-        printf("%d inputs, chunk size %ld, %d workers: %ld tasks\n", NINPUTS, chunksize,
+        printf("%d inputs, chunk size %ld, workers: %d, tasks: %ld\n", NINPUTS, chunksize,
                pool_size(p), (NINPUTS + chunksize - 1) / chunksize);
     pool_destroy(p);
 

@@ -71,7 +71,7 @@ int main(void)
         pool_destroy(p);
         exit(1);
     }
-    printf("pool_map, on %d workers: %d squares in %.1f s\n", pool_size(p), NINPUTS, took);
+    printf("pool_map: %d squares in %.1f s (workers: %d)\n", NINPUTS, took, pool_size(p));
     pool_destroy(p);
 
     for (int i = 0; i < NINPUTS; i++)

@@ -34,7 +34,7 @@ int main(void)
         pool_perror("pool_create");
         exit(1);
     }
-    printf("The pool has %d worker processes\n", pool_size(p));
+    printf("Worker processes in the pool: %d\n", pool_size(p));
 
     pool_value in[NINPUTS], out[NINPUTS];
     for (int i = 0; i < NINPUTS; i++)

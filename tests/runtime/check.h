@@ -174,4 +174,23 @@ static inline bool gate_wait_for(const gate *g, int n, int seconds)
     return true;
 }
 
+/* A sub-command of a test program: its name and what it runs. */
+typedef struct {
+    const char *name;
+    void (*run)(void);
+} check_cmd;
+
+/* Run the sub-commands that argv[1..argc) name, in that order; a name
+ * that is none of cmds[0..n) fails. */
+static inline void check_run(const check_cmd *cmds, size_t n, int argc, char **argv)
+{
+    for (int a = 1; a < argc; a++) {
+        size_t k = 0;
+        while (k < n && strcmp(cmds[k].name, argv[a]) != 0)
+            k++;
+        CHECK(k < n, "unknown sub-command %s", argv[a]);
+        cmds[k].run();
+    }
+}
+
 #endif /* RUNTIME_CHECK_H */

@@ -1,5 +1,6 @@
-# Helpers shared by tests/runtime.bats and tests/core.bats: the trace's
-# records counted, processes gone or left behind, a line awaited. Each suite
+# Helpers shared by tests/runtime.bats, tests/core.bats and tests/bytes.bats:
+# the trace's records counted, processes gone or left behind, a line
+# awaited, a test program's sub-commands run. Each suite
 # sets BIN (its programs' folder) and TSV (the trace as tab-separated
 # records) before using them.
 
@@ -49,4 +50,18 @@ wait_line() {
         sleep 0.1
     done
     return 1
+}
+
+# subcommands PROG CMD...: run PROG with the sub-commands under a timeout;
+# it must exit 0, print "CMD: ok" for each, and nothing on stderr.
+subcommands() {
+    local prog=$1
+    shift
+    run --separate-stderr timeout 60 "$prog" "$@"
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
+$stderr
+stdout:
+$output"
+    local c
+    for c in "$@"; do assert_line "$c: ok"; done
 }

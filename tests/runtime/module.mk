@@ -12,17 +12,21 @@ RUNTIME_TEST_NAMES := create calls crash lifecycle many output sleepers workload
 CORE_TEST_NAMES    := faults schedule soak
 # The futures API of issue 11 (tests/futures.bats).
 FUTURES_TEST_NAMES := futures wakebench progress workers retry
+# Bytes and pool_starmap (tests/bytes.bats), and the bytes bench.
+BYTES_TEST_NAMES   := bytes bytesbench
 RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
-                      $(FUTURES_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
+                      $(FUTURES_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
+                      $(BYTES_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
 PROGRAMS += $(RUNTIME_TEST_PROGS)
 
 # The workload and the fault matrix with the sanitizers, the runtime's
 # sources compiled in.
 RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload $(BUILD)/asan/tests/runtime/faults \
                 $(BUILD)/asan/tests/runtime/futures $(BUILD)/asan/tests/runtime/workers \
-                $(BUILD)/asan/tests/runtime/retry
-RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults $(BUILD)/tsan/tests/runtime/futures
+                $(BUILD)/asan/tests/runtime/retry $(BUILD)/asan/tests/runtime/bytes
+RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults $(BUILD)/tsan/tests/runtime/futures \
+                $(BUILD)/tsan/tests/runtime/bytes
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer
 TSANITIZE    := -fsanitize=thread -fno-omit-frame-pointer
 PROGRAMS     += $(RUNTIME_ASAN) $(RUNTIME_TSAN)

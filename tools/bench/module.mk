@@ -6,5 +6,5 @@
 BENCH_PROGS := $(BUILD)/tools/bench/poolbench
 PROGRAMS    += $(BENCH_PROGS)
 
-bench: $(BENCH_PROGS) $(BUILD)/tests/runtime/wakebench
+bench: $(BENCH_PROGS) $(BUILD)/tests/runtime/wakebench $(BUILD)/tests/runtime/bytesbench
 	BENCH_SIZE=$(or $(BENCH_SIZE),full) tools/bench/bench

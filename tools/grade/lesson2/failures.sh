@@ -41,7 +41,11 @@ failures_compare() {
                 if (mode == "reported" && failed) {
                     want = et[i] ": " em[i]
                     if (!fl[i]) bad("call " i ", " call[i] ", failed with " want ", but no \"Call " i " failed with\" line says so")
-                    else if (ftext[i] != want) bad("Call " i ": printed \"" ftext[i] "\", but the error is \"" want "\"")
+                    else if (ftext[i] != want) {
+                        spaced = ftext[i]; sub(/ *: */, ": ", spaced)
+                        bad("Call " i ": printed \"" ftext[i] "\", but the error is \"" want "\"" \
+                            (spaced == want ? " (only the spaces around the colon differ)" : ""))
+                    }
                 }
                 if (mode == "noresult" && failed && rl[i])
                     bad("Call " i " is printed as returning \"" rtext[i] "\", but " call[i] " failed")
@@ -60,6 +64,9 @@ failures_reported() {
     ACTUAL=$(failures_compare reported)
     [ -z "$ACTUAL" ] && return 0
     HINT="if future_successful(f) is 0, v = future_get(f) is the error: print pool_error_type(v) and pool_error_message(v)."
+    case $ACTUAL in *"spaces around the colon"*)
+        HINT="put the colon right after the type, then one space: \"Call 4 failed with TYPE: MESSAGE\", not \"TYPE : MESSAGE\"." ;;
+    esac
     return 1
 }
 
