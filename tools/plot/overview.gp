@@ -25,11 +25,8 @@ textcols = exists('textcols') ? textcols : 120
 load here.'style.gp'
 
 set datafile separator "\t"
-set linetype 1 lc rgb '#9ecae1'
-set linetype 2 lc rgb '#fdae6b'
-set linetype 3 lc rgb '#e34a33'
-set linetype 4 lc rgb '#bdbdbd'
-set linetype 6 lc rgb '#525252'
+load here.'status.gp'
+side(r) = (column(4) == r ? stringcolumn(3) : '')
 box(s) = (column(7) == s ? column(1) : NaN)
 mk(s) = (column(3) == s ? column(1) : NaN)
 lf = (kind eq 'text') ? '' : ',14'
@@ -55,20 +52,21 @@ do for [i = 1:n] {
     rows = dir.name.'.rows'
     marks = dir.name.'.marks'
     master = dir.name.'.master'
+    notrun = dir.name.'.notrun'
     set tmargin at screen y - head
     set bmargin at screen y - head - (ownrows + mrow) * rowh
     set yrange [ownrows - 0.5:-0.5 - mrow]
     set label 1 rttl at screen 0.16, screen y - head * 0.45 left font ',18'
     if (i < n) { set format x '' ; unset xlabel } else { set format x '%g'; set xlabel xlbl_all }
     plot rows using (NaN):1:ytic(2) notitle, \
-         tasks using (box(1)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#3182bd' lt 1, \
-         tasks using (box(2)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2, \
-         tasks using (box(3)):2:3:4:5:6 with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3, \
-         tasks using (box(4)):2:3:4:5:6 with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4, \
-         master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6, \
+         for [s = 1:7] tasks using (box(s)):2:3:4:5:6 with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s, \
+         master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 8, \
          marks using (mk(1)):2 with points pt 2 ps 3 lw 4 lc rgb '#67000d', \
+         marks using (mk(3)):2 with points pt 13 ps 2.5 lc rgb '#7a0177', \
          marks using (mk(2)):2 with points pt 9 ps 2.5 lc rgb '#006d2c', \
-         tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black'
+         tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black', \
+         notrun using 1:2:(side(0)) with labels left offset character 1, 0 font lf tc rgb 'black', \
+         notrun using 1:2:(side(1)) with labels right offset character -1, 0 font lf tc rgb 'black'
     y = y - head - (ownrows + mrow) * rowh
 }
 unset multiplot
