@@ -14,6 +14,12 @@ load dir.'overview.vars'
 ttl_all = ttl
 xlbl_all = xlbl
 tmax_all = tmax
+array ST[7]
+do for [s = 1:7] { ST[s] = value(sprintf('st%d', s)) }
+otitle = mtitle
+omk1 = mk1t
+omk2 = mk2t
+omk3 = mk3t
 n = words(names)
 total = 0
 do for [i = 1:n] {
@@ -34,7 +40,7 @@ lf = (kind eq 'text') ? '' : ',14'
 # Screen fractions: the title on top, the axis and its label at the
 # bottom, a line for each run's own title above its panel.
 top = 0.91
-bottom = 0.12
+bottom = (kind eq 'text') ? 0.12 : 0.2
 head = 0.035
 rowh = (top - bottom - n * head) / total
 set multiplot title ttl_all
@@ -68,5 +74,24 @@ do for [i = 1:n] {
          notrun using 1:2:(side(0)) with labels left offset character 1, 0 font lf tc rgb 'black', \
          notrun using 1:2:(side(1)) with labels right offset character -1, 0 font lf tc rgb 'black'
     y = y - head - (ownrows + mrow) * rowh
+}
+# One legend for every panel (overview.vars: what any run has), under the
+# axis: an empty plot that draws only its key.
+if (kind ne 'text') {
+    set tmargin at screen 0.06
+    set bmargin at screen 0.0
+    set xrange [0:1]
+    set yrange [0:1]
+    unset border
+    unset tics
+    unset grid
+    unset xlabel
+    unset label 1
+    set key at screen 0.5, screen 0.09 center top horizontal @keyorder maxrows 3 font ',16' samplen 3 width 1 spacing 1.1
+    plot for [s = 1:7] NaN with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s title ST[s], \
+         NaN with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 8 title otitle, \
+         NaN with points pt 2 ps 3 lw 4 lc rgb '#67000d' title omk1, \
+         NaN with points pt 13 ps 2.5 lc rgb '#7a0177' title omk3, \
+         NaN with points pt 9 ps 2.5 lc rgb '#006d2c' title omk2
 }
 unset multiplot

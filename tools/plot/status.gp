@@ -11,10 +11,10 @@ set linetype 1 lc rgb '#9ecae1'
 set linetype 2 lc rgb '#fdae6b'
 set linetype 3 lc rgb '#e34a33'
 set linetype 4 lc rgb '#bdbdbd'
-set linetype 5 lc rgb '#9e9ac8'
+set linetype 5 lc rgb '#807dba'
 set linetype 6 lc rgb '#d9a300'
 set linetype 7 lc rgb '#dd3497'
-array SP[7] = [3, 3, 2, 1, 2, 5, 4]
+array SP[7] = [3, 3, 2, 1, 1, 5, 4]
 array SE[7] = ['#3182bd', '#d94801', '#b30000', '#636363', '#6a51a3', '#7f6000', '#7a0177']
 # Not statuses: the master's bars (8), the queue wait (9).
 set linetype 8 lc rgb '#525252'

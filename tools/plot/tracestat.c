@@ -853,6 +853,24 @@ static void write_overview(const char *dir, struct run *runs, int n, const struc
     if (*program)
         fprintf(f, " worker%s", n == 1 && runs[0].nworkers == 1 ? "" : "s");
     fprintf(f, " on one time axis\"\n");
+    /* Its one legend: what any of the runs has. */
+    int any[TS_COUNT] = { 0 }, mk[4] = { 0 }, blocked = 0;
+    for (int i = 0; i < n; i++) {
+        for (int s = 0; s < TS_COUNT; s++)
+            any[s] |= runs[i].count[s] > 0;
+        blocked |= runs[i].t.nblocked > 0;
+        struct mark *m = xcalloc(2 * (runs[i].t.ntasks + runs[i].t.nends), sizeof *m);
+        size_t nm = find_marks(&runs[i], m);
+        for (size_t j = 0; j < nm; j++)
+            mk[m[j].kind] = 1;
+        free(m);
+    }
+    for (int s = 0; s < TS_COUNT; s++)
+        fprintf(f, "st%d = \"%s\"\n", s + 1, any[s] ? legend[s] : "");
+    fprintf(f, "mtitle = \"%s\"\n", blocked ? "master blocked" : "");
+    fprintf(f, "mk1t = \"%s\"\nmk2t = \"%s\"\nmk3t = \"%s\"\n",
+            mk[MK_DIED] ? "worker died" : "", mk[MK_NEW] ? "new worker took the slot" : "",
+            mk[MK_KILLED] ? "worker killed by the pool" : "");
     finish(f, "overview.vars");
 }
 
