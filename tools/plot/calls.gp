@@ -26,7 +26,10 @@ set yrange [ncalls - 0.5:-0.5 - mrow]
 set ytics scale 0
 set xtics nomirror
 if (kind ne 'text') { set grid xtics }
-set key outside bottom center horizontal @keyorder maxrows 1
+set key outside bottom center horizontal @keyorder maxcols 3
+# Room for the most legend rows any run's chart has (three entries a
+# row), so that the axes of all runs sit at one height.
+if (kind ne 'text') { set bmargin at screen 0.115 + 0.04 * ckeyrows }
 set datafile separator "\t"
 
 load (ARG0[1:strstrt(ARG0, 'calls.gp') - 1]).'status.gp'

@@ -32,7 +32,10 @@ set yrange [nrows - 0.5:-0.5 - mrow]
 set ytics scale 0
 set xtics nomirror
 if (kind ne 'text') { set grid xtics }
-set key outside bottom center horizontal @keyorder maxrows 1
+set key outside bottom center horizontal @keyorder maxcols 3
+# Room for the most legend rows any run's chart has (three entries a
+# row), so that the axes of all runs sit at one height.
+if (kind ne 'text') { set bmargin at screen 0.115 + 0.04 * keyrows }
 set datafile separator "\t"
 
 # Colour, fill and the mark after the task id tell the statuses apart

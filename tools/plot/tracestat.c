@@ -294,6 +294,8 @@ struct axis {
     double tmax;        /* right end of the time axis */
     int nrows;          /* rows of the run with the most */
     int ncalls;         /* calls of the run with the most */
+    int keyrows;        /* legend rows of the timeline with the most */
+    int ckeyrows;       /* and of the calls chart */
 };
 
 static int run_rows(const struct run *r)
@@ -303,7 +305,7 @@ static int run_rows(const struct run *r)
 
 static struct axis common_axis(struct run *runs, int n)
 {
-    struct axis ax = { 0, 1, 1 };
+    struct axis ax = { 0, 1, 1, 0, 0 };
 
     for (int i = 0; i < n; i++) {
         for (size_t k = 0; k < runs[i].t.ntasks; k++)
@@ -609,6 +611,31 @@ static size_t notrun_groups(const struct run *r, double span, double chars, stru
     return ng;
 }
 
+/* Legend rows (three entries a row) of the timelines and calls charts
+ * with the most: every chart of the runs keeps room for that many, so
+ * that their axes sit at one height, slide after slide. */
+static void legend_rows(struct run *runs, int n, struct axis *ax)
+{
+    for (int i = 0; i < n; i++) {
+        struct run *r = &runs[i];
+        int st = 0, mk[4] = { 0 };
+        for (int s = 0; s < TS_COUNT; s++)
+            st += r->count[s] > 0;
+        struct mark *m = xcalloc(2 * (r->t.ntasks + r->t.nends), sizeof *m);
+        size_t nm = find_marks(r, m);
+        for (size_t j = 0; j < nm; j++)
+            mk[m[j].kind] = 1;
+        free(m);
+        int master = r->t.nblocked > 0;
+        int keys = st + master + mk[MK_DIED] + mk[MK_NEW] + mk[MK_KILLED];
+        int ckeys = st + master + 1;
+        if ((keys + 2) / 3 > ax->keyrows)
+            ax->keyrows = (keys + 2) / 3;
+        if ((ckeys + 2) / 3 > ax->ckeyrows)
+            ax->ckeyrows = (ckeys + 2) / 3;
+    }
+}
+
 static void write_timeline(const char *dir, struct run *r, const struct axis *ax)
 {
     double span = ax->tmax;
@@ -755,6 +782,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     int nrows = ax->nrows < 4 ? ax->nrows : 4;
     fprintf(f, "nrows = %d\n", run_rows(r) > nrows ? run_rows(r) : nrows);
     fprintf(f, "ncalls = %d\n", ax->ncalls);
+    fprintf(f, "keyrows = %d\nckeyrows = %d\n", ax->keyrows, ax->ckeyrows);
     fprintf(f, "tmax = %.6f\n", span);
     fprintf(f, "ownrows = %d\n", run_rows(r));
     fprintf(f, "rttl = \"%s%s%d worker%s: makespan %.2f s\"\n", *program ? "" : r->name,
@@ -1162,6 +1190,7 @@ int main(int argc, char **argv)
 
     print_summary(stdout, runs, n, scale);
     struct axis ax = common_axis(runs, n);
+    legend_rows(runs, n, &ax);
     if (dir != NULL) {
         for (int i = 0; i < n; i++)
             write_timeline(dir, &runs[i], &ax);
