@@ -1158,7 +1158,7 @@ int main(int argc, char **argv)
     }
     if (prog_name == NULL && n > 0 && runs[0].t.program[0]) {
         prog_name = runs[0].t.program;
-        for (int i = 1; i < n; i++)
+        for (int i = 1; i < n && prog_name != NULL; i++)
             if (strcmp(runs[i].t.program, prog_name) != 0)
                 prog_name = NULL;
     }
