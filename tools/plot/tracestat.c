@@ -519,9 +519,9 @@ static size_t find_marks(const struct run *r, struct mark *m)
         if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid) {
             struct mark *nw = &m[n++];
             *nw = (struct mark){ r->w[y + 1].first, y + 1, MK_NEW, "" };
-            snprintf(nw->why, sizeof nw->why, "a new worker took slot w%d: pid %ld, "
-                     "its first call at %.3f s", r->w[y + 1].slot, r->w[y + 1].pid,
-                     r->w[y + 1].first);
+            snprintf(nw->why, sizeof nw->why, "worker w%d (pid %ld) took the slot; "
+                     "this is where it began its first call", r->w[y + 1].slot,
+                     r->w[y + 1].pid);
         }
     }
     return n;
