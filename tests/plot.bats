@@ -623,10 +623,12 @@ EOF
     assert_line "fill error #fdae6b"
     assert_line "mark killed | a worker killed by the pool | worker w0 (pid 16850) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #0 slow_square was cancelled while it ran | at 0.252 s"
     assert_line "mark died | a worker died | worker w1 (pid 400) died while running call #1 crasher | at 1.500 s"
-    # Legends, and one label for calls 2-5 of cancel, which never started.
+    # Legends; one label for calls 2-5 of cancel in its timeline (and crash.csv's
+    # call 4 in its), "never started" after each such call in the calls charts.
     assert_line "legend: cancelled (C)"
     assert_line "legend: worker killed by the pool"
-    assert_equal "$(printf '%s\n' "$output" | grep -c '^notrun: ')" 2
+    assert_equal "$(printf '%s\n' "$output" | grep -c '^notrun: #')" 2
+    assert_equal "$(printf '%s\n' "$output" | grep -c '^notrun: never started$')" 5
     assert_line "notrun: #2-#5 slow_square C"
     assert_line "mark new | a new worker took the slot | worker w1 (pid 401) took the slot; this is where it began its first call | at 1.600 s"
     assert_line 'blocked 28  | the master was blocked | in future_get #0 | from 0.006 s to 0.027 s (0.020 s)'

@@ -4,9 +4,9 @@
 #
 # poolplot calls it as
 #   gnuplot -e "data='DIR/data/w4'; out='DIR/calls-w4.png'; kind='png'" calls.gp
-# tracestat wrote data.calls (row, submit, start, end, status 1-4, middle
+# tracestat wrote data.calls (row, submit, start, end, status 1-7, middle
 # of the wait, its label, middle of the run, its label, the wait in
-# seconds), data.callrows (the row names; a text chart leaves the wait
+# seconds, "never started" or " "), data.callrows (the row names; a text chart leaves the wait
 # labels out, as they would run into the next row), data.master (when the
 # master was blocked waiting, drawn in row -1 on top when mrow is 1, as in
 # timeline.gp) and data.vars (ncalls, tmax, cttl, xlbl: shared by every
@@ -43,4 +43,5 @@ plot callrows using (NaN):1:ytic(2) notitle, \
      calls using 6:1:2:3:($1 - h/3):($1 + h/3) with boxxyerror fs pattern 4 border lc rgb '#969696' lt 9 title 'waiting in the queue', \
      for [s = 1:7] calls using (box(s)):1:3:4:($1 - h):($1 + h) with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s title (s == 1 && st1 ne '' ? 'running: ok' : value(sprintf('st%d', s))), \
      calls using 6:($1 - h/3 - 0.12):(kind eq 'text' ? '' : stringcolumn(7)) with labels font lf tc rgb '#404040' notitle, \
-     calls using 8:1:9 with labels font lf tc rgb 'black' notitle
+     calls using 8:1:9 with labels font lf tc rgb 'black' notitle, \
+     calls using 4:1:11 with labels left offset character 1, 0 font lf tc rgb 'black' notitle

@@ -729,9 +729,11 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         snprintf(wl, sizeof wl, "waited %.*f s", span >= 10 ? 1 : span >= 1 ? 2 : 3, wait);
         if (strlen(wl) + 1 > wait / span * AXIS_CHARS_IMAGE)
             snprintf(wl, sizeof wl, " ");
-        fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\n", i,
+        /* A call that never started says so after its box (column 11). */
+        fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\t%s\n", i,
                 k->submit, k->start, hi, (int)k->status + 1,
-                (k->submit + k->start) / 2, wl, (k->start + hi) / 2, who, wait);
+                (k->submit + k->start) / 2, wl, (k->start + hi) / 2, who, wait,
+                trace_task_ran(k) ? " " : "never started");
         snprintf(fn, sizeof fn, "%s", k->function);
         clean(fn);
         fprintf(g, "%zu\t#%ld %s%s%s\n", i, k->id, fn,
