@@ -9,7 +9,7 @@
  * total work shared evenly by the workers), and for each worker process its
  * tasks and busy fraction (time in tasks / makespan). It prints a summary
  * table on stdout, and with -o writes the data files that poolplot's gnuplot
- * scripts draw: NAME.tasks, .rows, .marks, .master, .calls, .callrows and .vars per
+ * scripts draw: NAME.tasks, .rows, .marks, .notrun, .master, .calls, .callrows and .vars per
  * trace (all on one time axis), distribution.dat, groups.dat and speedup.dat
  * for all of them. With -j it writes all of it as one JSON object for the
  * HTML report. With -S, every time is in the program's own seconds: the
