@@ -317,15 +317,24 @@ static int add_span(struct trace *t, double from, double to, const char *on)
  * "resume" (TRACE.md) count the threads blocked (*depth); the master is
  * blocked while one is, from *from. Other events, and lines that do not
  * parse, are left alone: they are comments to a reader. -1: no memory. */
-static int master_event(struct trace *t, const char *l, size_t n, int *depth, double *from,
-                        char *on, size_t onsize)
+/* Copy the event line l (n bytes) into line (a string) if it begins with
+ * head and fits; else return 0. */
+static int event_line(const char *l, size_t n, const char *head, char *line, size_t size)
 {
-    static const char head[] = "# event worker=master ";
-    char line[512];
-    if (n >= sizeof line || n < sizeof head - 1 || strncmp(l, head, sizeof head - 1) != 0)
+    size_t h = strlen(head);
+    if (n >= size || n < h || strncmp(l, head, h) != 0)
         return 0;
     memcpy(line, l, n);
     line[n] = '\0';
+    return 1;
+}
+
+static int master_event(struct trace *t, const char *l, size_t n, int *depth, double *from,
+                        char *on, size_t onsize)
+{
+    char line[512];
+    if (!event_line(l, n, "# event worker=master ", line, sizeof line))
+        return 0;
     const char *at = strstr(line, " t="), *what = strstr(line, " what=");
     if (at == NULL || what == NULL)
         return 0;
@@ -356,10 +365,8 @@ static int worker_end(struct trace *t, const char *l, size_t n)
 {
     static const char head[] = "# event worker=";
     char line[512];
-    if (n >= sizeof line || n < sizeof head - 1 || strncmp(l, head, sizeof head - 1) != 0)
+    if (!event_line(l, n, head, line, sizeof line))
         return 0;
-    memcpy(line, l, n);
-    line[n] = '\0';
     const char *w = line + sizeof head - 1, *pid = strstr(line, " pid="),
                *at = strstr(line, " t="), *how = strstr(line, " what=end how=\"");
     if (*w < '0' || *w > '9' || pid == NULL || at == NULL || how == NULL)

@@ -416,7 +416,22 @@ struct mark {
     double t;
     int row;
     int kind;
-    char why[400];
+    char why[520];
+};
+
+/* A mark's kind and what its hover says after "worker wN (pid P) HOW", by
+ * the status of the call the worker held when it ended. */
+static const struct {
+    int kind;
+    const char *fmt;
+} mark_why[TS_COUNT] = {
+    [TS_CRASH] = { MK_DIED, " while running call #%ld %s" },
+    [TS_RETRIED] = { MK_DIED, " while running call #%ld %s, which runs again" },
+    [TS_CANCELLED] = { MK_KILLED, ": the pool killed it, as call #%ld %s was cancelled "
+                       "while it ran" },
+    [TS_TIMEOUT] = { MK_KILLED, ": the pool killed it, as call #%ld %s ran past its "
+                     "time limit" },
+    [TS_TERMINATED] = { MK_KILLED, ": the pool was stopped while it ran call #%ld %s" },
 };
 
 /* The row of a worker process; one with no call in the trace goes on the
@@ -490,32 +505,12 @@ static size_t find_marks(const struct run *r, struct mark *m)
         if (k != NULL)
             snprintf(fn, sizeof fn, "%s", k->function);
         *d = (struct mark){ t, y, MK_DIED, "" };
-        switch (k == NULL ? TS_OK : k->status) {
-        case TS_CANCELLED:
-            d->kind = MK_KILLED;
-            snprintf(d->why, sizeof d->why, "%s: the pool killed it, as call #%ld %s "
-                     "was cancelled while it ran", who, k->id, fn);
-            break;
-        case TS_TIMEOUT:
-            d->kind = MK_KILLED;
-            snprintf(d->why, sizeof d->why, "%s: the pool killed it, as call #%ld %s "
-                     "ran past its time limit", who, k->id, fn);
-            break;
-        case TS_TERMINATED:
-            d->kind = MK_KILLED;
-            snprintf(d->why, sizeof d->why, "%s: the pool was stopped while it ran "
-                     "call #%ld %s", who, k->id, fn);
-            break;
-        case TS_RETRIED:
-            snprintf(d->why, sizeof d->why, "%s while running call #%ld %s, which "
-                     "runs again", who, k->id, fn);
-            break;
-        case TS_CRASH:
-            snprintf(d->why, sizeof d->why, "%s while running call #%ld %s", who, k->id, fn);
-            break;
-        default:
-            snprintf(d->why, sizeof d->why, "%s", who);
+        char tail[300] = "";
+        if (k != NULL && mark_why[k->status].fmt != NULL) {
+            d->kind = mark_why[k->status].kind;
+            snprintf(tail, sizeof tail, mark_why[k->status].fmt, k->id, fn);
         }
+        snprintf(d->why, sizeof d->why, "%s%s", who, tail);
         if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid) {
             struct mark *nw = &m[n++];
             *nw = (struct mark){ r->w[y + 1].first, y + 1, MK_NEW, "" };
