@@ -828,6 +828,14 @@ PYEOF
     run $FIG texts "$OUT/timeline-polled.svg"
     assert_output --partial "master: never blocked"
     refute_output --partial "master blocked"
+    # The overview keeps room for that row's name: the PNG's left edge has no ink.
+    run python3 -c '
+import sys
+sys.path.insert(0, "tests/plot")
+import figures
+w, h, bpp, rows = figures.png_pixels(sys.argv[1])
+print(sum(1 for r in rows for i in range(0, 4 * bpp, bpp) if r[i:i + 3] != rows[0][:3]))' "$OUT/overview.png"
+    assert_output 0
 }
 
 # Lesson 3's traces, as its programs wrote them on 2 workers (POOL_TIME_SCALE

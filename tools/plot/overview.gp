@@ -44,7 +44,7 @@ bottom = (kind eq 'text') ? 0.12 : 0.2
 head = 0.035
 rowh = (top - bottom - n * head) / total
 set multiplot title ttl_all
-set lmargin at screen 0.16
+set lmargin at screen 0.2
 set rmargin at screen 0.97
 set xrange [0:tmax_all]
 set ytics scale 0 font ',16'
@@ -62,7 +62,7 @@ do for [i = 1:n] {
     set tmargin at screen y - head
     set bmargin at screen y - head - (ownrows + mrow) * rowh
     set yrange [ownrows - 0.5:-0.5 - mrow]
-    set label 1 rttl at screen 0.16, screen y - head * 0.45 left font ',18'
+    set label 1 rttl at screen 0.2, screen y - head * 0.45 left font ',18'
     if (i < n) { set format x '' ; unset xlabel } else { set format x '%g'; set xlabel xlbl_all }
     plot rows using (NaN):1:ytic(2) notitle, \
          for [s = 1:7] tasks using (box(s)):2:3:4:5:6 with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s, \
