@@ -102,6 +102,28 @@ EOF
     assert_line --partial "4 ok, 1 error, 0 crash, 0 terminated"
 }
 
+# A map in chunks: four tasks of four inputs each on 4 workers; one chunk
+# took 8 s, three took 2 s. Work 14 s; the trace has no single input's time,
+# but the longest input of the 8 s chunk took at least 8 / 4 = 2 s; so the
+# bound is max(2, 14/4) = 3.5, not the 8 s chunk: the schedule is 2.29
+# times the bound, which is what a poor choice of chunk size looks like.
+@test "tracestat: a chunk name[a..b] counts as b - a + 1 inputs in the lower bound" {
+    local t="$BATS_TEST_TMPDIR/chunks.csv"
+    printf '%s\n' '# pool-trace v3' \
+        '# workers=4 program="balance" args="" time_scale=1 start=2026-11-26T23:08:49.174776Z host="vm" runtime=2.1' \
+        'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
+        '3,job[12..15],13,3,0.000000,0.000000,2.000000,ok,' \
+        '2,job[8..11],12,2,0.000000,0.000000,2.000000,ok,' \
+        '1,job[4..7],11,1,0.000000,0.000000,2.000000,ok,' \
+        '0,job[0..3],10,0,0.000000,0.000000,8.000000,ok,' >"$t"
+    run "$TRACESTAT" "$t"
+    assert_success
+    echo "$output" >"$BATS_TEST_TMPDIR/s"
+    assert_equal "$(table_row chunks "$BATS_TEST_TMPDIR/s")" \
+        "chunks 4 4 8.000 3.500 2.29 1/1/1/1 1.00/0.25/0.25/0.25"
+    assert_line --partial "lower bound  3.500 s = max(longest input >= 2.000 (a chunk's average), total work 14.000 / 4 workers)"
+}
+
 # Same trace on 3 workers: the third did nothing. Bound max(5, 15/3) = 5.
 @test "tracestat: an idle worker counts in the bound and shows with 0 tasks" {
     run "$TRACESTAT" -n 3 "$FIX/two-workers.csv"

@@ -5,8 +5,10 @@
  *               [-w COLUMNS] [-o DIR] [-j JSON] TRACE...
  *
  * For each trace: the makespan (first task start to last task end), the
- * ideal makespan's lower bound (the longer of the longest task and the
- * total work shared evenly by the workers), and for each worker process its
+ * ideal makespan's lower bound (the longer of the longest single input and
+ * the total work shared evenly by the workers; a chunk of a map, name[a..b],
+ * holds b - a + 1 inputs, and its longest input took at least their
+ * average), and for each worker process its
  * tasks and busy fraction (time in tasks / makespan). It prints a summary
  * table on stdout, and with -o writes the data files that poolplot's gnuplot
  * scripts draw: NAME.tasks, .rows, .marks, .notrun, .master, .calls, .callrows and .vars per
@@ -51,6 +53,7 @@ struct run {
     int count[TS_COUNT];        /* tasks by status (TS_RETRIED: tries run again) */
     double t0, t1;              /* first start, last end of tasks that ran */
     double work, longest;
+    double unit;                /* the longest input: at least this long */
     long longest_id;
     const char *longest_fn;
 };
@@ -84,7 +87,7 @@ static void clean(char *s)
 {
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || strchr("_-.:()# =,+/", *s)))
+              (*s >= '0' && *s <= '9') || strchr("_-.:()# =,+/[]", *s)))
             *s = '?';
 }
 
@@ -105,6 +108,18 @@ static int by_task_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* How many inputs a task ran: b - a + 1 for a map's chunk "name[a..b]",
+ * else 1. */
+static double chunk_inputs(const char *fn)
+{
+    const char *o = fn ? strrchr(fn, '[') : NULL;
+    long a, b;
+    char close;
+    if (o == NULL || sscanf(o, "[%ld..%ld%c", &a, &b, &close) != 3 || close != ']' || b < a)
+        return 1;
+    return (double)(b - a + 1);
+}
+
 /* Work out every figure of one trace. */
 static void measure(struct run *r)
 {
@@ -113,6 +128,7 @@ static void measure(struct run *r)
     int ran = 0;
 
     r->longest = -1;
+    r->unit = 0;
     for (size_t i = 0; i < t->ntasks; i++) {
         struct trace_task *k = &t->task[i];
         r->count[k->status]++;
@@ -127,6 +143,8 @@ static void measure(struct run *r)
             r->t1 = k->end;
         ran++;
         r->work += d;
+        if (d / chunk_inputs(k->function) > r->unit)
+            r->unit = d / chunk_inputs(k->function);
         if (d > r->longest) {
             r->longest = d;
             r->longest_id = k->id;
@@ -184,7 +202,7 @@ static double makespan(const struct run *r)
 static double bound(const struct run *r)
 {
     double even = r->work / r->nworkers;
-    return r->longest > even ? r->longest : even;
+    return r->unit > even ? r->unit : even;
 }
 
 static double busy_fraction(const struct run *r, const struct worker *w)
@@ -248,8 +266,13 @@ static void print_summary(FILE *out, struct run *runs, int n, double scale)
         if (r->longest_fn != NULL)
             fprintf(out, "  longest task %.3f s (task %ld, %s)\n", r->longest,
                     r->longest_id, r->longest_fn);
-        fprintf(out, "  lower bound  %.3f s = max(longest task %.3f, total work "
-                "%.3f / %d workers)\n", bound(r), r->longest, r->work, r->nworkers);
+        if (r->unit < r->longest)
+            fprintf(out, "  lower bound  %.3f s = max(longest input >= %.3f (a chunk's "
+                    "average), total work %.3f / %d workers)\n", bound(r), r->unit,
+                    r->work, r->nworkers);
+        else
+            fprintf(out, "  lower bound  %.3f s = max(longest task %.3f, total work "
+                    "%.3f / %d workers)\n", bound(r), r->longest, r->work, r->nworkers);
         fprintf(out, "  %-6s %-4s %-8s %5s %8s %6s\n", "worker", "slot", "pid",
                 "tasks", "busy_s", "busy");
         for (int j = 0; j < r->nw; j++) {
