@@ -868,6 +868,26 @@ print(sum(1 for r in rows for i in range(0, 4 * bpp, bpp) if r[i:i + 3] != rows[
 # 17402 killed), 0 and 3 ok. retry.csv: call 0 retried once (pid 19450
 # killed), call 1 retried twice and then a crash (pids 19449, 19454, 19535).
 # The charts' data, unscaled (crash.csv, a v1 trace, has no scale).
+@test "a retry waits in the queue from its try before's end, not from the call's submit" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" -j "$OUT/r.json" "$FIX/retry.csv"
+    assert_success
+    # Calls chart rows in id order, each try its own: call 0 (tries at rows
+    # 0 and 1), call 1 (rows 2, 3, 4). A later try's wait bar starts where
+    # the try before ended (column 4 of the row before), and is short.
+    run awk -F'\t' 'NR > 1 && $2 != prev_end && $1 != 2 { print "row " $1 " waits from " $2 ", the try before ended at " prev_end }
+                    $1 == 2 && $2 > 0.01 { print "row 2, a first try, waits from " $2 }
+                    { prev_end = $4 }' "$OUT/retry.calls"
+    assert_output ""
+    run awk -F'\t' '$10 > 0.1 { print "row " $1 " waited " $10 " s" }' "$OUT/retry.calls"
+    assert_output ""
+    # The report's JSON says when each try was queued.
+    run python3 -c 'import json, sys
+calls = json.load(open(sys.argv[1]))["runs"][0]["calls"]
+print(sorted((c["id"], round(c["queued"], 6), c["status"]) for c in calls if c["queued"] > c["submit"]))' "$OUT/r.json"
+    assert_output --regexp "^\[\(0, [0-9.]+, 'ok'\), \(1, [0-9.]+, '(retried|crash)'\), \(1, [0-9.]+, '(retried|crash)'\)\]$"
+}
+
 @test "lesson 3's statuses: cancelled, timeout, retried and crash each drawn as itself" {
     mkdir -p "$OUT"
     run "$TRACESTAT" -o "$OUT" "$FIX/cancel.csv" "$FIX/timeout.csv" "$FIX/retry.csv" "$FIX/crash.csv"

@@ -282,11 +282,15 @@ static int check_unique(struct trace *t, char *why, size_t size)
     for (size_t i = 0; i < t->ntasks; i++)
         v[i] = &t->task[i];
     qsort(v, t->ntasks, sizeof *v, by_id);
+    for (size_t i = 0; i < t->ntasks; i++)
+        v[i]->queued = v[i]->submit;
     for (size_t i = 1; i < t->ntasks && !bad; i++)
         if (v[i]->id == v[i - 1]->id && v[i - 1]->status != TS_RETRIED) {
             complain(why, size, "task %ld appears twice",     /* as the file has it */
                      v[i]->id + (t->version < 3));
             bad = 1;
+        } else if (v[i]->id == v[i - 1]->id && v[i - 1]->end <= v[i]->start) {
+            v[i]->queued = v[i - 1]->end;   /* a retry waits from its try before's end */
         }
     qsort(v, t->ntasks, sizeof *v, by_pid);
     for (size_t i = 1; i < t->ntasks && !bad; i++)

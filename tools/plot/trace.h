@@ -27,6 +27,8 @@ struct trace_task {
     long pid;               /* 0: the task never started */
     int worker;             /* slot 0..N-1; -1: never started */
     double submit, start, end;
+    double queued;          /* when this try joined the queue: submit for the
+                               first, the try before's end for a retry */
     enum trace_status status;
     char *error;            /* "" for ok */
 };

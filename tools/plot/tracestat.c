@@ -737,7 +737,8 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         fprintf(g, "-1\t%s\n", master_row(r));
     for (size_t i = 0; i < r->t.ntasks; i++) {
         struct trace_task *k = by[i];
-        double wait = k->start - k->submit, run = k->end - k->start;
+        /* A retry's wait is from its try before's end (trace.c, queued). */
+        double wait = k->start - k->queued, run = k->end - k->start;
         double hi = run < span * 0.004 ? k->start + span * 0.004 : k->end;
         char who[64] = "never ran", wl[64] = " ", fn[64];
         if (trace_task_ran(k))
@@ -749,8 +750,8 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
             snprintf(wl, sizeof wl, " ");
         /* A call that never started says so after its box (column 11). */
         fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\t%s\n", i,
-                k->submit, k->start, hi, (int)k->status + 1,
-                (k->submit + k->start) / 2, wl, (k->start + hi) / 2, who, wait,
+                k->queued, k->start, hi, (int)k->status + 1,
+                (k->queued + k->start) / 2, wl, (k->start + hi) / 2, who, wait,
                 trace_task_ran(k) ? " " : "never started");
         snprintf(fn, sizeof fn, "%s", k->function);
         clean(fn);
@@ -1043,8 +1044,8 @@ static void write_json(const char *path, struct run *runs, int n, const struct a
             fprintf(f, "%s\n{\"id\":%ld,\"fn\":", k ? "," : "", t->id);
             json_str(f, t->function);
             fprintf(f, ",\"pid\":%ld,\"worker\":%d,\"row\":%d,\"submit\":%.6f,"
-                    "\"start\":%.6f,\"end\":%.6f,\"status\":\"%s\",\"error\":",
-                    t->pid, t->worker, row_of(r, t), t->submit, t->start, t->end,
+                    "\"queued\":%.6f,\"start\":%.6f,\"end\":%.6f,\"status\":\"%s\",\"error\":",
+                    t->pid, t->worker, row_of(r, t), t->submit, t->queued, t->start, t->end,
                     trace_status_name(t->status));
             json_str(f, t->error);
             fputc('}', f);
@@ -1194,6 +1195,7 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < runs[i].t.ntasks; k++) {
                 struct trace_task *t = &runs[i].t.task[k];
                 t->submit /= scale;
+                t->queued /= scale;
                 t->start /= scale;
                 t->end /= scale;
             }
