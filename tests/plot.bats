@@ -102,6 +102,28 @@ EOF
     assert_line --partial "4 ok, 1 error, 0 crash, 0 terminated"
 }
 
+# A map in chunks: four tasks of four inputs each on 4 workers; one chunk
+# took 8 s, three took 2 s. Work 14 s; the trace has no single input's time,
+# but the longest input of the 8 s chunk took at least 8 / 4 = 2 s; so the
+# bound is max(2, 14/4) = 3.5, not the 8 s chunk: the schedule is 2.29
+# times the bound, which is what a poor choice of chunk size looks like.
+@test "tracestat: a chunk name[a..b] counts as b - a + 1 inputs in the lower bound" {
+    local t="$BATS_TEST_TMPDIR/chunks.csv"
+    printf '%s\n' '# pool-trace v3' \
+        '# workers=4 program="balance" args="" time_scale=1 start=2026-11-26T23:08:49.174776Z host="vm" runtime=2.1' \
+        'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
+        '3,job[12..15],13,3,0.000000,0.000000,2.000000,ok,' \
+        '2,job[8..11],12,2,0.000000,0.000000,2.000000,ok,' \
+        '1,job[4..7],11,1,0.000000,0.000000,2.000000,ok,' \
+        '0,job[0..3],10,0,0.000000,0.000000,8.000000,ok,' >"$t"
+    run "$TRACESTAT" "$t"
+    assert_success
+    echo "$output" >"$BATS_TEST_TMPDIR/s"
+    assert_equal "$(table_row chunks "$BATS_TEST_TMPDIR/s")" \
+        "chunks 4 4 8.000 3.500 2.29 1/1/1/1 1.00/0.25/0.25/0.25"
+    assert_line --partial "lower bound  3.500 s = max(longest input >= 2.000 (a chunk's average), total work 14.000 / 4 workers)"
+}
+
 # Same trace on 3 workers: the third did nothing. Bound max(5, 15/3) = 5.
 @test "tracestat: an idle worker counts in the bound and shows with 0 tasks" {
     run "$TRACESTAT" -n 3 "$FIX/two-workers.csv"
@@ -501,12 +523,15 @@ crash: 2 workers"
     run $FIG ylabel-clear "$OUT/speedup.svg"
     assert_success
     assert_line --partial "efficiency (%)"
-    run $FIG legend-clear "$OUT/timeline-crash.svg" ok "error (!)" "crash (X)" "terminated (T)" \
+    run $FIG legend-clear "$OUT/timeline-crash.svg" ok "crash (X)" "terminated (T)" \
         "worker died" "new worker took the slot"
     assert_success
-    run $FIG legend-clear "$OUT/calls-crash.svg" "waiting in the queue" "running: ok" "error (!)" \
+    run $FIG legend-clear "$OUT/calls-crash.svg" "waiting in the queue" "running: ok" \
         "crash (X)" "terminated (T)"
     assert_success
+    # crash.csv has no failed call: no legend entry for one.
+    run $FIG texts "$OUT/timeline-crash.svg"
+    refute_output --partial "error (!)"
     run $FIG legend-clear "$OUT/speedup.svg" makespan "lower bound" "efficiency (right axis)"
     assert_success
 }
@@ -530,14 +555,15 @@ crash: 2 workers"
 @test "poolplot --html: one self-contained page that Chromium draws without an error" {
     command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
     run "$POOLPLOT" --html -p lesson -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv" \
-        "$FIX/run-v3.csv"
+        "$FIX/run-v3.csv" "$FIX/cancel.csv"
     assert_success
     page=$OUT/index.html
     assert_file_exists "$page"
     # Nothing from the network or another file.
     run grep -oiE '(src|href)=["'"'"'][^"'"'"']*' "$page"
     assert_output 'href="data:,'
-    run grep -ciE 'https?://[^"]*\.(js|css|png|svg|woff)|@import|url\(' "$page"
+    # (url(#...) names a pattern drawn in the page itself.)
+    run grep -ciE 'https?://[^"]*\.(js|css|png|svg|woff)|@import|url\([^#]' "$page"
     assert_output 0
     # The figures in the page: every call of both traces, with what a hover shows.
     run sh -c "$FIG report '$page' | python3 -c '
@@ -551,7 +577,7 @@ for r in d[\"runs\"]:
         print(r[\"name\"], c[\"id\"], c[\"fn\"], c[\"pid\"], c[\"submit\"], c[\"start\"], c[\"end\"], c[\"status\"], c[\"error\"])
 '"
     assert_success
-    assert_line "lesson ['two-workers', 'crash', 'run-v3'] [8.0, 3.0, 0.196]"
+    assert_line "lesson ['two-workers', 'crash', 'run-v3', 'cancel'] [8.0, 3.0, 0.196, 0.502]"
     # When the master was blocked: v3 only (v1 does not say).
     assert_line "two-workers blocked None None"
     assert_line "run-v3 blocked 11 [0.006209, 0.026593, 'future_get #0']"
@@ -571,34 +597,63 @@ for r in d[\"runs\"]:
     assert_success
     console=$(printf '%s\n' "$stderr" | grep -F ':CONSOLE' || true)
     [ -z "$console" ] || fail "the page logged to the console: $console"
-    # Every call drawn twice (its worker's row and its own row): 22 calls.
+    # Every call drawn twice (its worker's row and its own row): 29 calls.
     [[ $output =~ data-drawn=\"([0-9]+)\" ]] || fail "the page did not finish drawing"
-    assert_equal "${BASH_REMATCH[1]}" 44
+    assert_equal "${BASH_REMATCH[1]}" 58
     [[ $output == *"lesson: where the calls went"* ]] || fail "no heading"
     # What hovering over call 4's box shows, as the page drew it.
     printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dom.html"
     run python3 - "$BATS_TEST_TMPDIR/dom.html" <<'EOF'
 import html.parser, re, sys
 class P(html.parser.HTMLParser):
-    tips, blocked = [], []
+    tips, blocked, marks, fills, text, texts = [], [], [], {}, None, []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         cls = a.get('class', '').split()
         tip = html.unescape(re.sub(r'<[^>]+>', ' | ', a.get('data-tip', '')))
         if tag == 'rect' and 'call' in cls and 'data-tip' in a:
             self.tips.append(tip)
+            self.fills.setdefault(cls[1], set()).add(a['fill'])
         if tag == 'rect' and 'blocked' in cls and 'data-tip' in a:
             self.blocked.append(tip)
+        if tag == 'circle' and 'mark' in cls:
+            self.marks.append(cls[1] + tip)
+        self.text = cls[0] if tag == 'text' and cls else None
+    def handle_data(self, data):
+        if self.text:
+            self.texts.append(self.text + ': ' + data)
 p = P()
 p.feed(open(sys.argv[1]).read())
 print(len(p.tips))
+# Each status its own fill; the marks say how the worker ended.
+for st, f in sorted(p.fills.items()):
+    print('fill', st, ' '.join(sorted(f)))
+for m in p.marks:
+    print('mark', m)
+for t in p.texts:
+    print(t)
 print(next(t for t in p.tips if '#4 broken_function' in t and 'PID 100' in t))
 # The master's bars of run-v3, in its timeline and its calls chart.
 print('blocked', len(p.blocked), p.blocked[0])
 EOF
     assert_success
-    assert_line 44
-    assert_line 'blocked 22  | the master was blocked | in future_get #0 | from 0.006 s to 0.027 s (0.020 s)'
+    assert_line 58
+    assert_line "fill cancelled url(#fill-cancelled)"
+    assert_line "fill crash url(#fill-crash)"
+    assert_line "fill ok #9ecae1"
+    assert_line "fill terminated url(#fill-terminated)"
+    assert_line "fill error #fdae6b"
+    assert_line "mark killed | a worker killed by the pool | worker w0 (pid 16850) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #0 slow_square was cancelled while it ran | at 0.252 s"
+    assert_line "mark died | a worker died | worker w1 (pid 400) died while running call #1 crasher | at 1.500 s"
+    # Legends; one label for calls 2-5 of cancel in its timeline (and crash.csv's
+    # call 4 in its), "never started" after each such call in the calls charts.
+    assert_line "legend: cancelled (C)"
+    assert_line "legend: worker killed by the pool"
+    assert_equal "$(printf '%s\n' "$output" | grep -c '^notrun: #')" 2
+    assert_equal "$(printf '%s\n' "$output" | grep -c '^notrun: never started$')" 5
+    assert_line "notrun: #2-#5 slow_square C"
+    assert_line "mark new | a new worker took the slot | worker w1 (pid 401) took the slot; this is where it began its first call | at 1.600 s"
+    assert_line 'blocked 28  | the master was blocked | in future_get #0 | from 0.006 s to 0.027 s (0.020 s)'
     assert_line ' | #4 broken_function | worker w0, PID 100 | submitted 0.000 s, started 3.500 s, ended 7.500 s | waited in the queue 3.500 s, ran 4.000 s | status: error | error: ValueError: Called broken function, "on purpose"'
     grep -q '<table id="summary"><tr><th' "$BATS_TEST_TMPDIR/dom.html" || fail "no summary table"
     # The screenshot is not blank: many colours, and ink on part of it.
@@ -786,7 +841,7 @@ PYEOF
     assert_success
     assert_svg_with_text "$OUT/timeline-run-v3.svg" "master blocked"
     assert_svg_with_text "$OUT/calls-run-v3.svg" "master blocked"
-    run $FIG legend-clear "$OUT/timeline-run-v3.svg" ok "error (!)" "crash (X)" "terminated (T)" \
+    run $FIG legend-clear "$OUT/timeline-run-v3.svg" ok "error (!)" "crash (X)" \
         "master blocked" "worker died" "new worker took the slot"
     assert_success
     run $FIG texts "$OUT/timeline-run-v2.svg"
@@ -795,4 +850,208 @@ PYEOF
     run $FIG texts "$OUT/timeline-polled.svg"
     assert_output --partial "master: never blocked"
     refute_output --partial "master blocked"
+    # The overview keeps room for that row's name: the PNG's left edge has no ink.
+    run python3 -c '
+import sys
+sys.path.insert(0, "tests/plot")
+import figures
+w, h, bpp, rows = figures.png_pixels(sys.argv[1])
+print(sum(1 for r in rows for i in range(0, 4 * bpp, bpp) if r[i:i + 3] != rows[0][:3]))' "$OUT/overview.png"
+    assert_output 0
+}
+
+# Lesson 3's traces, as its programs wrote them on 2 workers (POOL_TIME_SCALE
+# 0.25). cancel.csv: calls 0 and 1 cancelled while they ran (their workers,
+# pids 16850 and 16851, killed at 0.2519 and 0.2523), calls 2-5 cancelled
+# before they began (all at 0.2513), call 6 ok in pid 16862, which took
+# slot 1. timeout.csv: calls 1 and 2 past their limit (pids 17403 and
+# 17402 killed), 0 and 3 ok. retry.csv: call 0 retried once (pid 19450
+# killed), call 1 retried twice and then a crash (pids 19449, 19454, 19535).
+# The charts' data, unscaled (crash.csv, a v1 trace, has no scale).
+@test "a retry waits in the queue from its try before's end, not from the call's submit" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" -j "$OUT/r.json" "$FIX/retry.csv"
+    assert_success
+    # Calls chart rows in id order, each try its own: call 0 (tries at rows
+    # 0 and 1), call 1 (rows 2, 3, 4). A later try's wait bar starts where
+    # the try before ended (column 4 of the row before), and is short.
+    run awk -F'\t' 'NR > 1 && $2 != prev_end && $1 != 2 { print "row " $1 " waits from " $2 ", the try before ended at " prev_end }
+                    $1 == 2 && $2 > 0.01 { print "row 2, a first try, waits from " $2 }
+                    { prev_end = $4 }' "$OUT/retry.calls"
+    assert_output ""
+    run awk -F'\t' '$10 > 0.1 { print "row " $1 " waited " $10 " s" }' "$OUT/retry.calls"
+    assert_output ""
+    # The report's JSON says when each try was queued.
+    run python3 -c 'import json, sys
+calls = json.load(open(sys.argv[1]))["runs"][0]["calls"]
+print(sorted((c["id"], round(c["queued"], 6), c["status"]) for c in calls if c["queued"] > c["submit"]))' "$OUT/r.json"
+    assert_output --regexp "^\[\(0, [0-9.]+, 'ok'\), \(1, [0-9.]+, '(retried|crash)'\), \(1, [0-9.]+, '(retried|crash)'\)\]$"
+}
+
+@test "lesson 3's statuses: cancelled, timeout, retried and crash each drawn as itself" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/cancel.csv" "$FIX/timeout.csv" "$FIX/retry.csv" "$FIX/crash.csv"
+    assert_success
+    assert_line --partial "stopped      6 cancelled, 0 timeout"
+    assert_line --partial "stopped      0 cancelled, 2 timeout"
+    # task id, row, status code (1 ok ... 5 retried, 6 cancelled, 7 timeout).
+    run awk -F'\t' '{ print $9, $2, $7 }' "$OUT/cancel.tasks"
+    assert_output "2 3 6
+3 3 6
+4 3 6
+5 3 6
+0 0 6
+1 1 6
+6 2 1"
+    run awk -F'\t' '{ print $9, $7 }' "$OUT/timeout.tasks"
+    assert_output "1 7
+0 1
+2 7
+3 1"
+    run awk -F'\t' '{ print $9, $7 }' "$OUT/retry.tasks"
+    assert_output "0 5
+1 5
+1 5
+0 1
+1 3"
+    # The marks after the ids, in the calls chart's rows and the text chart.
+    run cut -f2 "$OUT/cancel.callrows"
+    assert_line --index 1 "#0 slow_square C"
+    run cut -f2 "$OUT/timeout.callrows"
+    assert_line --index 2 "#1 wait_forever L"
+    run cut -f2 "$OUT/retry.callrows"
+    assert_line --index 1 "#0 slow_square R"
+    assert_line --index 5 "#1 initial X"
+    run awk -F'\t' '$9 == 1 { print $10 }' "$OUT/timeout.tasks"
+    assert_output "#1 L"
+    # A legend entry for each status a run has, and none for the others.
+    run grep -E '^st[0-9] = "[^"]' "$OUT/cancel.vars"
+    assert_output 'st1 = "ok"
+st6 = "cancelled (C)"'
+    run grep -E '^st[0-9] = "[^"]' "$OUT/timeout.vars"
+    assert_output 'st1 = "ok"
+st7 = "timeout (L)"'
+    run grep -E '^st[0-9] = "[^"]' "$OUT/retry.vars"
+    assert_output 'st1 = "ok"
+st3 = "crash (X)"
+st5 = "retried (R)"'
+}
+
+# Each status looks its own way (colour, fill, edge), and the same in the
+# PNG and SVG charts (status.gp) as in the report (report.html); the legend
+# entries are tracestat's in both.
+@test "every status has its own colour and fill, the same in the charts and the report" {
+    run python3 - tools/plot/status.gp tools/plot/report.html tools/plot/tracestat.c <<'EOF'
+import re, sys
+gp, page, c = (open(p).read() for p in sys.argv[1:])
+lt = dict(re.findall(r"^set linetype (\d) lc rgb '(#\w+)'", gp, re.M))
+sp = re.search(r"array SP\[7\] = \[([^]]*)\]", gp).group(1).replace(' ', '').split(',')
+se = re.findall(r"'(#\w+)'", re.search(r"array SE\[7\] = \[([^]]*)\]", gp).group(1))
+names = re.findall(r'"(\w+)"', re.search(r'const STATUSES = \[([^]]*)\]', page).group(1))
+def table(name):
+    body = re.search(r'const %s = \{(.*?)\};' % name, page, re.S).group(1)
+    return dict(re.findall(r'(\w+): "([^"]*)"', body))
+colour, edge, pattern, legend = table('COLOUR'), table('EDGE'), table('PATTERN'), table('LEGEND')
+cl = re.findall(r'"([^"]+)"', re.search(r'legend\[TS_COUNT\] = \{(.*?)\};', c, re.S).group(1))
+gpfill = {'3': 'solid', '1': 'cross', '2': 'cross', '4': 'down', '5': 'up'}
+looks = set()
+for i, s in enumerate(names):
+    g = (lt[str(i + 1)], se[i], gpfill[sp[i]])
+    h = (colour[s], edge[s], pattern[s])
+    assert g == h, '%s: charts %s, report %s' % (s, g, h)
+    assert legend[s] == cl[i], (legend[s], cl[i])
+    looks.add((colour[s], pattern[s]))
+    print(s, colour[s], pattern[s], legend[s])
+assert len(names) == 7 and len(looks) == 7, 'two statuses look alike'
+assert len({l[-2] for l in cl[1:]}) == 6, 'two statuses share a mark'
+EOF
+    assert_success
+    assert_line "cancelled #d9a300 up cancelled (C)"
+    assert_line "timeout #dd3497 down timeout (L)"
+}
+
+# A worker that did not exit normally is marked where it ended: at the end
+# of the call it held (crash, retried: "died"; cancelled or past its limit:
+# "killed" by the pool), and where the worker that took its slot began.
+@test "every worker end that was not a normal exit is marked, with how it ended" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" -j "$OUT/r.json" "$FIX/cancel.csv" "$FIX/timeout.csv" "$FIX/retry.csv"
+    assert_success
+    run cat "$OUT/cancel.marks"
+    assert_output "$(printf '1.007484\t-0.42\t3\tkilled\n1.009120\t0.58\t3\tkilled\n1.009636\t1.58\t2\treplaced')"
+    run awk -F'\t' '{ print $1, $4 }' "$OUT/timeout.marks"
+    assert_output "2.050984 killed
+3.023012 replaced
+3.021480 killed"
+    # retry: four workers died (one in call 0, three in call 1's tries).
+    run grep -c died "$OUT/retry.marks"
+    assert_output 4
+    # The hover's reason in the report.
+    run python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["runs"]:
+    for m in r["marks"]:
+        print(r["name"], m["kind"], m["row"], m["why"])' "$OUT/r.json"
+    assert_line "cancel killed 0 worker w0 (pid 16850) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #0 slow_square was cancelled while it ran"
+    assert_line "timeout killed 1 worker w1 (pid 17403) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #1 wait_forever ran past its time limit"
+    assert_line "retry died 2 worker w0 (pid 19535) was killed by signal 11 (SIGSEGV: Segmentation fault) while running call #1 initial"
+    # trace2json: one instant event per worker end that was not an exit 0.
+    for r in cancel timeout retry; do
+        "$TRACE2JSON" -o "$BATS_TEST_TMPDIR/$r.json" "$FIX/$r.csv"
+        want=$(grep 'what=end how="' "$FIX/$r.csv" | grep -v 'how="exited with status 0"' |
+            sed 's/.* pid=\([0-9]*\) .*how="\(.*\)"$/\1 \2/')
+        got=$(python3 -c '
+import json, sys
+for e in json.load(open(sys.argv[1]))["traceEvents"]:
+    if e["ph"] == "i":
+        print(e["pid"], e["args"]["how"])' "$BATS_TEST_TMPDIR/$r.json")
+        [ -n "$want" ] || fail "$r.csv has no worker killed"
+        assert_equal "$got" "$want"
+    done
+    # And the charts show them: no legend entry for a mark a run lacks.
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/cancel.csv" "$FIX/timeout.csv" "$FIX/retry.csv"
+    assert_success
+    run $FIG legend-clear "$OUT/timeline-cancel.svg" ok "cancelled (C)" "master blocked" \
+        "worker killed by the pool" "new worker took the slot"
+    assert_success
+    run $FIG legend-clear "$OUT/timeline-retry.svg" ok "crash (X)" "retried (R)" "worker died"
+    assert_success
+    run $FIG legend-clear "$OUT/calls-timeout.svg" "running: ok" "timeout (L)"
+    assert_success
+    run $FIG texts "$OUT/timeline-cancel.svg"
+    refute_output --partial "terminated (T)"
+    refute_output --partial "crash (X)"
+    refute_output --partial "worker died"
+    # The overview's one legend holds what any of the runs has.
+    run $FIG legend-clear "$OUT/overview.svg" ok "crash (X)" "retried (R)" "cancelled (C)" \
+        "timeout (L)" "worker died" "worker killed by the pool"
+    assert_success
+}
+
+# cancel.csv: calls 2-5 were cancelled before they began, all at 0.2513 s:
+# one label for the four, not four labels on one spot.
+@test "calls that never started: one label per group, no two texts on one spot" {
+    mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/cancel.csv"
+    assert_success
+    run cat "$OUT/cancel.notrun"
+    assert_output "$(printf '1.005192\t3\t#2-#5 slow_square C\t0')"
+    run awk -F'\t' '$2 == 3 && $8 != " " { print }' "$OUT/cancel.tasks"
+    assert_output ""
+    # Calls that never started at times far apart keep a label each, at
+    # its own place; ids that do not follow on are listed.
+    awk -F, -v OFS=, '$1 == 5 { $6 = $7 = "0.4" } $1 == 3 { $8 = "terminated" } { print }' \
+        "$FIX/cancel.csv" >"$BATS_TEST_TMPDIR/spread.csv"
+    run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/spread.csv"
+    assert_success
+    run cut -f1,3 "$OUT/spread.notrun"
+    assert_output "$(printf '1.005192\t#2 C, #3 T, #4 C\n1.600000\t#5 slow_square C')"
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/cancel.csv" "$BATS_TEST_TMPDIR/spread.csv"
+    assert_success
+    for svg in timeline-cancel timeline-spread overview; do
+        run $FIG texts-clear "$OUT/$svg.svg"
+        assert_success
+    done
+    run $FIG texts "$OUT/timeline-cancel.svg"
+    assert_line --regexp $'\t#2-#5 slow_square C$'
 }

@@ -4,6 +4,7 @@
     figures.py texts SVG              every text: x y angle size anchor text
     figures.py ylabel-clear SVG       the y labels stand clear of their ticks
     figures.py legend-clear SVG T...  the legend entries T... do not run together
+    figures.py texts-clear SVG        no two unrotated texts overlap
     figures.py png-ink PNG            distinct colours and the share of
                                       pixels that are not the background
     figures.py report HTML            the figures embedded in an index.html,
@@ -100,6 +101,17 @@ def legend_clear(path, titles):
     print('%d entries in %d rows' % (len(ts), len(rows)))
 
 
+def texts_clear(path):
+    ts = [t for t in texts(path) if t[2] == 0]
+    for i, a in enumerate(ts):
+        for b in ts[i + 1:]:
+            (a0, a1), (b0, b1) = hspan(a), hspan(b)
+            # Baselines closer than a line, and extents that cross.
+            if abs(a[1] - b[1]) < 0.8 * max(a[3], b[3]) and a0 < b1 and b0 < a1:
+                fail('%s: texts %r and %r overlap' % (path, a[5], b[5]))
+    print('%d texts, none overlap' % len(ts))
+
+
 def png_pixels(path):
     data = open(path, 'rb').read()
     if data[:8] != b'\x89PNG\r\n\x1a\n':
@@ -174,6 +186,8 @@ def main():
         ylabel_clear(args[0])
     elif cmd == 'legend-clear':
         legend_clear(args[0], args[1:])
+    elif cmd == 'texts-clear':
+        texts_clear(args[0])
     elif cmd == 'png-ink':
         png_ink(args[0])
     elif cmd == 'report':

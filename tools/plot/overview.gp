@@ -14,6 +14,12 @@ load dir.'overview.vars'
 ttl_all = ttl
 xlbl_all = xlbl
 tmax_all = tmax
+array ST[7]
+do for [s = 1:7] { ST[s] = value(sprintf('st%d', s)) }
+otitle = mtitle
+omk1 = mk1t
+omk2 = mk2t
+omk3 = mk3t
 n = words(names)
 total = 0
 do for [i = 1:n] {
@@ -25,11 +31,8 @@ textcols = exists('textcols') ? textcols : 120
 load here.'style.gp'
 
 set datafile separator "\t"
-set linetype 1 lc rgb '#9ecae1'
-set linetype 2 lc rgb '#fdae6b'
-set linetype 3 lc rgb '#e34a33'
-set linetype 4 lc rgb '#bdbdbd'
-set linetype 6 lc rgb '#525252'
+load here.'status.gp'
+side(r) = (column(4) == r ? stringcolumn(3) : '')
 box(s) = (column(7) == s ? column(1) : NaN)
 mk(s) = (column(3) == s ? column(1) : NaN)
 lf = (kind eq 'text') ? '' : ',14'
@@ -37,11 +40,11 @@ lf = (kind eq 'text') ? '' : ',14'
 # Screen fractions: the title on top, the axis and its label at the
 # bottom, a line for each run's own title above its panel.
 top = 0.91
-bottom = 0.12
+bottom = (kind eq 'text') ? 0.12 : 0.2
 head = 0.035
 rowh = (top - bottom - n * head) / total
 set multiplot title ttl_all
-set lmargin at screen 0.16
+set lmargin at screen 0.2
 set rmargin at screen 0.97
 set xrange [0:tmax_all]
 set ytics scale 0 font ',16'
@@ -55,20 +58,40 @@ do for [i = 1:n] {
     rows = dir.name.'.rows'
     marks = dir.name.'.marks'
     master = dir.name.'.master'
+    notrun = dir.name.'.notrun'
     set tmargin at screen y - head
     set bmargin at screen y - head - (ownrows + mrow) * rowh
     set yrange [ownrows - 0.5:-0.5 - mrow]
-    set label 1 rttl at screen 0.16, screen y - head * 0.45 left font ',18'
+    set label 1 rttl at screen 0.2, screen y - head * 0.45 left font ',18'
     if (i < n) { set format x '' ; unset xlabel } else { set format x '%g'; set xlabel xlbl_all }
     plot rows using (NaN):1:ytic(2) notitle, \
-         tasks using (box(1)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#3182bd' lt 1, \
-         tasks using (box(2)):2:3:4:5:6 with boxxyerror fs solid 1.0 border lc rgb '#d94801' lt 2, \
-         tasks using (box(3)):2:3:4:5:6 with boxxyerror fs pattern 2 border lc rgb '#b30000' lt 3, \
-         tasks using (box(4)):2:3:4:5:6 with boxxyerror fs pattern 1 border lc rgb '#636363' lt 4, \
-         master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 6, \
+         for [s = 1:7] tasks using (box(s)):2:3:4:5:6 with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s, \
+         master using 1:2:3:4:($2 - 0.2):($2 + 0.2) with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 8, \
          marks using (mk(1)):2 with points pt 2 ps 3 lw 4 lc rgb '#67000d', \
+         marks using (mk(3)):2 with points pt 13 ps 2.5 lc rgb '#7a0177', \
          marks using (mk(2)):2 with points pt 9 ps 2.5 lc rgb '#006d2c', \
-         tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black'
+         tasks using 1:2:(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black', \
+         notrun using 1:2:(side(0)) with labels left offset character 1, 0 font lf tc rgb 'black', \
+         notrun using 1:2:(side(1)) with labels right offset character -1, 0 font lf tc rgb 'black'
     y = y - head - (ownrows + mrow) * rowh
+}
+# One legend for every panel (overview.vars: what any run has), under the
+# axis: an empty plot that draws only its key.
+if (kind ne 'text') {
+    set tmargin at screen 0.06
+    set bmargin at screen 0.0
+    set xrange [0:1]
+    set yrange [0:1]
+    unset border
+    unset tics
+    unset grid
+    unset xlabel
+    unset label 1
+    set key at screen 0.5, screen 0.09 center top horizontal @keyorder maxrows 3 font ',16' samplen 3 width 1 spacing 1.1
+    plot for [s = 1:7] NaN with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s title ST[s], \
+         NaN with boxxyerror fs solid 1.0 border lc rgb '#000000' lt 8 title otitle, \
+         NaN with points pt 2 ps 3 lw 4 lc rgb '#67000d' title omk1, \
+         NaN with points pt 13 ps 2.5 lc rgb '#7a0177' title omk3, \
+         NaN with points pt 9 ps 2.5 lc rgb '#006d2c' title omk2
 }
 unset multiplot

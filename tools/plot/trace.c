@@ -21,7 +21,8 @@ static const char MAGIC[] = "# pool-trace v";     /* then 1, 2 or 3 */
 static const char HEADER[] =
     "task,function,pid,worker,submit_s,start_s,end_s,status,error";
 
-static const char *status_names[] = { "ok", "error", "crash", "terminated", "retried" };
+static const char *status_names[TS_COUNT] = { "ok", "error", "crash", "terminated", "retried",
+                                              "cancelled", "timeout" };
 
 const char *trace_status_name(enum trace_status s)
 {
@@ -31,6 +32,11 @@ const char *trace_status_name(enum trace_status s)
 int trace_task_ran(const struct trace_task *k)
 {
     return k->pid > 0 && k->worker >= 0;
+}
+
+int trace_end_abnormal(const struct trace_end *e)
+{
+    return strcmp(e->how, "exited with status 0") != 0;
 }
 
 static void complain(char *why, size_t size, const char *fmt, ...)
@@ -178,17 +184,6 @@ static int parse_status(const char *s, enum trace_status *st)
             *st = (enum trace_status)i;
             return 0;
         }
-    /* Drawn as their nearest kin: a call cancelled was stopped by the
-     * program, as a terminated one; one past its time limit was killed
-     * with its worker, as a crash (its error field says which). */
-    if (strcmp(s, "cancelled") == 0) {
-        *st = TS_TERMINATED;
-        return 0;
-    }
-    if (strcmp(s, "timeout") == 0) {
-        *st = TS_CRASH;
-        return 0;
-    }
     return -1;
 }
 
@@ -240,8 +235,8 @@ static int parse_task(char *field[], struct trace_task *k, int line, long base,
         return -1;
     }
     if (parse_status(field[7], &k->status) != 0) {
-        complain(why, size, "line %d: status '%s' is not ok, error, crash or "
-                 "terminated", line, field[7]);
+        complain(why, size, "line %d: status '%s' is not ok, error, crash, "
+                 "terminated, retried, cancelled or timeout", line, field[7]);
         return -1;
     }
     k->id -= base;
@@ -287,11 +282,15 @@ static int check_unique(struct trace *t, char *why, size_t size)
     for (size_t i = 0; i < t->ntasks; i++)
         v[i] = &t->task[i];
     qsort(v, t->ntasks, sizeof *v, by_id);
+    for (size_t i = 0; i < t->ntasks; i++)
+        v[i]->queued = v[i]->submit;
     for (size_t i = 1; i < t->ntasks && !bad; i++)
         if (v[i]->id == v[i - 1]->id && v[i - 1]->status != TS_RETRIED) {
             complain(why, size, "task %ld appears twice",     /* as the file has it */
                      v[i]->id + (t->version < 3));
             bad = 1;
+        } else if (v[i]->id == v[i - 1]->id && v[i - 1]->end <= v[i]->start) {
+            v[i]->queued = v[i - 1]->end;   /* a retry waits from its try before's end */
         }
     qsort(v, t->ntasks, sizeof *v, by_pid);
     for (size_t i = 1; i < t->ntasks && !bad; i++)
@@ -322,15 +321,24 @@ static int add_span(struct trace *t, double from, double to, const char *on)
  * "resume" (TRACE.md) count the threads blocked (*depth); the master is
  * blocked while one is, from *from. Other events, and lines that do not
  * parse, are left alone: they are comments to a reader. -1: no memory. */
-static int master_event(struct trace *t, const char *l, size_t n, int *depth, double *from,
-                        char *on, size_t onsize)
+/* Copy the event line l (n bytes) into line (a string) if it begins with
+ * head and fits; else return 0. */
+static int event_line(const char *l, size_t n, const char *head, char *line, size_t size)
 {
-    static const char head[] = "# event worker=master ";
-    char line[512];
-    if (n >= sizeof line || n < sizeof head - 1 || strncmp(l, head, sizeof head - 1) != 0)
+    size_t h = strlen(head);
+    if (n >= size || n < h || strncmp(l, head, h) != 0)
         return 0;
     memcpy(line, l, n);
     line[n] = '\0';
+    return 1;
+}
+
+static int master_event(struct trace *t, const char *l, size_t n, int *depth, double *from,
+                        char *on, size_t onsize)
+{
+    char line[512];
+    if (!event_line(l, n, "# event worker=master ", line, sizeof line))
+        return 0;
     const char *at = strstr(line, " t="), *what = strstr(line, " what=");
     if (at == NULL || what == NULL)
         return 0;
@@ -352,6 +360,39 @@ static int master_event(struct trace *t, const char *l, size_t n, int *depth, do
         if (--*depth == 0)
             return add_span(t, *from, when, on);
     }
+    return 0;
+}
+
+/* A v2/v3 worker's end event, "# event worker=W pid=P t=T what=end
+ * how=\"...\"": kept in t->ends. Other lines are left alone. -1: no memory. */
+static int worker_end(struct trace *t, const char *l, size_t n)
+{
+    static const char head[] = "# event worker=";
+    char line[512];
+    if (!event_line(l, n, head, line, sizeof line))
+        return 0;
+    const char *w = line + sizeof head - 1, *pid = strstr(line, " pid="),
+               *at = strstr(line, " t="), *how = strstr(line, " what=end how=\"");
+    if (*w < '0' || *w > '9' || pid == NULL || at == NULL || how == NULL)
+        return 0;
+    struct trace_end *more = realloc(t->ends, (t->nends + 1) * sizeof *more);
+    if (more == NULL)
+        return -1;
+    t->ends = more;
+    struct trace_end *e = &t->ends[t->nends++];
+    e->slot = atoi(w);
+    e->pid = strtol(pid + 5, NULL, 10);
+    e->t = strtod(at + 3, NULL);
+    how += strlen(" what=end how=\"");
+    size_t k = 0;
+    for (; *how && k + 1 < sizeof e->how; how++) {
+        if (*how == '\\' && how[1])
+            how++;
+        else if (*how == '"')
+            break;
+        e->how[k++] = *how;
+    }
+    e->how[k] = '\0';
     return 0;
 }
 
@@ -381,6 +422,8 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     t->blocked = NULL;
     t->nblocked = 0;
     t->master_pid = 0;
+    t->ends = NULL;
+    t->nends = 0;
     char *buf = slurp(path, &len);
     if (buf == NULL) {
         complain(why, size, "cannot read it: %s", strerror(errno));
@@ -460,12 +503,14 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     while (p < end) {
         if (v2 && *p == '#') {
             /* v2, v3: an event line ("# event ..."), not a record; v3's
-             * master events say when the master was blocked. */
+             * master events say when the master was blocked, a worker's
+             * end event how it ended. */
             l = p;
             take_line(&p, end, &n);
             line++;
-            if (t->version >= 3 &&
-                master_event(t, l, n, &depth, &from, on, sizeof on) != 0) {
+            if ((t->version >= 3 &&
+                 master_event(t, l, n, &depth, &from, on, sizeof on) != 0) ||
+                worker_end(t, l, n) != 0) {
                 complain(why, size, "out of memory");
                 goto fail;
             }
@@ -541,4 +586,7 @@ void trace_free(struct trace *t)
     free(t->blocked);
     t->blocked = NULL;
     t->nblocked = 0;
+    free(t->ends);
+    t->ends = NULL;
+    t->nends = 0;
 }

@@ -14,8 +14,11 @@
 #include <stddef.h>
 
 /* TS_RETRIED: a try whose worker died and that ran again; the task's id
- * comes again in a later record. */
-enum trace_status { TS_OK, TS_ERROR, TS_CRASH, TS_TERMINATED, TS_RETRIED };
+ * comes again in a later record. TS_CANCELLED: future_cancel or
+ * future_kill stopped it; TS_TIMEOUT: it ran past its time limit. */
+enum trace_status { TS_OK, TS_ERROR, TS_CRASH, TS_TERMINATED, TS_RETRIED,
+                    TS_CANCELLED, TS_TIMEOUT };
+#define TS_COUNT 7
 
 /* One record: one task. Times are seconds since the pool was created. */
 struct trace_task {
@@ -24,6 +27,8 @@ struct trace_task {
     long pid;               /* 0: the task never started */
     int worker;             /* slot 0..N-1; -1: never started */
     double submit, start, end;
+    double queued;          /* when this try joined the queue: submit for the
+                               first, the try before's end for a retry */
     enum trace_status status;
     char *error;            /* "" for ok */
 };
@@ -32,6 +37,14 @@ struct trace_task {
 struct trace_span {
     double from, to;
     char on[48];            /* what it waited in, on what: "pool_apply #0", "pool_join" */
+};
+
+/* A worker's end (a v2/v3 event "what=end how=..."). */
+struct trace_end {
+    int slot;
+    long pid;
+    double t;
+    char how[128];          /* "exited with status 0", "was killed by signal 9 (...)" */
 };
 
 struct trace {
@@ -44,6 +57,8 @@ struct trace {
     struct trace_span *blocked; /* when a thread of the master was blocked (v3) */
     size_t nblocked;
     long master_pid;            /* the master's PID from its events (v3); 0 if none */
+    struct trace_end *ends;     /* every worker's end event (v2, v3), in file order */
+    size_t nends;
 };
 
 /* Read path into t. On failure return -1 and put one sentence about what is
@@ -51,9 +66,11 @@ struct trace {
 int trace_read(const char *path, struct trace *t, char *why, size_t whysize);
 void trace_free(struct trace *t);
 
-/* "ok", "error", "crash", "terminated", "retried". */
+/* "ok", "error", "crash", "terminated", "retried", "cancelled", "timeout". */
 const char *trace_status_name(enum trace_status s);
 /* True if the task ran in a worker (it has a PID and a slot). */
 int trace_task_ran(const struct trace_task *k);
+/* True if a worker's end was not a normal exit (status 0). */
+int trace_end_abnormal(const struct trace_end *e);
 
 #endif /* TRACE_H */

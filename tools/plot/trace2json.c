@@ -7,7 +7,9 @@
  * is one complete event ("ph":"X") from its start to its end; each worker
  * process is one row: pid and tid are the worker's PID, and the process is
  * named after its slot. Tasks that never started sit at pid 0. A v3 trace
- * adds the master's row: an event "blocked" for each time it waited. Times are in
+ * adds the master's row: an event "blocked" for each time it waited. A
+ * worker that ended other than by a normal exit (v2, v3) gets an instant
+ * event "worker ended" on its row, with how it ended. Times are in
  * microseconds since the pool was created.
  */
 #include <errno.h>
@@ -93,10 +95,26 @@ static void put_master(FILE *f, const struct trace *t)
     }
 }
 
+/* v2, v3: an instant event where a worker died or was killed. */
+static void put_ends(FILE *f, const struct trace *t)
+{
+    for (size_t i = 0; i < t->nends; i++) {
+        const struct trace_end *e = &t->ends[i];
+        if (!trace_end_abnormal(e))
+            continue;
+        fprintf(f, "{\"name\":\"worker ended\",\"cat\":\"worker\",\"ph\":\"i\",\"s\":\"p\","
+                "\"ts\":%.3f,\"pid\":%ld,\"tid\":%ld,\"args\":{\"worker\":%d,\"how\":",
+                e->t * 1e6, e->pid, e->pid, e->slot);
+        put_string(f, e->how);
+        fputs("}},\n", f);
+    }
+}
+
 static void put_events(FILE *f, const struct trace *t)
 {
     /* Chrome's colour names, for viewers that know them. */
-    static const char *cname[] = { "good", "bad", "terrible", "grey", "yellow" };
+    static const char *cname[TS_COUNT] = { "good", "bad", "terrible", "grey", "yellow",
+                                           "olive", "black" };
 
     for (size_t i = 0; i < t->ntasks; i++) {
         const struct trace_task *k = &t->task[i];
@@ -150,6 +168,7 @@ int main(int argc, char **argv)
     fputs("},\n\"traceEvents\":[\n", f);
     put_names(f, &t);
     put_master(f, &t);
+    put_ends(f, &t);
     put_events(f, &t);
     fputs("]}\n", f);
     trace_free(&t);

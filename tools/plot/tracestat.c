@@ -5,11 +5,13 @@
  *               [-w COLUMNS] [-o DIR] [-j JSON] TRACE...
  *
  * For each trace: the makespan (first task start to last task end), the
- * ideal makespan's lower bound (the longer of the longest task and the
- * total work shared evenly by the workers), and for each worker process its
+ * ideal makespan's lower bound (the longer of the longest single input and
+ * the total work shared evenly by the workers; a chunk of a map, name[a..b],
+ * holds b - a + 1 inputs, and its longest input took at least their
+ * average), and for each worker process its
  * tasks and busy fraction (time in tasks / makespan). It prints a summary
  * table on stdout, and with -o writes the data files that poolplot's gnuplot
- * scripts draw: NAME.tasks, .rows, .marks, .master, .calls, .callrows and .vars per
+ * scripts draw: NAME.tasks, .rows, .marks, .notrun, .master, .calls, .callrows and .vars per
  * trace (all on one time axis), distribution.dat, groups.dat and speedup.dat
  * for all of them. With -j it writes all of it as one JSON object for the
  * HTML report. With -S, every time is in the program's own seconds: the
@@ -48,9 +50,10 @@ struct run {
     struct worker *w;
     int nw;                     /* entries in w (>= nworkers with replacements) */
     int notrun;                 /* tasks that never started */
-    int count[5];               /* tasks by status (TS_RETRIED: tries run again) */
+    int count[TS_COUNT];        /* tasks by status (TS_RETRIED: tries run again) */
     double t0, t1;              /* first start, last end of tasks that ran */
     double work, longest;
+    double unit;                /* the longest input: at least this long */
     long longest_id;
     const char *longest_fn;
 };
@@ -84,7 +87,7 @@ static void clean(char *s)
 {
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || strchr("_-.:()# =,+/", *s)))
+              (*s >= '0' && *s <= '9') || strchr("_-.:()# =,+/[]", *s)))
             *s = '?';
 }
 
@@ -105,6 +108,18 @@ static int by_task_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* How many inputs a task ran: b - a + 1 for a map's chunk "name[a..b]",
+ * else 1. */
+static double chunk_inputs(const char *fn)
+{
+    const char *o = fn ? strrchr(fn, '[') : NULL;
+    long a, b;
+    char close;
+    if (o == NULL || sscanf(o, "[%ld..%ld%c", &a, &b, &close) != 3 || close != ']' || b < a)
+        return 1;
+    return (double)(b - a + 1);
+}
+
 /* Work out every figure of one trace. */
 static void measure(struct run *r)
 {
@@ -113,6 +128,7 @@ static void measure(struct run *r)
     int ran = 0;
 
     r->longest = -1;
+    r->unit = 0;
     for (size_t i = 0; i < t->ntasks; i++) {
         struct trace_task *k = &t->task[i];
         r->count[k->status]++;
@@ -127,6 +143,8 @@ static void measure(struct run *r)
             r->t1 = k->end;
         ran++;
         r->work += d;
+        if (d / chunk_inputs(k->function) > r->unit)
+            r->unit = d / chunk_inputs(k->function);
         if (d > r->longest) {
             r->longest = d;
             r->longest_id = k->id;
@@ -184,7 +202,7 @@ static double makespan(const struct run *r)
 static double bound(const struct run *r)
 {
     double even = r->work / r->nworkers;
-    return r->longest > even ? r->longest : even;
+    return r->unit > even ? r->unit : even;
 }
 
 static double busy_fraction(const struct run *r, const struct worker *w)
@@ -236,6 +254,9 @@ static void print_summary(FILE *out, struct run *runs, int n, double scale)
                 "(%d never started)\n", r->t.ntasks, r->count[TS_OK],
                 r->count[TS_ERROR], r->count[TS_CRASH], r->count[TS_TERMINATED],
                 r->notrun);
+        if (r->count[TS_CANCELLED] || r->count[TS_TIMEOUT])
+            fprintf(out, "  stopped      %d cancelled, %d timeout (counted in tasks)\n",
+                    r->count[TS_CANCELLED], r->count[TS_TIMEOUT]);
         if (r->count[TS_RETRIED])
             fprintf(out, "  retried      %d tries whose worker died ran again "
                     "(counted in tasks)\n", r->count[TS_RETRIED]);
@@ -245,8 +266,13 @@ static void print_summary(FILE *out, struct run *runs, int n, double scale)
         if (r->longest_fn != NULL)
             fprintf(out, "  longest task %.3f s (task %ld, %s)\n", r->longest,
                     r->longest_id, r->longest_fn);
-        fprintf(out, "  lower bound  %.3f s = max(longest task %.3f, total work "
-                "%.3f / %d workers)\n", bound(r), r->longest, r->work, r->nworkers);
+        if (r->unit < r->longest)
+            fprintf(out, "  lower bound  %.3f s = max(longest input >= %.3f (a chunk's "
+                    "average), total work %.3f / %d workers)\n", bound(r), r->unit,
+                    r->work, r->nworkers);
+        else
+            fprintf(out, "  lower bound  %.3f s = max(longest task %.3f, total work "
+                    "%.3f / %d workers)\n", bound(r), r->longest, r->work, r->nworkers);
         fprintf(out, "  %-6s %-4s %-8s %5s %8s %6s\n", "worker", "slot", "pid",
                 "tasks", "busy_s", "busy");
         for (int j = 0; j < r->nw; j++) {
@@ -291,6 +317,8 @@ struct axis {
     double tmax;        /* right end of the time axis */
     int nrows;          /* rows of the run with the most */
     int ncalls;         /* calls of the run with the most */
+    int keyrows;        /* legend rows of the timeline with the most */
+    int ckeyrows;       /* and of the calls chart */
 };
 
 static int run_rows(const struct run *r)
@@ -300,7 +328,7 @@ static int run_rows(const struct run *r)
 
 static struct axis common_axis(struct run *runs, int n)
 {
-    struct axis ax = { 0, 1, 1 };
+    struct axis ax = { 0, 1, 1, 0, 0 };
 
     for (int i = 0; i < n; i++) {
         for (size_t k = 0; k < runs[i].t.ntasks; k++)
@@ -348,7 +376,13 @@ static int row_of(const struct run *r, const struct trace_task *k)
     return r->nw;       /* not reached: every PID that ran has an entry */
 }
 
-static const char *const mark[] = { "", "!", "X", "T", "R" };
+/* Each status's mark and legend entry, the same in every chart and in the
+ * report: a mark tells a status where colour does not show (text). */
+static const char *const mark[TS_COUNT] = { "", "!", "X", "T", "R", "C", "L" };
+static const char *const legend[TS_COUNT] = {
+    "ok", "error (!)", "crash (X)", "terminated (T)", "retried (R)",
+    "cancelled (C)", "timeout (L)"
+};
 
 /* The name of the master's row (a v3 trace): it says so when the master
  * never blocked, so that an empty row is not taken for a missing one. */
@@ -359,9 +393,10 @@ static const char *master_row(const struct run *r)
 
 /* A box's label in one or two lines. "#5 slow_add" when it fits on one;
  * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
- * (when six letters or more of it fit); else only "#5" (or "5"). A failed task carries a mark: ! error, X crash,
- * T terminated, R a try whose worker died and that ran again, so that it
- * shows even where colours do not. */
+ * (when six letters or more of it fit); else only "#5" (or "5"). A task
+ * that did not end ok carries a mark: ! error, X crash, T terminated, R a
+ * try whose worker died and that ran again, C cancelled, L past its time
+ * limit, so that it shows even where colours do not. */
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
 {
@@ -393,6 +428,232 @@ static void task_label(const struct trace_task *k, double chars, int two_lines,
     snprintf(l1, size, "%ld%s", k->id, m);
 }
 
+/* A mark on a timeline: where a worker ended other than by a normal exit
+ * (MK_DIED: it died; MK_KILLED: the pool killed it, for a call cancelled,
+ * past its time limit or stopped), and where the worker that took its slot
+ * began (MK_NEW). why: what the report's hover says. */
+enum { MK_DIED = 1, MK_NEW = 2, MK_KILLED = 3 };
+static const char *const mark_word[] = { "", "died", "replaced", "killed" };
+
+struct mark {
+    double t;
+    int row;
+    int kind;
+    char why[520];
+};
+
+/* A mark's kind and what its hover says after "worker wN (pid P) HOW", by
+ * the status of the call the worker held when it ended. */
+static const struct {
+    int kind;
+    const char *fmt;
+} mark_why[TS_COUNT] = {
+    [TS_CRASH] = { MK_DIED, " while running call #%ld %s" },
+    [TS_RETRIED] = { MK_DIED, " while running call #%ld %s, which runs again" },
+    [TS_CANCELLED] = { MK_KILLED, ": the pool killed it, as call #%ld %s was cancelled "
+                       "while it ran" },
+    [TS_TIMEOUT] = { MK_KILLED, ": the pool killed it, as call #%ld %s ran past its "
+                     "time limit" },
+    [TS_TERMINATED] = { MK_KILLED, ": the pool was stopped while it ran call #%ld %s" },
+};
+
+/* The row of a worker process; one with no call in the trace goes on the
+ * last row of its slot (-1: none). */
+static int row_of_pid(const struct run *r, long pid, int slot)
+{
+    int last = -1;
+    for (int j = 0; j < r->nw; j++) {
+        if (r->w[j].pid == pid)
+            return j;
+        if (r->w[j].slot == slot)
+            last = j;
+    }
+    return last;
+}
+
+/* The call a worker held when it ended: its last record that did not end
+ * ok or in error (NULL: it held none). */
+static const struct trace_task *held_call(const struct run *r, long pid)
+{
+    const struct trace_task *held = NULL;
+    for (size_t i = 0; i < r->t.ntasks; i++) {
+        const struct trace_task *k = &r->t.task[i];
+        if (k->pid == pid && trace_task_ran(k) && k->status != TS_OK &&
+            k->status != TS_ERROR && (held == NULL || k->end > held->end))
+            held = k;
+    }
+    return held;
+}
+
+/* Every mark of a run into m (room for 2 * (tasks + worker ends)). From a
+ * v2 or v3 trace: every worker end that was not a normal exit, at the end
+ * of the call it held (or at the event's time); from v1, which has no
+ * events: every call whose worker died or was killed. */
+static size_t find_marks(const struct run *r, struct mark *m)
+{
+    size_t n = 0, nd = r->t.version >= 2 ? r->t.nends : r->t.ntasks;
+
+    for (size_t i = 0; i < nd; i++) {
+        const struct trace_task *k;
+        const char *how = "died";
+        long pid;
+        int slot;
+        double t;
+        if (r->t.version >= 2) {
+            const struct trace_end *e = &r->t.ends[i];
+            if (!trace_end_abnormal(e))
+                continue;
+            pid = e->pid;
+            slot = e->slot;
+            t = e->t;
+            how = e->how;
+            k = held_call(r, pid);
+            if (k != NULL)
+                t = k->end;
+        } else {
+            k = &r->t.task[i];
+            if (!trace_task_ran(k) || k->status == TS_OK || k->status == TS_ERROR ||
+                k->status == TS_TERMINATED)
+                continue;
+            pid = k->pid;
+            slot = k->worker;
+            t = k->end;
+        }
+        int y = row_of_pid(r, pid, slot);
+        if (y < 0)
+            continue;
+        struct mark *d = &m[n++];
+        char who[200], fn[64] = "";
+        snprintf(who, sizeof who, "worker w%d (pid %ld) %s", slot, pid, how);
+        if (k != NULL)
+            snprintf(fn, sizeof fn, "%s", k->function);
+        *d = (struct mark){ t, y, MK_DIED, "" };
+        char tail[300] = "";
+        if (k != NULL && mark_why[k->status].fmt != NULL) {
+            d->kind = mark_why[k->status].kind;
+            snprintf(tail, sizeof tail, mark_why[k->status].fmt, k->id, fn);
+        }
+        snprintf(d->why, sizeof d->why, "%s%s", who, tail);
+        if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid) {
+            struct mark *nw = &m[n++];
+            *nw = (struct mark){ r->w[y + 1].first, y + 1, MK_NEW, "" };
+            snprintf(nw->why, sizeof nw->why, "worker w%d (pid %ld) took the slot; "
+                     "this is where it began its first call", r->w[y + 1].slot,
+                     r->w[y + 1].pid);
+        }
+    }
+    return n;
+}
+
+/* The calls that never started sit in one row, often at one instant (a
+ * program cancels several before they begin): one label for each group of
+ * them that would overlap, as "#2-#5 slow_square C" or "#2-#3 C, #7 T",
+ * left of its first box (right of its last, near the axis' end). */
+struct group {
+    double x;           /* where the label is anchored */
+    int right;          /* 1: the label ends at x */
+    char label[256];
+};
+
+/* About how many label characters fit across the time axis in every
+ * chart: the narrowest of an image (AXIS_CHARS_IMAGE), the report's
+ * (some 75), and a text chart's (given). */
+#define GROUP_CHARS 70.0
+
+static int by_start(const void *a, const void *b)
+{
+    const struct trace_task *x = *(const struct trace_task *const *)a;
+    const struct trace_task *y = *(const struct trace_task *const *)b;
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The label of calls v[0..n-1] (sorted by id here). */
+static void group_label(struct trace_task **v, size_t n, char *out, size_t size)
+{
+    size_t len = 0;
+    int samefn = 1;
+
+    qsort(v, n, sizeof *v, by_task_id);
+    for (size_t i = 1; i < n; i++)
+        samefn &= strcmp(v[i]->function, v[0]->function) == 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < size;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1]->id == v[j]->id + 1 && v[j + 1]->status == v[i]->status)
+            j++;
+        len += (size_t)snprintf(out + len, size - len, "%s#%ld", i ? ", " : "", v[i]->id);
+        if (j > i && len < size)
+            len += (size_t)snprintf(out + len, size - len, "-#%ld", v[j]->id);
+        if (i == 0 && j + 1 == n && samefn && len < size)
+            len += (size_t)snprintf(out + len, size - len, " %s", v[0]->function);
+        if (v[i]->status != TS_OK && len < size)
+            len += (size_t)snprintf(out + len, size - len, " %s", mark[v[i]->status]);
+        i = j + 1;
+    }
+    clean(out);
+}
+
+static size_t notrun_groups(const struct run *r, double span, double chars, struct group *g)
+{
+    struct trace_task **v = xcalloc(r->t.ntasks, sizeof *v);
+    size_t nv = 0, ng = 0;
+
+    for (size_t i = 0; i < r->t.ntasks; i++)
+        if (!trace_task_ran(&r->t.task[i]))
+            v[nv++] = &r->t.task[i];
+    qsort(v, nv, sizeof *v, by_start);
+    for (size_t i = 0; i < nv;) {
+        /* Take the next call in while it starts under the label so far. */
+        size_t j = i + 1;
+        double x0 = v[i]->start, x1 = x0;
+        char label[256];
+        struct trace_task **tmp = xcalloc(nv, sizeof *tmp);
+        for (;;) {
+            memcpy(tmp, v + i, (j - i) * sizeof *tmp);
+            group_label(tmp, j - i, label, sizeof label);
+            if (j == nv || (v[j]->start - x0) / span * chars >= strlen(label) + 2)
+                break;
+            x1 = v[j]->start;
+            j++;
+        }
+        free(tmp);
+        struct group *gr = &g[ng++];
+        gr->right = x0 / span + (strlen(label) + 2) / chars > 1;
+        gr->x = gr->right ? x1 : x0;
+        snprintf(gr->label, sizeof gr->label, "%s", label);
+        i = j;
+    }
+    free(v);
+    return ng;
+}
+
+/* Legend rows (three entries a row) of the timelines and calls charts
+ * with the most: every chart of the runs keeps room for that many, so
+ * that their axes sit at one height, slide after slide. */
+static void legend_rows(struct run *runs, int n, struct axis *ax)
+{
+    for (int i = 0; i < n; i++) {
+        struct run *r = &runs[i];
+        int st = 0, mk[4] = { 0 };
+        for (int s = 0; s < TS_COUNT; s++)
+            st += r->count[s] > 0;
+        struct mark *m = xcalloc(2 * (r->t.ntasks + r->t.nends), sizeof *m);
+        size_t nm = find_marks(r, m);
+        for (size_t j = 0; j < nm; j++)
+            mk[m[j].kind] = 1;
+        free(m);
+        int master = r->t.nblocked > 0;
+        int keys = st + master + mk[MK_DIED] + mk[MK_NEW] + mk[MK_KILLED];
+        int ckeys = st + master + 1;
+        if ((keys + 2) / 3 > ax->keyrows)
+            ax->keyrows = (keys + 2) / 3;
+        if ((ckeys + 2) / 3 > ax->ckeyrows)
+            ax->ckeyrows = (ckeys + 2) / 3;
+    }
+}
+
 static void write_timeline(const char *dir, struct run *r, const struct axis *ax)
 {
     double span = ax->tmax;
@@ -410,6 +671,12 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         double share = (k->end - k->start) / span;
         task_label(k, share * AXIS_CHARS_IMAGE, 1, l1, l2, sizeof l1);
         task_label(k, share * text_chars, 0, t1, t2, sizeof t1);
+        if (!trace_task_ran(k)) {
+            /* Labelled by group (NAME.notrun), not box by box. */
+            snprintf(l1, sizeof l1, " ");
+            snprintf(l2, sizeof l2, "%s", "");
+            snprintf(t1, sizeof t1, " ");
+        }
         int y = row_of(r, k);
         double y1 = *l2 ? y - 0.13 : y, y2 = y + 0.17;
         fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\t%s\t%.2f\t%.2f\n",
@@ -433,19 +700,29 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     snprintf(what, sizeof what, "%s.rows", r->name);
     finish(f, what);
 
-    /* Where a worker died (the end of the call it held when it crashed)
+    /* Where a worker died or was killed (the end of the call it held),
      * and where the worker that took its slot began its first call. */
+    struct mark *m = xcalloc(2 * (r->t.ntasks + r->t.nends), sizeof *m);
+    size_t nm = find_marks(r, m);
+    int has[4] = { 0 };
     f = create(dir, r->name, ".marks");
-    for (size_t i = 0; i < r->t.ntasks; i++) {
-        struct trace_task *k = &r->t.task[i];
-        if ((k->status != TS_CRASH && k->status != TS_RETRIED) || !trace_task_ran(k))
-            continue;
-        int y = row_of(r, k);
-        fprintf(f, "%.6f\t%.2f\t1\tdied\n", k->end, y - 0.42);
-        if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid)
-            fprintf(f, "%.6f\t%.2f\t2\treplaced\n", r->w[y + 1].first, y + 1 - 0.42);
+    for (size_t i = 0; i < nm; i++) {
+        fprintf(f, "%.6f\t%.2f\t%d\t%s\n", m[i].t, m[i].row - 0.42, m[i].kind,
+                mark_word[m[i].kind]);
+        has[m[i].kind] = 1;
     }
+    free(m);
     snprintf(what, sizeof what, "%s.marks", r->name);
+    finish(f, what);
+
+    /* The labels of the calls that never started, by group. */
+    struct group *g0 = xcalloc(r->t.ntasks, sizeof *g0);
+    size_t ng = notrun_groups(r, span, text_chars < GROUP_CHARS ? text_chars : GROUP_CHARS, g0);
+    f = create(dir, r->name, ".notrun");
+    for (size_t i = 0; i < ng; i++)
+        fprintf(f, "%.6f\t%d\t%s\t%d\n", g0[i].x, r->nw, g0[i].label, g0[i].right);
+    free(g0);
+    snprintf(what, sizeof what, "%s.notrun", r->name);
     finish(f, what);
 
     /* The calls chart: one row per call in the order they were made; a
@@ -460,7 +737,8 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         fprintf(g, "-1\t%s\n", master_row(r));
     for (size_t i = 0; i < r->t.ntasks; i++) {
         struct trace_task *k = by[i];
-        double wait = k->start - k->submit, run = k->end - k->start;
+        /* A retry's wait is from its try before's end (trace.c, queued). */
+        double wait = k->start - k->queued, run = k->end - k->start;
         double hi = run < span * 0.004 ? k->start + span * 0.004 : k->end;
         char who[64] = "never ran", wl[64] = " ", fn[64];
         if (trace_task_ran(k))
@@ -470,9 +748,11 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         snprintf(wl, sizeof wl, "waited %.*f s", span >= 10 ? 1 : span >= 1 ? 2 : 3, wait);
         if (strlen(wl) + 1 > wait / span * AXIS_CHARS_IMAGE)
             snprintf(wl, sizeof wl, " ");
-        fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\n", i,
-                k->submit, k->start, hi, (int)k->status + 1,
-                (k->submit + k->start) / 2, wl, (k->start + hi) / 2, who, wait);
+        /* A call that never started says so after its box (column 11). */
+        fprintf(f, "%zu\t%.6f\t%.6f\t%.6f\t%d\t%.6f\t%s\t%.6f\t%s\t%.6f\t%s\n", i,
+                k->queued, k->start, hi, (int)k->status + 1,
+                (k->queued + k->start) / 2, wl, (k->start + hi) / 2, who, wait,
+                trace_task_ran(k) ? " " : "never started");
         snprintf(fn, sizeof fn, "%s", k->function);
         clean(fn);
         fprintf(g, "%zu\t#%ld %s%s%s\n", i, k->id, fn,
@@ -512,11 +792,18 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
      * charts then have a row for it on top. */
     fprintf(f, "mrow = %d\n", r->t.version >= 3);
     fprintf(f, "mtitle = \"%s\"\n", r->t.nblocked ? "master blocked" : "");
+    /* Legend entries: a status's or a mark's only when the run has one. */
+    for (int s = 0; s < TS_COUNT; s++)
+        fprintf(f, "st%d = \"%s\"\n", s + 1, r->count[s] ? legend[s] : "");
+    fprintf(f, "mk1t = \"%s\"\nmk2t = \"%s\"\nmk3t = \"%s\"\n",
+            has[MK_DIED] ? "worker died" : "", has[MK_NEW] ? "new worker took the slot" : "",
+            has[MK_KILLED] ? "worker killed by the pool" : "");
     /* Its own rows, but no fewer than four (or the most any run has): a
      * run on 1 or 2 workers keeps bars of a sensible height. */
     int nrows = ax->nrows < 4 ? ax->nrows : 4;
     fprintf(f, "nrows = %d\n", run_rows(r) > nrows ? run_rows(r) : nrows);
     fprintf(f, "ncalls = %d\n", ax->ncalls);
+    fprintf(f, "keyrows = %d\nckeyrows = %d\n", ax->keyrows, ax->ckeyrows);
     fprintf(f, "tmax = %.6f\n", span);
     fprintf(f, "ownrows = %d\n", run_rows(r));
     fprintf(f, "rttl = \"%s%s%d worker%s: makespan %.2f s\"\n", *program ? "" : r->name,
@@ -615,6 +902,24 @@ static void write_overview(const char *dir, struct run *runs, int n, const struc
     if (*program)
         fprintf(f, " worker%s", n == 1 && runs[0].nworkers == 1 ? "" : "s");
     fprintf(f, " on one time axis\"\n");
+    /* Its one legend: what any of the runs has. */
+    int any[TS_COUNT] = { 0 }, mk[4] = { 0 }, blocked = 0;
+    for (int i = 0; i < n; i++) {
+        for (int s = 0; s < TS_COUNT; s++)
+            any[s] |= runs[i].count[s] > 0;
+        blocked |= runs[i].t.nblocked > 0;
+        struct mark *m = xcalloc(2 * (runs[i].t.ntasks + runs[i].t.nends), sizeof *m);
+        size_t nm = find_marks(&runs[i], m);
+        for (size_t j = 0; j < nm; j++)
+            mk[m[j].kind] = 1;
+        free(m);
+    }
+    for (int s = 0; s < TS_COUNT; s++)
+        fprintf(f, "st%d = \"%s\"\n", s + 1, any[s] ? legend[s] : "");
+    fprintf(f, "mtitle = \"%s\"\n", blocked ? "master blocked" : "");
+    fprintf(f, "mk1t = \"%s\"\nmk2t = \"%s\"\nmk3t = \"%s\"\n",
+            mk[MK_DIED] ? "worker died" : "", mk[MK_NEW] ? "new worker took the slot" : "",
+            mk[MK_KILLED] ? "worker killed by the pool" : "");
     finish(f, "overview.vars");
 }
 
@@ -699,10 +1004,35 @@ static void write_json(const char *path, struct run *runs, int n, const struct a
         json_str(f, r->path);
         fprintf(f, ",\"workers\":%d,\"inferred\":%s,\"makespan\":%.6f,\"bound\":%.6f,"
                 "\"work\":%.6f,\"longest\":%.6f,\"t0\":%.6f,\"t1\":%.6f,"
-                "\"ok\":%d,\"error\":%d,\"crash\":%d,\"terminated\":%d,\"notrun\":%d,",
+                "\"ok\":%d,\"error\":%d,\"crash\":%d,\"terminated\":%d,\"retried\":%d,"
+                "\"cancelled\":%d,\"timeout\":%d,\"notrun\":%d,",
                 r->nworkers, r->inferred ? "true" : "false", makespan(r), bound(r),
                 r->work, r->longest, r->t0, r->t1, r->count[TS_OK], r->count[TS_ERROR],
-                r->count[TS_CRASH], r->count[TS_TERMINATED], r->notrun);
+                r->count[TS_CRASH], r->count[TS_TERMINATED], r->count[TS_RETRIED],
+                r->count[TS_CANCELLED], r->count[TS_TIMEOUT], r->notrun);
+        /* The marks and the labels of the calls that never started, as
+         * the charts have them; rows count the workers' from 0. */
+        struct mark *m = xcalloc(2 * (r->t.ntasks + r->t.nends), sizeof *m);
+        size_t nm = find_marks(r, m);
+        fputs("\"marks\":[", f);
+        for (size_t j = 0; j < nm; j++) {
+            fprintf(f, "%s{\"t\":%.6f,\"row\":%d,\"kind\":\"%s\",\"why\":", j ? "," : "",
+                    m[j].t, m[j].row, mark_word[m[j].kind]);
+            json_str(f, m[j].why);
+            fputc('}', f);
+        }
+        free(m);
+        struct group *g = xcalloc(r->t.ntasks, sizeof *g);
+        size_t ng = notrun_groups(r, ax->tmax, GROUP_CHARS, g);
+        fputs("],\"notrun_labels\":[", f);
+        for (size_t j = 0; j < ng; j++) {
+            fprintf(f, "%s{\"t\":%.6f,\"right\":%s,\"label\":", j ? "," : "", g[j].x,
+                    g[j].right ? "true" : "false");
+            json_str(f, g[j].label);
+            fputc('}', f);
+        }
+        free(g);
+        fputs("],", f);
         fputs("\"rows\":[", f);
         for (int j = 0; j < r->nw; j++)
             fprintf(f, "%s{\"slot\":%d,\"pid\":%ld,\"tasks\":%d,\"busy\":%.6f,"
@@ -714,8 +1044,8 @@ static void write_json(const char *path, struct run *runs, int n, const struct a
             fprintf(f, "%s\n{\"id\":%ld,\"fn\":", k ? "," : "", t->id);
             json_str(f, t->function);
             fprintf(f, ",\"pid\":%ld,\"worker\":%d,\"row\":%d,\"submit\":%.6f,"
-                    "\"start\":%.6f,\"end\":%.6f,\"status\":\"%s\",\"error\":",
-                    t->pid, t->worker, row_of(r, t), t->submit, t->start, t->end,
+                    "\"queued\":%.6f,\"start\":%.6f,\"end\":%.6f,\"status\":\"%s\",\"error\":",
+                    t->pid, t->worker, row_of(r, t), t->submit, t->queued, t->start, t->end,
                     trace_status_name(t->status));
             json_str(f, t->error);
             fputc('}', f);
@@ -849,7 +1179,7 @@ int main(int argc, char **argv)
     }
     if (prog_name == NULL && n > 0 && runs[0].t.program[0]) {
         prog_name = runs[0].t.program;
-        for (int i = 1; i < n; i++)
+        for (int i = 1; i < n && prog_name != NULL; i++)
             if (strcmp(runs[i].t.program, prog_name) != 0)
                 prog_name = NULL;
     }
@@ -865,9 +1195,13 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < runs[i].t.ntasks; k++) {
                 struct trace_task *t = &runs[i].t.task[k];
                 t->submit /= scale;
+                t->queued /= scale;
                 t->start /= scale;
                 t->end /= scale;
             }
+        if (scale > 0 && scale != 1)
+            for (size_t k = 0; k < runs[i].t.nends; k++)
+                runs[i].t.ends[k].t /= scale;
         if (scale > 0 && scale != 1)
             for (size_t k = 0; k < runs[i].t.nblocked; k++) {
                 runs[i].t.blocked[k].from /= scale;
@@ -878,6 +1212,7 @@ int main(int argc, char **argv)
 
     print_summary(stdout, runs, n, scale);
     struct axis ax = common_axis(runs, n);
+    legend_rows(runs, n, &ax);
     if (dir != NULL) {
         for (int i = 0; i < n; i++)
             write_timeline(dir, &runs[i], &ax);
