@@ -10,6 +10,7 @@
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load 'runtime/helpers'
 bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
@@ -38,14 +39,7 @@ setup() {
 ft() {
     local prog=$BIN
     case $1 in /*) prog=$1; shift ;; esac
-    # -k: a process under TSan may not take SIGTERM while it sleeps in a futex.
-    run --separate-stderr timeout -k 5 60 "$prog" "$@"
-    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
-$stderr
-stdout:
-$output"
-    local c
-    for c in "$@"; do assert_line "$c: ok"; done
+    subcommands "$prog" "$@"
 }
 
 # trace: check $POOL_TRACE and put its records, tab-separated, in $TSV.

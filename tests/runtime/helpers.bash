@@ -57,7 +57,8 @@ wait_line() {
 subcommands() {
     local prog=$1
     shift
-    run --separate-stderr timeout 60 "$prog" "$@"
+    # -k: a process under TSan may not take SIGTERM while it sleeps in a futex.
+    run --separate-stderr timeout -k 5 60 "$prog" "$@"
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
 $stderr
 stdout:
