@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "master.h"
@@ -61,7 +62,9 @@ static bool unlink_overflow(pool *p, future *f)
 static const char not_begun[] = "the call was cancelled before it started";
 
 /* p->lock held. Cancel f if its call has not begun: 0, or -1 with errno
- * EBUSY (it runs) or EALREADY (it has ended). */
+ * EBUSY (it runs), EALREADY (it has ended) or EINPROGRESS (it is being
+ * finished: it may end, or, with retries, be queued again; ask again once
+ * it is not, with settle). */
 static int cancel_queued(pool *p, future *f)
 {
     pool__shared *sh = p->sh;
@@ -88,9 +91,43 @@ static int cancel_queued(pool *p, future *f)
     uint64_t s = atomic_load(&c->state);
     if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
         pool__harvest(p, f);
-    if (f->done || (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_FINISHING))
+    if (f->done)
         return errno = EALREADY, -1;
+    if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_FINISHING)
+        return errno = EINPROGRESS, -1;
     return errno = EBUSY, -1;
+}
+
+/* p->lock not held. Wait, a little at a time, while f's call is being
+ * finished (a worker writing its result, the supervisor failing a dead
+ * try: microseconds, a few milliseconds when it names a crash's place).
+ * false if that takes over 5 s (the supervisor is stuck or gone). */
+static bool settle(future *f)
+{
+    pool__call *c = pool__slot(f->p->sh, f->seq);
+    for (int i = 0; i < 50000; i++) {
+        uint64_t s = atomic_load(&c->state);
+        if (POOL__SEQ(s) != f->seq || POOL__ST(s) != CALL_FINISHING)
+            return true;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* p->lock held: cancel_queued, asked again while the call is being
+ * finished, with the lock let go meanwhile; EALREADY if it stays so. */
+static int cancel_settled(pool *p, future *f)
+{
+    int r;
+    while ((r = cancel_queued(p, f)) == -1 && errno == EINPROGRESS) {
+        pthread_mutex_unlock(&p->lock);
+        bool settled = settle(f);
+        pthread_mutex_lock(&p->lock);
+        if (!settled)
+            return errno = EALREADY, -1;
+    }
+    return r;
 }
 
 static bool usable(future *f, const char *what)
@@ -109,7 +146,7 @@ int future_cancel(future *f)
         return -1;
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
-    int r = cancel_queued(p, f);
+    int r = cancel_settled(p, f);
     int e = errno;
     pthread_mutex_unlock(&p->lock);
     if (r == -1) {
@@ -126,7 +163,7 @@ int future_kill(future *f)
         return -1;
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
-    int r = cancel_queued(p, f);
+    int r = cancel_settled(p, f);
     int e = errno;
     if (r == -1 && e == EBUSY) {
         /* It runs, on the worker the slot names: ask the supervisor. */

@@ -379,7 +379,9 @@ int future_on_done(future *f, future_callback on_ok, future_callback on_error, v
 
 /* Cancel a call that has not begun: its future fails at once with a
  * "Cancelled" error, and the trace says "cancelled". 0 if so; -1 with errno
- * EBUSY if it runs now (future_kill stops it), EALREADY if it has ended. */
+ * EBUSY if it runs now (future_kill stops it), EALREADY if it has ended
+ * (the future is then done). A call whose try died and that waits for its
+ * retry has not begun: it is cancelled. */
 int future_cancel(future *f);
 /* As future_cancel, and a call that runs is stopped too: its worker is
  * killed (the pool starts a new one) and the future fails "Cancelled".

@@ -112,6 +112,12 @@ call() {
     assert_equal "$(statuses $(call 2))" "retried ok"
 }
 
+@test "future_cancel while a try dies and its retry is queued: never 'ended already' for a call not done" {
+    # 100 rounds; before the fix, the first round answered EALREADY while
+    # the dead try was being failed, and the retry then ran.
+    rt cancelgap
+}
+
 @test "pool_close while a call waits to be tried again: pool_join waits for its second try" {
     rt closing
     local id

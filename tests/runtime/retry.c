@@ -22,6 +22,10 @@
  *   closing        pool_close while a call waits to be tried again: pool_join
  *                  waits for its second try
  *   bad            bad settings are refused
+ *   cancelgap      future_cancel asked again and again while a call's
+ *                  first try dies and its second is queued: it never
+ *                  answers "ended already" (EALREADY) for a call that is
+ *                  not done
  *
  * Tasks count their tries in a page shared with the workers (made before
  * pool_create), so "crash on the first try" needs no clock.
@@ -340,11 +344,39 @@ static void bad(void)
     pool_destroy(p);
 }
 
+/* A call that dies on its first try, with a retry, cancelled over and over
+ * from the moment it begins: each answer must be true when given. EBUSY:
+ * it runs (or its dead try is being dealt with); 0: cancelled, the future
+ * says Cancelled; EALREADY: the future is done. 100 rounds, since the
+ * moment between a try's death and its retry is short. */
+static void cancelgap(void)
+{
+    for (int round = 0; round < 100; round++) {
+        reset();
+        pool *p = make(1, 1);
+        future *f = pool_apply_async(p, flaky, 0, 1);
+        while (atomic_load(&tries[0]) == 0)
+            ;
+        int r;
+        while ((r = future_cancel(f)) == -1 && errno == EBUSY)
+            ;
+        if (r == 0) {
+            CHECK(future_cancelled(f), "round %d: cancelled, but the future says otherwise", round);
+        } else {
+            CHECK(errno == EALREADY, "round %d: future_cancel: %s", round, strerror(errno));
+            CHECK(future_ready(f), "round %d: EALREADY, but the call is not done", round);
+            CHECK_INT(future_get(f), 0);
+        }
+        future_free(f);
+        pool_destroy(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: retry fault ID N | always | once | none | error | timeout "
-                "| kill | percall | queued | chunk | limit | closing | bad ...\n");
+                "| kill | percall | queued | chunk | limit | closing | bad | cancelgap ...\n");
         return 2;
     }
     void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -382,6 +414,8 @@ int main(int argc, char **argv)
             closing();
         } else if (strcmp(cmd, "bad") == 0) {
             bad();
+        } else if (strcmp(cmd, "cancelgap") == 0) {
+            cancelgap();
         } else {
             fprintf(stderr, "retry: unknown command %s\n", cmd);
             return 2;
