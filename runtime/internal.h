@@ -198,7 +198,10 @@ typedef struct {
 #define POOL__FREE_MAX 64
 
 typedef struct {
-    int n;                      /* workers */
+    uint64_t serial;            /* this pool, unlike any other of the machine's */
+    _Atomic int32_t n;          /* worker slots in use: the most the pool has had */
+    _Atomic int32_t want;       /* the pool's size; workers in slots from here up
+                                   leave after their call (pool_resize) */
     double t0;                  /* the pool's time 0 (pool__now) */
     pid_t master;               /* the process that made the pool */
     int memfd;                  /* the blob file */

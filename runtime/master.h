@@ -52,7 +52,7 @@ struct future {
 };
 
 struct pool {
-    int n;
+    _Atomic int n;
     pid_t creator;          /* the process that made it (a task's copy is not it) */
     pool__shared *sh;
     pid_t sup_pid;          /* the supervisor process */

@@ -446,6 +446,37 @@ int pool_set_max_calls(pool *p, long n)
     return 0;
 }
 
+int pool_resize(pool *p, int n)
+{
+    if (p == NULL || n < 1 || n > POOL_MAX_WORKERS) {
+        pool__set_error("pool_resize needs a pool and a worker count from 1 to %d",
+                        POOL_MAX_WORKERS);
+        errno = EINVAL;
+        return -1;
+    }
+    if (pool__foreign(p, "pool_resize"))
+        return -1;
+    pthread_mutex_lock(&p->lock);
+    if (p->state != POOL_RUNNING) {
+        pthread_mutex_unlock(&p->lock);
+        pool__set_error("pool_resize: the pool is closed or terminated");
+        errno = EINVAL;
+        return -1;
+    }
+    p->n = n;
+    atomic_store(&p->sh->want, n);
+    pthread_mutex_unlock(&p->lock);
+    /* Workers that are to leave look at the size before each call; wake
+     * the sleeping ones. The supervisor starts the new ones. */
+    atomic_fetch_add(&p->sh->work, 1);
+    pool__futex_wake(&p->sh->work, INT_MAX);
+    uint64_t one = 1;
+    if (write(p->ctl_fd, &one, sizeof one) < 0) {
+        /* full: the supervisor reads it anyway */
+    }
+    return 0;
+}
+
 int pool_set_retries(pool *p, int n)
 {
     if (p == NULL || n < 0 || n > POOL_MAX_RETRIES) {

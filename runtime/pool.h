@@ -199,6 +199,14 @@ int pool_set_max_calls(pool *p, long n);
 int pool_initializer(pool *p, pool_fn fn, const char *name,
                      const pool_value *args, int count);
 
+/* Make the pool n workers (1 to POOL_MAX_WORKERS) from now on. Larger: the
+ * new workers start at once (pool_resize does not wait for them; calls
+ * wait in the queue meanwhile). Smaller: the workers in the highest slots
+ * leave once their current call is done; no call is stopped. pool_size
+ * then says n. -1 (EINVAL) for no pool, a bad n, or a pool that is closed
+ * or terminated. */
+int pool_resize(pool *p, int n);
+
 /* Retries. ----------------------------------------------------------------- */
 
 #define POOL_MAX_RETRIES 100

@@ -45,7 +45,9 @@ void pool__futex_wake(_Atomic uint32_t *word, int n)
 pool__shared *pool__shared_map(int n)
 {
     size_t head = (sizeof(pool__shared) + 4095) & ~(size_t)4095;
-    size_t size = head + (size_t)n * sizeof(pool__wslot) +
+    /* Room for the most workers a pool may have, so that pool_resize can
+     * grow it; a slot's pages are touched only once a worker uses it. */
+    size_t size = head + (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot) +
                   (size_t)POOL__RING * sizeof(pool__call);
     void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
@@ -59,11 +61,14 @@ pool__shared *pool__shared_map(int n)
         return NULL;
     }
     sh->size = size;
+    static _Atomic uint32_t made;
+    sh->serial = (uint64_t)getpid() << 32 | (atomic_fetch_add(&made, 1) + 1);
     sh->n = n;
+    sh->want = n;
     sh->memfd = fd;
     sh->ev_fd = -1;
     sh->w = (pool__wslot *)((char *)m + head);
-    sh->ring = (pool__call *)((char *)sh->w + (size_t)n * sizeof(pool__wslot));
+    sh->ring = (pool__call *)((char *)sh->w + (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot));
     sh->head = sh->tail = 1;        /* seq 0 means "none" */
     sh->blob_end = 4096;            /* offset 0 means "inline" */
     pthread_mutexattr_t a;
@@ -220,6 +225,8 @@ static uint64_t claimed(pool__shared *sh, uint64_t seq)
 uint64_t pool__claim(pool__shared *sh, int w)
 {
     for (;;) {
+        if (w >= atomic_load(&sh->want))
+            return 0;       /* pool_resize made the pool smaller: leave */
         /* One worker spins at a time; the others sleep at once, so that
          * idle workers do not take the CPUs from the busy ones. */
         int spin = atomic_fetch_add(&sh->spinning, 1) == 0 ? SPIN : 1;
@@ -231,7 +238,8 @@ uint64_t pool__claim(pool__shared *sh, int w)
             }
             if (seq == 0) {
                 uint32_t st = atomic_load(&sh->state);
-                if (st == POOL_TERMINATING || (st != POOL_RUNNING && !pool__queue_waiting(sh))) {
+                if (st == POOL_TERMINATING || (st != POOL_RUNNING && !pool__queue_waiting(sh)) ||
+                    w >= atomic_load(&sh->want)) {
                     atomic_fetch_sub(&sh->spinning, 1);
                     return 0;
                 }

@@ -134,11 +134,16 @@ static void fail_queued(const char *why)
     }
 }
 
-/* Start every worker that is missing (after a death, or a failed start). */
+/* Start every worker that is missing (after a death, a failed start, or a
+ * pool_resize that made the pool larger); slots from sh->want up stay
+ * empty. */
 static void fill(void)
 {
     retry_at = 0;
-    for (int i = 0; i < sh->n; i++) {
+    int want = atomic_load(&sh->want);
+    if (want > atomic_load(&sh->n))
+        atomic_store(&sh->n, want);
+    for (int i = 0; i < want; i++) {
         if (atomic_load(&sh->w[i].pid) != 0)
             continue;
         if (spawn(i, true))
@@ -387,6 +392,10 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
             if (read(ctl_fd, &v, sizeof v) < 0) {
                 /* nothing to read: look at the state anyway */
             }
+            /* pool_resize may want more workers (a retry already set
+             * for a failed start comes on its own). */
+            if (retry_at == 0 && atomic_load(&sh->state) == POOL_RUNNING)
+                fill();
         }
         if (atomic_load(&sh->state) == POOL_TERMINATING)
             finish(false);

@@ -107,21 +107,30 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
     pool__buf_put(b, "\n", 1);
 }
 
-/* This process's descriptor for the trace, and which path it is for. */
+/* This process's descriptor for the trace, and which path it is for: the
+ * pool (by its serial: a pool made after another was destroyed may be
+ * mapped at the same address) and the path's generation. */
 static int trace_fd = -1;
 static uint32_t trace_gen;
 static const pool__shared *trace_of;
+static uint64_t trace_serial;
+
+static bool following(const pool__shared *sh)
+{
+    return trace_of == sh && trace_serial == sh->serial;
+}
 
 /* Point this process's descriptor at the pool's current trace file. */
 static void follow(pool__shared *sh, uint32_t gen)
 {
-    if (trace_of == sh && trace_gen == gen)
+    if (following(sh) && trace_gen == gen)
         return;
     if (trace_fd >= 0)
         close(trace_fd);
     /* The master made the file and checked that it is a regular one. */
     trace_fd = open(sh->trace_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
     trace_of = sh;
+    trace_serial = sh->serial;
     trace_gen = gen;
 }
 
@@ -152,7 +161,7 @@ void pool__trace_flush_worker(pool__shared *sh, int w)
     pool__wslot *ws = &sh->w[w];
     uint32_t n = atomic_load(&ws->trace_len);
     if (n > 0) {
-        if (trace_of == sh && trace_fd >= 0)
+        if (following(sh) && trace_fd >= 0)
             write_all(ws->trace, n);    /* the file they were made for */
         else
             pool__trace_write(sh, ws->trace, n);
@@ -167,7 +176,7 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
     if (gen == 0)
         return;
     /* Records made for the file before a pool_trace_open go to that file. */
-    if (trace_of != sh || trace_gen != gen) {
+    if (!following(sh) || trace_gen != gen) {
         pool__trace_flush_worker(sh, w);
         follow(sh, gen);
     }

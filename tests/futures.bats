@@ -318,6 +318,22 @@ $stderr"
         cancel_race kill_terminate imap imap_crash imap_free map_async
 }
 
+@test "pool_resize: grows (three calls at once in three workers), shrinks while calls run (none stopped, one worker left), survives a death; bad sizes refused" {
+    ft "$ROOT/build/tests/runtime/workers" grow shrink resizedeath resizebad
+    # One trace per pool: trace.csv (grow), trace-2.csv (shrink), ...
+    local t
+    for t in "$BATS_TEST_TMPDIR"/trace*.csv; do
+        "$CHECKER" "$t" >/dev/null || fail "$t breaks runtime/TRACE.md"
+    done
+    # After the shrink, the two workers that left ended normally before the
+    # pool's end, and no new worker took their slots (three starts only).
+    run grep -c 'what=start' "$BATS_TEST_TMPDIR/trace-2.csv"
+    assert_output 3
+    run grep -c 'what=end how="exited with status 0"' "$BATS_TEST_TMPDIR/trace-2.csv"
+    assert_output 3
+    ft "$ROOT/build/asan/tests/runtime/workers" grow shrink resizedeath
+}
+
 @test "TSan: the waiting threads and the workers race clean" {
     ft "$TSAN" any order all first_error crash killed terminate closed threads cancel kill \
         kill_crash limit join_for callback callback_done callback_end callback_free \

@@ -10,10 +10,18 @@
  *     workers initfail     an initializer that fails: the calls fail with
  *                          InitializerError, none hangs; a good one mends it
  *     workers bad          bad settings are refused with EINVAL
+ *     workers grow         pool_resize 1 -> 3: three calls run at once, in
+ *                          three workers
+ *     workers shrink       pool_resize 3 -> 1 while three calls run: none is
+ *                          stopped; then one worker is left, and runs all
+ *     workers resizedeath  the one worker left after a shrink is killed: it
+ *                          is replaced, the two that left are not
+ *     workers resizebad    bad sizes, a closed pool: EINVAL; the size holds
  *
  * Each sub-command prints "NAME: ok" and exits 0, or prints FAIL and exits 1.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +49,16 @@ static pool_value broken_setup(pool_args a)
 static pool_value who(pool_args a)
 {
     (void)a;
+    return pool_int(getpid());
+}
+
+/* Held at the gate until the master opens it; then the worker's PID. */
+static gate held, release;
+static pool_value hold(pool_args a)
+{
+    (void)a;
+    gate_open(&held, 1);
+    gate_pass(&release);
     return pool_int(getpid());
 }
 
@@ -141,8 +159,116 @@ static void bad(void)
     printf("bad: ok\n");
 }
 
+/* Wait (10 s at most) until this process's pools have n worker processes. */
+static void wait_workers(int n)
+{
+    pid_t w[64];
+    int k = 0;
+    for (int i = 0; i < 1000 && (k = workers(w, 64)) != n; i++)
+        usleep(10000);
+    CHECK(k == n, "%d worker processes, not %d", k, n);
+}
+
+/* n calls of hold at once; their PIDs, all different, into pids. */
+static void all_at_once(pool *p, int n, pid_t *pids)
+{
+    future *f[8];
+    for (int i = 0; i < n; i++)
+        f[i] = pool_apply_async(p, hold, i);
+    CHECK(gate_wait_for(&held, n, 10), "%d calls did not run at once", n);
+    gate_open(&release, n);
+    for (int i = 0; i < n; i++) {
+        pool_value v = future_get(f[i]);
+        CHECK(v.kind == POOL_INT, "call %d failed", i);
+        pids[i] = (pid_t)pool_as_int(v);
+        for (int j = 0; j < i; j++)
+            CHECK(pids[j] != pids[i], "calls %d and %d ran in one worker", j, i);
+        future_free(f[i]);
+    }
+}
+
+static void grow(void)
+{
+    pool *p = pool_create(1);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    CHECK(pool_resize(p, 3) == 0, "pool_resize: %s", pool_last_error());
+    CHECK(pool_size(p) == 3, "pool_size says %d", pool_size(p));
+    pid_t pids[3];
+    all_at_once(p, 3, pids);
+    wait_workers(3);
+    pool_destroy(p);
+    printf("grow: ok\n");
+}
+
+static void shrink(void)
+{
+    pool *p = pool_create(3);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    future *f[3];
+    for (int i = 0; i < 3; i++)
+        f[i] = pool_apply_async(p, hold, i);
+    CHECK(gate_wait_for(&held, 3, 10), "three calls did not run at once");
+    CHECK(pool_resize(p, 1) == 0, "pool_resize: %s", pool_last_error());
+    CHECK(pool_size(p) == 1, "pool_size says %d", pool_size(p));
+    gate_open(&release, 3);
+    for (int i = 0; i < 3; i++) {
+        future_wait(f[i]);
+        CHECK(future_successful(f[i]) == 1, "call %d, running when the pool shrank, failed", i);
+        future_free(f[i]);
+    }
+    wait_workers(1);
+    pid_t w[4];
+    CHECK(workers(w, 4) == 1, "not one worker");
+    for (int i = 0; i < 6; i++) {
+        pool_value v = pool_apply(p, who, i);
+        CHECK(v.kind == POOL_INT && pool_as_int(v) == w[0], "call %d ran in %ld, not in %d",
+              i, v.kind == POOL_INT ? pool_as_int(v) : -1L, (int)w[0]);
+    }
+    pool_destroy(p);
+    printf("shrink: ok\n");
+}
+
+static void resizedeath(void)
+{
+    pool *p = pool_create(3);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    CHECK(pool_resize(p, 1) == 0, "pool_resize: %s", pool_last_error());
+    wait_workers(1);
+    pid_t w[4];
+    CHECK(workers(w, 4) == 1, "not one worker");
+    CHECK(kill(w[0], SIGKILL) == 0, "kill: %s", strerror(errno));
+    pool_value v = pool_apply(p, who, 0);       /* runs in the replacement */
+    CHECK(v.kind == POOL_INT && pool_as_int(v) != w[0], "no new worker ran the call");
+    usleep(100000);
+    wait_workers(1);
+    CHECK(pool_resize(p, 2) == 0, "pool_resize: %s", pool_last_error());
+    pid_t pids[2];
+    all_at_once(p, 2, pids);
+    pool_destroy(p);
+    printf("resizedeath: ok\n");
+}
+
+static void resizebad(void)
+{
+    pool *p = pool_create(2);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    errno = 0;
+    CHECK(pool_resize(p, 0) == -1 && errno == EINVAL, "size 0 accepted");
+    CHECK(pool_resize(p, POOL_MAX_WORKERS + 1) == -1 && errno == EINVAL, "size 257 accepted");
+    CHECK(pool_resize(NULL, 2) == -1 && errno == EINVAL, "no pool accepted");
+    CHECK(strstr(pool_last_error(), "from 1 to") != NULL, "message: %s", pool_last_error());
+    CHECK(pool_size(p) == 2, "pool_size says %d after refusals", pool_size(p));
+    pool_close(p);
+    CHECK(pool_resize(p, 3) == -1 && errno == EINVAL, "a closed pool resized");
+    CHECK(pool_join(p) == 0, "pool_join: %s", pool_last_error());
+    pool_destroy(p);
+    printf("resizebad: ok\n");
+}
+
 int main(int argc, char **argv)
 {
+    gate_make(&held);
+    gate_make(&release);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "maxcalls") == 0)
             maxcalls();
@@ -152,8 +278,17 @@ int main(int argc, char **argv)
             initfail();
         else if (strcmp(argv[i], "bad") == 0)
             bad();
+        else if (strcmp(argv[i], "grow") == 0)
+            grow();
+        else if (strcmp(argv[i], "shrink") == 0)
+            shrink();
+        else if (strcmp(argv[i], "resizedeath") == 0)
+            resizedeath();
+        else if (strcmp(argv[i], "resizebad") == 0)
+            resizebad();
         else {
-            fprintf(stderr, "usage: workers maxcalls|init|initfail|bad ...\n");
+            fprintf(stderr, "usage: workers maxcalls|init|initfail|bad|grow|shrink|"
+                    "resizedeath|resizebad ...\n");
             return 2;
         }
     }
