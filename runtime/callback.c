@@ -86,10 +86,17 @@ int future_on_done(future *f, future_callback on_ok, future_callback on_error, v
     return 0;
 }
 
+/* The program is dying of SIGINT or SIGTERM (fork.c): the calls it had
+ * are being recorded as terminated, and no callback runs for them. */
+static bool dying(const pool *p)
+{
+    return atomic_load(&p->sh->end_signal) != 0;
+}
+
 void pool__run_callbacks(pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    for (;;) {
+    while (!dying(p)) {
         /* Unlink every future with a callback that is done now. */
         future *ready = NULL, **link = &p->cbs;
         while (*link) {
@@ -109,7 +116,7 @@ void pool__run_callbacks(pool *p)
             future *f = ready;
             ready = f->cb_next;
             future_callback fn = f->status == ST_OK ? f->on_ok : f->on_error;
-            if (fn)
+            if (fn && !dying(p))
                 fn(f, f->cb_arg);
             pthread_mutex_lock(&p->lock);
             f->cb_pending = false;

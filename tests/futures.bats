@@ -318,6 +318,19 @@ $stderr"
         cancel_race kill_terminate imap imap_crash imap_free map_async
 }
 
+@test "SIGINT with calls that have callbacks: the program dies of it, its calls are recorded terminated, and no callback runs meanwhile" {
+    # Before the fix, the watcher ran the callbacks of the terminated calls
+    # while the handler waited for the pool (0 to 20 lines, most runs).
+    local i
+    for i in 1 2 3; do
+        run --separate-stderr timeout -k 5 30 "$BIN" callback_sigint
+        assert_equal "$status" 130
+        assert_output "callback_sigint: raising SIGINT"
+        run grep -c ',terminated,' "$POOL_TRACE"
+        assert_output 20
+    done
+}
+
 @test "pool_resize: grows (three calls at once in three workers), shrinks while calls run (none stopped, one worker left), survives a death; bad sizes refused" {
     ft "$ROOT/build/tests/runtime/workers" grow shrink resizedeath resizebad
     # One trace per pool: trace.csv (grow), trace-2.csv (shrink), ...
