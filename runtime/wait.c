@@ -169,6 +169,33 @@ static size_t wait_locked(pool *p, future *const *fs, size_t n, future_when when
     }
 }
 
+/* Wait on fs[0..n) (n > 0) until when holds or seconds pass (< 0: no
+ * limit), as the call named what. The number of futures done, and, when
+ * first is not NULL, the index of the one that ended first (-1 if none
+ * did); -1 if fs is not n futures of one pool, or out of memory. */
+static long wait_on(future *const *fs, size_t n, future_when when, double seconds,
+                    const char *what, long *first)
+{
+    pool *p = pool_of(fs, n, what);
+    if (p == NULL)
+        return -1;
+    uint64_t *seqs = malloc(n * sizeof *seqs);
+    if (seqs == NULL) {
+        pool__set_error("out of memory");
+        errno = ENOMEM;
+        return -1;
+    }
+    struct timespec t = pool__deadline(seconds);
+    pthread_mutex_lock(&p->lock);
+    size_t done = wait_locked(p, fs, n, when, seqs, seconds < 0 ? NULL : &t, what);
+    for (size_t i = 0; first != NULL && i < n; i++)
+        if (fs[i]->done && (*first < 0 || fs[i]->end < fs[*first]->end))
+            *first = (long)i;
+    pthread_mutex_unlock(&p->lock);
+    free(seqs);
+    return (long)done;
+}
+
 int future_wait_many(future *const *fs, size_t n, future_when when, double seconds)
 {
     if (when != FUTURE_FIRST_COMPLETED && when != FUTURE_FIRST_EXCEPTION &&
@@ -184,22 +211,7 @@ int future_wait_many(future *const *fs, size_t n, future_when when, double secon
     }
     if (n == 0)
         return 0;
-    pool *p = pool_of(fs, n, "future_wait_many");
-    if (p == NULL)
-        return -1;
-    uint64_t *seqs = malloc(n * sizeof *seqs);
-    if (seqs == NULL) {
-        pool__set_error("out of memory");
-        errno = ENOMEM;
-        return -1;
-    }
-    struct timespec t = pool__deadline(seconds);
-    pthread_mutex_lock(&p->lock);
-    size_t done = wait_locked(p, fs, n, when, seqs, seconds < 0 ? NULL : &t,
-                              "future_wait_many");
-    pthread_mutex_unlock(&p->lock);
-    free(seqs);
-    return (int)done;
+    return (int)wait_on(fs, n, when, seconds, "future_wait_many", NULL);
 }
 
 long future_wait_any(future *const *fs, size_t n, double seconds)
@@ -209,25 +221,9 @@ long future_wait_any(future *const *fs, size_t n, double seconds)
         errno = EINVAL;
         return -1;
     }
-    pool *p = pool_of(fs, n, "future_wait_any");
-    if (p == NULL)
-        return -1;
-    uint64_t *seqs = malloc(n * sizeof *seqs);
-    if (seqs == NULL) {
-        pool__set_error("out of memory");
-        errno = ENOMEM;
-        return -1;
-    }
-    struct timespec t = pool__deadline(seconds);
-    pthread_mutex_lock(&p->lock);
-    wait_locked(p, fs, n, FUTURE_FIRST_COMPLETED, seqs, seconds < 0 ? NULL : &t,
-                "future_wait_any");
     long best = -1;
-    for (size_t i = 0; i < n; i++)
-        if (fs[i]->done && (best < 0 || fs[i]->end < fs[best]->end))
-            best = (long)i;
-    pthread_mutex_unlock(&p->lock);
-    free(seqs);
+    if (wait_on(fs, n, FUTURE_FIRST_COMPLETED, seconds, "future_wait_any", &best) < 0)
+        return -1;
     if (best < 0) {
         pool__set_error("future_wait_any: none of the %zu futures ended within %g s",
                         n, seconds);
