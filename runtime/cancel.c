@@ -170,10 +170,7 @@ int future_kill(future *f)
         uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
         if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_HELD) {
             atomic_store(&p->sh->w[POOL__WORKER(s)].cancel, f->seq);
-            uint64_t one = 1;
-            if (write(p->ctl_fd, &one, sizeof one) < 0) {
-                /* full: the supervisor reads it anyway */
-            }
+            pool__poke_supervisor(p);
         }
     }
     pthread_mutex_unlock(&p->lock);
@@ -222,10 +219,7 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
     pool__next_limit = 0;
     if (f != NULL) {
         /* The supervisor looks at limits only while it knows of one. */
-        uint64_t one = 1;
-        if (write(p->ctl_fd, &one, sizeof one) < 0) {
-            /* full: the supervisor reads it anyway */
-        }
+        pool__poke_supervisor(p);
     }
     return f;
 }

@@ -76,10 +76,7 @@ static void on_end_signal(int sig)
             continue;
         atomic_store(&p->sh->end_signal, sig);
         atomic_store(&p->sh->state, POOL_TERMINATING);
-        uint64_t one = 1;
-        if (write(p->ctl_fd, &one, sizeof one) < 0) {
-            /* it is gone already */
-        }
+        pool__poke_supervisor(p);
     }
     for (int i = 0; i < 64; i++) {
         pool *p = atomic_load(&sig_pools[i]);

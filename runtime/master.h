@@ -59,6 +59,8 @@ struct pool {
     int sup_fd;             /* a pipe that ends when it does */
     int life_fd;            /* a pipe whose end tells it that the master ended */
     int ctl_fd;             /* eventfd to the supervisor */
+    int event_fd;           /* the trace, for the master's events (p->lock) */
+    uint32_t event_gen;     /* the trace path's generation event_fd is for */
     pthread_t thread;       /* the master's watcher thread */
     bool thread_started, thread_joined, sup_gone;
 
@@ -138,6 +140,9 @@ extern _Thread_local int pool__next_retries;
  * are done (takes p->lock). Poke the watcher. */
 void pool__run_callbacks(pool *p);
 void pool__poke_watcher(pool *p);
+/* Wake the pool's supervisor to look at the shared state again (one write
+ * to its eventfd; async-signal-safe). */
+void pool__poke_supervisor(const pool *p);
 
 /* watch.c: the watcher thread's body. */
 void *pool__watcher_main(void *arg);

@@ -265,6 +265,9 @@ void pool__let_go(pool *p)
         close(p->sup_fd);
     if (p->life_fd >= 0)
         close(p->life_fd);
+    if (p->event_fd >= 0)
+        close(p->event_fd);
+    p->event_fd = -1;
     if (p->sh) {
         if (p->sh->ev_fd >= 0)
             close(p->sh->ev_fd);
@@ -300,7 +303,7 @@ pool *pool_create(int n)
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)
         goto fail_early;
-    p->ctl_fd = p->sup_fd = p->life_fd = -1;
+    p->ctl_fd = p->sup_fd = p->life_fd = p->event_fd = -1;
     p->n = n;
     pool__self = getpid();  /* then kept by the fork handler */
     p->creator = pool__self;
@@ -470,11 +473,16 @@ int pool_resize(pool *p, int n)
      * the sleeping ones. The supervisor starts the new ones. */
     atomic_fetch_add(&p->sh->work, 1);
     pool__futex_wake(&p->sh->work, INT_MAX);
+    pool__poke_supervisor(p);
+    return 0;
+}
+
+void pool__poke_supervisor(const pool *p)
+{
     uint64_t one = 1;
     if (write(p->ctl_fd, &one, sizeof one) < 0) {
-        /* full: the supervisor reads it anyway */
+        /* full: the supervisor reads it anyway; or it is gone */
     }
-    return 0;
 }
 
 int pool_set_retries(pool *p, int n)

@@ -224,17 +224,22 @@ void pool__trace_master(pool *p, const char *what, const char *in, long long on,
         snprintf(whom, sizeof whom, "%lld", on);
     int len = snprintf(line, sizeof line, "# event worker=master pid=%d t=%.6f what=%s in=%s on=%s\n",
                        (int)pool__self, pool__now() - sh->t0, what, in, whom);
-    /* A descriptor of its own: threads of the master may wait at once, and
-     * this process's shared one is not theirs to reopen. One write() of a
-     * short line to an O_APPEND file is never split by another's. */
-    int fd = open(sh->trace_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return;
-    if (len > 0) {
-        ssize_t w = write(fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+    /* The pool's own descriptor, used under p->lock: threads of the master
+     * may wait at once, and this process's shared one is not theirs to
+     * reopen. Opened again when the path changes. One write() of a short
+     * line to an O_APPEND file is never split by another's. */
+    uint32_t gen = atomic_load(&sh->trace_gen);
+    if (p->event_gen != gen) {
+        if (p->event_fd >= 0)
+            close(p->event_fd);
+        p->event_fd = open(sh->trace_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        p->event_gen = gen;
+    }
+    if (p->event_fd >= 0 && len > 0) {
+        ssize_t w = write(p->event_fd, line,
+                          (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
         (void)w;    /* a full disk: the event is lost, the wait is not */
     }
-    close(fd);
 }
 
 /* The master: pool_trace_open. ----------------------------------------------- */
