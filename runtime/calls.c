@@ -200,8 +200,26 @@ static bool put(pool *p, future *f)
     args_free(f);
     f->seq = seq;
     p->owner[seq & (POOL__RING - 1)] = f;
-    pool__put(sh);
+    pool__put(sh, p->batch == 0);
+    p->held |= p->batch > 0;
     return true;
+}
+
+void pool__batch_begin(pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->batch++;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void pool__batch_end(pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    if (--p->batch == 0 && p->held) {
+        p->held = false;
+        pool__publish(p->sh);
+    }
+    pthread_mutex_unlock(&p->lock);
 }
 
 /* p->lock held. Put what waits on the overflow list, in order, while the
@@ -241,6 +259,31 @@ void pool__enqueue(pool *p, future *f)
     pool__pump(p);    /* a slot may have freed since */
 }
 
+#define SPARE_MAX 4096  /* freed futures a pool keeps for its next calls */
+
+/* A future to fill in: one freed before (no malloc per call), or a new one. */
+static future *future_take(pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    future *f = p->spare;
+    if (f) {
+        p->spare = f->next;
+        p->nspare--;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return f ? f : malloc(sizeof *f);
+}
+
+void pool__spares_free(pool *p)
+{
+    while (p->spare) {
+        future *f = p->spare;
+        p->spare = f->next;
+        free(f);
+    }
+    p->nspare = 0;
+}
+
 void pool__release(future *f)
 {
     pool *p = f->p;
@@ -256,13 +299,19 @@ void pool__release(future *f)
     if (f->result.kind == POOL_BYTES)
         pool_value_free(f->result);
     free(f->data);
-    free(f);
+    if (p->nspare < SPARE_MAX) {
+        f->next = p->spare;
+        p->spare = f;
+        p->nspare++;
+    } else {
+        free(f);
+    }
 }
 
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
                      int count, uint32_t nitems, uint64_t first, pool_value *out)
 {
-    future *f = malloc(sizeof *f);
+    future *f = future_take(p);
     if (f == NULL) {
         pool__set_error("out of memory");
         errno = ENOMEM;

@@ -45,6 +45,8 @@ struct pool_imap {
 /* Send tasks while the window has room. False if a task cannot be made. */
 static bool top_up(pool_imap *m)
 {
+    bool made = true;
+    pool__batch_begin(m->p);
     while (m->nf < m->window && (m->next < m->n || m->sent_again < m->nagain)) {
         size_t first, count;
         if (m->next < m->n) {
@@ -56,15 +58,18 @@ static bool top_up(pool_imap *m)
         }
         future *f = pool__submit(m->p, m->fn, m->name, &m->in[first], 0, (uint32_t)count,
                                  first, &m->out[first]);
-        if (f == NULL)
-            return false;
+        if (f == NULL) {
+            made = false;
+            break;
+        }
         m->fs[m->nf++] = f;
         if (m->next < m->n)
             m->next += count;
         else
             m->sent_again++;
     }
-    return true;
+    pool__batch_end(m->p);
+    return made;
 }
 
 /* An iteration over fn(in[i]); results into out (NULL: an array of its

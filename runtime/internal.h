@@ -86,7 +86,8 @@ static inline void pool__relax(void)
 /* Futex on a word in shared memory (not private: other processes wait too).
  * seconds < 0: no time limit. */
 void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds);
-void pool__futex_wake(_Atomic uint32_t *word, int n);
+/* How many it woke. */
+int pool__futex_wake(_Atomic uint32_t *word, int n);
 
 /* The shared region. ------------------------------------------------------- */
 
@@ -174,6 +175,7 @@ typedef struct {
     _Atomic uint64_t holding;   /* seq of the call it runs, 0 between calls */
     _Atomic double start;       /* when that call began */
     _Atomic uint32_t tasks;     /* calls it has run */
+    uint32_t spins;             /* times it has been the spinner (queue.c), its own */
     _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
     _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
     /* Where it was when it died (backtrace.c): return addresses, taken
@@ -213,8 +215,13 @@ typedef struct {
     _Alignas(64) _Atomic uint64_t head; /* next seq to claim (workers) */
     _Alignas(64) _Atomic uint64_t tail; /* next seq the master will put (master) */
     _Atomic uint32_t work;      /* futex: bumped on every put and on close (master) */
-    _Alignas(64) _Atomic uint32_t idle; /* workers asleep on work (workers) */
-    _Atomic uint32_t spinning;  /* workers looking for work without sleeping */
+    /* Waking workers (queue.c). Nothing here is a count that a worker
+     * killed between two steps could leave wrong: the supervisor undoes a
+     * dead worker's part when it reaps it (pool__worker_gone). */
+    _Alignas(64) _Atomic uint64_t sleepers[POOL_MAX_WORKERS / 64]; /* bit w: w sleeps on work */
+    _Atomic uint64_t spinner;   /* who looks for work without sleeping:
+                                   its try count << 16 | its index + 1; 0: none */
+    _Atomic uint32_t wake_sent; /* 1: a wake on work is on its way; no other is sent */
     _Alignas(64) _Atomic uint32_t state; /* POOL_RUNNING, ... */
     _Atomic uint32_t want_done; /* count finishes in done (calls wait outside the ring) */
     _Atomic uint32_t done;      /* futex: bumped on each finish while want_done */
@@ -283,9 +290,14 @@ static inline pool__call *pool__slot(pool__shared *sh, uint64_t seq)
     return &sh->ring[seq & (POOL__RING - 1)];
 }
 
-/* Master, under the pool's lock: make call sh->tail QUEUED and wake a
- * worker. Its slot must be FREE and filled in. */
-void pool__put(pool__shared *sh);
+/* Master, under the pool's lock: make call sh->tail QUEUED and, if wake,
+ * wake a worker when one is needed. Its slot must be FREE and filled in.
+ * Puts that come together pass false and then call pool__publish once. */
+void pool__put(pool__shared *sh, bool wake);
+void pool__publish(pool__shared *sh);
+/* Supervisor, reaping worker w: undo what it said of itself for waking
+ * (sleeping, spinning, being woken), and wake another if calls wait. */
+void pool__worker_gone(pool__shared *sh, int w);
 /* Worker w: wait for a call and claim it; its seq, or 0 when the pool is
  * closed and the queue is empty. */
 uint64_t pool__claim(pool__shared *sh, int w);

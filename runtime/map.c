@@ -69,6 +69,7 @@ static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
     int failed = 0;
     bool refused = false;
     for (;;) {
+        pool__batch_begin(p);
         while (!refused && made - waited < MAP_WINDOW &&
                (next < n || sent_again < nagain)) {
             size_t first, count;
@@ -91,6 +92,7 @@ static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
             else
                 sent_again++;
         }
+        pool__batch_end(p);
         if (waited == made)
             break;
         future *f = fs[waited++ % MAP_WINDOW];

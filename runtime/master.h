@@ -72,8 +72,12 @@ struct pool {
     future **owner;         /* owner[seq % POOL__RING] */
     future *ovf_head, *ovf_tail;
     future *all;
+    future *spare;          /* freed futures, kept for reuse (linked by next) */
+    int nspare;
     future *cbs;            /* futures whose callback waits (callback.c) */
     uint64_t next_id;
+    int batch;              /* > 0: puts wake no worker; pool__batch_end does */
+    bool held;              /* a put in the batch woke nobody */
     char *trace_path;       /* the trace file (absolute path), NULL if none */
 };
 
@@ -106,13 +110,19 @@ void pool__complete_here(pool *p, future *f, int st, const char *type, const cha
 void pool__share_state(pool *p);
 /* Put what waits on the overflow list while the ring has room. */
 void pool__pump(pool *p);
+/* Submits that come together (a map's chunks): between these, puts wake
+ * no worker; the end wakes one if a put needed it (takes p->lock). */
+void pool__batch_begin(pool *p);
+void pool__batch_end(pool *p);
 /* A copy of v whose strings are the caller's (pool_value_free). */
 pool_value pool__value_dup(pool_value v);
 /* Close the pool's descriptors and unmap its region (pool_free; a child
  * of fork, for the pools it does not keep). */
 void pool__let_go(pool *p);
-/* Unlink f from the pool and free it. */
+/* Unlink f from the pool and free it (onto the pool's spares). */
 void pool__release(future *f);
+/* Free the pool's spare futures (pool_free). */
+void pool__spares_free(pool *p);
 /* Submit a map chunk (nitems > 0 rows of count values, count 0 meaning
  * one) or a call of count values: the future, or NULL. */
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,

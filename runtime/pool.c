@@ -282,6 +282,7 @@ static void pool_free(pool *p)
     pool__let_go(p);
     pthread_cond_destroy(&p->moved);
     pthread_mutex_destroy(&p->lock);
+    pool__spares_free(p);
     free(p->owner);
     free(p->trace_path);
     free(p);

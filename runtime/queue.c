@@ -22,6 +22,8 @@
 #include "internal.h"
 
 #define SPIN 4000       /* checks before a worker sleeps (a few microseconds each) */
+#define SLEEP_S 0.2     /* a sleeping worker looks again after this long, woken or not */
+#define STALE_S 0.1     /* a spinner seen this long without a change is stopped or dead */
 
 
 void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds)
@@ -35,9 +37,10 @@ void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds)
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, seen, t, NULL, 0);
 }
 
-void pool__futex_wake(_Atomic uint32_t *word, int n)
+int pool__futex_wake(_Atomic uint32_t *word, int n)
 {
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL, NULL, 0);
+    long woke = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL, NULL, 0);
+    return woke > 0 ? (int)woke : 0;
 }
 
 /* The region. -------------------------------------------------------------- */
@@ -93,19 +96,121 @@ void pool__shared_unmap(pool__shared *sh)
     munmap(sh, sh->size);
 }
 
+/* Waking workers. -----------------------------------------------------------
+ *
+ * A put wakes a sleeping worker only when no worker spins (the spinner will
+ * take the call) and no wake is on its way already (the worker it wakes
+ * wakes the next, in claimed, if more calls wait): at most one wake is
+ * outstanding, so a burst of puts costs one futex call, not one each.
+ *
+ * None of this state is a count. The spinner is one owner word (its token:
+ * the worker and how many times it has spun); each sleeper is one bit; the
+ * wake on its way is one flag. Each changes in one atomic step, so a worker
+ * killed at any instant leaves at worst its own bit, the spinner word or
+ * the flag set, and the supervisor clears those when it reaps the worker
+ * (pool__worker_gone). A worker that is stopped, not dead, is not reaped:
+ * sleepers wait at most SLEEP_S, then look again, and clear a spinner word
+ * that has not changed for STALE_S (a spinner gives up within
+ * milliseconds) and the wake flag. So nothing waits forever even if this
+ * state were wrong; an idle worker costs one futex call per SLEEP_S.
+ */
+
+static bool anyone_asleep(pool__shared *sh)
+{
+    int words = (atomic_load_explicit(&sh->n, memory_order_relaxed) + 63) / 64;
+    for (int i = 0; i < words; i++)
+        if (atomic_load(&sh->sleepers[i]) != 0)
+            return true;
+    return false;
+}
+
+/* A call waits: wake one sleeping worker, unless a worker spins, none
+ * sleeps, or a wake is on its way. */
+static void wake_one(pool__shared *sh)
+{
+    if (atomic_load(&sh->spinner) != 0 || !anyone_asleep(sh))
+        return;
+    uint32_t none = 0;
+    if (atomic_load_explicit(&sh->wake_sent, memory_order_relaxed) != 0 ||
+        !atomic_compare_exchange_strong(&sh->wake_sent, &none, 1))
+        return;
+    if (pool__futex_wake(&sh->work, 1) == 0 && !anyone_asleep(sh)) {
+        /* It found nobody, and no worker that could clear the flag is
+         * left: a sleeper clears it when it takes its bit back (wake_seen),
+         * and one that set its bit before this look does so later. */
+        uint32_t sent = 1;
+        atomic_compare_exchange_strong(&sh->wake_sent, &sent, 0);
+    }
+}
+
+/* A worker takes its sleeper's bit back: the wake on its way, if one is,
+ * may have been for it, and it looks for work now anyway (and wakes the
+ * next worker if more calls wait). Clearing the flag too soon costs at
+ * most a wake more. */
+static void wake_seen(pool__shared *sh, _Atomic uint64_t *asleep, uint64_t bit)
+{
+    atomic_fetch_and(asleep, ~bit);
+    if (atomic_load(&sh->wake_sent) != 0)
+        atomic_store(&sh->wake_sent, 0);
+}
+
+/* Worker w: become the spinner if none is; its token, or 0. */
+static uint64_t spin_take(pool__shared *sh, int w)
+{
+    uint64_t none = 0;
+    if (atomic_load_explicit(&sh->spinner, memory_order_relaxed) != 0)
+        return 0;
+    uint64_t me = (uint64_t)++sh->w[w].spins << 16 | (uint64_t)(w + 1);
+    return atomic_compare_exchange_strong(&sh->spinner, &none, me) ? me : 0;
+}
+
+/* Stop being the spinner (unless a sleeper or the supervisor has cleared
+ * the word meanwhile: then it is no longer ours). */
+static void spin_give(pool__shared *sh, uint64_t me)
+{
+    if (me != 0)
+        atomic_compare_exchange_strong(&sh->spinner, &me, 0);
+}
+
+/* Worker w, not the spinner, has claimed call seq. A spinner takes a call
+ * within microseconds of its put: if one is named and this call waited
+ * over STALE_S, it looks no more (stopped, or dead and not reaped yet).
+ * Clear the word, so that puts wake sleepers again. */
+static void spinner_stale(pool__shared *sh, uint64_t seq)
+{
+    uint64_t sp = atomic_load_explicit(&sh->spinner, memory_order_relaxed);
+    if (sp != 0 && pool__now() - pool__slot(sh, seq)->submit > STALE_S)
+        atomic_compare_exchange_strong(&sh->spinner, &sp, 0);
+}
+
+/* Sleep on sh->work (seen: its value before the last look), at most
+ * SLEEP_S. Then clear the spinner word if it has not changed the whole
+ * time. */
+static void sleep_on_work(pool__shared *sh, uint32_t seen)
+{
+    uint64_t sp = atomic_load(&sh->spinner);
+    double t0 = sp ? pool__now() : 0;
+    pool__futex_wait(&sh->work, seen, SLEEP_S);
+    if (sp != 0 && atomic_load(&sh->spinner) == sp && pool__now() - t0 >= STALE_S)
+        atomic_compare_exchange_strong(&sh->spinner, &sp, 0);
+}
+
 /* The verbs. --------------------------------------------------------------- */
 
-void pool__put(pool__shared *sh)
+void pool__put(pool__shared *sh, bool wake)
 {
     uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
     atomic_store_explicit(&pool__slot(sh, seq)->state,
                           POOL__STATE(seq, CALL_QUEUED, 0), memory_order_release);
     atomic_store(&sh->tail, seq + 1);
     atomic_fetch_add(&sh->work, 1);
-    /* A worker that spins will take it: wake one only when none does (a
-     * spinner that gives up looks once more after saying it sleeps). */
-    if (atomic_load(&sh->spinning) == 0 && atomic_load(&sh->idle) > 0)
-        pool__futex_wake(&sh->work, 1);
+    if (wake)
+        wake_one(sh);
+}
+
+void pool__publish(pool__shared *sh)
+{
+    wake_one(sh);
 }
 
 /* Take entry k of the calls to try again off the list, if it still says
@@ -160,8 +265,7 @@ bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
     atomic_fetch_add(&sh->nagain, 1);
     atomic_store(&sh->again[k], seq);
     atomic_fetch_add(&sh->work, 1);
-    if (atomic_load(&sh->spinning) == 0 && atomic_load(&sh->idle) > 0)
-        pool__futex_wake(&sh->work, 1);
+    wake_one(sh);
     return true;
 }
 
@@ -216,52 +320,71 @@ static uint64_t try_claim(pool__shared *sh, int w)
  * nobody, counting on it. */
 static uint64_t claimed(pool__shared *sh, uint64_t seq)
 {
-    if (atomic_load(&sh->head) < atomic_load(&sh->tail) &&
-        atomic_load(&sh->spinning) == 0 && atomic_load(&sh->idle) > 0)
-        pool__futex_wake(&sh->work, 1);
+    if (atomic_load(&sh->head) < atomic_load(&sh->tail))
+        wake_one(sh);
     return seq;
 }
 
 uint64_t pool__claim(pool__shared *sh, int w)
 {
+    _Atomic uint64_t *asleep = &sh->sleepers[w / 64];
+    uint64_t bit = 1ull << (w % 64);
     for (;;) {
         if (w >= atomic_load(&sh->want))
             return 0;       /* pool_resize made the pool smaller: leave */
         /* One worker spins at a time; the others sleep at once, so that
          * idle workers do not take the CPUs from the busy ones. */
-        int spin = atomic_fetch_add(&sh->spinning, 1) == 0 ? SPIN : 1;
+        uint64_t me = spin_take(sh, w);
+        int spin = me ? SPIN : 1;
         for (int i = 0; i < spin; i++) {
             uint64_t seq = try_claim(sh, w);
             if (seq != 0 && seq != UINT64_MAX) {
-                atomic_fetch_sub(&sh->spinning, 1);
+                if (me)
+                    spin_give(sh, me);
+                else
+                    spinner_stale(sh, seq);
                 return claimed(sh, seq);
             }
             if (seq == 0) {
                 uint32_t st = atomic_load(&sh->state);
                 if (st == POOL_TERMINATING || (st != POOL_RUNNING && !pool__queue_waiting(sh)) ||
                     w >= atomic_load(&sh->want)) {
-                    atomic_fetch_sub(&sh->spinning, 1);
+                    spin_give(sh, me);
                     return 0;
                 }
                 pool__relax();
             }
         }
-        /* Nothing for a while: sleep until a put. The count of sleepers
-         * goes up before the last look, so a put either sees it or is seen. */
+        /* Nothing for a while: sleep until a put. The sleeper's bit is set
+         * before the spinner word is given back and before the last look,
+         * so a put either sees one of them or is seen. */
         uint32_t seen = atomic_load(&sh->work);
-        atomic_fetch_add(&sh->idle, 1);
-        atomic_fetch_sub(&sh->spinning, 1);
+        atomic_fetch_or(asleep, bit);
+        spin_give(sh, me);
         pool__trace_flush_worker(sh, w);
         uint64_t seq = try_claim(sh, w);
         if (seq == 0 && atomic_load(&sh->state) == POOL_RUNNING)
-            pool__futex_wait(&sh->work, seen, -1);
-        atomic_fetch_sub(&sh->idle, 1);
-        if (seq != 0 && seq != UINT64_MAX)
+            sleep_on_work(sh, seen);
+        wake_seen(sh, asleep, bit);
+        if (seq != 0 && seq != UINT64_MAX) {
+            spinner_stale(sh, seq);
             return claimed(sh, seq);
+        }
         if (seq == 0 && atomic_load(&sh->state) != POOL_RUNNING &&
             !pool__queue_waiting(sh))
             return 0;
     }
+}
+
+void pool__worker_gone(pool__shared *sh, int w)
+{
+    uint64_t sp = atomic_load(&sh->spinner);
+    if ((sp & 0xffff) == (uint64_t)w + 1)
+        atomic_compare_exchange_strong(&sh->spinner, &sp, 0);
+    atomic_fetch_and(&sh->sleepers[w / 64], ~(1ull << (w % 64)));
+    atomic_store(&sh->wake_sent, 0);    /* it may have been the one woken */
+    if (pool__queue_waiting(sh))
+        wake_one(sh);
 }
 
 bool pool__finish_begin(pool__shared *sh, uint64_t seq, uint64_t from)

@@ -194,6 +194,7 @@ static void ended(int i, int status)
     }
     atomic_store(&ws->pid, 0);
     atomic_fetch_sub(&sh->live, 1);
+    pool__worker_gone(sh, i);   /* it may have been asleep, spinning or being woken */
 
     /* Killed on purpose (cancel, time limit), or a death; a death may give
      * the call another try (retries). A closing pool then needs a worker

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# Waking workers, through tests/runtime/wake: workers killed (kill -9) or
+# stopped (SIGSTOP) at any instant while idle never leave the pool unable
+# to take calls; a burst of calls and a map's chunks cost few futex calls
+# (strace counts them); futures reused from a free list leak nothing
+# (valgrind). Every run has a timeout, so a hang fails instead of waiting
+# forever; no figure here is a time.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="$ROOT/build/tests/runtime/wake"
+
+setup_file() {
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/wake >&2
+}
+
+setup() {
+    unset POOL_WORKERS POOL_FAULT POOL_TRACE
+}
+
+# wk CMD COUNT: run the wake program under a timeout; it must exit 0 with
+# nothing on stderr and print "CMD: ok".
+wk() {
+    run --separate-stderr timeout -k 5 60 "$BIN" "$@"
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
+$stderr
+stdout:
+$output"
+    assert_line "$1: ok"
+}
+
+@test "1,000 kill -9s of idle workers at random instants: no call hangs, every result is right" {
+    wk kills 1000
+    assert_line "kills: 1000 workers killed, every call right"
+}
+
+@test "a worker stopped (SIGSTOP) while it spins for work does not stop the other from taking calls" {
+    wk stopped 5
+}
+
+@test "a burst of apply_async calls and a map's chunks cost under 0.05 futex calls each (counted by strace)" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    local st="$BATS_TEST_TMPDIR/strace"
+    run --separate-stderr timeout -k 5 120 strace -f -qq -c -e trace=futex -o "$st" \
+        "$BIN" burst 5000
+    [ "$status" -eq 0 ] || fail "burst exited $status; stderr:
+$stderr"
+    assert_line "burst: 15000 calls and 15000 map inputs"
+    # The summary's last line: "100.00 SECONDS USECS/CALL CALLS [ERRORS] total".
+    local futex
+    futex=$(awk '$NF == "total" { print $4 }' "$st")
+    [ -n "$futex" ] || fail "no futex summary from strace: $(cat "$st")"
+    echo "futex calls: $futex for 30000 calls and inputs" >&3
+    [ "$futex" -lt 1500 ] || fail "$futex futex calls for 30000 calls and inputs (want < 1500):
+$(cat "$st")"
+}
+
+@test "valgrind: futures reused from the pool's free list leak nothing" {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    run --separate-stderr timeout 120 valgrind -q --leak-check=full \
+        --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=9 "$BIN" burst 300
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; valgrind says:
+$stderr"
+}
