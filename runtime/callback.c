@@ -38,11 +38,8 @@ void pool__poke_watcher(pool *p)
 /* p->lock held. If f's call is DONE, take its result in. */
 static bool is_done(pool *p, future *f)
 {
-    if (!f->done && f->seq) {
-        uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-        if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
-            pool__harvest(p, f);
-    }
+    if (!f->done && f->seq && pool__call_done(p->sh, f->seq))
+        pool__harvest(p, f);
     return f->done;
 }
 

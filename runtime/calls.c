@@ -157,7 +157,7 @@ void pool__harvest(pool *p, future *f)
     pool__payload_done(&c->result, map);
     pool__payload_free(sh, &c->result);
     p->owner[f->seq & (POOL__RING - 1)] = NULL;
-    atomic_store(&c->state, POOL__STATE(f->seq, CALL_FREE, 0));
+    pool__call_free(sh, f->seq);
     done(p, f);
 }
 
@@ -168,10 +168,9 @@ static bool put(pool *p, future *f)
     pool__shared *sh = p->sh;
     uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
     pool__call *c = pool__slot(sh, seq);
-    uint64_t s = atomic_load(&c->state);
     future *old = p->owner[seq & (POOL__RING - 1)];
     if (old != NULL) {
-        if (POOL__ST(s) != CALL_DONE)
+        if (!pool__call_done(sh, old->seq))
             return false;
         pool__harvest(p, old);
     }

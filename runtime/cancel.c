@@ -80,7 +80,7 @@ static int cancel_queued(pool *p, future *f)
         return 0;
     }
     pool__call *c = pool__slot(sh, f->seq);
-    if (pool__finish_begin(sh, f->seq, POOL__STATE(f->seq, CALL_QUEUED, 0))) {
+    if (pool__cancel_queued(sh, f->seq)) {
         c->end = c->start = pool__now();
         c->pid = 0;
         c->worker = -1;
@@ -88,12 +88,13 @@ static int cancel_queued(pool *p, future *f)
         pool__harvest(p, f);
         return 0;
     }
-    uint64_t s = atomic_load(&c->state);
-    if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
+    /* Finishing first: a call seen finishing and then done is done. */
+    bool finishing = pool__call_finishing(sh, f->seq);
+    if (!finishing && pool__call_done(sh, f->seq))
         pool__harvest(p, f);
     if (f->done)
         return errno = EALREADY, -1;
-    if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_FINISHING)
+    if (finishing)
         return errno = EINPROGRESS, -1;
     return errno = EBUSY, -1;
 }
@@ -104,10 +105,8 @@ static int cancel_queued(pool *p, future *f)
  * false if that takes over 5 s (the supervisor is stuck or gone). */
 static bool settle(future *f)
 {
-    pool__call *c = pool__slot(f->p->sh, f->seq);
     for (int i = 0; i < 50000; i++) {
-        uint64_t s = atomic_load(&c->state);
-        if (POOL__SEQ(s) != f->seq || POOL__ST(s) != CALL_FINISHING)
+        if (!pool__call_finishing(f->p->sh, f->seq))
             return true;
         struct timespec ts = {0, 100000};
         nanosleep(&ts, NULL);
@@ -167,9 +166,9 @@ int future_kill(future *f)
     int e = errno;
     if (r == -1 && e == EBUSY) {
         /* It runs, on the worker the slot names: ask the supervisor. */
-        uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-        if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_HELD) {
-            atomic_store(&p->sh->w[POOL__WORKER(s)].cancel, f->seq);
+        int w = pool__call_runner(p->sh, f->seq);
+        if (w >= 0) {
+            atomic_store(&p->sh->w[w].cancel, f->seq);
             pool__poke_supervisor(p);
         }
     }
@@ -239,8 +238,7 @@ static double seen_at[POOL_MAX_WORKERS];
 static void stop_call(pool__shared *sh, int w, uint64_t seq, uint32_t why)
 {
     pid_t pid = atomic_load(&sh->w[w].pid);
-    uint64_t held = POOL__STATE(seq, CALL_HELD, w);
-    if (pid <= 0 || atomic_load(&pool__slot(sh, seq)->state) != held ||
+    if (pid <= 0 || pool__call_runner(sh, seq) != w ||
         kill(pid, SIGSTOP) != 0)
         return;
     /* Stopped (or dead: then the main loop reaps it as usual). */
@@ -248,7 +246,7 @@ static void stop_call(pool__shared *sh, int w, uint64_t seq, uint32_t why)
     while (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT) == -1 &&
            errno == EINTR)
         ;
-    if (atomic_load(&pool__slot(sh, seq)->state) == held) {
+    if (pool__call_runner(sh, seq) == w) {
         atomic_store(&sh->w[w].killed_why, why);
         atomic_store(&sh->w[w].killed, seq);
         kill(pid, SIGKILL);
@@ -271,7 +269,7 @@ int pool__sup_cancels(pool__shared *sh)
         if (seq == 0)
             continue;
         pool__call *c = pool__slot(sh, seq);
-        if (atomic_load(&c->state) != POOL__STATE(seq, CALL_HELD, w) || !(c->limit > 0))
+        if (pool__call_runner(sh, seq) != w || !(c->limit > 0))
             continue;
         if (seen_seq[w] != seq) {
             seen_seq[w] = seq;
@@ -293,9 +291,7 @@ int pool__sup_cancels(pool__shared *sh)
     }
     uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
-        pool__call *c = pool__slot(sh, seq);
-        uint64_t s = atomic_load(&c->state);
-        if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_QUEUED && c->limit > 0)
+        if (pool__call_queued(sh, seq) && pool__slot(sh, seq)->limit > 0)
             return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
     }
     return ms;

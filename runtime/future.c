@@ -1,10 +1,10 @@
 /*
  * future.c - waiting for a call and reading its result.
  *
- * A future whose call is in the ring waits on the call's slot: a short
- * spin (the result of a short call is often there within microseconds),
- * then a futex on the slot's wake word. Once the slot says DONE, the
- * waiter takes the result into the future under the pool's lock (harvest).
+ * A future whose call is in the ring waits for it with pool__call_wait
+ * (queue.c: a short spin, then a futex on the slot). Once the call is
+ * DONE, the waiter takes the result into the future under the pool's lock
+ * (harvest).
  * A future still on the overflow list waits on the pool's condition
  * variable until it is put.
  */
@@ -16,8 +16,6 @@
 #include <time.h>
 
 #include "master.h"
-
-#define SPIN 2000       /* looks at the slot before sleeping (~50-100 us) */
 
 /* The absolute CLOCK_MONOTONIC time seconds from now. */
 struct timespec pool__deadline(double seconds)
@@ -51,8 +49,7 @@ static bool ended(pool *p, future *f)
         return true;
     if (f->seq == 0)
         return false;
-    uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-    return POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE;
+    return pool__call_done(p->sh, f->seq);
 }
 
 /* Wait for f until limit (NULL: forever); true once f is done. in names
@@ -77,39 +74,13 @@ static bool wait_until(future *f, const struct timespec *limit, const char *in)
             continue;
         }
         uint64_t seq = f->seq;
-        pool__call *c = pool__slot(p->sh, seq);
         pthread_mutex_unlock(&p->lock);
-
         /* The slot stays this call's until it is harvested, under the lock;
-         * if someone else harvests it meanwhile, the state moves on. */
-        bool ended = false;
-        for (int i = 0; i < SPIN && !ended; i++) {
-            uint64_t s = atomic_load_explicit(&c->state, memory_order_acquire);
-            ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE ||
-                    POOL__ST(s) == CALL_FREE;   /* harvested by another thread */
-            if (!ended)
-                pool__relax();
-        }
-        while (!ended) {
-            uint32_t seen = atomic_load(&c->wake);
-            atomic_fetch_add(&c->sleepers, 1);
-            uint64_t s = atomic_load(&c->state);
-            ended = POOL__SEQ(s) != seq || POOL__ST(s) == CALL_DONE ||
-                    POOL__ST(s) == CALL_FREE;   /* harvested by another thread */
-            if (!ended) {
-                double left = limit ? pool__until(limit) : -1;
-                if (limit && left <= 0) {
-                    atomic_fetch_sub(&c->sleepers, 1);
-                    break;
-                }
-                pool__futex_wait(&c->wake, seen, left);
-            }
-            atomic_fetch_sub(&c->sleepers, 1);
-        }
+         * if someone else harvests it meanwhile, the wait is over too. */
+        pool__call_wait(p->sh, seq, limit ? pool__now() + pool__until(limit) : -1);
         pthread_mutex_lock(&p->lock);
         if (!f->done && f->seq == seq) {
-            uint64_t s = atomic_load(&c->state);
-            if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_DONE)
+            if (pool__call_done(p->sh, seq))
                 pool__harvest(p, f);
             else if (limit && pool__until(limit) <= 0)
                 break;
@@ -165,11 +136,8 @@ bool future_ready(future *f)
         return false;
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
-    if (!f->done && f->seq) {
-        uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-        if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
-            pool__harvest(p, f);
-    }
+    if (!f->done && f->seq && pool__call_done(p->sh, f->seq))
+        pool__harvest(p, f);
     bool done = f->done;
     pthread_mutex_unlock(&p->lock);
     return done;
@@ -229,12 +197,10 @@ pid_t future_pid(future *f)
     pool *p = f->p;
     pthread_mutex_lock(&p->lock);
     if (!f->done && f->seq) {
-        uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-        int st = POOL__ST(s), w = POOL__WORKER(s);
-        if (POOL__SEQ(s) == f->seq && st == CALL_DONE) {
+        int w = pool__call_holder(p->sh, f->seq);
+        if (pool__call_done(p->sh, f->seq)) {
             pool__harvest(p, f);    /* ended: its record says where it ran */
-        } else if (POOL__SEQ(s) == f->seq && (st == CALL_HELD || st == CALL_FINISHING) &&
-                   w < p->sh->n) {
+        } else if (w >= 0) {
             pid_t pid = atomic_load(&p->sh->w[w].pid);     /* running there now */
             pthread_mutex_unlock(&p->lock);
             return pid;

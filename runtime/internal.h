@@ -97,15 +97,8 @@ int pool__futex_wake(_Atomic uint32_t *word, int n);
  * address. It holds a header, one record per worker, and a ring of call
  * slots. Larger payloads live beside it, in blobs (blob.c).
  *
- * A call slot's life is one 64-bit state word, changed only by atomic steps:
- *
- *   FREE --put (master)--> QUEUED --claim (a worker, CAS)--> HELD by w
- *     --finish (whoever wins the CAS)--> FINISHING --> DONE --harvest--> FREE
- *
- * The state word also holds the call's sequence number (which call is in the
- * slot now) and, when HELD, the worker's index: so the claim and the record
- * of who holds the call are one compare-and-swap. A QUEUED call may also go
- * straight to FINISHING (terminated, or failed for want of workers).
+ * Where a call is in its life is its slot's state word, which only queue.c
+ * reads or writes; the rest of the runtime asks its verbs (queue.h).
  */
 #define POOL__RING 4096         /* call slots; a power of two */
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
@@ -121,16 +114,10 @@ int pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RAW_ARGS 1u
 #define POOL__RAW_RESULT 2u
 
-enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
 /* How a call ended. ST_RETRIED is no end: a try whose worker died, run
  * again (its trace record only; the call goes on). */
 enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT, ST_RETRIED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
-
-#define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
-#define POOL__SEQ(s)    ((s) >> 16)
-#define POOL__ST(s)     ((int)(((s) >> 12) & 0xf))
-#define POOL__WORKER(s) ((int)((s) & 0xfff))
 
 /* Where a payload is: in the slot (blob 0) or in a blob of the pool's file. */
 typedef struct {
@@ -140,7 +127,7 @@ typedef struct {
 } pool__payload;
 
 typedef struct {
-    _Atomic uint64_t state;
+    _Atomic uint64_t state_word;    /* queue.c's alone: ask its verbs */
     _Atomic uint32_t wake;      /* futex: bumped when the call is DONE */
     _Atomic uint32_t sleepers;  /* master threads asleep on wake */
     /* Written by the master before QUEUED; read-only after. */
@@ -199,7 +186,7 @@ typedef struct {
 #define POOL__CLASSES 40
 #define POOL__FREE_MAX 64
 
-typedef struct {
+typedef struct pool__shared {
     uint64_t serial;            /* this pool, unlike any other of the machine's */
     _Atomic int32_t n;          /* worker slots in use: the most the pool has had */
     _Atomic int32_t want;       /* the pool's size; workers in slots from here up
@@ -283,46 +270,16 @@ typedef struct {
 pool__shared *pool__shared_map(int n);
 void pool__shared_unmap(pool__shared *sh);
 
-/* The queue (queue.c): the transport's verbs. ------------------------------- */
+/* The queue (queue.c): the transport's verbs are in queue.h. ---------------- */
 
+#include "queue.h"
+
+/* The slot of call seq: its fields (not its state word) for whoever the
+ * verbs say may read or write them. */
 static inline pool__call *pool__slot(pool__shared *sh, uint64_t seq)
 {
     return &sh->ring[seq & (POOL__RING - 1)];
 }
-
-/* Master, under the pool's lock: make call sh->tail QUEUED and, if wake,
- * wake a worker when one is needed. Its slot must be FREE and filled in.
- * Puts that come together pass false and then call pool__publish once. */
-void pool__put(pool__shared *sh, bool wake);
-void pool__publish(pool__shared *sh);
-/* Supervisor, reaping worker w: undo what it said of itself for waking
- * (sleeping, spinning, being woken), and wake another if calls wait. */
-void pool__worker_gone(pool__shared *sh, int w);
-/* Worker w: wait for a call and claim it; its seq, or 0 when the pool is
- * closed and the queue is empty. */
-uint64_t pool__claim(pool__shared *sh, int w);
-/* Whoever ends call seq (its worker, the supervisor, the master): move it
- * from state `from` (QUEUED, or HELD by w) to FINISHING. False if someone
- * else got there first. */
-bool pool__finish_begin(pool__shared *sh, uint64_t seq, uint64_t from);
-/* After finish_begin and the result fields: DONE, and wake its waiters (and
- * the master's supervisor thread while it wants that). */
-void pool__finish_end(pool__shared *sh, uint64_t seq);
-/* Fail call seq with an error if it has not ended (it is QUEUED, or HELD
- * by anyone): a dead worker, terminate, no worker to run it. Its trace
- * record is written at once. False if it had ended. */
-bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const char *msg);
-/* Supervisor, after pool__fail_begin of a call whose worker died: write a
- * "retried" record with err and queue the call again. False (nothing
- * done) if POOL__AGAIN calls wait to be tried again already. */
-bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err);
-/* True if a call waits to be claimed (in the ring, or to be tried again). */
-bool pool__queue_waiting(pool__shared *sh);
-/* The two halves of pool__fail: take the call and note who held it and
- * since when; then its error, its record, DONE. */
-bool pool__fail_begin(pool__shared *sh, uint64_t seq);
-void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
-                    const char *msg);
 
 /* Whoever finished a call, after marking it DONE: wake the threads that
  * wait for several futures (wait.c), if any does. The fence pairs with the

@@ -2,10 +2,23 @@
  * queue.c - the shared region and the queue of calls in it.
  *
  * This file is the transport: how a call gets from the master to a worker
- * and its result back. Its verbs are put (master), claim (worker), finish
- * (whoever ends a call) and fail (a dead worker, terminate). Everything
+ * and its result back. Its verbs are in queue.h: put (master), claim
+ * (worker), finish (whoever ends a call), fail (a dead worker, terminate),
+ * and the questions about a call (done? who holds it? ...). Everything
  * above it (futures, maps, the trace) speaks only these verbs, so a message
  * transport can take this file's place: see pool.c's DESIGN comment.
+ *
+ * A call slot's life is one 64-bit state word, changed only by atomic
+ * steps, and read or written only here:
+ *
+ *   FREE --put (master)--> QUEUED --claim (a worker, CAS)--> HELD by w
+ *     --finish (whoever wins the CAS)--> FINISHING --> DONE --harvest--> FREE
+ *
+ * The state word also holds the call's sequence number (which call is in the
+ * slot now) and, when HELD, the worker's index: so the claim and the record
+ * of who holds the call are one compare-and-swap. A QUEUED call may also go
+ * straight to FINISHING (cancelled, terminated, or failed for want of
+ * workers).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,7 +34,16 @@
 
 #include "internal.h"
 
+enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
+
+#define POOL__STATE(seq, st, w) (((uint64_t)(seq) << 16) | ((uint64_t)(st) << 12) | (uint64_t)(w))
+#define POOL__SEQ(s)    ((s) >> 16)
+#define POOL__ST(s)     ((int)(((s) >> 12) & 0xf))
+#define POOL__WORKER(s) ((int)((s) & 0xfff))
+#define NO_WORKER 0xfff /* FINISHING, by whoever is not a worker */
+
 #define SPIN 4000       /* checks before a worker sleeps (a few microseconds each) */
+#define WAIT_SPIN 2000  /* looks at a slot before a waiter sleeps (~50-100 us) */
 #define SLEEP_S 0.2     /* a sleeping worker looks again after this long, woken or not */
 #define STALE_S 0.1     /* a spinner seen this long without a change is stopped or dead */
 
@@ -200,7 +222,7 @@ static void sleep_on_work(pool__shared *sh, uint32_t seen)
 void pool__put(pool__shared *sh, bool wake)
 {
     uint64_t seq = atomic_load_explicit(&sh->tail, memory_order_relaxed);
-    atomic_store_explicit(&pool__slot(sh, seq)->state,
+    atomic_store_explicit(&pool__slot(sh, seq)->state_word,
                           POOL__STATE(seq, CALL_QUEUED, 0), memory_order_release);
     atomic_store(&sh->tail, seq + 1);
     atomic_fetch_add(&sh->work, 1);
@@ -231,7 +253,7 @@ static uint64_t claim_again(pool__shared *sh, int w)
         if (seq == 0 || seq == UINT64_MAX)
             continue;       /* empty, or being filled */
         uint64_t s = POOL__STATE(seq, CALL_QUEUED, 0);
-        bool mine = atomic_compare_exchange_strong(&pool__slot(sh, seq)->state, &s,
+        bool mine = atomic_compare_exchange_strong(&pool__slot(sh, seq)->state_word, &s,
                                                    POOL__STATE(seq, CALL_HELD, w));
         if (mine)
             atomic_store_explicit(&sh->w[w].holding, seq, memory_order_relaxed);
@@ -261,7 +283,7 @@ bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
     }
     /* The arguments are still in the slot: a worker frees them only once
      * it has finished the call. */
-    atomic_store(&c->state, POOL__STATE(seq, CALL_QUEUED, 0));
+    atomic_store(&c->state_word, POOL__STATE(seq, CALL_QUEUED, 0));
     atomic_fetch_add(&sh->nagain, 1);
     atomic_store(&sh->again[k], seq);
     atomic_fetch_add(&sh->work, 1);
@@ -275,7 +297,7 @@ bool pool__queue_waiting(pool__shared *sh)
     for (int k = 0; k < POOL__AGAIN && atomic_load(&sh->nagain) > 0; k++) {
         uint64_t seq = atomic_load(&sh->again[k]);
         if (seq == UINT64_MAX ||
-            (seq != 0 && atomic_load(&pool__slot(sh, seq)->state) ==
+            (seq != 0 && atomic_load(&pool__slot(sh, seq)->state_word) ==
                              POOL__STATE(seq, CALL_QUEUED, 0)))
             return true;
         if (seq != 0)
@@ -301,7 +323,7 @@ static uint64_t try_claim(pool__shared *sh, int w)
         return 0;
     pool__call *c = pool__slot(sh, h);
     uint64_t s = POOL__STATE(h, CALL_QUEUED, 0);
-    if (atomic_compare_exchange_strong(&c->state, &s, POOL__STATE(h, CALL_HELD, w))) {
+    if (atomic_compare_exchange_strong(&c->state_word, &s, POOL__STATE(h, CALL_HELD, w))) {
         atomic_store_explicit(&sh->w[w].holding, h, memory_order_relaxed);
         uint64_t expect = h;    /* a failed CAS writes into it */
         atomic_compare_exchange_strong(&sh->head, &expect, h + 1);
@@ -387,18 +409,30 @@ void pool__worker_gone(pool__shared *sh, int w)
         wake_one(sh);
 }
 
-bool pool__finish_begin(pool__shared *sh, uint64_t seq, uint64_t from)
+/* Whoever ends call seq: from state word `from` (QUEUED, or HELD by w) to
+ * FINISHING. False if someone else got there first. */
+static bool finish_from(pool__shared *sh, uint64_t seq, uint64_t from)
 {
     uint64_t s = from;
-    return atomic_compare_exchange_strong(&pool__slot(sh, seq)->state, &s,
-                                          POOL__STATE(seq, CALL_FINISHING,
-                                                      POOL__ST(from) == CALL_HELD ? POOL__WORKER(from) : 0xfff));
+    int w = POOL__ST(from) == CALL_HELD ? POOL__WORKER(from) : NO_WORKER;
+    return atomic_compare_exchange_strong(&pool__slot(sh, seq)->state_word, &s,
+                                          POOL__STATE(seq, CALL_FINISHING, w));
+}
+
+bool pool__finish_begin(pool__shared *sh, uint64_t seq, int w)
+{
+    return finish_from(sh, seq, POOL__STATE(seq, CALL_HELD, w));
+}
+
+bool pool__cancel_queued(pool__shared *sh, uint64_t seq)
+{
+    return finish_from(sh, seq, POOL__STATE(seq, CALL_QUEUED, 0));
 }
 
 void pool__finish_end(pool__shared *sh, uint64_t seq)
 {
     pool__call *c = pool__slot(sh, seq);
-    atomic_store_explicit(&c->state, POOL__STATE(seq, CALL_DONE, 0), memory_order_release);
+    atomic_store_explicit(&c->state_word, POOL__STATE(seq, CALL_DONE, 0), memory_order_release);
     atomic_fetch_add(&c->wake, 1);
     if (atomic_load(&c->sleepers) > 0)
         pool__futex_wake(&c->wake, INT_MAX);
@@ -413,7 +447,7 @@ void pool__finish_end(pool__shared *sh, uint64_t seq)
 bool pool__fail_begin(pool__shared *sh, uint64_t seq)
 {
     pool__call *c = pool__slot(sh, seq);
-    uint64_t s = atomic_load(&c->state);
+    uint64_t s = atomic_load(&c->state_word);
     if (POOL__SEQ(s) != seq)
         return false;
     int was = POOL__ST(s);
@@ -421,7 +455,7 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
      * finisher is dead (a worker that died finishing it). */
     if (was != CALL_QUEUED && was != CALL_HELD && was != CALL_FINISHING)
         return false;
-    if (was != CALL_FINISHING && !pool__finish_begin(sh, seq, s))
+    if (was != CALL_FINISHING && !finish_from(sh, seq, s))
         return false;
     int w = POOL__WORKER(s);
     c->end = pool__now();
@@ -471,6 +505,99 @@ bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const 
         return false;
     pool__fail_end(sh, seq, st, type, msg);
     return true;
+}
+
+uint64_t pool__take_held(pool__shared *sh, int w)
+{
+    for (int k = 0; k < POOL__RING; k++) {
+        uint64_t s = atomic_load(&sh->ring[k].state_word);
+        int st = POOL__ST(s);
+        if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == w &&
+            pool__fail_begin(sh, POOL__SEQ(s)))
+            return POOL__SEQ(s);
+    }
+    return 0;
+}
+
+/* Questions about a call. ------------------------------------------------------ */
+
+/* Call seq's state (CALL_*), or -1 if its slot holds another call now. */
+static int phase(pool__shared *sh, uint64_t seq, int *w)
+{
+    uint64_t s = atomic_load(&pool__slot(sh, seq)->state_word);
+    if (w)
+        *w = POOL__WORKER(s);
+    return POOL__SEQ(s) == seq ? POOL__ST(s) : -1;
+}
+
+bool pool__call_done(pool__shared *sh, uint64_t seq)
+{
+    return phase(sh, seq, NULL) == CALL_DONE;
+}
+
+bool pool__call_over(pool__shared *sh, uint64_t seq)
+{
+    int st = phase(sh, seq, NULL);
+    return st == -1 || st == CALL_DONE || st == CALL_FREE;
+}
+
+bool pool__call_finishing(pool__shared *sh, uint64_t seq)
+{
+    return phase(sh, seq, NULL) == CALL_FINISHING;
+}
+
+bool pool__call_queued(pool__shared *sh, uint64_t seq)
+{
+    return phase(sh, seq, NULL) == CALL_QUEUED;
+}
+
+bool pool__call_unfinished(pool__shared *sh, uint64_t seq)
+{
+    int st = phase(sh, seq, NULL);
+    return st == CALL_QUEUED || st == CALL_HELD || st == CALL_FINISHING;
+}
+
+int pool__call_runner(pool__shared *sh, uint64_t seq)
+{
+    int w;
+    return phase(sh, seq, &w) == CALL_HELD ? w : -1;
+}
+
+int pool__call_holder(pool__shared *sh, uint64_t seq)
+{
+    int w, st = phase(sh, seq, &w);
+    return (st == CALL_HELD || st == CALL_FINISHING) && w < atomic_load(&sh->n) ? w : -1;
+}
+
+void pool__call_free(pool__shared *sh, uint64_t seq)
+{
+    atomic_store(&pool__slot(sh, seq)->state_word, POOL__STATE(seq, CALL_FREE, 0));
+}
+
+bool pool__call_wait(pool__shared *sh, uint64_t seq, double until)
+{
+    /* A short call's result is often there within microseconds. */
+    for (int i = 0; i < WAIT_SPIN; i++) {
+        if (pool__call_over(sh, seq))
+            return true;
+        pool__relax();
+    }
+    /* Then sleep on the slot's wake word. The count of sleepers goes up
+     * before the last look, so a finish either sees it or is seen. */
+    pool__call *c = pool__slot(sh, seq);
+    for (;;) {
+        uint32_t seen = atomic_load(&c->wake);
+        atomic_fetch_add(&c->sleepers, 1);
+        bool over = pool__call_over(sh, seq);
+        double left = until < 0 ? -1 : until - pool__now();
+        if (!over && (until < 0 || left > 0))
+            pool__futex_wait(&c->wake, seen, left);
+        atomic_fetch_sub(&c->sleepers, 1);
+        if (over)
+            return true;
+        if (until >= 0 && left <= 0)
+            return false;
+    }
 }
 
 /* Payloads. ---------------------------------------------------------------- */

@@ -104,8 +104,7 @@ static bool queue_empty(void)
         return false;
     uint64_t h = atomic_load(&sh->head);
     while (h < atomic_load(&sh->tail)) {
-        uint64_t s = atomic_load(&pool__slot(sh, h)->state);
-        if (POOL__SEQ(s) == h && POOL__ST(s) == CALL_QUEUED)
+        if (pool__call_queued(sh, h))
             return false;
         atomic_compare_exchange_strong(&sh->head, &h, h + 1);
         h = atomic_load(&sh->head);
@@ -121,15 +120,14 @@ static void fail_queued(const char *why)
         uint64_t seq = atomic_load(&sh->again[k]);
         if (seq == 0)
             continue;
-        if (atomic_load(&pool__slot(sh, seq)->state) == POOL__STATE(seq, CALL_QUEUED, 0))
+        if (pool__call_queued(sh, seq))
             pool__fail(sh, seq, ST_CRASH, "WorkerDied", why);
         if (atomic_compare_exchange_strong(&sh->again[k], &seq, 0))
             atomic_fetch_sub(&sh->nagain, 1);
     }
     uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
-        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        if (POOL__SEQ(s) == seq && POOL__ST(s) == CALL_QUEUED)
+        if (pool__call_queued(sh, seq))
             pool__fail(sh, seq, ST_CRASH, "WorkerDied", why);
     }
 }
@@ -184,14 +182,7 @@ static void ended(int i, int status)
     pool__trace_event(sh, i, pid, "end", how);
 
     /* The call it held, if any: the one slot that says so. */
-    uint64_t held = 0;
-    for (int k = 0; k < POOL__RING && held == 0; k++) {
-        uint64_t s = atomic_load(&sh->ring[k].state);
-        int st = POOL__ST(s);
-        if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == i &&
-            pool__fail_begin(sh, POOL__SEQ(s)))
-            held = POOL__SEQ(s);
-    }
+    uint64_t held = pool__take_held(sh, i);
     atomic_store(&ws->pid, 0);
     atomic_fetch_sub(&sh->live, 1);
     pool__worker_gone(sh, i);   /* it may have been asleep, spinning or being woken */
@@ -291,9 +282,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     uint64_t tail = atomic_load(&sh->tail);
     uint64_t from = tail > POOL__RING ? tail - POOL__RING : 1;
     for (uint64_t seq = from; seq < tail; seq++) {
-        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        int st = POOL__ST(s);
-        if (POOL__SEQ(s) != seq || st == CALL_FREE || st == CALL_DONE)
+        if (!pool__call_unfinished(sh, seq))
             continue;
         char msg[200], what[80];
         int sig = atomic_load(&sh->end_signal);
@@ -303,7 +292,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
             snprintf(what, sizeof what, "%s", master_gone ? "program ended"
                                                          : "pool was terminated");
         snprintf(msg, sizeof msg, "the %s before the task %s", what,
-                 st == CALL_QUEUED ? "started" : "finished");
+                 pool__call_queued(sh, seq) ? "started" : "finished");
         pool__fail(sh, seq, ST_TERMINATED, "Terminated", msg);
     }
     /* Reap the workers, then end and reap whatever tasks left running. */

@@ -66,11 +66,8 @@ static size_t gather(pool *p, future *const *fs, size_t n, size_t *failed)
     *failed = 0;
     for (size_t i = 0; i < n; i++) {
         future *f = fs[i];
-        if (!f->done && f->seq) {
-            uint64_t s = atomic_load(&pool__slot(p->sh, f->seq)->state);
-            if (POOL__SEQ(s) == f->seq && POOL__ST(s) == CALL_DONE)
-                pool__harvest(p, f);
-        }
+        if (!f->done && f->seq && pool__call_done(p->sh, f->seq))
+            pool__harvest(p, f);
         if (f->done) {
             done++;
             *failed += f->status != ST_OK && f->status != ST_CANCELLED;
@@ -84,10 +81,7 @@ static size_t gather(pool *p, future *const *fs, size_t n, size_t *failed)
 static bool any_moved(pool__shared *sh, const uint64_t *seqs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (seqs[i] == 0)
-            continue;
-        uint64_t s = atomic_load(&pool__slot(sh, seqs[i])->state);
-        if (POOL__SEQ(s) != seqs[i] || POOL__ST(s) == CALL_DONE || POOL__ST(s) == CALL_FREE)
+        if (seqs[i] != 0 && pool__call_over(sh, seqs[i]))
             return true;
     }
     return false;

@@ -48,8 +48,7 @@ static void supervisor_gone(pool *p)
     bool unfinished = false;
     uint64_t tail = atomic_load(&sh->tail);
     for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
-        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        unfinished |= POOL__SEQ(s) == seq && POOL__ST(s) < CALL_DONE && POOL__ST(s) > CALL_FREE;
+        unfinished |= pool__call_unfinished(sh, seq);
     }
     bool fault = p->state == POOL_RUNNING ||
                  (p->state == POOL_CLOSED && (unfinished || p->ovf_head));
@@ -58,14 +57,10 @@ static void supervisor_gone(pool *p)
         snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died; "
                  "its workers were ended", (int)p->sup_pid);
     for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
-        uint64_t s = atomic_load(&pool__slot(sh, seq)->state);
-        if (POOL__SEQ(s) != seq)
-            continue;
-        int st = POOL__ST(s);
-        if (st == CALL_QUEUED || st == CALL_HELD || st == CALL_FINISHING) {
+        if (pool__call_unfinished(sh, seq)) {
             if (!fault)
                 snprintf(msg, sizeof msg, "the pool was terminated before the task %s",
-                         st == CALL_QUEUED ? "started" : "finished");
+                         pool__call_queued(sh, seq) ? "started" : "finished");
             pool__fail(sh, seq, fault ? ST_CRASH : ST_TERMINATED,
                        fault ? "PoolError" : "Terminated", msg);
         }

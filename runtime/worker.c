@@ -363,7 +363,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
                 "it was ended (a task's child must call _exit)\n", c->name);
         _exit(0);
     }
-    if (!pool__finish_begin(sh, seq, POOL__STATE(seq, CALL_HELD, me))) {
+    if (!pool__finish_begin(sh, seq, me)) {
         pool__lent_unmap();
         return;     /* ended by someone else (the pool was terminated) */
     }

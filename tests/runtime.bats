@@ -740,3 +740,22 @@ sleepers() {
     wait "$JOB" || true
     all_gone "$MASTER" "${WORKERS[@]}"
 }
+
+# --- the transport seam -----------------------------------------------------------
+
+# state_word_users DIR: the lines of DIR/*.c and DIR/*.h outside queue.c that
+# name the call slot's state word or its encoding (internal.h's one line
+# that declares the word is allowed).
+state_word_users() {
+    (cd "$1" && grep -nE 'POOL__(STATE|SEQ|ST|WORKER)\b|\bCALL_(FREE|QUEUED|HELD|FINISHING|DONE)\b|state_word' -- *.c *.h) |
+        grep -vE '^queue\.c:|^internal\.h:[0-9]+: +_Atomic uint64_t state_word;' || true
+}
+
+@test "only queue.c reads or writes a call slot's state word: everything else asks its verbs (queue.h)" {
+    local bad
+    bad=$(state_word_users "$ROOT/runtime")
+    [ -z "$bad" ] || fail "these lines decode a call slot's state word outside queue.c (use queue.h's verbs):
+$bad"
+    # The check sees what it looks for: queue.c itself uses the word.
+    grep -q 'state_word' "$ROOT/runtime/queue.c" || fail "queue.c names no state_word: the check is stale"
+}
