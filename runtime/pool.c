@@ -18,11 +18,15 @@
  *
  * A call. pool_submit encodes the arguments, and under the pool's lock fills
  * the next slot of the ring and marks it QUEUED (pool__put): one store, a
- * counter bump, and a futex wake only if a worker sleeps. It never waits.
- * A free worker claims the oldest QUEUED call itself with one compare-and-
- * swap that also records which worker holds it. So the next call always
- * goes to whichever worker frees up first: no hand-out, nothing to tune,
- * and nothing the trace can change.
+ * counter bump, and a futex wake only if no worker spins for work, one
+ * sleeps, and no wake is on its way already (a map's chunks are put as one
+ * batch, with one wake). It never waits. A free worker claims the oldest
+ * QUEUED call itself with one compare-and-swap that also records which
+ * worker holds it. So the next call always goes to whichever worker frees
+ * up first: no hand-out, nothing to tune, and nothing the trace can change.
+ * Who spins and who sleeps is per-worker state that the supervisor clears
+ * when it reaps a worker, and sleepers look again every 0.2 s anyway
+ * (queue.c), so no death or stop of a worker leaves calls waiting.
  *
  * How a future completes. The worker writes the result into the slot (or a
  * blob beside it, for big ones), its trace record into its own buffer, then
@@ -65,8 +69,12 @@
  * pool is held by another pool's workers. A task that uses a pool it
  * inherited gets a PoolError instead.
  *
- * The transport seam. Futures and maps speak to the queue only through
- * put, claim, finish and fail (queue.c). Over MPI (workers on other
+ * The transport seam. Futures, maps, cancel, the watcher, the supervisor
+ * and the workers speak to the queue only through the verbs of queue.h:
+ * put and publish, claim, finish, fail, requeue, and questions about a call
+ * (done, over, wait, queued, finishing, its runner or holder, cancel if
+ * queued). Where a call is in its life is its slot's state word, which
+ * only queue.c reads (make test checks it). Over MPI (workers on other
  * machines, which ask the master for work), claim becomes a request
  * message answered with the call, finish a result message, and a rank that
  * fails is the death the supervisor reports here; futures do not change.
@@ -75,7 +83,7 @@
  * the overflow list. future.c: waiting. map.c: pool_apply, pool_map and
  * chunks. watch.c: the watcher thread. fork.c: the pools of a process
  * across fork, exit and signals. queue.c: the shared region and the
- * transport's verbs. blob.c: big payloads. supervise.c: the supervisor
+ * transport's verbs (declared in queue.h), waking workers. blob.c: big payloads. supervise.c: the supervisor
  * process. worker.c: a worker's loop and what a task may call.
  * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
