@@ -125,6 +125,10 @@ void pool__shared_unmap(pool__shared *sh)
  * wakes the next, in claimed, if more calls wait): at most one wake is
  * outstanding, so a burst of puts costs one futex call, not one each.
  *
+ * A worker that goes to sleep clears the flag too: the wake went to a
+ * worker already up, or to nobody; so a wake is never owed to a sleeper,
+ * and there are at most as many wakes more as there are sleeps.
+ *
  * None of this state is a count. The spinner is one owner word (its token:
  * the worker and how many times it has spun); each sleeper is one bit; the
  * wake on its way is one flag. Each changes in one atomic step, so a worker
@@ -158,8 +162,9 @@ static void wake_one(pool__shared *sh)
         return;
     if (pool__futex_wake(&sh->work, 1) == 0 && !anyone_asleep(sh)) {
         /* It found nobody, and no worker that could clear the flag is
-         * left: a sleeper clears it when it takes its bit back (wake_seen),
-         * and one that set its bit before this look does so later. */
+         * left: a sleeper clears it before it waits (sleep_on_work) and
+         * when it takes its bit back (wake_seen), and one that set its bit
+         * before this look does so later. */
         uint32_t sent = 1;
         atomic_compare_exchange_strong(&sh->wake_sent, &sent, 0);
     }
@@ -210,6 +215,12 @@ static void spinner_stale(pool__shared *sh, uint64_t seq)
  * time. */
 static void sleep_on_work(pool__shared *sh, uint32_t seen)
 {
+    /* A wake on its way now went to a worker that is up already, or to
+     * nobody (it found this one between its bit and its wait): the next put
+     * must wake this one. A put that comes between this and the wait has
+     * changed work, so the wait returns at once. */
+    if (atomic_load(&sh->wake_sent) != 0)
+        atomic_store(&sh->wake_sent, 0);
     uint64_t sp = atomic_load(&sh->spinner);
     double t0 = sp ? pool__now() : 0;
     pool__futex_wait(&sh->work, seen, SLEEP_S);
