@@ -135,10 +135,13 @@ void pool__shared_unmap(pool__shared *sh)
  * killed at any instant leaves at worst its own bit, the spinner word or
  * the flag set, and the supervisor clears those when it reaps the worker
  * (pool__worker_gone). A worker that is stopped, not dead, is not reaped:
- * sleepers wait at most SLEEP_S, then look again, and clear a spinner word
- * that has not changed for STALE_S (a spinner gives up within
- * milliseconds) and the wake flag. So nothing waits forever even if this
- * state were wrong; an idle worker costs one futex call per SLEEP_S.
+ * sleepers wait at most SLEEP_S, then look again (and clear the flag), and
+ * a spinner word is cleared by a sleeper that saw it unchanged for STALE_S
+ * (a spinner gives up within milliseconds) or by a worker that claims a
+ * call that waited STALE_S while it was set (spinner_stale). So nothing
+ * waits forever even if this state were wrong, and a stopped spinner holds
+ * calls up for at most about SLEEP_S; an idle worker costs one futex call
+ * per SLEEP_S (5 a second).
  */
 
 static bool anyone_asleep(pool__shared *sh)
