@@ -13,18 +13,27 @@ bats_require_minimum_version 1.5.0
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime/wake"
 
+ASAN="$ROOT/build/asan/tests/runtime/wake"
+TSAN="$ROOT/build/tsan/tests/runtime/wake"
+
 setup_file() {
-    make -C "$ROOT" -s --no-print-directory build/tests/runtime/wake >&2
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/wake \
+        build/asan/tests/runtime/wake build/tsan/tests/runtime/wake >&2
 }
 
 setup() {
     unset POOL_WORKERS POOL_FAULT POOL_TRACE
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 }
 
-# wk CMD COUNT: run the wake program under a timeout; it must exit 0 with
-# nothing on stderr and print "CMD: ok".
+# wk [PROG] CMD COUNT: run the wake program under a timeout; it must exit 0
+# with nothing on stderr and print "CMD: ok".
 wk() {
-    run --separate-stderr timeout -k 5 60 "$BIN" "$@"
+    local prog=$BIN
+    case $1 in /*) prog=$1; shift ;; esac
+    # -k: a process under TSan may not take SIGTERM while it sleeps in a futex.
+    run --separate-stderr timeout -k 5 60 "$prog" "$@"
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "$* exited $status; stderr:
 $stderr
 stdout:
@@ -65,4 +74,16 @@ $(cat "$st")"
         --error-exitcode=9 "$BIN" burst 300
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; valgrind says:
 $stderr"
+}
+
+@test "ASan + UBSan: workers killed and stopped, and a burst, with the runtime checked" {
+    wk "$ASAN" kills 200
+    wk "$ASAN" stopped 1
+    wk "$ASAN" burst 1000
+}
+
+@test "TSan: workers killed and stopped, and a burst, race clean" {
+    wk "$TSAN" kills 200
+    wk "$TSAN" stopped 1
+    wk "$TSAN" burst 1000
 }

@@ -24,9 +24,10 @@ PROGRAMS += $(RUNTIME_TEST_PROGS)
 # sources compiled in.
 RUNTIME_ASAN := $(BUILD)/asan/tests/runtime/workload $(BUILD)/asan/tests/runtime/faults \
                 $(BUILD)/asan/tests/runtime/futures $(BUILD)/asan/tests/runtime/workers \
-                $(BUILD)/asan/tests/runtime/retry $(BUILD)/asan/tests/runtime/bytes
+                $(BUILD)/asan/tests/runtime/retry $(BUILD)/asan/tests/runtime/bytes \
+                $(BUILD)/asan/tests/runtime/wake
 RUNTIME_TSAN := $(BUILD)/tsan/tests/runtime/faults $(BUILD)/tsan/tests/runtime/futures \
-                $(BUILD)/tsan/tests/runtime/bytes
+                $(BUILD)/tsan/tests/runtime/bytes $(BUILD)/tsan/tests/runtime/wake
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer
 TSANITIZE    := -fsanitize=thread -fno-omit-frame-pointer
 PROGRAMS     += $(RUNTIME_ASAN) $(RUNTIME_TSAN)
