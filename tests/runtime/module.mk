@@ -14,10 +14,14 @@ CORE_TEST_NAMES    := faults schedule soak
 FUTURES_TEST_NAMES := futures wakebench progress workers retry
 # Bytes and pool_starmap (tests/bytes.bats), and the bytes bench.
 BYTES_TEST_NAMES   := bytes bytesbench
+# A task's memory bugs and descriptor games reach no other call, and idle
+# workers killed at any instant (tests/walls.bats).
+WALLS_TEST_NAMES   := walls
 RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(FUTURES_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
-                      $(BYTES_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
+                      $(BYTES_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
+                      $(WALLS_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
 PROGRAMS += $(RUNTIME_TEST_PROGS)
 
 # The workload and the fault matrix with the sanitizers, the runtime's
