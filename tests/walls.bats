@@ -121,8 +121,8 @@ overrun() {
     assert_line --regexp '^scribble_ones: ok'
 }
 
-@test "chaos (6 s): 3 workers under every kind of call from 2 threads, a worker killed or stopped every 5-50 ms: no hang, no wrong result, one record per call" {
-    TIMEOUT=60 rt soak 6 chaos
+@test "chaos (8 s): 3 workers under every kind of call from 2 threads, a worker killed or stopped every 5-50 ms: no hang, no wrong result, one record per call" {
+    TIMEOUT=60 rt soak 8 chaos
     assert_line --regexp '^soak: ok: [0-9]+ calls'
     local made
     made=$(sed -n 's/^soak: .* \([0-9]*\) task ids$/\1/p' <<<"$output")

@@ -8,6 +8,8 @@
  * a time limit, with retries, cancelled or killed; every fourth round one
  * of pool_apply, pool_map, pool_starmap, pool_imap_unordered and
  * pool_map_async over small arrays; 1 call in 1000 segfaults its worker.
+ * One batch of calls in two is followed by a pause of up to 3 ms, in
+ * which idle workers go to sleep.
  * Every result is checked (a crash must fail its call with WorkerDied
  * naming SIGSEGV, and only that call).
  *
@@ -38,6 +40,7 @@ enum { WORKERS = 4, CHAOS_WORKERS = 3, THREADS = 2, BATCH = 32, MAP_N = 8,
 static double deadline;
 static bool chaos;      /* workers are killed and stopped from outside */
 static atomic_long total_calls, total_crashes, total_killed;
+static _Atomic pid_t last_pid;  /* the worker of the call checked last */
 
 static pool_value add(pool_args a)
 {
@@ -209,6 +212,7 @@ static void check_call(call *c)
     }
     }
 done:
+    atomic_store(&last_pid, future_pid(c->f));
     future_free(c->f);
     atomic_fetch_add(&total_calls, 1);
 }
@@ -367,6 +371,10 @@ static void *submitter(void *arg)
         }
         for (int i = 0; i < BATCH; i++)
             check_call(&batch[i]);
+        /* Load that comes and goes: one batch in two is followed by a
+         * pause of up to 3 ms, long enough for idle workers to sleep. */
+        if (next_rand(&seed) % 2 == 0)
+            usleep(next_rand(&seed) % 3000);
         if (++round % 4 == 0)
             map_round(j->p, round);
     }
@@ -377,7 +385,9 @@ static atomic_bool chaos_stop;
 static long chaos_kills, chaos_stops;
 
 /* Until chaos_stop: every 5 to 50 ms, continue the worker stopped last
- * time, and kill a worker, or stop one (one time in four). */
+ * time, and kill a worker, or stop one (one time in four). Half the time
+ * the worker is the one whose call was checked last, if it still runs:
+ * it may be looking for work right now, the instant a kill hurts most. */
 static void *chaos_monkey(void *arg)
 {
     (void)arg;
@@ -393,6 +403,9 @@ static void *chaos_monkey(void *arg)
         if (n <= 0)
             continue;
         pid_t pid = w[next_rand(&seed) % (unsigned)(n < 64 ? n : 64)];
+        pid_t last = atomic_load(&last_pid);
+        if (next_rand(&seed) % 2 && pid_in(last, w, n < 64 ? n : 64))
+            pid = last;
         if (next_rand(&seed) % 4 == 0) {
             if (kill(pid, SIGSTOP) == 0) {
                 stopped = pid;
@@ -443,7 +456,8 @@ int main(int argc, char **argv)
     double took = now() - t0;
     /* The last call says how many task ids the pool gave out. */
     future *last = pool_apply_async(p, add, 1, 1);
-    CHECK(last != NULL && future_wait_for(last, 30), "the last call did not complete");
+    CHECK(last != NULL && future_wait_for(last, 10),
+          "the last call, made once the pool was idle, did not complete within 10 s");
     CHECK_INT(future_get(last), 2);
     unsigned long ids = future_id(last) + 1;
     pool_destroy(p);
