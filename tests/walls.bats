@@ -94,10 +94,11 @@ overrun() {
     assert_line --regexp '^kept: ok'
 }
 
-@test "a result too big for the master's RLIMIT_AS fails its call with a PoolError naming it; later calls work" {
+@test "a result too big for RLIMIT_AS (set after the pool started, or before) fails its call with a PoolError naming it; later calls work" {
     rt walls rlimit_as
     assert_line 'rlimit_as: ok'
     calls "$POOL_TRACE" 23
+    calls "$BATS_TEST_TMPDIR/trace-2.csv" 22
 }
 
 @test "1000 kill -9s of workers at random instants while they wait for work: every call completes with its value" {
