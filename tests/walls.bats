@@ -79,13 +79,13 @@ overrun() {
 @test "a task that closes every descriptor and opens a file of its own: the pool never writes into it, the master lives, later bytes calls work" {
     rt walls closefds
     assert_line --regexp '^closefds: ok'
-    calls "$POOL_TRACE" 54
+    calls "$POOL_TRACE" 70
 }
 
 @test "a task that puts its own file on descriptors 3-63: the pool never writes into it, the master lives, later bytes calls work" {
     rt walls dupfds
     assert_line --regexp '^dupfds: ok'
-    calls "$POOL_TRACE" 54
+    calls "$POOL_TRACE" 70
 }
 
 @test "100,000 bytes results kept alive at once (more than vm.max_map_count mappings) all read back right" {

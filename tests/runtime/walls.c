@@ -147,6 +147,26 @@ static pool_value daemonize(pool_args a)
     return v;
 }
 
+/* Whether path is mapped in this process (/proc/self/maps names it). */
+static bool maps_file(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    CHECK(f != NULL, "cannot read /proc/self/maps");
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, path) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* (path): 1 if this worker maps path, else 0. */
+static pool_value maps_path(pool_args a)
+{
+    pool_expect_args(a, 1);
+    return pool_int(maps_file(pool_arg_str(a, 0)));
+}
+
 /* Byte j of kept result i. */
 static unsigned char kpattern(long i, size_t j)
 {
@@ -338,7 +358,8 @@ static void cmd_strcat(void)
  * its own (with dups, also on descriptors 4-63), then returns bytes. The
  * pool must never write into or map that file: afterwards it holds only
  * what the task wrote. The call gives its bytes, or fails with an error;
- * the master lives (no SIGBUS), and later bytes calls work. */
+ * nobody maps it (the master, or the workers as far as four calls a round
+ * see); the master lives (no SIGBUS), and later bytes calls work. */
 static void daemon_case(const char *cmd, long dups)
 {
     char path[] = "/tmp/walls-daemon-XXXXXX";
@@ -379,6 +400,10 @@ static void daemon_case(const char *cmd, long dups)
         CHECK((size_t)st.st_size == strlen(OWN_WORDS) && strcmp(got, OWN_WORDS) == 0,
               "round %d: the task's own file holds %lld bytes, not only its %zu: "
               "the pool wrote into it", round, (long long)st.st_size, strlen(OWN_WORDS));
+        /* Nobody maps it: not the master, not a worker. */
+        CHECK(!maps_file(path), "round %d: the master maps the task's file", round);
+        for (int i = 0; i < 4; i++)
+            CHECK_INT(get_bounded(pool_apply_async(p, maps_path, path), "maps_path"), 0);
     }
     /* Later bytes calls, in and out, still work. */
     unsigned char in[3000];
