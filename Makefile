@@ -7,7 +7,8 @@
 #   make grade      grade your exercises, every lesson (LESSON=N one lesson, EXERCISE=name one)
 #   make plots      instructor plots of each lesson's tasks across 1, 2, 4, 8 workers
 #   make bench      the runtime against Python's multiprocessing, side by side
-#   make soak       two minutes of mixed calls and crashes through one pool (issue 9)
+#   make soak       mixed calls and crashes through one pool for two minutes, a minute of
+#                   chaos (workers killed and stopped at random), 1M results kept at once
 #   make test       install what the tests need (as root), build, run every suite
 #   make deps       only the installing part of make test
 #   make install    the library and pool.h under PREFIX (default /usr/local)

@@ -1,26 +1,41 @@
 /*
- * blob.c - room for payloads too big for a call slot: extents of a memfd
- * that the master, the supervisor and every worker hold.
+ * blob.c - a call's bytes: payloads in the slot or in extents of the
+ * pool's memfd, the window each process sees them through, and the bytes
+ * a program keeps.
  *
- * Extents come in size classes of 4 KiB times a power of two. A freed
- * extent keeps its memory for the next extent of its class (faulting pages
- * in again, zeroed, costs as much as copying them), up to a point: extents
- * over 4 MiB keep theirs only while such kept memory stays under 256 MiB in
- * all; past that a freed extent gives its memory back to the system at once
- * (a hole is punched). Its offset is kept all the same, so that the file
- * grows only to the most that is in use at once (RLIMIT_FSIZE applies to
- * it, as to any file).
- *
- * Bytes values (pool_bytes) also live here; see "Bytes a task makes" and
- * "Held bytes" below for who frees their extents, whatever way a call ends.
+ * This file is the one owner of a call's bytes. Its parts:
+ * - extents: room in the memfd by size class (4 KiB times a power of two),
+ *   each aligned to its size, so that no extent but a huge one crosses a
+ *   window segment. A freed extent keeps its memory for the next extent of
+ *   its class, up to a point: extents over 4 MiB keep theirs only while
+ *   such kept memory stays under 256 MiB in all; past that a freed extent
+ *   gives its memory back at once (a hole is punched).
+ * - the window: each process maps the memfd once, a segment of 64 MiB at a
+ *   time as the file grows, and keeps the mapping until the pool goes. No
+ *   call maps or unmaps anything: an extent is an offset, and its address
+ *   is the window's base plus the offset. A worker sees the window twice:
+ *   read-only, where its task reads its arguments, and read-write, where
+ *   the worker (not the task) writes results.
+ * - the descriptor: a task may close the memfd's number and open a file of
+ *   its own that gets it. Before any use of the number (growing the file,
+ *   mapping a segment) the window checks that it is still the memfd it
+ *   opened (device and inode); if not, it refuses (EBADF) and the worker
+ *   leaves after its call.
+ * - payloads: a call's arguments or result, in its slot (small) or in an
+ *   extent; every offset and length read from a slot is checked against
+ *   the file before it is used, so a scribbled slot costs that call, never
+ *   the master.
+ * - held bytes: bytes values given to the program, found by their address.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -28,11 +43,249 @@
 #define KEEP_BELOW (4 << 20)    /* extents up to this size keep their memory when freed */
 #define KEEP_BIG (256u << 20)   /* larger ones, while such kept memory is under this */
 #define WARM 1u                 /* on a free list: the extent kept its memory */
+#define GROW_MIN (1u << 20)     /* the file grows by at least this much */
+#define SEG_SHIFT 26            /* the window is mapped 64 MiB at a time */
+#define SEG ((uint64_t)1 << SEG_SHIFT)
+#define MAX_SEGS 16384          /* a file of at most 1 TiB */
+#define KEEP_COPY (64u << 10)   /* results under this are copied to the heap when kept */
 
 size_t pool__blob_class_size(uint32_t class)
 {
     return (size_t)4096 << class;
 }
+
+/* The window. -------------------------------------------------------------- */
+
+typedef struct window {
+    const pool__shared *sh;     /* NULL once the pool is let go */
+    int fd;                     /* the memfd's number in this process */
+    dev_t dev;                  /* and what it must still be */
+    ino_t ino;
+    _Atomic uint64_t known;     /* the file's size, as this process last saw it */
+    /* Per view (0 read-write, 1 read-only) and segment: where the segment
+     * is, and how much of it is the file. A segment's address range is
+     * reserved whole at first use (no access), and the file is mapped over
+     * its start as far as the file goes, again in place as the file grows:
+     * addresses never move, and nothing is mapped past the file's end. */
+    _Atomic(char *) at[2][MAX_SEGS];
+    _Atomic uint64_t mapped[2][MAX_SEGS];
+    long holds;                 /* bytes values the program keeps in it */
+    struct window *next;
+} window;
+
+/* Every window of this process. The lock guards the list, mapping and
+ * holds; lookups of a mapped address take no lock. */
+static pthread_mutex_t win_lock = PTHREAD_MUTEX_INITIALIZER;
+static window *windows;
+static window *_Atomic last;    /* the window found last: most calls hit it */
+
+static void unmap_window(window *win);
+
+int pool__blob_open(pool__shared *sh)
+{
+    int fd = memfd_create("pool-blobs", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    window *win = calloc(1, sizeof *win);
+    if (win == NULL || fstat(fd, &st) == -1) {
+        int e = win ? errno : ENOMEM;
+        free(win);
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    win->sh = sh;
+    win->fd = fd;
+    win->dev = st.st_dev;
+    win->ino = st.st_ino;
+    sh->memfd = fd;
+    pthread_mutex_lock(&win_lock);
+    win->next = windows;
+    windows = win;
+    pthread_mutex_unlock(&win_lock);
+    return 0;
+}
+
+static window *find(const pool__shared *sh)
+{
+    window *w = atomic_load_explicit(&last, memory_order_acquire);
+    if (w && w->sh == sh)
+        return w;
+    pthread_mutex_lock(&win_lock);
+    for (w = windows; w && w->sh != sh; w = w->next)
+        ;
+    pthread_mutex_unlock(&win_lock);
+    if (w)
+        atomic_store_explicit(&last, w, memory_order_release);
+    return w;
+}
+
+/* The memfd's number still names the memfd (a task may have closed it and
+ * opened a file that got the number). */
+static bool fd_is_ours(window *win)
+{
+    struct stat st;
+    if (fstat(win->fd, &st) == 0 && st.st_dev == win->dev && st.st_ino == win->ino)
+        return true;
+    errno = EBADF;
+    return false;
+}
+
+bool pool__blob_readonly_hit(const pool__shared *sh, const void *addr)
+{
+    /* In a fatal-signal handler: no lock; the process is dying anyway. */
+    const char *a = addr;
+    for (window *win = windows; win; win = win->next)
+        for (uint64_t i = 0; win->sh == sh && i < MAX_SEGS; i++) {
+            char *m = atomic_load_explicit(&win->at[1][i], memory_order_relaxed);
+            if (m && a >= m && a < m + atomic_load_explicit(&win->mapped[1][i],
+                                                            memory_order_relaxed))
+                return true;
+        }
+    return false;
+}
+
+bool pool__blob_fd_lost(pool__shared *sh)
+{
+    window *win = find(sh);
+    return win == NULL || !fd_is_ours(win);
+}
+
+/* win_lock held. Map the file in view v from segment s on, over [s, e]:
+ * as far as the file goes within s when s == e, else the whole span (one
+ * extent of a segment or more, all of it in the file). */
+static bool map_segments(window *win, int v, uint64_t s, uint64_t e, int prot)
+{
+    uint64_t size = atomic_load(&win->known), from = s << SEG_SHIFT;
+    char *base = atomic_load(&win->at[v][s]);
+    if (s != e) {
+        size_t len = (size_t)((e - s + 1) << SEG_SHIFT);
+        char *m = fd_is_ours(win) ? mmap(NULL, len, prot, MAP_SHARED, win->fd, (off_t)from)
+                                  : MAP_FAILED;
+        if (m == MAP_FAILED)
+            return false;
+        /* A segment's older reservation stays: bytes values may be in it. */
+        for (uint64_t i = s; i <= e; i++) {
+            atomic_store(&win->mapped[v][i], SEG);
+            atomic_store_explicit(&win->at[v][i], m + ((i - s) << SEG_SHIFT),
+                                  memory_order_release);
+        }
+        return true;
+    }
+    if (base == NULL) {
+        base = mmap(NULL, (size_t)SEG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                    -1, 0);
+        if (base == MAP_FAILED)
+            return false;
+        atomic_store(&win->mapped[v][s], 0);
+        atomic_store_explicit(&win->at[v][s], base, memory_order_release);
+    }
+    uint64_t have = atomic_load(&win->mapped[v][s]);
+    uint64_t want = size - from < SEG ? size - from : SEG;
+    if (want <= have)
+        return true;
+    if (!fd_is_ours(win) || mmap(base + have, (size_t)(want - have), prot, MAP_SHARED | MAP_FIXED,
+                                 win->fd, (off_t)(from + have)) == MAP_FAILED)
+        return false;
+    atomic_store_explicit(&win->mapped[v][s], want, memory_order_release);
+    return true;
+}
+
+/* Where [off, off + len) of the file is in this process's view (read-only
+ * or read-write); NULL with errno if it cannot be: EINVAL for a range
+ * outside the file, EBADF for a lost descriptor, ENOMEM from mmap. */
+static char *at(const pool__shared *sh, uint64_t off, uint64_t len, bool ro)
+{
+    window *win = find(sh);
+    if (win == NULL) {
+        errno = EBADF;
+        return NULL;
+    }
+    uint64_t end = off + len;
+    if (off < 4096 || end < off || end > (uint64_t)MAX_SEGS << SEG_SHIFT) {
+        errno = EINVAL;
+        return NULL;
+    }
+    int v = ro;
+    uint64_t s = off >> SEG_SHIFT, e = (len ? end - 1 : off) >> SEG_SHIFT;
+    char *base = atomic_load_explicit(&win->at[v][s], memory_order_acquire);
+    if (base && end - (e << SEG_SHIFT) <= atomic_load_explicit(&win->mapped[v][e],
+                                                               memory_order_acquire) &&
+        (s == e || atomic_load_explicit(&win->at[v][e], memory_order_relaxed) ==
+                       base + ((e - s) << SEG_SHIFT)))
+        return base + (off - (s << SEG_SHIFT));
+    /* The slow way, once per segment and growth of the file: is the range
+     * in the file, then map it. */
+    pthread_mutex_lock(&win_lock);
+    char *p = NULL;
+    if (end > atomic_load(&win->known)) {
+        struct stat st;
+        if (!fd_is_ours(win) || fstat(win->fd, &st) == -1)
+            goto out;
+        atomic_store(&win->known, (uint64_t)st.st_size);
+        if (end > (uint64_t)st.st_size) {
+            errno = EINVAL;
+            goto out;
+        }
+    }
+    base = atomic_load(&win->at[v][s]);
+    bool whole = base && end - (e << SEG_SHIFT) <= atomic_load(&win->mapped[v][e]) &&
+                 (s == e || atomic_load(&win->at[v][e]) == base + ((e - s) << SEG_SHIFT));
+    if (whole || map_segments(win, v, s, e, ro ? PROT_READ : PROT_READ | PROT_WRITE))
+        p = atomic_load(&win->at[v][s]) + (off - (s << SEG_SHIFT));
+out:
+    pthread_mutex_unlock(&win_lock);
+    return p;
+}
+
+/* win_lock held. Unmap every mapping of the window. */
+static void unmap_window(window *win)
+{
+    for (int v = 0; v < 2; v++) {
+        for (uint64_t i = 0; i < MAX_SEGS; i++) {
+            char *m = atomic_load(&win->at[v][i]);
+            if (m == NULL)
+                continue;
+            /* A reservation or a span covers the segments from i on that
+             * follow on in addresses; one replaced in the table leaks. */
+            uint64_t j = i + 1;
+            while (j < MAX_SEGS && atomic_load(&win->at[v][j]) == m + ((j - i) << SEG_SHIFT))
+                j++;
+            munmap(m, (size_t)((j - i) << SEG_SHIFT));
+            for (uint64_t k = i; k < j; k++) {
+                atomic_store(&win->at[v][k], NULL);
+                atomic_store(&win->mapped[v][k], 0);
+            }
+            i = j - 1;
+        }
+    }
+}
+
+void pool__blob_forget(const pool__shared *sh, bool all_but)
+{
+    pthread_mutex_lock(&win_lock);
+    for (window **at_ = &windows, *win; (win = *at_) != NULL;) {
+        if (win->sh == NULL || (all_but ? win->sh == sh : win->sh != sh)) {
+            at_ = &win->next;
+            continue;
+        }
+        win->sh = NULL;     /* found by no lookup from now on */
+        close(win->fd);
+        if (atomic_load(&last) == win)
+            atomic_store(&last, NULL);
+        if (win->holds > 0) {
+            at_ = &win->next;   /* the program's bytes keep it mapped */
+            continue;
+        }
+        unmap_window(win);
+        *at_ = win->next;
+        free(win);
+    }
+    pthread_mutex_unlock(&win_lock);
+}
+
+/* Extents. ----------------------------------------------------------------- */
 
 /* The robust lock: a process that died holding it left the lists as they
  * were between two whole steps (each step is one store), so carry on. (At
@@ -45,11 +298,40 @@ static void lock(pool__shared *sh)
 
 static void give_back(pool__shared *sh, uint64_t off, uint32_t class, bool backed);
 
-/* An extent for len bytes; with record, its offset | class is stored there
- * in the same locked step, so that a process that dies a moment later
- * leaves it on a list someone reclaims (pool__lend). */
-static int alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
-                 _Atomic uint64_t *record)
+/* blob_lock held. Make the file at least want bytes long, with memory
+ * behind the new part (a page of shared memory comes when first written,
+ * and if there is none then, the writer dies of SIGBUS: asked for here,
+ * it is ENOSPC or ENOMEM to report instead). */
+static int grow(pool__shared *sh, window *win, uint64_t want)
+{
+    uint64_t size = sh->blob_size;
+    uint64_t to = want + (size / 8 > GROW_MIN ? size / 8 : GROW_MIN);
+    to = (to + GROW_MIN - 1) & ~(uint64_t)(GROW_MIN - 1);
+    struct rlimit rl;   /* past it, ftruncate would raise SIGXFSZ */
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        if (want > rl.rlim_cur) {
+            errno = EFBIG;
+            return -1;
+        }
+        if (to > rl.rlim_cur)
+            to = rl.rlim_cur;
+    }
+    if (!fd_is_ours(win) || ftruncate(win->fd, (off_t)to) == -1)
+        return -1;
+    if (fallocate(win->fd, 0, (off_t)size, (off_t)(to - size)) == -1 &&
+        errno != EOPNOTSUPP) {
+        int e = errno;
+        if (ftruncate(win->fd, (off_t)size) == 0)
+            errno = e;
+        errno = e;
+        return -1;
+    }
+    sh->blob_size = to;
+    return 0;
+}
+
+/* An extent for len bytes, with its memory behind it. */
+int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class)
 {
     uint32_t k = 0;
     while (pool__blob_class_size(k) < len)
@@ -57,9 +339,14 @@ static int alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
             errno = EFBIG;
             return -1;
         }
+    window *win = find(sh);
+    if (win == NULL) {
+        errno = EBADF;
+        return -1;
+    }
     size_t size = pool__blob_class_size(k);
     lock(sh);
-    bool warm = false;
+    bool warm = true;
     if (sh->nfree[k] > 0) {
         uint64_t e = sh->free[k][--sh->nfree[k]];
         *off = e & ~(uint64_t)WARM;
@@ -67,68 +354,29 @@ static int alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
         if (warm && size > KEEP_BELOW)
             sh->blob_warm -= size;
     } else {
-        if (sh->blob_end + size > sh->blob_size) {
-            uint64_t want = sh->blob_end + size;
-            want = (want + (1 << 20) - 1) & ~(uint64_t)((1 << 20) - 1);
-            struct rlimit rl;   /* past it, ftruncate would raise SIGXFSZ */
-            if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-                want > rl.rlim_cur) {
-                pthread_mutex_unlock(&sh->blob_lock);
-                errno = EFBIG;
-                return -1;
-            }
-            if (ftruncate(sh->memfd, (off_t)want) == -1) {
-                int e = errno;
-                pthread_mutex_unlock(&sh->blob_lock);
-                errno = e;
-                return -1;
-            }
-            sh->blob_size = want;
+        /* Aligned to its size: an extent of a segment or less stays in one. */
+        uint64_t at = (sh->blob_end + size - 1) & ~(uint64_t)(size - 1);
+        if (at + size > sh->blob_size && grow(sh, win, at + size) == -1) {
+            int e = errno;
+            pthread_mutex_unlock(&sh->blob_lock);
+            errno = e;
+            return -1;
         }
-        *off = sh->blob_end;
-        sh->blob_end += size;
+        *off = at;
+        sh->blob_end = at + size;
     }
-    if (record)
-        atomic_store_explicit(record, *off | k, memory_order_relaxed);
     pthread_mutex_unlock(&sh->blob_lock);
     *class = k;
-    /* A new or emptied extent gets its memory now, all of it: a page of
-     * shared memory comes when first written, and if there is none then,
-     * the writer dies of SIGBUS. Asked for here, it is ENOSPC or ENOMEM to
-     * report instead. So every extent kept warm has all its memory. */
-    if (!warm && fallocate(sh->memfd, 0, (off_t)*off, (off_t)size) == -1 &&
-        errno != EOPNOTSUPP) {
+    /* An extent whose memory was given back gets it again, all of it. */
+    if (!warm && (!fd_is_ours(win) ||
+                  (fallocate(win->fd, 0, (off_t)*off, (off_t)size) == -1 &&
+                   errno != EOPNOTSUPP))) {
         int e = errno;
-        if (record)
-            atomic_store(record, 0);
         give_back(sh, *off, k, false);
         errno = e;
         return -1;
     }
     return 0;
-}
-
-int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class)
-{
-    return alloc(sh, len, off, class, NULL);
-}
-
-/* alloc, mapped. */
-static char *take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class,
-                  _Atomic uint64_t *record)
-{
-    if (alloc(sh, len, off, class, record) == -1)
-        return NULL;
-    char *m = pool__blob_map(sh, *off, *class);
-    if (m == NULL) {
-        int e = errno;
-        if (record)
-            atomic_store(record, 0);
-        pool__blob_free(sh, *off, *class);
-        errno = e;
-        return NULL;
-    }
-    return m;
 }
 
 /* Put the extent back on its free list: warm (keeping its memory, if all
@@ -147,7 +395,10 @@ static void give_back(pool__shared *sh, uint64_t off, uint32_t class, bool backe
     }
     pthread_mutex_unlock(&sh->blob_lock);
     /* Its memory goes back before anyone can take the extent again. */
-    fallocate(sh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)size);
+    window *win = find(sh);
+    if (win && fd_is_ours(win))
+        fallocate(win->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+                  (off_t)size);
     lock(sh);
     if (sh->nfree[class] < POOL__FREE_MAX)
         sh->free[class][sh->nfree[class]++] = off;
@@ -160,228 +411,101 @@ void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class)
     give_back(sh, off, class, true);
 }
 
-/* Mappings. ---------------------------------------------------------------- */
-
-/* The mappings of extents that this process has made, kept for the next
- * payload in the same extent (extents are reused, by class): no mmap, no
- * munmap and no page faults the second time. Extents over CACHE_BIG are
- * mapped for each use. An entry in use is never dropped. */
-#define CACHE_SLOTS 16
-#define CACHE_BIG (1u << 30)
-
-static struct {
-    const pool__shared *sh;
-    uint64_t off;
-    size_t size;
-    char *addr;
-    int users;
-    unsigned long used;     /* for dropping the least recently used */
-} cache[CACHE_SLOTS];
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long ticks;
-
-char *pool__blob_map(pool__shared *sh, uint64_t off, uint32_t class)
-{
-    size_t size = pool__blob_class_size(class);
-    if (size > CACHE_BIG) {
-        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sh->memfd, (off_t)off);
-        return m == MAP_FAILED ? NULL : m;
-    }
-    pthread_mutex_lock(&cache_lock);
-    int free_at = -1, old = -1;
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        if (cache[i].sh == sh && cache[i].off == off && cache[i].size == size) {
-            cache[i].users++;
-            cache[i].used = ++ticks;
-            pthread_mutex_unlock(&cache_lock);
-            return cache[i].addr;
-        }
-        if (cache[i].sh == NULL && free_at < 0)
-            free_at = i;
-        else if (cache[i].sh && cache[i].users == 0 && (old < 0 || cache[i].used < cache[old].used))
-            old = i;
-    }
-    int at = free_at >= 0 ? free_at : old;
-    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sh->memfd, (off_t)off);
-    if (m == MAP_FAILED) {
-        pthread_mutex_unlock(&cache_lock);
-        return NULL;
-    }
-    if (at >= 0) {
-        if (cache[at].sh)
-            munmap(cache[at].addr, cache[at].size);
-        cache[at].sh = sh;
-        cache[at].off = off;
-        cache[at].size = size;
-        cache[at].addr = m;
-        cache[at].users = 1;
-        cache[at].used = ++ticks;
-    }
-    pthread_mutex_unlock(&cache_lock);
-    return m;   /* not kept (all in use): pool__blob_unmap unmaps it */
-}
-
-void pool__blob_unmap(char *addr, uint32_t class)
-{
-    pthread_mutex_lock(&cache_lock);
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        if (cache[i].sh && cache[i].addr == addr) {
-            cache[i].users--;
-            pthread_mutex_unlock(&cache_lock);
-            return;
-        }
-    }
-    pthread_mutex_unlock(&cache_lock);
-    munmap(addr, pool__blob_class_size(class));
-}
-
-static void holds_orphan(const pool__shared *sh, bool all_but);
-static void task_forget(const pool__shared *sh, bool all_but);
-
-void pool__blob_forget(const pool__shared *sh, bool all_but)
-{
-    pthread_mutex_lock(&cache_lock);
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        if (cache[i].sh && (all_but ? cache[i].sh != sh : cache[i].sh == sh)) {
-            /* One in use is a bytes value the program still holds: it
-             * stays mapped, and pool__blob_unmap unmaps it in the end. */
-            if (cache[i].users == 0)
-                munmap(cache[i].addr, cache[i].size);
-            cache[i].sh = NULL;
-        }
-    }
-    holds_orphan(sh, all_but);
-    pthread_mutex_unlock(&cache_lock);
-    task_forget(sh, all_but);
-}
-
 char *pool__blob_take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class)
 {
-    return take(sh, len, off, class, NULL);
+    if (pool__blob_alloc(sh, len, off, class) == -1)
+        return NULL;
+    char *m = at(sh, *off, pool__blob_class_size(*class), false);
+    if (m == NULL) {
+        int e = errno;
+        pool__blob_free(sh, *off, *class);
+        errno = e;
+    }
+    return m;
 }
 
-/* Bytes a task makes. ------------------------------------------------------ */
+/* Payloads. ---------------------------------------------------------------- */
 
-pool__shared *pool__task_sh;
-pool__call *pool__task_call;
-
-/* The extents this worker's running task has made (this process only). */
-static struct {
-    const pool__shared *sh;
-    char *map;
-    uint64_t off;
-    uint32_t class;
-    size_t n;
-} task_ext[POOL__LENT];
-
-char *pool__lend(size_t n)
+int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
+                      const char *bytes, size_t len)
 {
-    pool__shared *sh = pool__task_sh;
-    pool__call *c = pool__task_call;
-    if (sh == NULL || c == NULL) {
+    p->len = (uint32_t)len;
+    if (len <= POOL__INLINE) {
+        p->blob = 0;
+        if (len)
+            memcpy(c->data, bytes, len);
+        return 0;
+    }
+    if (len > UINT32_MAX) {
+        errno = EFBIG;
+        return -1;
+    }
+    char *m = pool__blob_take(sh, len, &p->blob, &p->class);
+    if (m == NULL) {
+        p->blob = 0;
+        return -1;
+    }
+    memcpy(m, bytes, len);
+    return 0;
+}
+
+const char *pool__payload_view(pool__shared *sh, pool__call *c, const pool__payload *p,
+                               bool ro)
+{
+    if (p->blob == 0) {
+        if (p->len > POOL__INLINE) {
+            errno = EINVAL;
+            return NULL;
+        }
+        return c->data;
+    }
+    /* Read from a slot that a task could have scribbled on: the extent
+     * must be one the allocator could have made, holding the length. */
+    if (p->class >= POOL__CLASSES || p->len > pool__blob_class_size(p->class) ||
+        (p->blob & (pool__blob_class_size(p->class) - 1)) != 0) {
         errno = EINVAL;
         return NULL;
     }
-    int at = 0;
-    while (at < POOL__LENT && (task_ext[at].map || atomic_load(&c->lent[at])))
-        at++;
-    if (at == POOL__LENT) {
-        errno = EMLINK;
-        return NULL;
-    }
-    uint64_t off;
-    uint32_t class;
-    char *m = take(sh, POOL__BYTES_AT + n, &off, &class, &c->lent[at]);
-    if (m == NULL)
-        return NULL;
-    task_ext[at].sh = sh;
-    task_ext[at].map = m;
-    task_ext[at].off = off;
-    task_ext[at].class = class;
-    task_ext[at].n = n;
-    return m + POOL__BYTES_AT;
+    return at(sh, p->blob, p->len, ro);
 }
 
-/* The entry of task_ext whose data v's bytes are, or -1. */
-static int lent_index(pool_value v)
+void pool__payload_free(pool__shared *sh, pool__payload *p)
 {
-    for (int i = 0; v.kind == POOL_BYTES && i < POOL__LENT; i++)
-        if (task_ext[i].map && v.as.b.p == task_ext[i].map + POOL__BYTES_AT &&
-            v.as.b.n <= task_ext[i].n)
-            return i;
-    return -1;
+    if (p->blob && p->class < POOL__CLASSES &&
+        (p->blob & (pool__blob_class_size(p->class) - 1)) == 0)
+        pool__blob_free(sh, p->blob, p->class);
+    p->blob = 0;
+    p->len = 0;
 }
 
-bool pool__lent_holds(pool_value v)
+void pool__payload_error(char *buf, size_t len, size_t size, int e)
 {
-    return lent_index(v) >= 0;
-}
-
-bool pool__lent_result(pool__shared *sh, pool__call *c, pool_value v)
-{
-    (void)sh;
-    int i = lent_index(v);
-    if (i < 0)
-        return false;
-    /* The header of one bytes value (wire.c), padded to the data. */
-    char *m = task_ext[i].map;
-    uint32_t kind = POOL_BYTES, pad = POOL__BYTES_AT - 16;
-    uint64_t n = v.as.b.n;
-    memcpy(m, &kind, 4);
-    memcpy(m + 4, &pad, 4);
-    memcpy(m + 8, &n, 8);
-    c->result = (pool__payload){.blob = task_ext[i].off, .class = task_ext[i].class,
-                                .len = (uint32_t)(POOL__BYTES_AT + n)};
-    return true;
-}
-
-void pool__lent_unmap(void)
-{
-    for (int i = 0; i < POOL__LENT; i++) {
-        if (task_ext[i].map)
-            pool__blob_unmap(task_ext[i].map, task_ext[i].class);
-        task_ext[i].map = NULL;
-    }
-}
-
-/* The pools being let go (in a child of fork: every pool but its own):
- * a task of theirs runs in no call here. */
-static void task_forget(const pool__shared *sh, bool all_but)
-{
-    for (int i = 0; i < POOL__LENT; i++)
-        if (task_ext[i].map && (all_but ? task_ext[i].sh != sh : task_ext[i].sh == sh))
-            task_ext[i].map = NULL;
-    if (pool__task_sh && (all_but ? pool__task_sh != sh : pool__task_sh == sh)) {
-        pool__task_sh = NULL;
-        pool__task_call = NULL;
-    }
-}
-
-void pool__lent_reclaim(pool__shared *sh, pool__call *c)
-{
-    for (int i = 0; i < POOL__LENT; i++) {
-        if (atomic_load_explicit(&c->lent[i], memory_order_relaxed) == 0)
-            continue;   /* the usual case: a read, no write to the slot */
-        uint64_t e = atomic_exchange_explicit(&c->lent[i], 0, memory_order_relaxed);
-        uint64_t off = e & ~(uint64_t)0xfff;
-        if (e && off != c->result.blob)
-            pool__blob_free(sh, off, (uint32_t)(e & 0xfff));
-    }
+    struct rlimit rl;
+    if (e == ENOMEM && getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        snprintf(buf, len, "%zu bytes cannot be mapped under the address space limit "
+                 "(RLIMIT_AS, %llu bytes; `ulimit -v` raises it)", size,
+                 (unsigned long long)rl.rlim_cur);
+    else if (e == EINVAL)
+        snprintf(buf, len, "its %zu bytes were not where its slot said (the slot was "
+                 "overwritten)", size);
+    else
+        pool__place_error(buf, len, size, e);
 }
 
 /* Held bytes. -------------------------------------------------------------- */
 
 /* What holds the bytes of a value given to the program, found by the
- * data's address in a hash table (guarded by cache_lock). */
+ * data's address in a hash table (guarded by hold_lock). */
 typedef struct hold {
     const void *data;
-    pool__shared *sh;       /* NULL: a malloc()ed block, or the pool is gone */
+    window *win;            /* NULL: a malloc()ed block */
+    pool__shared *sh;       /* the pool, while the window is its */
     uint64_t off;
     uint32_t class;
-    void *map;              /* the extent's mapping; NULL for a block */
     struct hold *next;
 } hold;
 
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 static hold **holds;
 static size_t nholds, nbuckets;
 
@@ -393,15 +517,15 @@ static size_t bucket(const void *data, size_t n)
     return (size_t)(x >> 20) & (n - 1);
 }
 
-/* cache_lock held. Room for one more entry. */
-static void holds_grow(void)
+/* hold_lock held. Room for one more entry; false if there is none. */
+static bool holds_grow(void)
 {
     if (nholds < nbuckets * 2)
-        return;
+        return true;
     size_t n = nbuckets ? nbuckets * 4 : 256;
     hold **t = calloc(n, sizeof *t);
     if (t == NULL)
-        pool__die("out of memory");
+        return nbuckets > 0;    /* longer chains, but it works */
     for (size_t i = 0; i < nbuckets; i++)
         for (hold *h = holds[i], *next; h; h = next) {
             next = h->next;
@@ -412,52 +536,64 @@ static void holds_grow(void)
     free(holds);
     holds = t;
     nbuckets = n;
+    return true;
 }
 
-static void hold_add(hold h)
+static bool hold_add(hold h)
 {
     hold *e = malloc(sizeof *e);
     if (e == NULL)
-        pool__die("out of memory");
+        return false;
     *e = h;
-    pthread_mutex_lock(&cache_lock);
-    holds_grow();
+    pthread_mutex_lock(&hold_lock);
+    if (!holds_grow()) {
+        pthread_mutex_unlock(&hold_lock);
+        free(e);
+        return false;
+    }
     size_t b = bucket(e->data, nbuckets);
     e->next = holds[b];
     holds[b] = e;
     nholds++;
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&hold_lock);
+    return true;
 }
 
-void pool__hold_extent(const void *data, pool__shared *sh, const pool__payload *p, void *map)
+bool pool__hold_block(void *data)
 {
-    hold_add((hold){.data = data, .sh = sh, .off = p->blob, .class = p->class, .map = map});
-}
-
-void pool__hold_block(void *data)
-{
-    hold_add((hold){.data = data});
+    return hold_add((hold){.data = data});
 }
 
 bool pool__hold_release(const void *data)
 {
-    pthread_mutex_lock(&cache_lock);
+    pthread_mutex_lock(&hold_lock);
     hold *h = NULL;
     if (nbuckets) {
-        hold **at = &holds[bucket(data, nbuckets)];
-        while (*at && (*at)->data != data)
-            at = &(*at)->next;
-        if ((h = *at) != NULL) {
-            *at = h->next;
+        hold **at_ = &holds[bucket(data, nbuckets)];
+        while (*at_ && (*at_)->data != data)
+            at_ = &(*at_)->next;
+        if ((h = *at_) != NULL) {
+            *at_ = h->next;
             nholds--;
         }
     }
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&hold_lock);
     if (h == NULL)
         return false;
-    if (h->map) {
-        pool__blob_unmap(h->map, h->class);
-        if (h->sh)
+    if (h->win) {
+        pthread_mutex_lock(&win_lock);
+        bool ours = h->win->sh == h->sh;    /* else the pool was let go */
+        if (--h->win->holds == 0 && h->win->sh == NULL) {
+            unmap_window(h->win);
+            for (window **at_ = &windows; *at_; at_ = &(*at_)->next)
+                if (*at_ == h->win) {
+                    *at_ = h->win->next;
+                    break;
+                }
+            free(h->win);
+        }
+        pthread_mutex_unlock(&win_lock);
+        if (ours)
             pool__blob_free(h->sh, h->off, h->class);
     } else {
         free((void *)h->data);
@@ -466,34 +602,37 @@ bool pool__hold_release(const void *data)
     return true;
 }
 
-/* cache_lock held. The pools being let go: their held extents keep their
- * mappings (the memory lives while mapped) but are no longer given back. */
-static void holds_orphan(const pool__shared *sh, bool all_but)
-{
-    for (size_t i = 0; i < nbuckets; i++)
-        for (hold *h = holds[i]; h; h = h->next)
-            if (h->sh && (all_but ? h->sh != sh : h->sh == sh))
-                h->sh = NULL;
-}
-
 pool_value pool__bytes_copy(pool_value v)
 {
     void *block = malloc(v.as.b.n ? v.as.b.n : 1);
-    if (block == NULL)
-        pool__die("out of memory (bytes of %zu)", v.as.b.n);
+    if (block == NULL || !pool__hold_block(block)) {
+        free(block);
+        return pool_error("MemoryError", "out of memory for a bytes value of %zu bytes",
+                          v.as.b.n);
+    }
     if (v.as.b.n)
         memcpy(block, v.as.b.p, v.as.b.n);
-    pool__hold_block(block);
     v.as.b.p = block;
     return v;
 }
 
-pool_value pool__bytes_keep(pool__shared *sh, pool__payload *p, void **map, pool_value v)
+pool_value pool__bytes_keep(pool__shared *sh, pool__payload *p, pool_value v)
 {
-    if (p->blob == 0 || *map == NULL)
-        return pool__bytes_copy(v);     /* in the call's slot, which is reused */
-    pool__hold_extent(v.as.b.p, sh, p, *map);
-    *map = NULL;
+    if (p->blob == 0 || p->len < KEEP_COPY)
+        return pool__bytes_copy(v);     /* in the slot, which is reused; or small */
+    window *win = find(sh);
+    if (win == NULL)
+        return pool__bytes_copy(v);
+    pthread_mutex_lock(&win_lock);
+    win->holds++;
+    pthread_mutex_unlock(&win_lock);
+    if (!hold_add((hold){.data = v.as.b.p, .win = win, .sh = sh, .off = p->blob,
+                         .class = p->class})) {
+        pthread_mutex_lock(&win_lock);
+        win->holds--;
+        pthread_mutex_unlock(&win_lock);
+        return pool__bytes_copy(v);
+    }
     *p = (pool__payload){0};
     return v;
 }

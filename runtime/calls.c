@@ -112,6 +112,86 @@ void pool__complete_here(pool *p, future *f, int st, const char *type, const cha
     pool__finished_notify(p->sh);   /* wait.c: waiters for several look again */
 }
 
+/* f's results as the error type: msg, for a chunk each of its inputs. */
+static void harvest_error(future *f, const char *type, const char *msg)
+{
+    pool_value v = {.kind = POOL_ERROR, .as.err = {type, msg}};
+    if (f->status == ST_OK)
+        f->status = ST_ERROR;
+    for (uint32_t i = 0; f->out && i < f->nitems; i++) {
+        pool_value_free(f->out[i]);
+        f->out[i] = pool__value_dup(v);
+    }
+    f->failed = f->out ? (int)f->nitems : 1;
+    free(f->data);
+    f->data = NULL;
+    keep_result(f, v);
+}
+
+/* Decode call c's result into f. Nothing in the slot is trusted: a task
+ * could have written over it. A result that cannot be read fails the call
+ * with a sentence; it never ends the program. */
+static void decode_result(pool__shared *sh, pool__call *c, future *f)
+{
+    char why[400];
+    const char *bytes = pool__payload_view(sh, c, &c->result, false);
+    if (bytes == NULL) {
+        pool__payload_error(why, sizeof why, c->result.len, errno);
+        harvest_error(f, "PoolError", why);
+        return;
+    }
+    pool__rd r = {.p = bytes, .left = c->result.len};
+    if (f->out && (c->flags & POOL__RAW_RESULT)) {
+        /* A chunk whose results are all numbers: copied as they are, if
+         * they are that. */
+        if (c->result.len != (size_t)f->nitems * sizeof *f->out) {
+            snprintf(why, sizeof why, "chunk %llu came back with %u bytes for %u results",
+                     (unsigned long long)f->id, c->result.len, f->nitems);
+            harvest_error(f, "PoolError", why);
+            return;
+        }
+        memcpy(f->out, bytes, (size_t)f->nitems * sizeof *f->out);
+        for (uint32_t i = 0; i < f->nitems; i++)
+            if (f->out[i].kind != POOL_INT && f->out[i].kind != POOL_DOUBLE &&
+                f->out[i].kind != POOL_NONE) {
+                memset(f->out, 0, (size_t)f->nitems * sizeof *f->out);
+                snprintf(why, sizeof why, "chunk %llu came back garbled",
+                         (unsigned long long)f->id);
+                harvest_error(f, "PoolError", why);
+                return;
+            }
+        keep_result(f, pool_none());
+        return;
+    }
+    if (f->out) {
+        /* A chunk: one value per input, or one error for all of them when
+         * the chunk itself ended (crash, terminate). */
+        bool each = f->status == ST_OK || f->status == ST_ERROR;
+        pool_value v = pool_none();
+        for (uint32_t i = 0; i < f->nitems; i++) {
+            if (each || i == 0)
+                v = pool__rd_value(&r);
+            f->out[i] = r.bad ? pool_none() : pool__value_dup(v);
+            f->failed += v.kind == POOL_ERROR;
+        }
+        keep_result(f, each || r.bad ? pool_none() : v);
+    } else {
+        pool_value v = pool__rd_value(&r);
+        if (r.left != 0)
+            r.bad = true;
+        if (v.kind == POOL_BYTES && !r.bad)
+            v = pool__bytes_keep(sh, &c->result, v);     /* the future holds them */
+        if (!r.bad)
+            keep_result(f, v);
+    }
+    if (r.bad || r.left != 0) {
+        snprintf(why, sizeof why, "call %llu came back garbled (%u bytes that are not %s)",
+                 (unsigned long long)f->id, c->result.len,
+                 f->out ? "its chunk's values" : "one value");
+        harvest_error(f, "PoolError", why);
+    }
+}
+
 void pool__harvest(pool *p, future *f)
 {
     pool__shared *sh = p->sh;
@@ -122,39 +202,7 @@ void pool__harvest(pool *p, future *f)
     f->pid = c->pid;
     f->worker = c->worker;
     f->tries = (int)c->tries;
-    pool__lent_reclaim(sh, c);     /* bytes the task made and did not return */
-    void *map;
-    const char *bytes = pool__payload_get(sh, c, &c->result, &map);
-    pool__rd r = {.p = bytes, .left = c->result.len};
-    if (f->out && (c->flags & POOL__RAW_RESULT)) {
-        /* A chunk whose results are all numbers: copied as they are. */
-        if (c->result.len != (size_t)f->nitems * sizeof *f->out)
-            pool__die("chunk %llu came back with %u bytes for %u results",
-                      (unsigned long long)f->id, c->result.len, f->nitems);
-        memcpy(f->out, bytes, (size_t)f->nitems * sizeof *f->out);
-        keep_result(f, pool_none());
-        r.left = 0;
-    } else if (f->out) {
-        /* A chunk: one value per input, or one error for all of them when
-         * the chunk itself ended (crash, terminate). */
-        bool each = f->status == ST_OK || f->status == ST_ERROR;
-        pool_value v = pool_none();
-        for (uint32_t i = 0; i < f->nitems; i++) {
-            if (each || i == 0)
-                v = pool__rd_value(&r);
-            f->out[i] = pool__value_dup(v);
-            f->failed += v.kind == POOL_ERROR;
-        }
-        keep_result(f, each ? pool_none() : v);
-    } else {
-        pool_value v = pool__rd_value(&r);
-        if (v.kind == POOL_BYTES && !r.bad)
-            v = pool__bytes_keep(sh, &c->result, &map, v);     /* the future holds them */
-        keep_result(f, v);
-    }
-    if (r.bad)
-        pool__die("call %llu came back garbled", (unsigned long long)f->id);
-    pool__payload_done(&c->result, map);
+    decode_result(sh, c, f);
     pool__payload_free(sh, &c->result);
     p->owner[f->seq & (POOL__RING - 1)] = NULL;
     pool__call_free(sh, f->seq);

@@ -103,8 +103,11 @@ int pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__RING 4096         /* call slots; a power of two */
 #define POOL__INLINE 232        /* payload bytes kept in the slot itself */
 #define POOL__TRACE_BUF 32768   /* a worker's unwritten trace records */
-#define POOL__LENT 4            /* bytes values a task can make in shared memory */
+#define POOL__LENT 4            /* rooms a task can make for bytes (room.c) */
 #define POOL__AGAIN 64          /* calls waiting to be tried again at once */
+#define POOL__WALL_ROOM 1       /* past the end of a pool_bytes_alloc room */
+#define POOL__WALL_ARGS 2       /* past the end of its copy of its arguments */
+#define POOL__WALL_READONLY 3   /* into its arguments, which are read-only */
 #define POOL__BT_MAX 48         /* frames of a dying worker's backtrace */
 #define POOL__BT_TAKING (-1)
 #define POOL__BT_INJECTED (-2)  /* POOL_FAULT made it crash: nothing to show */
@@ -149,11 +152,6 @@ typedef struct {
     /* Written by the worker that holds it: how many times it has begun. */
     uint32_t tries;
     pool__payload result;
-    /* Extents the task made for bytes (pool_bytes in a task), each as its
-     * offset | class, 0 when unused: written by the worker under blob_lock
-     * as it takes one; the master frees those the result does not keep
-     * when it harvests the call, whatever way the call ended (blob.c). */
-    _Atomic uint64_t lent[POOL__LENT];
     char data[POOL__INLINE];    /* inline arguments, then an inline result */
 } __attribute__((aligned(64))) pool__call;
 
@@ -165,6 +163,10 @@ typedef struct {
     uint32_t spins;             /* times it has been the spinner (queue.c), its own */
     _Atomic int32_t exit_status; /* from its own exit path: -1 until then */
     _Atomic int32_t fatal;      /* a fatal signal its handler caught, 0 if none */
+    /* What the task hit when it died of SIGSEGV (room.c): POOL__WALL_*, and
+     * the size of the room it wrote past. */
+    _Atomic uint32_t wall;
+    uint64_t wall_n;
     /* Where it was when it died (backtrace.c): return addresses, taken
      * by its fatal-signal handler or its exit path. bt_n is
      * POOL__BT_TAKING while they are being taken, then how many there
@@ -184,7 +186,7 @@ typedef struct {
 } __attribute__((aligned(64))) pool__wslot;
 
 #define POOL__CLASSES 40
-#define POOL__FREE_MAX 64
+#define POOL__FREE_MAX 1024
 
 typedef struct pool__shared {
     uint64_t serial;            /* this pool, unlike any other of the machine's */
@@ -298,71 +300,54 @@ static inline void pool__finished_notify(pool__shared *sh)
     }
 }
 
-/* Write len bytes as payload p of call c (inline if they fit, else a blob).
- * -1 with errno if no blob can be had. */
-int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
-                      const char *bytes, size_t len);
-/* A payload's bytes; pool__payload_done unmaps what get mapped. */
-const char *pool__payload_get(pool__shared *sh, pool__call *c,
-                              const pool__payload *p, void **map);
-void pool__payload_done(const pool__payload *p, void *map);
-/* Give a payload's blob back. */
-void pool__payload_free(pool__shared *sh, pool__payload *p);
+/* A call's bytes (blob.c). -------------------------------------------------- */
 
-/* Blobs (blob.c): extents of the pool's memfd, by size class. */
+/* Make the pool's memfd (sh->memfd) and this process's window on it. */
+int pool__blob_open(pool__shared *sh);
+/* True if the memfd's number no longer names the memfd in this process (a
+ * task closed it, and maybe opened a file that got the number). */
+bool pool__blob_fd_lost(pool__shared *sh);
+/* In a worker's fatal-signal handler: addr is in its read-only view. */
+bool pool__blob_readonly_hit(const pool__shared *sh, const void *addr);
+/* Let go of the windows of pool sh (all_but: of every pool but sh) and
+ * close their descriptors. Bytes values still held keep theirs mapped. */
+void pool__blob_forget(const pool__shared *sh, bool all_but);
+
+/* Extents of the memfd, by size class. */
 int pool__blob_alloc(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class);
 void pool__blob_free(pool__shared *sh, uint64_t off, uint32_t class);
 size_t pool__blob_class_size(uint32_t class);
-/* The extent at off mapped (read and write) in this process, kept for reuse;
- * NULL (errno) if it cannot be. Give it back with pool__blob_unmap. */
-char *pool__blob_map(pool__shared *sh, uint64_t off, uint32_t class);
-void pool__blob_unmap(char *addr, uint32_t class);
-/* Drop the kept mappings of pool sh (all_but: of every pool but sh). Bytes
- * values still held from such a pool keep their memory (see holds). */
-void pool__blob_forget(const pool__shared *sh, bool all_but);
-
-/* Bytes (blob.c). ------------------------------------------------------------ */
-
-/* A new extent for len bytes with its memory behind it (so that a write
- * cannot end in SIGBUS), mapped: NULL with errno (EFBIG: a limit, ENOSPC,
- * ENOMEM) if it cannot be had. Unmap with pool__blob_unmap. */
+/* A new extent for len bytes, with its memory behind it, at its address in
+ * this process's read-write view: NULL with errno (EFBIG: a limit, ENOSPC,
+ * ENOMEM, EBADF: the descriptor was lost) if it cannot be had. */
 char *pool__blob_take(pool__shared *sh, size_t len, uint64_t *off, uint32_t *class);
 
-/* Where a bytes value's data begins in an extent made for it: the room
- * before it takes the payload's header when the extent becomes a result. */
-#define POOL__BYTES_AT 64
-/* The call a worker runs now, for pool_bytes in its task (NULL between
- * calls and in a chunk: there bytes go to the worker's heap). */
-extern pool__shared *pool__task_sh;
-extern pool__call *pool__task_call;
-/* Worker: room for n bytes in a new extent, recorded in the running
- * call's lent list. NULL (errno) if no extent can be had or the list is full. */
-char *pool__lend(size_t n);
-/* Worker, after a single call's task: if v is bytes that pool__lend made,
- * write the payload header in front of them and make that extent call c's
- * result payload (nothing is copied): true. */
-bool pool__lent_result(pool__shared *sh, pool__call *c, pool_value v);
-/* Worker: true if v's bytes are such (pool__lent_result will take them). */
-bool pool__lent_holds(pool_value v);
-/* Worker: unmap what pool__lend mapped for the task that ended. */
-void pool__lent_unmap(void);
-/* Master, harvesting call c: free its lent extents but the one that is its
- * result payload, and empty the list. */
-void pool__lent_reclaim(pool__shared *sh, pool__call *c);
+/* Write len bytes as payload p of call c (inline if they fit, else an
+ * extent). -1 with errno if no extent can be had. */
+int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
+                      const char *bytes, size_t len);
+/* A payload's bytes, read-only (ro, a worker's view for its task) or not;
+ * NULL with errno if the slot's description of them is not to be trusted
+ * (EINVAL) or they cannot be mapped (ENOMEM). Nothing to give back. */
+const char *pool__payload_view(pool__shared *sh, pool__call *c, const pool__payload *p,
+                               bool ro);
+/* Give a payload's extent back. */
+void pool__payload_free(pool__shared *sh, pool__payload *p);
+/* A sentence on why a payload of size bytes could not be read (errno e). */
+void pool__payload_error(char *buf, size_t len, size_t size, int e);
 
 /* Bytes that a value given to the program holds (pool_value_free gives
- * them back): a result's extent, kept mapped (map), or a malloc()ed block
- * (sh NULL, map NULL). A process-wide table found by the data's address. */
-void pool__hold_extent(const void *data, pool__shared *sh, const pool__payload *p, void *map);
-void pool__hold_block(void *data);
+ * them back): a result's extent, or a malloc()ed block. A process-wide
+ * table found by the data's address. False if there is no memory for it. */
+bool pool__hold_block(void *data);
 /* Give back what holds data; false if nothing does (the program's own bytes). */
 bool pool__hold_release(const void *data);
-/* A copy of the bytes of v in a malloc()ed block that the table holds. */
+/* A copy of the bytes of v in a malloc()ed block that the table holds (a
+ * MemoryError value if there is no memory). */
 pool_value pool__bytes_copy(pool_value v);
-/* Master, harvesting: v (decoded from payload p, mapped at map) as a value
- * that lives on: a result in an extent is kept where it is (p and *map are
- * taken), one in the slot is copied. */
-pool_value pool__bytes_keep(pool__shared *sh, pool__payload *p, void **map, pool_value v);
+/* Master, harvesting: v (decoded from payload p) as a value that lives on:
+ * a large result is kept in its extent (p is taken), a small one copied. */
+pool_value pool__bytes_keep(pool__shared *sh, pool__payload *p, pool_value v);
 
 /* Encode v[0..n) into a new extent of sh (size bytes, from pool__values_size):
  * large bytes are copied once, straight to shared memory. -1 with errno. */
@@ -370,6 +355,23 @@ int pool__values_place(pool__shared *sh, const pool_value *v, size_t n, size_t s
                        pool__payload *p);
 /* A sentence on why size bytes cannot go to shared memory (errno e). */
 void pool__place_error(char *buf, size_t len, size_t size, int e);
+
+/* A task's own memory (room.c). --------------------------------------------- */
+
+/* In a task: a room of n bytes (16-aligned) of the worker's own memory,
+ * ending at a guard page; NULL with errno (EMLINK: the call has its four). */
+void *pool__room_take(size_t n);
+/* After the task: false, with the room's size, if it wrote past a room's
+ * end into the few bytes before the guard. */
+bool pool__room_intact(size_t *n);
+/* In the fatal-signal handler: the room whose guard addr is in, as its
+ * size + 1; (size_t)-1 for the guard after the arguments' copy; 0 none. */
+size_t pool__room_guard_hit(const void *addr);
+/* After the call: every room free again (large ones unmapped). */
+void pool__room_release(void);
+/* The task's own copy of small arguments (len bytes at most a page), at
+ * the start of a page that a guard page follows; NULL if no memory. */
+char *pool__room_args(const char *bytes, size_t len);
 
 /* The trace (trace.c). ------------------------------------------------------ */
 

@@ -78,8 +78,7 @@ pool__shared *pool__shared_map(int n)
     if (m == MAP_FAILED)
         return NULL;
     pool__shared *sh = m;
-    int fd = memfd_create("pool-blobs", MFD_CLOEXEC);
-    if (fd < 0) {
+    if (pool__blob_open(sh) == -1) {
         int e = errno;
         munmap(m, size);
         errno = e;
@@ -90,7 +89,6 @@ pool__shared *pool__shared_map(int n)
     sh->serial = (uint64_t)getpid() << 32 | (atomic_fetch_add(&made, 1) + 1);
     sh->n = n;
     sh->want = n;
-    sh->memfd = fd;
     sh->ev_fd = -1;
     sh->w = (pool__wslot *)((char *)m + head);
     sh->ring = (pool__call *)((char *)sh->w + (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot));
@@ -112,9 +110,7 @@ void pool__shared_unmap(pool__shared *sh)
 {
     if (sh == NULL)
         return;
-    pool__blob_forget(sh, false);
-    if (sh->memfd >= 0)
-        close(sh->memfd);
+    pool__blob_forget(sh, false);     /* and its descriptor */
     munmap(sh, sh->size);
 }
 
@@ -612,62 +608,4 @@ bool pool__call_wait(pool__shared *sh, uint64_t seq, double until)
         if (until >= 0 && left <= 0)
             return false;
     }
-}
-
-/* Payloads. ---------------------------------------------------------------- */
-
-int pool__payload_put(pool__shared *sh, pool__call *c, pool__payload *p,
-                      const char *bytes, size_t len)
-{
-    p->len = (uint32_t)len;
-    if (len <= POOL__INLINE) {
-        p->blob = 0;
-        if (len)
-            memcpy(c->data, bytes, len);
-        return 0;
-    }
-    if (len > UINT32_MAX) {
-        errno = EFBIG;
-        return -1;
-    }
-    if (pool__blob_alloc(sh, len, &p->blob, &p->class) == -1)
-        return -1;
-    char *m = pool__blob_map(sh, p->blob, p->class);
-    if (m == NULL) {
-        int e = errno;
-        pool__blob_free(sh, p->blob, p->class);
-        p->blob = 0;
-        errno = e;
-        return -1;
-    }
-    memcpy(m, bytes, len);
-    pool__blob_unmap(m, p->class);
-    return 0;
-}
-
-const char *pool__payload_get(pool__shared *sh, pool__call *c,
-                              const pool__payload *p, void **map)
-{
-    *map = NULL;
-    if (p->blob == 0)
-        return c->data;
-    char *m = pool__blob_map(sh, p->blob, p->class);
-    if (m == NULL)
-        pool__die("cannot map a payload of %u bytes: %s", p->len, strerror(errno));
-    *map = m;
-    return m;
-}
-
-void pool__payload_done(const pool__payload *p, void *map)
-{
-    if (map)
-        pool__blob_unmap(map, p->class);
-}
-
-void pool__payload_free(pool__shared *sh, pool__payload *p)
-{
-    if (p->blob)
-        pool__blob_free(sh, p->blob, p->class);
-    p->blob = 0;
-    p->len = 0;
 }

@@ -68,6 +68,7 @@ static bool spawn(int i, bool replacement)
     }
     pool__wslot *ws = &sh->w[i];
     atomic_store(&ws->fatal, 0);
+    atomic_store(&ws->wall, 0);
     atomic_store(&ws->bt_n, 0);     /* not the backtrace of the worker before */
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
@@ -160,6 +161,25 @@ static void fill(void)
     }
 }
 
+/* What the task ran into, if a wall of its memory killed it (room.c). */
+static void wall_said(pool__wslot *ws, char *buf, size_t size)
+{
+    switch (atomic_load(&ws->wall)) {
+    case POOL__WALL_ROOM:
+        snprintf(buf, size, ": it wrote past the end of its pool_bytes_alloc room of %llu bytes",
+                 (unsigned long long)ws->wall_n);
+        break;
+    case POOL__WALL_ARGS:
+        snprintf(buf, size, ": it wrote past the end of its arguments");
+        break;
+    case POOL__WALL_READONLY:
+        snprintf(buf, size, ": it wrote into its arguments, which are read-only");
+        break;
+    default:
+        buf[0] = '\0';
+    }
+}
+
 /* Worker i ended with wait status status: take the call it held, start
  * its replacement, then fail the call (so that whoever sees the failure
  * finds the pool whole again), or queue it again if it has tries left. */
@@ -208,8 +228,10 @@ static void ended(int i, int status)
                               sh->backtrace > 1 ? &full : NULL);
         if (c->retries)
             snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
-        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s",
-                 i, (int)pid, how, c->name, where, try);
+        char wall[160];
+        wall_said(ws, wall, sizeof wall);
+        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s%s",
+                 i, (int)pid, how, c->name, wall, where, try);
         if (full.len) {
             /* POOL_BACKTRACE=2: the frames one to a line, as faulthandler does. */
             fprintf(stderr, "pool: worker %d (pid %d) %s while running %s%s:\n%.*s", i,

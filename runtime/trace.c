@@ -111,6 +111,8 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
  * pool (by its serial: a pool made after another was destroyed may be
  * mapped at the same address) and the path's generation. */
 static int trace_fd = -1;
+static dev_t trace_dev;         /* what trace_fd was opened on: a task may */
+static ino_t trace_ino;         /* close the number and reuse it */
 static uint32_t trace_gen;
 static const pool__shared *trace_of;
 static uint64_t trace_serial;
@@ -120,15 +122,29 @@ static bool following(const pool__shared *sh)
     return trace_of == sh && trace_serial == sh->serial;
 }
 
+/* trace_fd still names the file it was opened on (in a worker, a task may
+ * have closed every descriptor and opened files of its own). */
+static bool trace_fd_ours(void)
+{
+    struct stat st;
+    return trace_fd >= 0 && fstat(trace_fd, &st) == 0 && st.st_dev == trace_dev &&
+           st.st_ino == trace_ino;
+}
+
 /* Point this process's descriptor at the pool's current trace file. */
 static void follow(pool__shared *sh, uint32_t gen)
 {
-    if (following(sh) && trace_gen == gen)
+    if (following(sh) && trace_gen == gen && (!pool__in_worker || trace_fd_ours()))
         return;
-    if (trace_fd >= 0)
-        close(trace_fd);
+    if (trace_fd_ours())
+        close(trace_fd);    /* never a number a task took over */
     /* The master made the file and checked that it is a regular one. */
     trace_fd = open(sh->trace_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (trace_fd >= 0 && fstat(trace_fd, &st) == 0) {
+        trace_dev = st.st_dev;
+        trace_ino = st.st_ino;
+    }
     trace_of = sh;
     trace_serial = sh->serial;
     trace_gen = gen;
@@ -161,7 +177,7 @@ void pool__trace_flush_worker(pool__shared *sh, int w)
     pool__wslot *ws = &sh->w[w];
     uint32_t n = atomic_load(&ws->trace_len);
     if (n > 0) {
-        if (following(sh) && trace_fd >= 0)
+        if (following(sh) && trace_fd_ours())
             write_all(ws->trace, n);    /* the file they were made for */
         else
             pool__trace_write(sh, ws->trace, n);

@@ -143,24 +143,18 @@ const char *pool_as_str(pool_value v)
 
 /* Bytes. ------------------------------------------------------------------- */
 
-/* In a task: room for n bytes that live until the result is sent; in
- * shared memory when they are large and the task is a single call (so its
- * result can be that memory), else in the worker's heap. */
+/* In a task: room for n bytes that live until the result is sent: one of
+ * the call's guarded rooms (room.c), or past those the worker's heap. */
 static void *task_room(size_t n, const char *what)
 {
     if (n > POOL_MAX_BYTES)
         pool_raise("PoolError", "%s(%zu bytes): a bytes value holds at most %zu",
                    what, n, POOL_MAX_BYTES);
-    if (pool__task_call && n + POOL__BYTES_AT > POOL__INLINE) {
-        void *room = pool__lend(n);
-        if (room)
-            return room;
-        if (errno != EMLINK) {      /* EMLINK: the call has made its share */
-            char why[300];
-            pool__place_error(why, sizeof why, n, errno);
-            pool_raise("PoolError", "%s: %s", what, why);
-        }
-    }
+    void *room = pool__room_take(n);
+    if (room)
+        return room;
+    if (errno != EMLINK)        /* EMLINK: the call has made its share */
+        pool_raise("MemoryError", "%s(%zu bytes): out of memory in the worker", what, n);
     return pool__worker_alloc(n);
 }
 
@@ -186,10 +180,13 @@ pool_value pool_bytes_alloc(size_t n, void **out)
         return (pool_value){.kind = POOL_BYTES, .as.b = {*out, n}};
     }
     *out = n <= POOL_MAX_BYTES ? malloc(n ? n : 1) : NULL;
+    if (*out != NULL && !pool__hold_block(*out)) {
+        free(*out);
+        *out = NULL;
+    }
     if (*out == NULL)
         return pool_error("PoolError", "pool_bytes_alloc(%zu bytes): %s", n,
                           n > POOL_MAX_BYTES ? "over POOL_MAX_BYTES" : "out of memory");
-    pool__hold_block(*out);
     return (pool_value){.kind = POOL_BYTES, .as.b = {*out, n}};
 }
 

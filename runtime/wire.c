@@ -185,7 +185,7 @@ pool_value pool__rd_value(pool__rd *r)
     case POOL_BYTES: {
         uint32_t pad = pool__rd_u32(r);
         uint64_t n = pool__rd_u64(r);
-        if (pad >= POOL__BYTES_AT || n > r->left) {
+        if (pad >= POOL__ALIGN || n > r->left) {
             r->bad = true;
             break;
         }
@@ -239,7 +239,6 @@ int pool__values_place(pool__shared *sh, const pool_value *v, size_t n, size_t s
         pool__buf_put_value(&b, v[i]);
     if (b.len != size || b.data != m)
         pool__die("arguments of %zu bytes were encoded in %zu", size, b.len);
-    pool__blob_unmap(m, p->class);
     p->len = (uint32_t)size;
     return 0;
 }

@@ -166,7 +166,19 @@ bool pool__forked;          /* set in the child of any fork (pool.c) */
  * was (backtrace.c), then die of it. */
 static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
-    (void)info;
+    if (me_sh && sig == SIGSEGV && info) {
+        /* Which wall the task ran into, if it was one (room.c, blob.c). */
+        pool__wslot *ws = &me_sh->w[me];
+        size_t room = pool__room_guard_hit(info->si_addr);
+        if (room == (size_t)-1) {
+            atomic_store(&ws->wall, POOL__WALL_ARGS);
+        } else if (room) {
+            ws->wall_n = room - 1;
+            atomic_store(&ws->wall, POOL__WALL_ROOM);
+        } else if (pool__blob_readonly_hit(me_sh, info->si_addr)) {
+            atomic_store(&ws->wall, POOL__WALL_READONLY);
+        }
+    }
     if (me_sh) {
         atomic_store(&me_sh->w[me].fatal, sig);
         if (me_sh->backtrace && atomic_load(&me_sh->w[me].bt_n) != POOL__BT_INJECTED)
@@ -257,6 +269,24 @@ static void initialize(pool__shared *sh)
                  name, v.as.err.type, v.as.err.msg);
     }
     arena_clear();
+    pool__room_release();
+}
+
+/* The worker leaves after its call: its task closed the pool's descriptor. */
+static bool leave;
+
+/* Write call c's result into its slot, or an extent: a chunk's (in out
+ * already), or a single call's value v, encoded once, straight to where it
+ * goes. -1 with errno if there is no room for it. */
+static int send_result(pool__shared *sh, pool__call *c, pool__buf *out, pool_value v)
+{
+    if (c->nitems == 0 && out->len == 0) {
+        size_t size = pool__values_size(&v, 1);
+        if (size > POOL__INLINE)
+            return pool__values_place(sh, &v, 1, size, &c->result);
+        pool__buf_put_value(out, v);
+    }
+    return pool__payload_put(sh, c, &c->result, out->data, out->len);
 }
 
 /* Run call seq (claimed by this worker) and finish it. */
@@ -269,9 +299,13 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     atomic_store(&sh->w[me].start, start);
     task_name = c->name;
 
-    void *map;
-    const char *bytes = pool__payload_get(sh, c, &c->args, &map);
-    pool__rd r = {.p = bytes, .left = c->args.len};
+    /* The task reads its arguments read-only where they are, or, when
+     * they are in the slot (shared with the pool), as its own copy. */
+    const char *bytes = pool__payload_view(sh, c, &c->args, true);
+    if (bytes && c->args.blob == 0)
+        bytes = pool__room_args(bytes, c->args.len);
+    int args_errno = bytes ? 0 : errno;
+    pool__rd r = {.p = bytes, .left = bytes ? c->args.len : 0};
     uint32_t n = c->nitems ? c->nitems : c->argc;
     if (c->nitems == 0 && n > POOL_MAX_ARGS)
         pool__die("worker %d: call %llu has %u arguments", (int)me_pid,
@@ -291,7 +325,17 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         hang_backtrace = true;
         raise(SIGSEGV);     /* POOL_FAULT=hang:ID: the backtrace hangs */
     }
-    if (listed(sh->fault_error, c->id) || init_failure) {
+    if (args_errno) {
+        char why[300];
+        pool__payload_error(why, sizeof why, c->args.len, args_errno);
+        pool_value v = pool_error("PoolError", "the arguments could not be read: %s", why);
+        if (args_errno == EBADF)
+            leave = true;
+        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
+            pool__buf_put_value(out, v);
+        failed = c->nitems ? (int)n : 1;
+        first_err = v;
+    } else if (listed(sh->fault_error, c->id) || init_failure) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
                                     : pool_error("InjectedError", "POOL_FAULT made call %llu fail",
                                                  (unsigned long long)c->id);
@@ -305,14 +349,9 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         if (r.bad)
             pool__die("worker %d: call %llu came garbled (%u arguments in %u bytes)",
                       (int)me_pid, (unsigned long long)c->id, n, c->args.len);
-        pool__task_sh = sh;     /* large bytes the task makes go to shared memory */
-        pool__task_call = c;
         pool_value v = run_one(fn, (pool_args){.v = argv, .count = (int)n});
-        pool__task_call = NULL;
-        if (!pool__lent_holds(v))       /* else sent where it is, below */
-            pool__buf_put_value(out, v);
         failed = v.kind == POOL_ERROR;
-        first_err = result = v;
+        first_err = result = v;     /* encoded once finished, below */
     } else {
         /* A chunk. Results are gathered as values first: if none holds a
          * string they go back as they are, else encoded. */
@@ -354,7 +393,19 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     }
     fflush(stdout);     /* the task's lines come out before its result does */
     double end = pool__now();
-    pool__payload_done(&c->args, map);
+    size_t room_n;
+    if (!pool__room_intact(&room_n)) {
+        /* Past a room's end, short of its guard page: nothing it made is
+         * trusted, and the call fails. */
+        pool_value v = pool_error("WorkerDied", "%s() wrote past the end of its "
+                                  "pool_bytes_alloc room of %zu bytes", c->name, room_n);
+        out->len = 0;
+        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
+            pool__buf_put_value(out, v);
+        failed = c->nitems ? (int)n : 1;
+        first_err = result = v;
+        raw_result = false;
+    }
 
     if (pool__forked) {
         /* A task forked and both processes came back here: this one is
@@ -364,7 +415,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         _exit(0);
     }
     if (!pool__finish_begin(sh, seq, me)) {
-        pool__lent_unmap();
+        pool__room_release();
         return;     /* ended by someone else (the pool was terminated) */
     }
     c->start = start;
@@ -374,17 +425,25 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     c->status = failed ? ST_ERROR : ST_OK;
     c->flags = raw_result ? POOL__RAW_RESULT : 0;
     pool__payload_free(sh, &c->args);
-    if (pool__lent_result(sh, c, result)) {
-        /* Bytes the task made in shared memory: they are the result. */
-    } else if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1) {
+    if (send_result(sh, c, out, result) == -1) {
+        /* No room in shared memory: the call fails, with a message that
+         * fits in its slot. */
+        char why[300];
+        size_t len = c->nitems || out->len ? out->len : pool__values_size(&result, 1);
+        if (errno == EBADF)
+            leave = true;
+        pool__place_error(why, sizeof why, len, errno);
+        pool_value v = pool_error("PoolError", "the result could not be sent to the master: %.180s",
+                                  why);
         out->len = 0;
-        pool_value v = {.kind = POOL_ERROR, .as.err = {"MemoryError",
-                        "the result could not be sent to the master"}};
         for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
             pool__buf_put_value(out, v);
         c->status = ST_ERROR;
         c->flags = 0;
-        pool__payload_put(sh, c, &c->result, out->data, out->len);
+        if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1)
+            c->result = (pool__payload){0};
+        failed = c->nitems ? (int)n : 1;
+        first_err = v;
     }
     if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
         char err[1200] = "";
@@ -403,7 +462,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     atomic_fetch_add_explicit(&sh->w[me].tasks, 1, memory_order_relaxed);
     atomic_store_explicit(&sh->w[me].holding, 0, memory_order_relaxed);
     pool__finish_end(sh, seq);
-    pool__lent_unmap();
+    pool__room_release();
     task_name = "?";
 }
 
@@ -428,6 +487,8 @@ void pool__worker_main(pool__shared *sh, int w)
     while ((seq = pool__claim(sh, w)) != 0) {
         run_call(sh, seq, &out, &rec);
         arena_clear();
+        if (leave)
+            break;      /* its descriptor is gone: the supervisor starts another */
         uint64_t max = atomic_load(&sh->max_calls);
         if (max && atomic_load(&sh->w[w].tasks) >= max)
             break;      /* pool_set_max_calls: the supervisor starts another */

@@ -39,27 +39,7 @@ teardown() {
 
 # --- helpers ------------------------------------------------------------------
 
-# rt PROG ARGS...: run a test program under a timeout; $output is its stdout,
-# $stderr its stderr, $status its exit status. It must exit 0 with nothing
-# on stderr, and stdout must hold no trace line.
-rt() {
-    run --separate-stderr timeout 30 "$BIN/$@"
-    if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
-        [ "$status" -eq 124 ] && stderr="(timed out after 30 s) $stderr"
-        local n
-        n=$(wc -l <<<"$stderr")
-        [ "$n" -le 30 ] || stderr="$(head -n 10 <<<"$stderr")
-... ($n lines in all; the last ones:)
-$(tail -n 5 <<<"$stderr")"
-        fail "$* exited with status $status; stderr:
-$stderr
-stdout:
-$output"
-    fi
-    if grep -qE '^# pool-trace|^task,function,' <<<"$output"; then
-        fail "$*: a trace line is on stdout"
-    fi
-}
+# rt PROG ARGS... (helpers.bash) runs a test program under a timeout.
 
 # lines EXPECTED...: stdout is exactly these lines.
 lines() {

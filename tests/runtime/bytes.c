@@ -484,7 +484,7 @@ static void fsize(void)
     CHECK_ERROR(v, "PoolError", "RLIMIT_FSIZE", "ulimit -f");
     pool_value_free(v);
     v = pool_apply(p, make, (long)n, 1);
-    CHECK_ERROR(v, "PoolError", "pool_bytes_alloc", "RLIMIT_FSIZE");
+    CHECK_ERROR(v, "PoolError", "the result could not be sent", "RLIMIT_FSIZE");
     pool_value_free(v);
     free(buf);
     v = pool_apply(p, make, 10 * MB, 2);     /* under the limit: fine */

@@ -30,13 +30,6 @@
 
 #define MB (1024 * 1024)
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* (bytes): the same bytes, copied into a result written in place. */
 static pool_value echo(pool_args a)
 {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -30,6 +31,40 @@
             exit(1);                                                    \
         }                                                               \
     } while (0)
+
+/* Seconds on the monotonic clock. */
+static inline double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The next of a xorshift sequence: *s is its state (never 0). */
+static inline unsigned next_rand(unsigned *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* A field of this process's /proc/self/status, in kB ("VmRSS", "VmSize"). */
+static inline long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    CHECK(f != NULL, "cannot read /proc/self/status");
+    char line[256];
+    size_t n = strlen(field);
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':' &&
+            sscanf(line + n + 1, "%ld", &kb) == 1)
+            break;
+    fclose(f);
+    CHECK(kb > 0, "no %s in /proc/self/status", field);
+    return kb;
+}
 
 /* The value's kind is right and its integer is want. */
 #define CHECK_INT(v, want)                                              \
@@ -127,6 +162,21 @@ static inline int pid_in(pid_t pid, const pid_t *set, int n)
         if (set[i] == pid)
             return 1;
     return 0;
+}
+
+/* A task: (bytes) gives the same bytes back, each plus one, written in
+ * place (pool_bytes_alloc). */
+static inline pool_value plus_one(pool_args a)
+{
+    pool_expect_args(a, 1);
+    size_t n;
+    const unsigned char *x = pool_arg_bytes(a, 0, &n);
+    void *room;
+    pool_value v = pool_bytes_alloc(n, &room);
+    unsigned char *y = room;
+    for (size_t i = 0; i < n; i++)
+        y[i] = (unsigned char)(x[i] + 1);
+    return v;
 }
 
 /* A gate: tasks block on it until the master opens it, one byte per task.

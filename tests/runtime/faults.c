@@ -125,13 +125,6 @@ static pool *mkpool(int n)
     CHECK(future_wait_for((f), 10), "task %lu did not complete within 10 s", \
           future_id(f))
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The process has ended: no such process, or a zombie. */
 static bool gone(pid_t pid)
 {
@@ -195,14 +188,6 @@ static void write_pid(const char *path, pid_t pid)
 }
 
 /* A small xorshift generator, one state per thread. */
-static unsigned next_rand(unsigned *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
-}
-
 /* --- D1: no master death by SIGPIPE ----------------------------------------- */
 
 enum { D1_BATCH = 100 };

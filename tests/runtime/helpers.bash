@@ -1,4 +1,5 @@
-# Helpers shared by tests/runtime.bats, tests/core.bats and tests/bytes.bats:
+# Helpers shared by tests/runtime.bats, tests/core.bats, tests/bytes.bats and
+# tests/walls.bats:
 # the trace's records counted, processes gone or left behind, a line
 # awaited, a test program's sub-commands run. Each suite
 # sets BIN (its programs' folder) and TSV (the trace as tab-separated
@@ -50,6 +51,36 @@ wait_line() {
         sleep 0.1
     done
     return 1
+}
+
+# rt PROG ARGS...: run a test program under a timeout of $TIMEOUT seconds
+# (default 30); $output is its stdout, $stderr its stderr, $status its exit
+# status. It must exit 0 with nothing on stderr (but lines that match
+# $STDERR_OK, when set), and stdout must hold no trace line.
+rt() {
+    local limit=${TIMEOUT:-30} err
+    run --separate-stderr timeout "$limit" "$BIN/$@"
+    err=$stderr
+    [ -z "${STDERR_OK:-}" ] || err=$(grep -vE -- "$STDERR_OK" <<<"$stderr" || true)
+    if [ "$status" -ne 0 ] || [ -n "$err" ]; then
+        if [ "$status" -eq 124 ]; then
+            stderr="(timed out after $limit s: a hang) $stderr"
+        elif [ "$status" -gt 128 ]; then
+            stderr="(killed by SIG$(kill -l $((status - 128)) 2>/dev/null)) $stderr"
+        fi
+        local n
+        n=$(wc -l <<<"$stderr")
+        [ "$n" -le 30 ] || stderr="$(head -n 10 <<<"$stderr")
+... ($n lines in all; the last ones:)
+$(tail -n 5 <<<"$stderr")"
+        fail "$* exited with status $status; stderr:
+$stderr
+stdout:
+$output"
+    fi
+    if grep -qE '^# pool-trace|^task,function,' <<<"$output"; then
+        fail "$*: a trace line is on stdout"
+    fi
 }
 
 # subcommands PROG CMD...: run PROG with the sub-commands under a timeout;

@@ -14,10 +14,14 @@ CORE_TEST_NAMES    := faults schedule soak
 FUTURES_TEST_NAMES := futures wakebench progress workers retry wake
 # Bytes and pool_starmap (tests/bytes.bats), and the bytes bench.
 BYTES_TEST_NAMES   := bytes bytesbench
+# A task's memory bugs and descriptor games reach no other call, and idle
+# workers killed at any instant (tests/walls.bats).
+WALLS_TEST_NAMES   := walls
 RUNTIME_TEST_PROGS := $(RUNTIME_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(CORE_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
                       $(FUTURES_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
-                      $(BYTES_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
+                      $(BYTES_TEST_NAMES:%=$(BUILD)/tests/runtime/%) \
+                      $(WALLS_TEST_NAMES:%=$(BUILD)/tests/runtime/%)
 PROGRAMS += $(RUNTIME_TEST_PROGS)
 
 # The workload and the fault matrix with the sanitizers, the runtime's
@@ -40,8 +44,21 @@ $(RUNTIME_TSAN): $(BUILD)/tsan/tests/runtime/%: tests/runtime/%.c tests/runtime/
 	@mkdir -p $(@D)
 	$(CC) -Iruntime $(CFLAGS) $(TSANITIZE) -o $@ $< $(RUNTIME_SRC) $(LDLIBS)
 
-# The soak of issue 9: two minutes of mixed calls and crashes (SOAK_SECONDS
-# sets the length); tests/core.bats runs a short one.
-SOAK_SECONDS ?= 120
-soak: $(BUILD)/tests/runtime/soak
+# The soak: two minutes of mixed calls and crashes (SOAK_SECONDS sets the
+# length; tests/core.bats runs a short one); then a minute of chaos
+# (CHAOS_SECONDS), workers killed and stopped at random under every kind
+# of call, whose trace must hold one final record per call
+# (tests/walls.bats runs a short one); then 1,000,000 bytes results kept
+# alive at once (tests/walls.bats keeps 100,000).
+SOAK_SECONDS  ?= 120
+CHAOS_SECONDS ?= 60
+CHAOS_TRACE   := $(BUILD)/soak-chaos.csv
+soak: $(BUILD)/tests/runtime/soak $(BUILD)/tests/runtime/walls
 	timeout $$(( $(SOAK_SECONDS) + 60 )) $(BUILD)/tests/runtime/soak $(SOAK_SECONDS)
+	rm -f $(CHAOS_TRACE)
+	POOL_TRACE=$(CHAOS_TRACE) timeout $$(( $(CHAOS_SECONDS) + 90 )) \
+	    $(BUILD)/tests/runtime/soak $(CHAOS_SECONDS) chaos >$(CHAOS_TRACE).out; \
+	    s=$$?; cat $(CHAOS_TRACE).out; exit $$s
+	tests/runtime/trace_calls $(CHAOS_TRACE) \
+	    "$$(sed -n 's/.* \([0-9]*\) task ids$$/\1/p' $(CHAOS_TRACE).out)"
+	timeout 600 $(BUILD)/tests/runtime/walls kept 1000000

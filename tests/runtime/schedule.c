@@ -32,13 +32,6 @@ static pool_value one_arg(pool_args a)
     return pool_int(pool_arg_int(a, 0));
 }
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 int main(void)
 {
     CHECK(pool_time_scale() == 1.0, "POOL_TIME_SCALE is set: the schedule needs real seconds");

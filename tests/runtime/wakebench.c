@@ -20,13 +20,6 @@
 
 static gate hold;
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static pool_value stamp(pool_args a)
 {
     long us = pool_arg_int(a, 0);
