@@ -136,6 +136,8 @@ int pool_default_size(void)
 
 int pool_size(const pool *p) { return p ? p->n : 0; }
 
+const char *pool_version(void) { return POOL_VERSION; }
+
 /* stdout. ------------------------------------------------------------------ */
 
 /* Master and worker lines must come out as they happen, even through a pipe,

@@ -42,8 +42,27 @@
 extern "C" {
 #endif
 
-/* The runtime's version, as the trace's header gives it. */
+/* The version of this header, as the trace's header gives it. The major
+ * number is the shared library's ABI (libpool.so.2): it changes only when
+ * a program built against an older pool.h could break; a minor release
+ * only adds. POOL_CHECK_VERSION(2, 1) is true from version 2.1 on, for
+ * #if; pool_version() says which library the program runs with. */
+#define POOL_VERSION_MAJOR 2
+#define POOL_VERSION_MINOR 1
 #define POOL_VERSION "2.1"
+#define POOL_CHECK_VERSION(major, minor) \
+    (POOL_VERSION_MAJOR > (major) ||     \
+     (POOL_VERSION_MAJOR == (major) && POOL_VERSION_MINOR >= (minor)))
+
+/* The shared library exports what this header declares, and nothing else
+ * (the runtime is built with -fvisibility=hidden). */
+#ifdef __GNUC__
+#pragma GCC visibility push(default)
+#endif
+
+/* The version of the library linked in, "2.1" (POOL_VERSION of the
+ * pool.h it was built from). */
+const char *pool_version(void);
 
 typedef struct pool pool;       /* opaque */
 typedef struct future future;   /* opaque */
@@ -511,6 +530,10 @@ pool_value pool__str(const char *s);
 #define POOL__M16(f, x, ...) f(x), POOL__M15(f, __VA_ARGS__)
 #define POOL__CAT(a, b) POOL__CAT_(a, b)
 #define POOL__CAT_(a, b) a##b
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
