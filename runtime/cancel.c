@@ -132,12 +132,7 @@ static int cancel_settled(pool *p, future *f)
 
 static bool usable(future *f, const char *what)
 {
-    if (f == NULL) {
-        pool__set_error("%s: no future (NULL)", what);
-        errno = EINVAL;
-        return false;
-    }
-    return !pool__foreign(f->p, what);
+    return !pool__future_gone(f, what);
 }
 
 int future_cancel(future *f)
