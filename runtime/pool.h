@@ -267,8 +267,10 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
 /* pool_apply_async_limit(p, seconds, fn, arg, ...): as pool_apply_async,
  * with a time limit. If the call runs longer than seconds (counted from its
  * start, to within 10 ms), its worker is killed and replaced, and the future
- * fails with a "Timeout" error (trace status "timeout"). NULL (errno EINVAL)
- * for a limit that is not more than 0. */
+ * fails with a "Timeout" error (trace status "timeout"). The seconds are
+ * the program's, as pool_sleep's: $POOL_TIME_SCALE scales both alike (the
+ * waits' limits below count real seconds). NULL (errno EINVAL) for a limit
+ * that is not more than 0. */
 #define pool_apply_async_limit(p, seconds, ...) \
     pool_submit_limit((p), (seconds), POOL__CALL(__VA_ARGS__))
 future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
@@ -466,7 +468,8 @@ int pool_trace_open(pool *p, const char *path);
 
 /* Sleep for seconds times $POOL_TIME_SCALE (default 1; e.g. 0.1 runs a
  * lesson ten times faster without changing its logic). Restarts after a
- * signal. */
+ * signal. A call's time limit (pool_apply_async_limit) is scaled the same
+ * way; a wait's limit (future_wait_for, pool_join_for, ...) is not. */
 void pool_sleep(double seconds);
 /* The scale pool_sleep uses: 1 when $POOL_TIME_SCALE is unset or bad (a bad
  * one, or 0, also makes pool_create refuse to start). */
