@@ -525,8 +525,9 @@ pool_value pool__str(const char *s);
 #define POOL__FN(fn, ...) (fn)
 #define POOL__NAME(fn, ...) #fn
 /* The 66th of (fn, args..., 64, ..., 0, ~) is the number of args. Counts
- * from 17 to 64 are there only to be refused with a message (POOL__ARGV_X);
- * past 64 the compiler says what it can. */
+ * from 17 to 64 are there only to be refused with a message
+ * (POOL__ARGV_POOL__MANY: a name no program defines, as it is expanded
+ * before it is pasted); past 64 the compiler says what it can. */
 #define POOL__N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, \
         _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, \
         _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, \
@@ -538,13 +539,21 @@ pool_value pool__str(const char *s);
         30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, \
         13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, ~)
 #define POOL__SOME(...) POOL__N(__VA_ARGS__, \
-        X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, \
-        X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, \
-        X, X, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, ~)
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \
+        1, 1, 1, 1, 1, 1, 0, ~)
 #define POOL__ARGV_0(fn) ((const pool_value *)0)
 #define POOL__ARGV_1(fn, ...) \
     ((const pool_value[]){ POOL__CAT(POOL__M, POOL__ARGC(fn, __VA_ARGS__))(POOL__V, __VA_ARGS__) })
-#define POOL__ARGV_X(...) ((const pool_value *)(0 * sizeof(struct {        \
+#define POOL__ARGV_POOL__MANY(...) ((const pool_value *)(0 * sizeof(struct { \
     _Static_assert(0,                                                       \
         "pool.h: a call takes at most 16 arguments after the function. "   \
         "Send more as one value: a struct as pool_bytes(&s, sizeof s), an " \

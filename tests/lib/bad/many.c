@@ -1,4 +1,7 @@
-/* A call with 17 arguments: the compiler must say the limit and the way out. */
+/* A call with 17 arguments: the compiler must say the limit and the way out,
+ * also in a program that has macros of short names (X, MANY). */
+#define X 1
+#define MANY 2
 #include "pool.h"
 
 static pool_value sum(pool_args a)
