@@ -197,7 +197,11 @@ int pool_join_for(pool *p, double seconds);
 void pool_terminate(pool *p);
 /* pool_terminate, then free the pool and every future it made that was not
  * freed yet. Wait for your futures first, or their work is lost: the trace
- * marks such calls "terminated". */
+ * marks such calls "terminated". Using p or those futures afterwards is a
+ * bug that the runtime names when it can: a pool function gives -1 or NULL
+ * with errno EINVAL and "this pool was destroyed", future_get a PoolError
+ * "this future's pool was destroyed" (runtime/README.md, "After
+ * pool_destroy", says which uses stay undefined). */
 void pool_destroy(pool *p);
 
 /* Workers. ----------------------------------------------------------------- */
