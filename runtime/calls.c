@@ -304,7 +304,7 @@ void pool__release(future *f)
     if (f->result.kind == POOL_BYTES)
         pool_value_free(f->result);
     free(f->data);
-    free(f);
+    pool__future_free(f);
 }
 
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
