@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -32,6 +33,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "pool.h"
 
@@ -270,6 +275,37 @@ static void fig_pingpong(void)
     free(s);
 }
 
+/* A floor of pool start-up: fork a child that exits at once and wait for
+ * it. Microseconds per fork and wait. */
+static void fig_fork(void)
+{
+    long n = opt.calls / 10 > 0 ? opt.calls / 10 : 1;
+    double *s = xcalloc(opt.reps, sizeof *s);
+    fflush(stdout);
+    for (int r = -1; r < opt.reps; r++) {
+        double t0 = now();
+        for (long i = 0; i < n; i++) {
+            pid_t pid = fork();
+            if (pid == -1) {
+                perror("poolbench: fork");
+                exit(1);
+            }
+            if (pid == 0)
+                _exit((int)((i + wrong) & 0x7f));
+            int status;
+            if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+                fprintf(stderr, "poolbench: the forked child did not exit\n");
+                exit(1);
+            }
+            check_int("fork", i, pool_int(WEXITSTATUS(status)), i & 0x7f);
+        }
+        if (r >= 0)
+            s[r] = (now() - t0) / n * 1e6;
+    }
+    report("fork", "us", s, opt.reps);
+    free(s);
+}
+
 /* The floor the new core aims at: a counter bounced between two processes
  * through one MAP_SHARED page. Each side waits as a good pool would: a short
  * bounded spin on the word, then a futex sleep (FUTEX_WAIT, shared between
@@ -481,6 +517,100 @@ static void fig_async(void)
     free(s);
 }
 
+/* The anchor of fig_async: the plainest thread pool, WORKERS threads that
+ * take calls from a queue under one mutex, a condition variable for "work
+ * came" and one for "a call is done". Each call is malloc'd, as our futures
+ * are, and freed once its answer is read. The same no-op, the same checks. */
+struct tp_call {
+    long arg, result;
+    int done;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    struct tp_call **queue;     /* opt.tasks places: a run never wraps */
+    long head, tail;
+    int stop;
+} tp = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+         NULL, 0, 0, 0 };
+
+static void *tp_worker(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&tp.lock);
+    for (;;) {
+        while (tp.head == tp.tail && !tp.stop)
+            pthread_cond_wait(&tp.work, &tp.lock);
+        if (tp.head == tp.tail)
+            break;
+        struct tp_call *c = tp.queue[tp.head++];
+        pthread_mutex_unlock(&tp.lock);
+        c->result = c->arg + wrong;
+        pthread_mutex_lock(&tp.lock);
+        c->done = 1;
+        pthread_cond_broadcast(&tp.done);
+    }
+    pthread_mutex_unlock(&tp.lock);
+    return NULL;
+}
+
+static struct tp_call *tp_submit(long arg)
+{
+    struct tp_call *c = xcalloc(1, sizeof *c);
+    c->arg = arg;
+    pthread_mutex_lock(&tp.lock);
+    tp.queue[tp.tail++] = c;
+    pthread_cond_signal(&tp.work);
+    pthread_mutex_unlock(&tp.lock);
+    return c;
+}
+
+static long tp_get(struct tp_call *c)
+{
+    pthread_mutex_lock(&tp.lock);
+    while (!c->done)
+        pthread_cond_wait(&tp.done, &tp.lock);
+    pthread_mutex_unlock(&tp.lock);
+    return c->result;
+}
+
+static void fig_threads(void)
+{
+    double *s = xcalloc(opt.reps, sizeof *s);
+    struct tp_call **c = xcalloc(opt.tasks, sizeof *c);
+    pthread_t th[WORKERS];
+    tp.queue = xcalloc(opt.tasks, sizeof *tp.queue);
+    for (int w = 0; w < WORKERS; w++)
+        if ((errno = pthread_create(&th[w], NULL, tp_worker, NULL)) != 0) {
+            perror("poolbench: pthread_create");
+            exit(1);
+        }
+    for (int r = -1; r < opt.reps; r++) {
+        tp.head = tp.tail = 0;      /* every call of the last run was taken */
+        double t0 = now();
+        for (long i = 0; i < opt.tasks; i++)
+            c[i] = tp_submit(i);
+        for (long i = 0; i < opt.tasks; i++)
+            check_int("threads", i, pool_int(tp_get(c[i])), i);
+        double t1 = now();
+        for (long i = 0; i < opt.tasks; i++)
+            free(c[i]);
+        if (r >= 0)
+            s[r] = opt.tasks / (t1 - t0);
+    }
+    pthread_mutex_lock(&tp.lock);
+    tp.stop = 1;
+    pthread_cond_broadcast(&tp.work);
+    pthread_mutex_unlock(&tp.lock);
+    for (int w = 0; w < WORKERS; w++)
+        pthread_join(th[w], NULL);
+    report("threads", "tasks/s", s, opt.reps);
+    free(tp.queue);
+    free(c);
+    free(s);
+}
+
 /* Check the trace that fig_trace wrote: the v3 first line, the header, and
  * one "ok" record per call. */
 static void check_trace(const char *path, long want)
@@ -614,6 +744,54 @@ static void fig_map_big(void)
 static void fig_map_one(void)
 {
     map_figure("map_one", opt.items, 1);
+}
+
+/* Chunks of 9 ints and of 10: the per-item cost of a chunk just over and
+ * just under the size a call carries in its slot should be about the same. */
+static void fig_map_c9(void)
+{
+    map_figure("map_c9", opt.items, 9);
+}
+
+static void fig_map_c10(void)
+{
+    map_figure("map_c10", opt.items, 10);
+}
+
+/* The anchor of fig_map_big: the same squares of 0..big_items-1 with
+ * OpenMP on as many threads as the pool has workers, the loop dealt out in
+ * chunks of 1,024 as they free up (schedule(dynamic, 1024)), over plain
+ * arrays of long. As in map_figure the inputs are written inside the timed
+ * part and every answer is checked after it. Items per second. */
+static void fig_omp(void)
+{
+#ifdef _OPENMP
+    long n = opt.big_items;
+    double *s = xcalloc(opt.reps, sizeof *s);
+    long *in = xcalloc(n, sizeof *in), *out = xcalloc(n, sizeof *out);
+    for (int r = -1; r < opt.reps; r++) {
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            in[i] = i;
+#pragma omp parallel for num_threads(WORKERS) schedule(dynamic, 1024)
+        for (long i = 0; i < n; i++)
+            out[i] = in[i] * in[i] + wrong;
+        double t1 = now();
+        for (long i = 0; i < n; i++)
+            check_int("omp", i, pool_int(out[i]), i * i);
+        if (r >= 0)
+            s[r] = n / (t1 - t0);
+    }
+    char extra[64];
+    snprintf(extra, sizeof extra, "threads=%d chunk=1024", WORKERS);
+    report_with("omp", "items/s", s, opt.reps, extra);
+    free(in);
+    free(out);
+    free(s);
+#else
+    fprintf(stderr, "poolbench: built without OpenMP: no omp figure (build with -fopenmp)\n");
+    exit(1);
+#endif
 }
 
 /* The five calls of lesson 2's future program, sleeps times opt.scale. */
@@ -932,6 +1110,8 @@ static const struct {
     { "async", fig_async },   { "trace", fig_trace },
     { "map_auto", fig_map_auto }, { "map_big", fig_map_big }, { "map_one", fig_map_one },
     { "work", fig_work },     { "mem", fig_mem },       { "idle", fig_idle },
+    { "map_c9", fig_map_c9 }, { "map_c10", fig_map_c10 }, { "omp", fig_omp },
+    { "threads", fig_threads }, { "fork", fig_fork },
 };
 #define NFIGURES (int)(sizeof figures / sizeof figures[0])
 
