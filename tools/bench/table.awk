@@ -312,5 +312,7 @@ END {
     if (counter != "none")
         printf "calls: counted with %s over the master and every process under it, runs of 1 and of 3 after a warm-up: the difference over 2 runs (%d pair%s).\n",
             counter == "perf" ? "perf's syscall tracepoints" : "strace -f -c", pairs, pairs == 1 ? "" : "s"
+    if (counter == "strace")
+        print "strace stops the process at every system call, which changes how often a map maps and unmaps: perf's counts are the reference."
     printf "%d of %d targets met (%d measured).\n", nmet2, ntargets, nmeasured2
 }
