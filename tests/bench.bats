@@ -191,23 +191,28 @@ cell="^$number \\($number-$number\\)\$"
         assert_equal "$(field "${lines[$i]}" 1)" "${labels[$i]}"
         assert_equal "$(echo "${lines[$i]}" | awk -F'|' '{ print NF - 2 }')" 8
     done
-    local fig anchor target
-    while IFS=';' read -r fig anchor target; do
+    # Ours and its anchor ran in pairs: the ratio is the pairs' median
+    # (min-max); the bytes come from bytesbench's medians: one ratio.
+    local fig anchor target ratio
+    local paired='^[0-9.]+x \([0-9.]+-[0-9.]+\)$' single='^[0-9.]+x$'
+    while IFS=';' read -r fig anchor target ratio; do
         row=$(row2_of "$fig")
         assert_regex "$(field "$row" 2)" '^(ns/item|us/call|us)$'
         assert_regex "$(field "$row" 3)" "$cell"
         assert_equal "$(field "$row" 4)" "$anchor"
         assert_regex "$(field "$row" 5)" "$cell"
-        assert_regex "$(field "$row" 6)" '^[0-9.]+x$'
+        assert_regex "$(field "$row" 6)" "${!ratio}"
         assert_equal "$(field "$row" 7)" "$target"
         assert_regex "$(field "$row" 8)" '^(yes|NO)$'
     done <<'END'
-pool_map 1k ints;OpenMP, 2 threads, schedule(dynamic, 1024);<= 3x
-pool_map_chunked 200 ints;the same, chunks of 9;<= 1.5x
-apply_async 200;mutex+condvar pthread pool, 2 threads;<= 5x
-apply round trip;shared-memory spin ping-pong (floor);<= 2x
-bytes, 1 MB;two memcpys of 1 MB;<= 2x
+pool_map 1k ints;OpenMP, 2 threads, schedule(dynamic, 1024);<= 3x;paired
+pool_map_chunked 200 ints;the same, chunks of 9;<= 1.5x;paired
+apply_async 200;mutex+condvar pthread pool, 2 threads;<= 5x;paired
+apply round trip;shared-memory spin ping-pong (floor);<= 2x;paired
+bytes, 1 MB;two memcpys of 1 MB;<= 2x;single
 END
+    run grep -E '^[0-9]+ pairs after a warm-up pair; the ratio is the median \(min-max\) of the pairs' "$table"
+    assert_success
     for fig in "memcpy of 1 MB" "fork + wait"; do
         row=$(row2_of "$fig")
         assert_regex "$(field "$row" 3)" "$cell"
@@ -309,8 +314,8 @@ END
 }
 
 @test "bench: each new figure of ours checks its answers" {
-    for fig in shmpong shmpong_wake map_auto map_big map_one idle map_c9 map_c10 omp threads \
-               fork; do
+    for fig in shmpong shmpong_wake map_auto map_big map_one idle map_c10 fork vs_omp vs_chunks \
+               vs_threads vs_floor; do
         run build/tools/bench/poolbench --wrong --reps 1 --calls 10 --items 50 --big-items 50 \
             --tasks 50 --idle 0.1 "$fig"
         assert_failure 2
