@@ -323,6 +323,15 @@ END
     done
 }
 
+@test "bench: figures that share helpers run one after another in one process, each answer right" {
+    # Both floors start a fresh page and child: the second must not go on
+    # counting from where the first stopped.
+    run build/tools/bench/poolbench --reps 1 --calls 10 --tasks 50 --items 50 --big-items 50 \
+        shmpong vs_floor shmpong_wake vs_threads vs_threads vs_chunks vs_omp
+    assert_success
+    assert_equal "$(grep -c '^result figure=.* check=ok$' <<<"$output")" 17
+}
+
 @test "bench: each new figure of Python's checks its answers" {
     command -v python3 >/dev/null || skip "no python3 here (tools/deps installs it)"
     for fig in map_auto map_big map_one; do

@@ -421,9 +421,13 @@ static void pong_post(struct pong_word *w, unsigned v)
     }
 }
 
+/* The last number the master sent: the child of each page starts from 0. */
+static unsigned pong_ball;
+
 /* Map the page and fork the child that answers; returns the page. */
 static struct pong_page *pong_start(int always_wake)
 {
+    pong_ball = 0;
     struct pong_page *pg = mmap(NULL, sizeof *pg, PROT_READ | PROT_WRITE,
                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (pg == MAP_FAILED) {
@@ -458,10 +462,9 @@ static struct pong_page *pong_start(int always_wake)
 /* One run: n round trips. Microseconds per round trip. */
 static double pong_run(struct pong_page *pg, long n, const char *figure)
 {
-    static unsigned ball;
     double t0 = now();
     for (long i = 0; i < n; i++) {
-        unsigned sent = ++ball;
+        unsigned sent = ++pong_ball;
         pong_post(&pg->ping, sent);
         unsigned got = pong_wait(&pg->pong, sent - 1);
         check_int(figure, i, pool_int(got), sent);
