@@ -1,5 +1,5 @@
 # The benchmark: our runtime against Python's multiprocessing, side by side.
-#   make bench                    full size, 60-75 s on 2 cores, under 2 minutes
+#   make bench                    full size, 75-90 s on 2 quiet cores
 #   make bench BENCH_SIZE=smoke   everything tiny, a few seconds
 # The table goes to stdout and to bench-results.txt; BENCHMARKS.md says how
 # to read it.
