@@ -11,7 +11,9 @@
 #                   chaos (workers killed and stopped at random), 1M results kept at once
 #   make test       install what the tests need (as root), build, run every suite
 #   make deps       only the installing part of make test
-#   make install    the library and pool.h under PREFIX (default /usr/local)
+#   make install    libpool (static and shared), pool.h and libpool.pc under
+#                   PREFIX (default /usr/local); DESTDIR for packages
+#   make uninstall  remove what make install put there (same PREFIX, DESTDIR)
 #   make clean      remove build/
 #
 # Every directory with code has a module.mk that adds its own targets; this
@@ -30,13 +32,13 @@ LIBPOOL  := $(BUILD)/lib/libpool.a
 NPROC    := $(shell nproc 2>/dev/null || echo 1)
 PROGRAMS :=
 
-.PHONY: all deps test lesson1 lesson2 grade plots bench soak install clean
+.PHONY: all deps test lesson1 lesson2 grade plots bench soak install install-lib uninstall uninstall-lib clean
 all:
 
 include runtime/module.mk
 include $(sort $(filter-out runtime/module.mk,$(wildcard */module.mk */*/module.mk)))
 
-all: $(LIBPOOL) $(PROGRAMS)
+all: $(LIBPOOL) $(LIBPOOL_SO) $(PROGRAMS)
 
 # One rule for every program: build/X/prog from X/prog.c, linked with libpool.
 $(BUILD)/%: %.c $(LIBPOOL)
@@ -57,10 +59,9 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@tests/run
 
-install: $(LIBPOOL)
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	install -m 644 $(LIBPOOL) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 runtime/pool.h $(DESTDIR)$(PREFIX)/include/
+# The recipes are in runtime/module.mk.
+install: install-lib
+uninstall: uninstall-lib
 
 clean:
 	rm -rf $(BUILD)

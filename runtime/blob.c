@@ -10,7 +10,7 @@
  *   its class, up to a point: extents over 4 MiB keep theirs only while
  *   such kept memory stays under 256 MiB in all; past that a freed extent
  *   gives its memory back at once (a hole is punched).
- * - the window: each process maps the memfd once, a segment of 64 MiB at a
+ * - the window: each process maps the memfd once, a segment of 8 MiB at a
  *   time as the file grows, and keeps the mapping until the pool goes. No
  *   call maps or unmaps anything: an extent is an offset, and its address
  *   is the window's base plus the offset. A worker sees the window twice:
@@ -44,9 +44,9 @@
 #define KEEP_BIG (256u << 20)   /* larger ones, while such kept memory is under this */
 #define WARM 1u                 /* on a free list: the extent kept its memory */
 #define GROW_MIN (1u << 20)     /* the file grows by at least this much */
-#define SEG_SHIFT 26            /* the window is mapped 64 MiB at a time */
+#define SEG_SHIFT 23            /* the window is mapped 8 MiB at a time */
 #define SEG ((uint64_t)1 << SEG_SHIFT)
-#define MAX_SEGS 16384          /* a file of at most 1 TiB */
+#define MAX_SEGS 32768          /* a file of at most 256 GiB */
 #define KEEP_COPY (64u << 10)   /* results under this are copied to the heap when kept */
 
 size_t pool__blob_class_size(uint32_t class)
@@ -480,12 +480,7 @@ void pool__payload_free(pool__shared *sh, pool__payload *p)
 
 void pool__payload_error(char *buf, size_t len, size_t size, int e)
 {
-    struct rlimit rl;
-    if (e == ENOMEM && getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        snprintf(buf, len, "%zu bytes cannot be mapped under the address space limit "
-                 "(RLIMIT_AS, %llu bytes; `ulimit -v` raises it)", size,
-                 (unsigned long long)rl.rlim_cur);
-    else if (e == EINVAL)
+    if (e == EINVAL)
         snprintf(buf, len, "its %zu bytes were not where its slot said (the slot was "
                  "overwritten)", size);
     else

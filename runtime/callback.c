@@ -50,9 +50,9 @@ int future_on_done(future *f, future_callback on_ok, future_callback on_error, v
         errno = EINVAL;
         return -1;
     }
-    pool *p = f->p;
-    if (pool__foreign(p, "future_on_done"))
+    if (pool__future_gone(f, "future_on_done"))
         return -1;
+    pool *p = f->p;
     pthread_mutex_lock(&p->lock);
     if (f->cb_pending || f->cb_ran) {
         pthread_mutex_unlock(&p->lock);

@@ -346,12 +346,12 @@ void pool__release(future *f)
     if (f->result.kind == POOL_BYTES)
         pool_value_free(f->result);
     free(f->data);
-    if (p->nspare < SPARE_MAX) {
-        f->next = p->spare;
+    if (f->tomb != POOL__TOMB && p->nspare < SPARE_MAX) {
+        f->next = p->spare;     /* for the pool's next call */
         p->spare = f;
         p->nspare++;
     } else {
-        free(f);
+        pool__future_free(f);   /* a destroyed pool's: kept as a tombstone */
     }
 }
 

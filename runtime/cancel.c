@@ -25,6 +25,11 @@
  * the calls that run. A limit counts from when the supervisor first sees
  * the worker hold the call (the worker's own start time may still be its
  * previous call's for a moment), so a kill comes at most TICK_MS late.
+ *
+ * A limit is in the program's seconds, as pool_sleep's are: the slot
+ * carries it times POOL_TIME_SCALE, so that a limit and the sleeps of the
+ * task it bounds stay in step at any scale; the Timeout message gives it
+ * back as the program wrote it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -131,12 +136,7 @@ static int cancel_settled(pool *p, future *f)
 
 static bool usable(future *f, const char *what)
 {
-    if (f == NULL) {
-        pool__set_error("%s: no future (NULL)", what);
-        errno = EINVAL;
-        return false;
-    }
-    return !pool__foreign(f->p, what);
+    return !pool__future_gone(f, what);
 }
 
 int future_cancel(future *f)
@@ -213,7 +213,7 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
         errno = EINVAL;
         return NULL;
     }
-    pool__next_limit = seconds;
+    pool__next_limit = seconds * pool_time_scale();
     future *f = pool_submit(p, fn, name, args, count);
     pool__next_limit = 0;
     if (f != NULL) {
@@ -308,7 +308,8 @@ bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char
         *st = ST_TIMEOUT;
         *type = "Timeout";
         snprintf(msg, size, "%s ran past its limit of %g s; its worker %d was killed "
-                 "and replaced", pool__slot(sh, seq)->name, pool__slot(sh, seq)->limit, w);
+                 "and replaced", pool__slot(sh, seq)->name,
+                 pool__slot(sh, seq)->limit / pool_time_scale(), w);
         return true;
     }
     *st = ST_CANCELLED;

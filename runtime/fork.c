@@ -174,6 +174,8 @@ bool pool__foreign(const pool *p, const char *what)
 {
     if (p->creator == pool__self && p->sh != NULL)
         return false;
+    if (pool__pool_gone(p, what))
+        return true;
     if (pool__in_worker)
         pool_raise("PoolError", "%s: a task cannot use its own pool (or any pool it "
                    "inherited); make a new pool inside the task if it needs one", what);

@@ -96,7 +96,7 @@ static bool wait_until(future *f, const struct timespec *limit, const char *in)
 /* Futures may be used only in the process that made their pool. */
 static bool usable(future *f, const char *what)
 {
-    return f != NULL && !pool__foreign(f->p, what);
+    return !pool__future_gone(f, what);
 }
 
 void future_wait(future *f)
@@ -124,7 +124,7 @@ pool_value future_get(future *f)
     if (f == NULL)
         return (pool_value){.kind = POOL_ERROR,
                             .as.err = {"ValueError", "future_get: no future (NULL)"}};
-    if (pool__foreign(f->p, "future_get"))
+    if (pool__future_gone(f, "future_get"))
         return (pool_value){.kind = POOL_ERROR, .as.err = {"PoolError", pool_last_error()}};
     wait_until(f, NULL, "future_get");
     return f->result;   /* set once, before done; never changes after */
@@ -145,18 +145,12 @@ bool future_ready(future *f)
 
 int future_successful(future *f)
 {
-    if (f == NULL) {
-        pool__set_error("no future (NULL)");
-        errno = EINVAL;
+    if (!usable(f, "future_successful"))
         return -1;
-    }
     if (!future_ready(f)) {
-        if (errno != EPERM) {
-            pool__set_error("task %lu has not finished yet "
-                            "(wait for it, or check future_ready first)",
-                            (unsigned long)f->id);
-            errno = EAGAIN;
-        }
+        pool__set_error("task %lu has not finished yet "
+                        "(wait for it, or check future_ready first)", (unsigned long)f->id);
+        errno = EAGAIN;
         return -1;
     }
     return f->status == ST_OK;

@@ -11,6 +11,7 @@
 #include "internal.h"
 
 struct future {
+    uint32_t tomb;          /* POOL__TOMB once its pool was destroyed (handle.c) */
     pool *p;
     uint64_t id;
     char name[64];          /* the function's name (cut to fit), for the trace */
@@ -52,6 +53,7 @@ struct future {
 };
 
 struct pool {
+    uint32_t tomb;          /* POOL__TOMB once destroyed (handle.c) */
     _Atomic int n;
     pid_t creator;          /* the process that made it (a task's copy is not it) */
     pool__shared *sh;
@@ -129,6 +131,18 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
                      int count, uint32_t nitems, uint64_t first, pool_value *out);
 /* True (and a PoolError raised or set) if p is not this process's own. */
 bool pool__foreign(const pool *p, const char *what);
+
+/* handle.c: a pool or future that pool_destroy freed keeps its struct for
+ * a while, marked with the tombstone, so that a later use is named. */
+#define POOL__TOMB 0x746f6d62u  /* "tomb" */
+/* Free p or f, or keep its bare struct if it carries the tombstone. */
+void pool__pool_free(pool *p);
+void pool__future_free(future *f);
+/* True (with errno EINVAL and a message) for a destroyed pool. */
+bool pool__pool_gone(const pool *p, const char *what);
+/* True (with errno and a message) for no future, a future of a destroyed
+ * pool, or one of a pool that is not this process's (pool__foreign). */
+bool pool__future_gone(const future *f, const char *what);
 
 /* fork.c */
 /* The pool this thread is forking a supervisor for (its child keeps it). */

@@ -142,7 +142,9 @@ int pool_default_size(void)
     return cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cpus;
 }
 
-int pool_size(const pool *p) { return p ? p->n : 0; }
+int pool_size(const pool *p) { return p && p->tomb != POOL__TOMB ? p->n : 0; }
+
+const char *pool_version(void) { return POOL_VERSION; }
 
 /* stdout. ------------------------------------------------------------------ */
 
@@ -293,7 +295,7 @@ static void pool_free(pool *p)
     pool__spares_free(p);
     free(p->owner);
     free(p->trace_path);
-    free(p);
+    pool__pool_free(p);
 }
 
 pool *pool_create(int n)
@@ -678,10 +680,16 @@ void pool_destroy(pool *p)
         return;
     pool__pools_remove(p);
     pool_terminate(p);
+    /* The program may still hold p and the futures it did not free: their
+     * structs are kept, marked, so that a later use is named (handle.c). */
     pthread_mutex_lock(&p->lock);
-    while (p->all)
+    while (p->all) {
+        if (!p->all->user_gone)
+            p->all->tomb = POOL__TOMB;
         pool__release(p->all);
+    }
     pthread_mutex_unlock(&p->lock);
+    p->tomb = POOL__TOMB;
     pool_free(p);
 }
 

@@ -42,8 +42,27 @@
 extern "C" {
 #endif
 
-/* The runtime's version, as the trace's header gives it. */
+/* The version of this header, as the trace's header gives it. The major
+ * number is the shared library's ABI (libpool.so.2): it changes only when
+ * a program built against an older pool.h could break; a minor release
+ * only adds. POOL_CHECK_VERSION(2, 1) is true from version 2.1 on, for
+ * #if; pool_version() says which library the program runs with. */
+#define POOL_VERSION_MAJOR 2
+#define POOL_VERSION_MINOR 1
 #define POOL_VERSION "2.1"
+#define POOL_CHECK_VERSION(major, minor) \
+    (POOL_VERSION_MAJOR > (major) ||     \
+     (POOL_VERSION_MAJOR == (major) && POOL_VERSION_MINOR >= (minor)))
+
+/* The shared library exports what this header declares, and nothing else
+ * (the runtime is built with -fvisibility=hidden). */
+#ifdef __GNUC__
+#pragma GCC visibility push(default)
+#endif
+
+/* The version of the library linked in, "2.1" (POOL_VERSION of the
+ * pool.h it was built from). */
+const char *pool_version(void);
 
 typedef struct pool pool;       /* opaque */
 typedef struct future future;   /* opaque */
@@ -178,7 +197,11 @@ int pool_join_for(pool *p, double seconds);
 void pool_terminate(pool *p);
 /* pool_terminate, then free the pool and every future it made that was not
  * freed yet. Wait for your futures first, or their work is lost: the trace
- * marks such calls "terminated". */
+ * marks such calls "terminated". Using p or those futures afterwards is a
+ * bug that the runtime names when it can: a pool function gives -1 or NULL
+ * with errno EINVAL and "this pool was destroyed", future_get a PoolError
+ * "this future's pool was destroyed" (runtime/README.md, "After
+ * pool_destroy", says which uses stay undefined). */
 void pool_destroy(pool *p);
 
 /* Workers. ----------------------------------------------------------------- */
@@ -248,8 +271,10 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
 /* pool_apply_async_limit(p, seconds, fn, arg, ...): as pool_apply_async,
  * with a time limit. If the call runs longer than seconds (counted from its
  * start, to within 10 ms), its worker is killed and replaced, and the future
- * fails with a "Timeout" error (trace status "timeout"). NULL (errno EINVAL)
- * for a limit that is not more than 0. */
+ * fails with a "Timeout" error (trace status "timeout"). The seconds are
+ * the program's, as pool_sleep's: $POOL_TIME_SCALE scales both alike (the
+ * waits' limits below count real seconds). NULL (errno EINVAL) for a limit
+ * that is not more than 0. */
 #define pool_apply_async_limit(p, seconds, ...) \
     pool_submit_limit((p), (seconds), POOL__CALL(__VA_ARGS__))
 future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
@@ -447,7 +472,8 @@ int pool_trace_open(pool *p, const char *path);
 
 /* Sleep for seconds times $POOL_TIME_SCALE (default 1; e.g. 0.1 runs a
  * lesson ten times faster without changing its logic). Restarts after a
- * signal. */
+ * signal. A call's time limit (pool_apply_async_limit) is scaled the same
+ * way; a wait's limit (future_wait_for, pool_join_for, ...) is not. */
 void pool_sleep(double seconds);
 /* The scale pool_sleep uses: 1 when $POOL_TIME_SCALE is unset or bad (a bad
  * one, or 0, also makes pool_create refuse to start). */
@@ -465,15 +491,34 @@ void pool_perror(const char *what);
 
 pool_value pool__id(pool_value v);
 pool_value pool__str(const char *s);
-#define POOL__V(x) _Generic((x),                                   \
-        char: pool_int, signed char: pool_int, unsigned char: pool_int, \
-        short: pool_int, unsigned short: pool_int,                 \
-        int: pool_int, unsigned: pool_int,                         \
-        long: pool_int, unsigned long: pool_int,                   \
-        long long: pool_int, unsigned long long: pool_int,         \
-        float: pool_double, double: pool_double,                   \
-        char *: pool__str, const char *: pool__str,                \
-        pool_value: pool__id)(x)
+
+/* The kinds an argument may be, each with what to make of it. */
+#define POOL__TYPES(i, d, s, v)                                             \
+        _Bool: i, char: i, signed char: i, unsigned char: i,                \
+        short: i, unsigned short: i, int: i, unsigned: i,                   \
+        long: i, unsigned long: i, long long: i, unsigned long long: i,     \
+        float: d, double: d, char *: s, const char *: s, pool_value: v
+/* An argument made a pool_value. Any other kind (a pointer, a struct) stops
+ * the compiler with the message of POOL__NOT_A_VALUE: the default branch
+ * only has to be well formed (pool_int of 0), as _Generic type-checks each
+ * branch whether or not it is chosen. */
+#define POOL__V(x)                                                          \
+    _Generic((x), POOL__TYPES(pool_int, pool_double, pool__str, pool__id),  \
+             default: pool_int)                                             \
+    (_Generic((x), POOL__TYPES((x), (x), (x), (x)), default: POOL__NOT_A_VALUE(x)))
+/* 0, once the static assertion has passed: it fails, with its message, for
+ * an x of no kind above (a _Static_assert may stand in a struct, C11
+ * 6.7.2.1, and so in an expression). */
+#define POOL__NOT_A_VALUE(x) (0 * (int)sizeof(struct {                     \
+    _Static_assert(_Generic((x), POOL__TYPES(1, 1, 1, 1), default: 0),      \
+        "pool.h: an argument of this call is a pointer, a struct or another "\
+        "kind that is not a whole number, a double, a string (char *) or a " \
+        "pool_value. A pointer does not reach the task: the worker is "      \
+        "another process, with memory of its own. Send the bytes it points " \
+        "to as pool_bytes(ptr, size) (the task reads them with "             \
+        "pool_arg_bytes), a struct as pool_bytes(&s, sizeof s), text as a "  \
+        "char *.");                                                         \
+    int pool__n; }))
 /* POOL__CALL(fn, arg, ...) gives the four parameters fn, "fn", args, count
  * of pool_submit and its kin: args is an array of the arguments made
  * pool_values (NULL when there are none), count how many. fn is part of
@@ -483,16 +528,42 @@ pool_value pool__str(const char *s);
     POOL__CAT(POOL__ARGV_, POOL__SOME(__VA_ARGS__))(__VA_ARGS__), POOL__ARGC(__VA_ARGS__)
 #define POOL__FN(fn, ...) (fn)
 #define POOL__NAME(fn, ...) #fn
-/* The 18th of (fn, args..., 16, ..., 0, ~) is the number of args. */
-#define POOL__N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, \
-                _15, _16, _17, n, ...) n
-#define POOL__ARGC(...) POOL__N(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, \
-                                7, 6, 5, 4, 3, 2, 1, 0, ~)
-#define POOL__SOME(...) POOL__N(__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \
-                                1, 1, 1, 1, 0, ~)
+/* The 66th of (fn, args..., 64, ..., 0, ~) is the number of args. Counts
+ * from 17 to 64 are there only to be refused with a message
+ * (POOL__ARGV_POOL__MANY: a name no program defines, as it is expanded
+ * before it is pasted); past 64 the compiler says what it can. */
+#define POOL__N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, \
+        _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, \
+        _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, \
+        _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, \
+        _58, _59, _60, _61, _62, _63, _64, _65, n, ...) n
+#define POOL__ARGC(...) POOL__N(__VA_ARGS__, \
+        64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, \
+        47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, \
+        30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, \
+        13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, ~)
+#define POOL__SOME(...) POOL__N(__VA_ARGS__, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, POOL__MANY, \
+        POOL__MANY, POOL__MANY, POOL__MANY, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \
+        1, 1, 1, 1, 1, 1, 0, ~)
 #define POOL__ARGV_0(fn) ((const pool_value *)0)
 #define POOL__ARGV_1(fn, ...) \
     ((const pool_value[]){ POOL__CAT(POOL__M, POOL__ARGC(fn, __VA_ARGS__))(POOL__V, __VA_ARGS__) })
+#define POOL__ARGV_POOL__MANY(...) ((const pool_value *)(0 * sizeof(struct { \
+    _Static_assert(0,                                                       \
+        "pool.h: a call takes at most 16 arguments after the function. "   \
+        "Send more as one value: a struct as pool_bytes(&s, sizeof s), an " \
+        "array as pool_bytes(a, sizeof a); or fill an array of pool_value " \
+        "and call pool_submit(p, fn, \"fn\", args, n) (up to POOL_MAX_ARGS).");\
+    int pool__n; })))
 #define POOL__M1(f, x) f(x)
 #define POOL__M2(f, x, ...) f(x), POOL__M1(f, __VA_ARGS__)
 #define POOL__M3(f, x, ...) f(x), POOL__M2(f, __VA_ARGS__)
@@ -511,6 +582,10 @@ pool_value pool__str(const char *s);
 #define POOL__M16(f, x, ...) f(x), POOL__M15(f, __VA_ARGS__)
 #define POOL__CAT(a, b) POOL__CAT_(a, b)
 #define POOL__CAT_(a, b) a##b
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -197,9 +197,10 @@ static void ended(int i, int status)
     int fatal = atomic_load(&ws->fatal);
     if (bt_n == POOL__BT_TAKING && fatal && WIFSIGNALED(status) && WTERMSIG(status) != fatal)
         status = fatal;     /* cut short while taking it (SIGALRM): the first signal */
-    char how[200];
+    char how[200], wall[160];
     pool__describe_end(status, how, sizeof how);
     pool__trace_event(sh, i, pid, "end", how);
+    wall_said(ws, wall, sizeof wall);   /* before the replacement takes the slot */
 
     /* The call it held, if any: the one slot that says so. */
     uint64_t held = pool__take_held(sh, i);
@@ -228,8 +229,6 @@ static void ended(int i, int status)
                               sh->backtrace > 1 ? &full : NULL);
         if (c->retries)
             snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
-        char wall[160];
-        wall_said(ws, wall, sizeof wall);
         snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s%s",
                  i, (int)pid, how, c->name, wall, where, try);
         if (full.len) {

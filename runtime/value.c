@@ -153,8 +153,11 @@ static void *task_room(size_t n, const char *what)
     void *room = pool__room_take(n);
     if (room)
         return room;
-    if (errno != EMLINK)        /* EMLINK: the call has made its share */
-        pool_raise("MemoryError", "%s(%zu bytes): out of memory in the worker", what, n);
+    if (errno != EMLINK) {      /* EMLINK: the call has made its share */
+        char why[300];
+        pool__payload_error(why, sizeof why, n, errno);
+        pool_raise("PoolError", "%s: %s", what, why);
+    }
     return pool__worker_alloc(n);
 }
 

@@ -45,6 +45,10 @@ static pool *pool_of(future *const *fs, size_t n, const char *what)
             errno = EINVAL;
             return NULL;
         }
+        if (fs[i]->tomb == POOL__TOMB) {
+            pool__future_gone(fs[i], what);
+            return NULL;
+        }
         if (p != NULL && fs[i]->p != p) {
             pool__set_error("%s: the futures come from two pools; "
                             "wait for each pool's futures apart", what);
@@ -231,6 +235,8 @@ pool_value future_get_for(future *f, double seconds)
     if (f == NULL)
         return (pool_value){.kind = POOL_ERROR,
                             .as.err = {"ValueError", "future_get_for: no future (NULL)"}};
+    if (pool__future_gone(f, "future_get_for"))     /* not "TimeoutError" */
+        return (pool_value){.kind = POOL_ERROR, .as.err = {"PoolError", pool_last_error()}};
     if (seconds >= 0 && !future_wait_for(f, seconds))
         return (pool_value){.kind = POOL_ERROR,
                             .as.err = {"TimeoutError", "the result was not there in time"}};

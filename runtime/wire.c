@@ -254,6 +254,13 @@ void pool__place_error(char *buf, size_t len, size_t size, int e)
         snprintf(buf, len, "%zu bytes do not fit under the file size limit "
                  "(RLIMIT_FSIZE, %llu bytes; `ulimit -f` raises it)", size,
                  (unsigned long long)rl.rlim_cur);
+    else if (e == ENOMEM && getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        snprintf(buf, len, "%zu bytes cannot be mapped under the address space limit "
+                 "(RLIMIT_AS, %llu bytes; `ulimit -v` raises it)", size,
+                 (unsigned long long)rl.rlim_cur);
+    else if (e == EBADF)
+        snprintf(buf, len, "%zu bytes cannot go to shared memory: a task closed the "
+                 "pool's descriptor in this worker (the worker is replaced)", size);
     else if (e == ENOSPC || e == ENOMEM)
         snprintf(buf, len, "%zu bytes of shared memory cannot be had: %s", size, strerror(e));
     else

@@ -21,15 +21,36 @@ setup() {
     table=$BATS_FILE_TMPDIR/table.txt
 }
 
-# The rows of the table (lines that start with "| " after the rule line).
+# The rows of the first table (lines that start with "| " after its rule
+# line, up to the blank line that ends it).
 rows() {
-    awk '/^\|---/ { body = 1; next } body && /^\| / { print }' "$table"
+    awk '/^\|---/ { body = 1; next } body && !/^\| / { exit } body { print }' "$table"
 }
 
-# The one row whose figure (first column) starts with $1.
+# The one row of the first table whose figure (first column) starts with $1.
 row_of() {
-    awk -F'|' -v want="$1" '/^\|---/ { body = 1; next }
-        body && /^\| / { f = $2; sub(/^ +/, "", f); if (index(f, want) == 1) print }' "$table"
+    rows | awk -F'|' -v want="$1" '{ f = $2; sub(/^ +/, "", f); if (index(f, want) == 1) print }'
+}
+
+# The rows of the redesign's table, and the one whose figure starts with $1.
+rows2() {
+    awk '/^The redesign.s targets/ { on = 1 } on && /^\|---/ { body = 1; next }
+         body && !/^\| / { exit } body { print }' "$table"
+}
+
+row2_of() {
+    rows2 | awk -F'|' -v want="$1" '{ f = $2; sub(/^ +/, "", f); if (index(f, want) == 1) print }'
+}
+
+# Whether perf can count system calls here, and whether strace can (as the
+# bench decides which to use).
+perf_counts() {
+    command -v perf >/dev/null 2>&1 &&
+        perf stat -x, -e syscalls:sys_enter_futex -o /dev/null -- true >/dev/null 2>&1
+}
+
+strace_counts() {
+    command -v strace >/dev/null 2>&1 && strace -f -c -o /dev/null -- true >/dev/null 2>&1
 }
 
 # Field n (1-based, trimmed) of a table row.
@@ -157,6 +178,80 @@ cell="^$number \\($number-$number\\)\$"
     assert_line --index 9 --regexp '^[0-8] of 8 targets met \(8 measured\)\.$'
 }
 
+@test "bench: the redesign's figures, each beside its anchor from the same run, with a ratio and a verdict" {
+    run rows2
+    assert_equal "${#lines[@]}" 10
+    local labels=("pool_map 1k ints, automatic chunks" "pool_map_chunked 200 ints, chunks of 10"
+        "apply_async 200 no-ops, then get all" "futex calls per apply_async call, busy pool"
+        "mmap+munmap per 200-int map, chunks of 10" "mmap+munmap per 200-int map, automatic chunks"
+        "apply round trip, no-op" "bytes, 1 MB to a task and back" "memcpy of 1 MB (floor)"
+        "fork + wait for a child that exits (floor)")
+    local i
+    for i in "${!labels[@]}"; do
+        assert_equal "$(field "${lines[$i]}" 1)" "${labels[$i]}"
+        assert_equal "$(echo "${lines[$i]}" | awk -F'|' '{ print NF - 2 }')" 8
+    done
+    # Ours and its anchor ran in pairs: the ratio is the pairs' median
+    # (min-max); the bytes come from bytesbench's medians: one ratio.
+    local fig anchor target ratio
+    local paired='^[0-9.]+x \([0-9.]+-[0-9.]+\)$' single='^[0-9.]+x$'
+    while IFS=';' read -r fig anchor target ratio; do
+        row=$(row2_of "$fig")
+        assert_regex "$(field "$row" 2)" '^(ns/item|us/call|us)$'
+        assert_regex "$(field "$row" 3)" "$cell"
+        assert_equal "$(field "$row" 4)" "$anchor"
+        assert_regex "$(field "$row" 5)" "$cell"
+        assert_regex "$(field "$row" 6)" "${!ratio}"
+        assert_equal "$(field "$row" 7)" "$target"
+        assert_regex "$(field "$row" 8)" '^(yes|NO)$'
+    done <<'END'
+pool_map 1k ints;OpenMP, 2 threads, schedule(dynamic, 1024);<= 3x;paired
+pool_map_chunked 200 ints;the same, chunks of 9;<= 1.5x;paired
+apply_async 200;mutex+condvar pthread pool, 2 threads;<= 5x;paired
+apply round trip;shared-memory spin ping-pong (floor);<= 2x;paired
+bytes, 1 MB;two memcpys of 1 MB;<= 2x;single
+END
+    run grep -E '^[0-9]+ pairs after a warm-up pair; the ratio is the median \(min-max\) of the pairs' "$table"
+    assert_success
+    for fig in "memcpy of 1 MB" "fork + wait"; do
+        row=$(row2_of "$fig")
+        assert_regex "$(field "$row" 3)" "$cell"
+        assert_equal "$(field "$row" 7)" "-"
+        assert_equal "$(field "$row" 8)" "-"
+    done
+    run sed -n '/^The redesign.s targets/,$p' "$table"
+    assert_line --regexp '^[0-8] of 8 targets met \([0-8] measured\)\.$'
+}
+
+@test "bench: system calls are counted, not timed: calls per call or per map, with a target" {
+    # A count is the difference of two runs over two: it can end in .5, and
+    # be below 0 when the two runs' own start-ups differ.
+    local n='-?[0-9.]+[kM]?'
+    local calls="^$n \\($n-$n\\)\$"
+    local fig target how
+    while IFS=';' read -r fig target how; do
+        row=$(row2_of "$fig")
+        assert_equal "$(field "$row" 2)" calls
+        assert_equal "$(field "$row" 4)" "-"
+        assert_equal "$(field "$row" 7)" "$target"
+        if perf_counts || { [ "$how" = any ] && strace_counts; }; then
+            assert_regex "$(field "$row" 3)" "$calls"
+            assert_regex "$(field "$row" 8)" '^(yes|NO)$'
+        else
+            assert_regex "$(field "$row" 3)" '^not counted \('
+            assert_equal "$(field "$row" 8)" "not measured"
+        fi
+    done <<'END'
+futex calls per apply_async call;< 0.05;perf
+mmap+munmap per 200-int map, chunks of 10;<= 10;any
+mmap+munmap per 200-int map, automatic chunks;<= 10;any
+END
+    if perf_counts; then
+        run grep -E "^calls: counted with perf's syscall tracepoints over the master and every process under it" "$table"
+        assert_success
+    fi
+}
+
 @test "bench: the waiter's wake-up, for one future, any of 16 and as-completed, spinning and asleep" {
     run awk '/^Waking the waiter/ { on = 1 } on && /^$/ { exit } on' "$table"
     assert_equal "${#lines[@]}" 7
@@ -219,12 +314,22 @@ cell="^$number \\($number-$number\\)\$"
 }
 
 @test "bench: each new figure of ours checks its answers" {
-    for fig in shmpong shmpong_wake map_auto map_big map_one idle; do
-        run build/tools/bench/poolbench --wrong --reps 1 --calls 5 --items 50 --big-items 50 \
-            --idle 0.1 "$fig"
+    for fig in shmpong shmpong_wake map_auto map_big map_one idle map_c10 fork vs_omp vs_chunks \
+               vs_threads vs_floor; do
+        run build/tools/bench/poolbench --wrong --reps 1 --calls 10 --items 50 --big-items 50 \
+            --tasks 50 --idle 0.1 "$fig"
         assert_failure 2
         assert_output --partial "poolbench: WRONG RESULT in $fig: call 0 gave "
     done
+}
+
+@test "bench: figures that share helpers run one after another in one process, each answer right" {
+    # Both floors start a fresh page and child: the second must not go on
+    # counting from where the first stopped.
+    run build/tools/bench/poolbench --reps 1 --calls 10 --tasks 50 --items 50 --big-items 50 \
+        shmpong vs_floor shmpong_wake vs_threads vs_threads vs_chunks vs_omp
+    assert_success
+    assert_equal "$(grep -c '^result figure=.* check=ok$' <<<"$output")" 17
 }
 
 @test "bench: each new figure of Python's checks its answers" {

@@ -194,12 +194,13 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
     export POOL_WORKERS=2
     prog timeout
     shapes 'Call 0 returned 9' \
-           'Call 1 failed: Timeout : wait_forever ran past its limit of 0\.1 s; its worker [01] was killed and replaced' \
-           'Call 2 failed: Timeout : slow_square ran past its limit of 0\.1 s; its worker [01] was killed and replaced' \
+           'Call 1 failed: Timeout : wait_forever ran past its limit of 2 s; its worker [01] was killed and replaced' \
+           'Call 2 failed: Timeout : slow_square ran past its limit of 2 s; its worker [01] was killed and replaced' \
            'Call 3 returned 25'
     trace
     assert_equal "$(statuses)" "ok timeout timeout ok"
-    # Killed at its limit, not before: 2 s of the program's (0.1 s here).
+    # Killed at its limit, not before: 2 s of the program's (0.1 s here),
+    # which the message gives as the program wrote it.
     local i
     for i in 1 2; do
         awk -v s="$(field "$i" 7)" -v e="$(field "$i" 8)" 'BEGIN { exit !(e - s >= 0.1) }' ||
@@ -356,7 +357,7 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     [[ $(failed_of cancel_only first) =~ ^running( queued)?$ ]] || fail "cancel_only: $(failed_of cancel_only first)"
     assert_equal "$(failed_of destroys_others first)" "running queued"
     assert_equal "$(failed_of waits_for_all completed)" "time"
-    assert_equal "$(failed_of unscaled_limit limit)" "stopped others reported"
+    assert_equal "$(failed_of scaled_limit limit)" "others reported"
     assert_equal "$(failed_of short_limit limit)" "others reported"
     assert_equal "$(failed_of index_count callbacks)" "count"
     assert_equal "$(failed_of no_error_callback callbacks)" "failed"
@@ -364,8 +365,8 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     # The hints name the mistake.
     grep -q "future_cancel cannot stop a call that runs" "$r/cancel_only/report.txt"
     grep -q "the last save ended at" "$r/waits_for_all/report.txt"
-    grep -q "call 2 ran to its end" "$r/unscaled_limit/report.txt"
-    grep -q "3 \* pool_time_scale()" "$r/unscaled_limit/report.txt"
+    grep -q "call 0, 1 s long, ended with status timeout" "$r/scaled_limit/report.txt"
+    grep -q "do not multiply it by pool_time_scale()" "$r/scaled_limit/report.txt"
     grep -q "call 1, 2 s long, ended with status timeout" "$r/short_limit/report.txt"
     grep -q "The call's index i + 1 is no count" "$r/index_count/report.txt"
     grep -q "give future_on_done an error callback too" "$r/no_error_callback/report.txt"

@@ -47,10 +47,17 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Rates in GB/s (1e9 bytes a second): median (min-max) of t[0..runs). */
-static void report(const char *what, double bytes, double *t, int runs)
+/* Rates in GB/s (1e9 bytes a second): median (min-max) of t[0..runs).
+ * Before it, the same times for the bench's table to read, as a line
+ * "result figure=FIGURE_NMB side=ours unit=us ... check=ok" (the bench
+ * takes these lines out of the text it shows). */
+static void report(const char *what, const char *figure, size_t n, double bytes, double *t,
+                   int runs)
 {
     qsort(t, (size_t)runs, sizeof *t, cmp);
+    printf("result figure=%s_%zumb side=ours unit=us reps=%d median=%.6g min=%.6g max=%.6g "
+           "check=ok\n", figure, n / MB, runs, t[runs / 2] * 1e6, t[0] * 1e6,
+           t[runs - 1] * 1e6);
     printf("  %-34s %7.2f GB/s  (%.2f-%.2f)   %8.3f ms\n", what, bytes / t[runs / 2] / 1e9,
            bytes / t[runs - 1] / 1e9, bytes / t[0] / 1e9, t[runs / 2] * 1e3);
 }
@@ -137,11 +144,11 @@ static void one_size(pool *p, size_t n, int trips, int runs)
     printf("%zu MB (%d runs of %d round trips; GB/s = bytes moved / time):\n", n / MB, runs,
            trips);
     snprintf(what, sizeof what, "memcpy of %zu MB", n / MB);
-    report(what, (double)n, copy, runs);
+    report(what, "bytes_memcpy", n, (double)n, copy, runs);
     snprintf(what, sizeof what, "no pool: 2 processes, 2 x %zu MB", n / MB);
-    report(what, 2.0 * (double)n, base, runs);
+    report(what, "bytes_nopool", n, 2.0 * (double)n, base, runs);
     snprintf(what, sizeof what, "round trip (2 x %zu MB moved)", n / MB);
-    report(what, 2.0 * (double)n, trip, runs);
+    report(what, "bytes_trip", n, 2.0 * (double)n, trip, runs);
     printf("  a round trip takes %.2f times two memcpy's, %.2f times no pool\n",
            trip[runs / 2] / (2 * copy[runs / 2]), trip[runs / 2] / base[runs / 2]);
     free(src);

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -32,6 +33,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "pool.h"
 
@@ -202,17 +207,24 @@ static void fig_create(void)
     free(s);
 }
 
-/* One blocking call at a time. Microseconds per call. */
+/* One run of opt.calls blocking calls, one at a time, on p. Microseconds
+ * per call. */
+static double apply_run(pool *p, const char *figure)
+{
+    double t0 = now();
+    for (long i = 0; i < opt.calls; i++)
+        check_int(figure, i, pool_apply(p, echo, i), i);
+    return (now() - t0) / opt.calls * 1e6;
+}
+
 static void fig_apply(void)
 {
     double *s = xcalloc(opt.reps, sizeof *s);
     pool *p = start_pool();
     for (int r = -1; r < opt.reps; r++) {
-        double t0 = now();
-        for (long i = 0; i < opt.calls; i++)
-            check_int("apply", i, pool_apply(p, echo, i), i);
+        double t = apply_run(p, "apply");
         if (r >= 0)
-            s[r] = (now() - t0) / opt.calls * 1e6;
+            s[r] = t;
     }
     pool_destroy(p);
     report("apply", "us", s, opt.reps);
@@ -267,6 +279,37 @@ static void fig_pingpong(void)
     close(back[0]);
     waitpid(pid, NULL, 0);
     report("pingpong", "us", s, opt.reps);
+    free(s);
+}
+
+/* A floor of pool start-up: fork a child that exits at once and wait for
+ * it. Microseconds per fork and wait. */
+static void fig_fork(void)
+{
+    long n = opt.calls / 10 > 0 ? opt.calls / 10 : 1;
+    double *s = xcalloc(opt.reps, sizeof *s);
+    fflush(stdout);
+    for (int r = -1; r < opt.reps; r++) {
+        double t0 = now();
+        for (long i = 0; i < n; i++) {
+            pid_t pid = fork();
+            if (pid == -1) {
+                perror("poolbench: fork");
+                exit(1);
+            }
+            if (pid == 0)
+                _exit((int)((i + wrong) & 0x7f));
+            int status;
+            if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+                fprintf(stderr, "poolbench: the forked child did not exit\n");
+                exit(1);
+            }
+            check_int("fork", i, pool_int(WEXITSTATUS(status)), i & 0x7f);
+        }
+        if (r >= 0)
+            s[r] = (now() - t0) / n * 1e6;
+    }
+    report("fork", "us", s, opt.reps);
     free(s);
 }
 
@@ -378,9 +421,13 @@ static void pong_post(struct pong_word *w, unsigned v)
     }
 }
 
-static void shm_pingpong(const char *figure, int always_wake)
+/* The last number the master sent: the child of each page starts from 0. */
+static unsigned pong_ball;
+
+/* Map the page and fork the child that answers; returns the page. */
+static struct pong_page *pong_start(int always_wake)
 {
-    long n = opt.calls * 10;    /* cheap: more trips, a steadier figure */
+    pong_ball = 0;
     struct pong_page *pg = mmap(NULL, sizeof *pg, PROT_READ | PROT_WRITE,
                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (pg == MAP_FAILED) {
@@ -409,30 +456,56 @@ static void shm_pingpong(const char *figure, int always_wake)
             pong_post(&pg->pong, last + (unsigned)wrong);
         }
     }
-    double *s = xcalloc(opt.reps, sizeof *s);
-    unsigned ball = 0;
-    unsigned long sleeps0 = 0;
-    for (int r = -1; r < opt.reps; r++) {
-        if (r == 0)
-            sleeps0 = atomic_load(&pg->ping.sleeps) + atomic_load(&pg->pong.sleeps);
-        double t0 = now();
-        for (long i = 0; i < n; i++) {
-            unsigned sent = ++ball;
-            pong_post(&pg->ping, sent);
-            unsigned got = pong_wait(&pg->pong, sent - 1);
-            check_int(figure, i, pool_int(got), sent);
-        }
-        if (r >= 0)
-            s[r] = (now() - t0) / n * 1e6;
+    return pg;
+}
+
+/* One run: n round trips. Microseconds per round trip. */
+static double pong_run(struct pong_page *pg, long n, const char *figure)
+{
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        unsigned sent = ++pong_ball;
+        pong_post(&pg->ping, sent);
+        unsigned got = pong_wait(&pg->pong, sent - 1);
+        check_int(figure, i, pool_int(got), sent);
     }
-    unsigned long sleeps = atomic_load(&pg->ping.sleeps) + atomic_load(&pg->pong.sleeps) - sleeps0;
+    return (now() - t0) / n * 1e6;
+}
+
+/* The futex sleeps both sides have made so far. */
+static unsigned long pong_sleeps(struct pong_page *pg)
+{
+    return atomic_load(&pg->ping.sleeps) + atomic_load(&pg->pong.sleeps);
+}
+
+/* Stop the child, wait for it, unmap the page. */
+static void pong_stop(struct pong_page *pg)
+{
     pong_post(&pg->ping, PONG_STOP);
     int status;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (waitpid(pong_child, &status, 0) != pong_child || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
         fprintf(stderr, "poolbench: the ping-pong child did not end well\n");
         exit(1);
     }
     munmap(pg, sizeof *pg);
+}
+
+static void shm_pingpong(const char *figure, int always_wake)
+{
+    long n = opt.calls * 10;    /* cheap: more trips, a steadier figure */
+    struct pong_page *pg = pong_start(always_wake);
+    double *s = xcalloc(opt.reps, sizeof *s);
+    unsigned long sleeps0 = 0;
+    for (int r = -1; r < opt.reps; r++) {
+        if (r == 0)
+            sleeps0 = pong_sleeps(pg);
+        double t = pong_run(pg, n, figure);
+        if (r >= 0)
+            s[r] = t;
+    }
+    unsigned long sleeps = pong_sleeps(pg) - sleeps0;
+    pong_stop(pg);
     char extra[100];
     snprintf(extra, sizeof extra, "spin_us=%g sleeps_per_trip=%.4f", SPIN_NS / 1e3,
              (double)sleeps / ((double)n * opt.reps));
@@ -479,6 +552,106 @@ static void fig_async(void)
     report("async", "tasks/s", s, opt.reps);
     free(f);
     free(s);
+}
+
+/* The anchor of fig_async: the plainest thread pool, WORKERS threads that
+ * take calls from a queue under one mutex, a condition variable for "work
+ * came" and one for "a call is done". Each call is malloc'd, as our futures
+ * are, and freed once its answer is read. The same no-op, the same checks. */
+struct tp_call {
+    long arg, result;
+    int done;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    struct tp_call **queue;     /* opt.tasks places: a run never wraps */
+    long head, tail;
+    int stop;
+} tp = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+         NULL, 0, 0, 0 };
+
+static void *tp_worker(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&tp.lock);
+    for (;;) {
+        while (tp.head == tp.tail && !tp.stop)
+            pthread_cond_wait(&tp.work, &tp.lock);
+        if (tp.head == tp.tail)
+            break;
+        struct tp_call *c = tp.queue[tp.head++];
+        pthread_mutex_unlock(&tp.lock);
+        c->result = c->arg + wrong;
+        pthread_mutex_lock(&tp.lock);
+        c->done = 1;
+        pthread_cond_broadcast(&tp.done);
+    }
+    pthread_mutex_unlock(&tp.lock);
+    return NULL;
+}
+
+static struct tp_call *tp_submit(long arg)
+{
+    struct tp_call *c = xcalloc(1, sizeof *c);
+    c->arg = arg;
+    pthread_mutex_lock(&tp.lock);
+    tp.queue[tp.tail++] = c;
+    pthread_cond_signal(&tp.work);
+    pthread_mutex_unlock(&tp.lock);
+    return c;
+}
+
+static long tp_get(struct tp_call *c)
+{
+    pthread_mutex_lock(&tp.lock);
+    while (!c->done)
+        pthread_cond_wait(&tp.done, &tp.lock);
+    pthread_mutex_unlock(&tp.lock);
+    return c->result;
+}
+
+static pthread_t tp_threads[WORKERS];
+
+static void tp_start(void)
+{
+    tp.queue = xcalloc(opt.tasks, sizeof *tp.queue);
+    tp.stop = 0;
+    for (int w = 0; w < WORKERS; w++)
+        if ((errno = pthread_create(&tp_threads[w], NULL, tp_worker, NULL)) != 0) {
+            perror("poolbench: pthread_create");
+            exit(1);
+        }
+}
+
+/* One run, as async_run: opt.tasks calls, then every answer. Calls per
+ * second. */
+static double tp_run(const char *figure)
+{
+    struct tp_call **c = xcalloc(opt.tasks, sizeof *c);
+    tp.head = tp.tail = 0;      /* every call of the last run was taken */
+    double t0 = now();
+    for (long i = 0; i < opt.tasks; i++)
+        c[i] = tp_submit(i);
+    for (long i = 0; i < opt.tasks; i++)
+        check_int(figure, i, pool_int(tp_get(c[i])), i);
+    double t1 = now();
+    for (long i = 0; i < opt.tasks; i++)
+        free(c[i]);
+    free(c);
+    return opt.tasks / (t1 - t0);
+}
+
+static void tp_stop(void)
+{
+    pthread_mutex_lock(&tp.lock);
+    tp.stop = 1;
+    pthread_cond_broadcast(&tp.work);
+    pthread_mutex_unlock(&tp.lock);
+    for (int w = 0; w < WORKERS; w++)
+        pthread_join(tp_threads[w], NULL);
+    free(tp.queue);
 }
 
 /* Check the trace that fig_trace wrote: the v3 first line, the header, and
@@ -563,6 +736,31 @@ static void fig_trace(void)
 /* Squares of 0..items-1 by pool_map (chunksize 0: the pool picks the chunk
  * size, as pool_map does) or by pool_map_chunked with chunksize inputs per
  * task. Items per second. */
+static double map_run(pool *p, const char *figure, long items, size_t chunksize,
+                      pool_value *in, pool_value *out)
+{
+    double t0 = now();
+    for (long i = 0; i < items; i++)
+        in[i] = pool_int(i);
+    int failed = chunksize == 0 ? pool_map(p, square, in, items, out)
+                                : pool_map_chunked(p, square, in, items, out, chunksize);
+    double t1 = now();
+    if (failed < 0) {
+        pool_perror("poolbench: pool_map");
+        exit(1);
+    }
+    for (long i = 0; i < items; i++) {
+        check_int(figure, i, out[i], i * i);
+        pool_value_free(out[i]);
+    }
+    if (failed != 0) {
+        fprintf(stderr, "poolbench: WRONG RESULT in %s: pool_map says %d calls failed, "
+                "every answer was right\n", figure, failed);
+        exit(2);
+    }
+    return items / (t1 - t0);
+}
+
 static void map_figure(const char *figure, long items, size_t chunksize)
 {
     double *s = xcalloc(opt.reps, sizeof *s);
@@ -570,27 +768,9 @@ static void map_figure(const char *figure, long items, size_t chunksize)
     pool_value *out = xcalloc(items, sizeof *out);
     pool *p = start_pool();
     for (int r = -1; r < opt.reps; r++) {
-        double t0 = now();
-        for (long i = 0; i < items; i++)
-            in[i] = pool_int(i);
-        int failed = chunksize == 0 ? pool_map(p, square, in, items, out)
-                                    : pool_map_chunked(p, square, in, items, out, chunksize);
-        double t1 = now();
-        if (failed < 0) {
-            pool_perror("poolbench: pool_map");
-            exit(1);
-        }
-        for (long i = 0; i < items; i++) {
-            check_int(figure, i, out[i], i * i);
-            pool_value_free(out[i]);
-        }
-        if (failed != 0) {
-            fprintf(stderr, "poolbench: WRONG RESULT in %s: pool_map says %d calls failed, "
-                    "every answer was right\n", figure, failed);
-            exit(2);
-        }
+        double rate = map_run(p, figure, items, chunksize, in, out);
         if (r >= 0)
-            s[r] = items / (t1 - t0);
+            s[r] = rate;
     }
     pool_destroy(p);
     report(figure, "items/s", s, opt.reps);
@@ -614,6 +794,185 @@ static void fig_map_big(void)
 static void fig_map_one(void)
 {
     map_figure("map_one", opt.items, 1);
+}
+
+/* Chunks of 10 ints: counted by the bench (mmap and munmap per map), not
+ * timed here; fig_vs_chunks times them beside chunks of 9. */
+static void fig_map_c10(void)
+{
+    map_figure("map_c10", opt.items, 10);
+}
+
+/* The squares of 0..n-1 with OpenMP on as many threads as the pool has
+ * workers, the loop dealt out in chunks of 1,024 as they free up
+ * (schedule(dynamic, 1024)), over plain arrays of long. As in map_run the
+ * inputs are written inside the timed part and every answer is checked
+ * after it. Items per second. */
+static double omp_run(const char *figure, long n, long *in, long *out)
+{
+#ifdef _OPENMP
+    double t0 = now();
+    for (long i = 0; i < n; i++)
+        in[i] = i;
+#pragma omp parallel for num_threads(WORKERS) schedule(dynamic, 1024)
+    for (long i = 0; i < n; i++)
+        out[i] = in[i] * in[i] + wrong;
+    double t1 = now();
+    for (long i = 0; i < n; i++)
+        check_int(figure, i, pool_int(out[i]), i * i);
+    return n / (t1 - t0);
+#else
+    (void)figure, (void)n, (void)in, (void)out;
+    fprintf(stderr, "poolbench: built without OpenMP (-fopenmp): no OpenMP anchor\n");
+    exit(1);
+#endif
+}
+
+/* Pairs: a figure of ours beside its anchor. ---------------------------------- */
+
+/* One run of one side of a pair: its time per item or per call. */
+typedef double pair_run(void);
+
+/* Run ours and its anchor in turn, one warm-up pair and then opt.reps
+ * pairs, each pair in the other order from the one before, so that the
+ * drift of a shared machine hits both alike (2 x reps + 1 pairs: the ratio
+ * is what is read, and runs are cheap). Reports ours (FIGURE_ours),
+ * the anchor (FIGURE_anchor), both in unit, and ours / anchor pair by pair
+ * (FIGURE, unit x): a ratio that holds when the machine's speed drifts. */
+static void paired(const char *figure, const char *unit, pair_run *ours, pair_run *anchor)
+{
+    int pairs = 2 * opt.reps + 1;   /* more than other figures' runs, and odd */
+    double *a = xcalloc(pairs, sizeof *a), *b = xcalloc(pairs, sizeof *b);
+    double *q = xcalloc(pairs, sizeof *q);
+    for (int r = -1; r < pairs; r++) {
+        double x, y;
+        if (r % 2 == 0) {
+            x = ours();
+            y = anchor();
+        } else {
+            y = anchor();
+            x = ours();
+        }
+        if (r >= 0) {
+            a[r] = x;
+            b[r] = y;
+            q[r] = x / y;
+        }
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s_ours", figure);
+    report(name, unit, a, pairs);
+    snprintf(name, sizeof name, "%s_anchor", figure);
+    report(name, unit, b, pairs);
+    report(figure, "x", q, pairs);
+    free(a);
+    free(b);
+    free(q);
+}
+
+/* What the runs of a pair work on, set up by the pair's figure. */
+static struct {
+    pool *p;
+    pool_value *in, *out;
+    long *lin, *lout;
+    future **f;
+    struct pong_page *pg;
+} pair;
+
+static double pair_map_big(void)
+{
+    return 1e9 / map_run(pair.p, "vs_omp", opt.big_items, 0, pair.in, pair.out);
+}
+
+static double pair_omp(void)
+{
+    return 1e9 / omp_run("vs_omp", opt.big_items, pair.lin, pair.lout);
+}
+
+static double pair_chunks_10(void)
+{
+    return 1e9 / map_run(pair.p, "vs_chunks", opt.items, 10, pair.in, pair.out);
+}
+
+static double pair_chunks_9(void)
+{
+    return 1e9 / map_run(pair.p, "vs_chunks", opt.items, 9, pair.in, pair.out);
+}
+
+static double pair_async(void)
+{
+    return 1e6 / async_run(pair.p, pair.f, "vs_threads");
+}
+
+static double pair_threads(void)
+{
+    return 1e6 / tp_run("vs_threads");
+}
+
+static double pair_apply(void)
+{
+    return apply_run(pair.p, "vs_floor");
+}
+
+/* As many round trips as apply_run makes calls: on a busy machine both
+ * sides spin out their time slices, and 10 times as many took 18 s. */
+static double pair_pong(void)
+{
+    return pong_run(pair.pg, opt.calls, "vs_floor");
+}
+
+/* pool_map of big_items ints with automatic chunks beside OpenMP. ns an item. */
+static void fig_vs_omp(void)
+{
+    long n = opt.big_items;
+    pair.p = start_pool();
+    pair.in = xcalloc(n, sizeof *pair.in);
+    pair.out = xcalloc(n, sizeof *pair.out);
+    pair.lin = xcalloc(n, sizeof *pair.lin);
+    pair.lout = xcalloc(n, sizeof *pair.lout);
+    paired("vs_omp", "ns/item", pair_map_big, pair_omp);
+    pool_destroy(pair.p);
+    free(pair.in);
+    free(pair.out);
+    free(pair.lin);
+    free(pair.lout);
+}
+
+/* pool_map_chunked of items ints in chunks of 10 beside chunks of 9: a
+ * chunk just over and just under what a call's slot carries should cost
+ * about the same an item. One pool for both. ns an item. */
+static void fig_vs_chunks(void)
+{
+    pair.p = start_pool();
+    pair.in = xcalloc(opt.items, sizeof *pair.in);
+    pair.out = xcalloc(opt.items, sizeof *pair.out);
+    paired("vs_chunks", "ns/item", pair_chunks_10, pair_chunks_9);
+    pool_destroy(pair.p);
+    free(pair.in);
+    free(pair.out);
+}
+
+/* apply_async bursts beside the mutex+condvar thread pool. us a call. */
+static void fig_vs_threads(void)
+{
+    pair.p = start_pool();
+    pair.f = xcalloc(opt.tasks, sizeof *pair.f);
+    tp_start();
+    paired("vs_threads", "us/call", pair_async, pair_threads);
+    tp_stop();
+    pool_destroy(pair.p);
+    free(pair.f);
+}
+
+/* The apply round trip beside the shared-memory spin ping-pong (the floor
+ * proper: it wakes the other side only when it may sleep). us a call. */
+static void fig_vs_floor(void)
+{
+    pair.p = start_pool();
+    pair.pg = pong_start(0);
+    paired("vs_floor", "us", pair_apply, pair_pong);
+    pong_stop(pair.pg);
+    pool_destroy(pair.p);
 }
 
 /* The five calls of lesson 2's future program, sleeps times opt.scale. */
@@ -932,6 +1291,9 @@ static const struct {
     { "async", fig_async },   { "trace", fig_trace },
     { "map_auto", fig_map_auto }, { "map_big", fig_map_big }, { "map_one", fig_map_one },
     { "work", fig_work },     { "mem", fig_mem },       { "idle", fig_idle },
+    { "fork", fig_fork },     { "map_c10", fig_map_c10 },
+    { "vs_omp", fig_vs_omp }, { "vs_chunks", fig_vs_chunks },
+    { "vs_threads", fig_vs_threads }, { "vs_floor", fig_vs_floor },
 };
 #define NFIGURES (int)(sizeof figures / sizeof figures[0])
 

@@ -30,6 +30,16 @@ function num(x) {
 
 function has(fig, side) { return ((fig, side, "median") in R) }
 
+# A count of calls: whole numbers in full, small ones to 3 figures.
+function callcount(x) {
+    x += 0
+    return (x >= 100 || x <= -100) ? sprintf("%.0f", x) : sprintf("%.3g", x)
+}
+
+function count_cell(fig) {
+    return callcount(R[fig, "ours", "median"]) " (" callcount(R[fig, "ours", "min"]) "-" callcount(R[fig, "ours", "max"]) ")"
+}
+
 function cell(fig, side) {
     if (side != "ours" && !have_python) return "no python3"
     if (!has(fig, side)) return "-"
@@ -108,6 +118,73 @@ function memory(fig, label,    small, big, grow) {
         "flat (<= +1 MB)", grow <= 1 ? "yes" : "NO", "-", "-", checked(fig))
 }
 
+# The redesign's table: every figure as a time (or a count) beside its
+# anchor from the same run. time_of copies figure src into dst, each of its
+# median, min and max times mult.
+function time_of(src, dst, mult,    f) {
+    if (!has(src, "ours")) return
+    for (f in FIELDS) R[dst, "ours", f] = mult * R[src, "ours", f]
+    R[dst, "ours", "check"] = R[src, "ours", "check"]
+}
+
+# A ratio: 3 significant figures, no exponent.
+function ratio(x) {
+    x += 0
+    return x >= 100 ? sprintf("%.0f", x) : (x >= 0.01 ? sprintf("%.3g", x) : sprintf("%.4f", x))
+}
+
+# A row of the redesign's table: ours, its anchor (or none: ""), their ratio
+# (ours / anchor): the median of the ratios pair by pair when the two ran in
+# pairs (figure rfig, with its min and max), else the ratio of the medians.
+# The target: ratio <= most, or for a count (no anchor) the figure itself
+# < most (below: 1) or <= most (below: 0). absent says why a figure that is
+# not there is missing.
+function anchored(label, unit, fig, alabel, afig, rfig, most, below, absent,    v, a, r, t, ok, ours_cell, a_cell) {
+    ours_cell = !has(fig, "ours") ? absent : (unit == "calls" ? count_cell(fig) : cell(fig, "ours"))
+    a_cell = afig == "" ? "-" : (has(afig, "ours") ? cell(afig, "ours") : absent)
+    r = "-"; ok = ""
+    if (has(fig, "ours") && (afig == "" || has(afig, "ours"))) {
+        v = R[fig, "ours", "median"] + 0
+        if (rfig != "" && has(rfig, "ours")) {
+            v = R[rfig, "ours", "median"] + 0
+            r = ratio(v) "x (" ratio(R[rfig, "ours", "min"]) "-" ratio(R[rfig, "ours", "max"]) ")"
+        } else if (afig != "") {
+            a = R[afig, "ours", "median"] + 0
+            r = a > 0 ? ratio(v / a) "x" : "-"
+            v = a > 0 ? v / a : 1e300
+        }
+        if (most != "") ok = below ? v < most : v <= most
+    }
+    t = most == "" ? "-" : (afig == "" ? (below ? "< " : "<= ") most : "<= " most "x")
+    nr2++
+    U[nr2, 1] = label; U[nr2, 2] = unit; U[nr2, 3] = ours_cell; U[nr2, 4] = alabel == "" ? "-" : alabel
+    U[nr2, 5] = a_cell; U[nr2, 6] = r; U[nr2, 7] = t
+    U[nr2, 8] = most == "" ? "-" : (ok == "" ? "not measured" : (ok ? "yes" : "NO"))
+    if (most != "") { ntargets++; if (ok != "") { nmeasured2++; nmet2 += ok } }
+}
+
+function print_table(A, nr, nc,    r, c, line, dash, k, w) {
+    for (c = 1; c <= nc; c++) {
+        w[c] = 3
+        for (r = 1; r <= nr; r++)
+            if (length(A[r, c]) > w[c]) w[c] = length(A[r, c])
+    }
+    for (r = 1; r <= nr; r++) {
+        line = "|"
+        for (c = 1; c <= nc; c++) line = line " " pad(A[r, c], w[c]) " |"
+        print line
+        if (r == 1) {
+            line = "|"
+            for (c = 1; c <= nc; c++) {
+                dash = ""
+                for (k = 0; k < w[c] + 2; k++) dash = dash "-"
+                line = line dash "|"
+            }
+            print line
+        }
+    }
+}
+
 function pad(s, n) {
     while (length(s) < n) s = s " "
     return s
@@ -180,25 +257,7 @@ END {
     goal("tracing cost (apply_async time, paired runs)", sprintf("%+.1f%%", 100 * slow), "<= +5%",
          slow <= 0.05)
 
-    for (c = 1; c <= 10; c++) {
-        w[c] = 3
-        for (r = 1; r <= nrows; r++)
-            if (length(T[r, c]) > w[c]) w[c] = length(T[r, c])
-    }
-    for (r = 1; r <= nrows; r++) {
-        line = "|"
-        for (c = 1; c <= 10; c++) line = line " " pad(T[r, c], w[c]) " |"
-        print line
-        if (r == 1) {
-            line = "|"
-            for (c = 1; c <= 10; c++) {
-                dash = ""
-                for (k = 0; k < w[c] + 2; k++) dash = dash "-"
-                line = line dash "|"
-            }
-            print line
-        }
-    }
+    print_table(T, nrows, 10)
     print ""
     print "ours vs X: how many times better ours is (a time: X's / ours; a rate: ours / X's)."
     print "Pool = multiprocessing.Pool(2); futures = concurrent.futures.ProcessPoolExecutor(2)."
@@ -224,4 +283,47 @@ END {
     for (g = 1; g <= ngoals; g++)
         print "  " pad(G[g, 1], gw[1]) "  " pad(G[g, 2], gw[2]) "  target " pad(G[g, 3], gw[3]) "  " G[g, 4]
     printf "%d of %d targets met (%d measured).\n", nmet, ngoals, nmeasured
+
+    # The redesign: each figure beside its anchor, as times (lower is
+    # better) or counts, and the ratio ours / anchor.
+    split("median min max", FIELDS_LIST, " ")
+    for (i in FIELDS_LIST) FIELDS[FIELDS_LIST[i]] = 1
+    time_of("bytes_memcpy_1mb", "t_memcpy2", 2)
+    nocount = counter == "none" ? "not counted (no perf or strace)" : ""
+    nofutex = counter == "strace" ? "not counted (needs perf: strace hides futex storms)" : nocount
+    U[1, 1] = "figure"; U[1, 2] = "unit"; U[1, 3] = "ours: median (min-max)"; U[1, 4] = "anchor"
+    U[1, 5] = "anchor: median (min-max)"; U[1, 6] = "ours / anchor"; U[1, 7] = "target"; U[1, 8] = "met"
+    nr2 = 1
+    anchored("pool_map " count(big_items) " ints, automatic chunks", "ns/item", "vs_omp_ours",
+             "OpenMP, 2 threads, schedule(dynamic, 1024)", "vs_omp_anchor", "vs_omp", 3, 0, "-")
+    anchored("pool_map_chunked " count(items) " ints, chunks of 10", "ns/item", "vs_chunks_ours",
+             "the same, chunks of 9", "vs_chunks_anchor", "vs_chunks", 1.5, 0, "-")
+    anchored("apply_async " count(tasks) " no-ops, then get all", "us/call", "vs_threads_ours",
+             "mutex+condvar pthread pool, 2 threads", "vs_threads_anchor", "vs_threads", 5, 0, "-")
+    anchored("futex calls per apply_async call, busy pool", "calls", "futex_async", "", "", "",
+             0.05, 1, nofutex)
+    anchored("mmap+munmap per " count(items) "-int map, chunks of 10", "calls", "mmap_c10", "", "",
+             "", 10, 0, nocount)
+    anchored("mmap+munmap per " count(items) "-int map, automatic chunks", "calls", "mmap_auto", "",
+             "", "", 10, 0, nocount)
+    anchored("apply round trip, no-op", "us", "vs_floor_ours", "shared-memory spin ping-pong (floor)",
+             "vs_floor_anchor", "vs_floor", 2, 0, "-")
+    anchored("bytes, 1 MB to a task and back", "us", "bytes_trip_1mb", "two memcpys of 1 MB",
+             "t_memcpy2", "", 2, 0, "not run (no bytesbench)")
+    anchored("memcpy of 1 MB (floor)", "us", "bytes_memcpy_1mb", "", "", "", "", 0,
+             "not run (no bytesbench)")
+    anchored("fork + wait for a child that exits (floor)", "us", "fork", "", "", "", "", 0, "-")
+    print ""
+    print "The redesign's targets (walls in shared memory), each beside its anchor from this run:"
+    print ""
+    print_table(U, nr2, 8)
+    print ""
+    print "ours / anchor: how many times the anchor's time ours takes (lower is better). Ours and its anchor run in pairs, in turn,"
+    printf "%d pairs after a warm-up pair; the ratio is the median (min-max) of the pairs' ratios. Bytes: bytesbench's medians.\n", R["vs_omp", "ours", "reps"]
+    if (counter != "none")
+        printf "calls: counted with %s over the master and every process under it, runs of 1 and of 3 after a warm-up: the difference over 2 runs (%d pair%s).\n",
+            counter == "perf" ? "perf's syscall tracepoints" : "strace -f -c", pairs, pairs == 1 ? "" : "s"
+    if (counter == "strace")
+        print "strace stops the process at every system call, which changes how often a map maps and unmaps: perf's counts are the reference."
+    printf "%d of %d targets met (%d measured).\n", nmet2, ntargets, nmeasured2
 }

@@ -36,8 +36,8 @@ limit_stopped() {
     fi
     [ -z "$ACTUAL" ] && return 0
     case $ACTUAL in
-    *"only after"*) HINT="the limit counts real seconds, but the grader runs pool_sleep faster (POOL_TIME_SCALE): give pool_apply_async_limit the scaled limit, 3 * pool_time_scale(), as in the variable limit." ;;
-    *) HINT="make each call with pool_apply_async_limit(p, limit, lookup, seconds[i], i): a call past its limit is stopped, its worker replaced, and future_get gives a Timeout error. If you did, the limit is too long: it counts real seconds, while the grader runs pool_sleep $(awk -v k="$SCALE" 'BEGIN { printf "%g", 1 / k }') times faster. Use limit, 3 * pool_time_scale()." ;;
+    *"only after"*) HINT="the limit is too long: give pool_apply_async_limit the variable limit, 3 seconds. It counts the program's seconds, as pool_sleep does, so do not scale it yourself." ;;
+    *) HINT="make each call with pool_apply_async_limit(p, limit, lookup, seconds[i], i): a call past its limit is stopped, its worker replaced, and future_get gives a Timeout error. If you did, the limit is too long: use limit, 3 seconds." ;;
     esac
     return 1
 }
@@ -48,7 +48,7 @@ limit_others() {
     ACTUAL=$(awk -F '\t' '$2 == "lookup" && $6 <= 3 && $3 != "ok" {
             printf "call %d, %d s long, ended with status %s after %.1f s; ", $1, $6, $3, $5 - $4 }' "$R/calls" | sed 's/; $//')
     [ -z "$ACTUAL" ] && return 0
-    HINT="the limit is too short, or it counts from the wrong moment: use limit, 3 * pool_time_scale(), for every call."
+    HINT="the limit is too short, or it counts from the wrong moment: use limit, 3 seconds, for every call. A limit counts the program's seconds, as pool_sleep does: the runtime scales it with POOL_TIME_SCALE already, so do not multiply it by pool_time_scale()."
     return 1
 }
 
