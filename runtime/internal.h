@@ -214,7 +214,10 @@ typedef struct pool__shared {
     _Alignas(64) _Atomic uint32_t state; /* POOL_RUNNING, ... */
     _Atomic uint32_t want_done; /* count finishes in done (calls wait outside the ring) */
     _Atomic uint32_t done;      /* futex: bumped on each finish while want_done */
-    _Atomic uint32_t watching;  /* the master's watcher thread sleeps on done */
+    _Atomic uint32_t watching;  /* the watcher wants a wake on done: the first
+                                   finish that sees it clears it and wakes it, */
+    _Atomic uint32_t done_at;   /* once done reaches this, */
+    _Atomic uint64_t blocker;   /* or this call ends (it holds the ring's next slot) */
     _Atomic uint32_t live;      /* workers running now */
     _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
     int start_errno;            /* why, when ready is 2 */

@@ -448,8 +448,16 @@ void pool__finish_end(pool__shared *sh, uint64_t seq)
         pool__futex_wake(&c->wake, INT_MAX);
     pool__finished_notify(sh);
     if (atomic_load(&sh->want_done)) {
-        atomic_fetch_add(&sh->done, 1);
-        if (atomic_load(&sh->watching))
+        /* The watcher asks for one wake per look (watching), once enough
+         * calls have finished (done_at) or the call that holds up the
+         * overflow list has (blocker): the finish that sees that sends it,
+         * the others only count. It arms the request before its last look
+         * at done, so either it sees the count or the finish sees it. */
+        uint32_t n = atomic_fetch_add(&sh->done, 1) + 1;
+        if (atomic_load(&sh->watching) &&
+            ((int32_t)(n - atomic_load(&sh->done_at)) >= 0 ||
+             atomic_load(&sh->blocker) == seq) &&
+            atomic_exchange(&sh->watching, 0))
             pool__futex_wake(&sh->done, 1);
     }
 }
@@ -476,7 +484,10 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
     } else {
         c->pid = atomic_load(&sh->w[w].pid);
         c->worker = w;
-        c->start = atomic_load(&sh->w[w].start);
+        /* A worker killed between its claim and noting its start still
+         * shows its last call's: the call began no sooner than it was made. */
+        double start = atomic_load(&sh->w[w].start);
+        c->start = start < c->submit ? c->submit : start;
     }
     return true;
 }

@@ -93,16 +93,31 @@ static bool drain_overflow(pool *p)
     pool__shared *sh = p->sh;
     for (;;) {
         uint32_t seen = atomic_load(&sh->done);
-        atomic_store(&sh->watching, 1);
         pthread_mutex_lock(&p->lock);
         pool__pump(p);
         pthread_mutex_unlock(&p->lock);
         pool__run_callbacks(p);
         pthread_mutex_lock(&p->lock);
         bool empty = p->ovf_head == NULL && p->cbs == NULL;
+        /* What to wake for: a callback waits for any finish; the overflow
+         * list for the call in the ring's next slot, or for a batch of
+         * finishes (puts in batches: one wake for many). */
+        future *next = p->ovf_head ? p->owner[atomic_load(&sh->tail) & (POOL__RING - 1)] : NULL;
+        uint64_t blocker = next ? next->seq : 0;
+        uint32_t batch = p->cbs ? 1 : POOL__RING / 8;
+        atomic_store(&sh->blocker, blocker);
         pthread_mutex_unlock(&p->lock);
-        if (!empty)
-            pool__futex_wait(&sh->done, seen, 0.05);
+        if (!empty) {
+            /* One wake wanted, asked for only now (finishes during the pump
+             * above send none), then one more look at the count and at the
+             * call in the way. */
+            atomic_store(&sh->done_at, seen + batch);
+            atomic_store(&sh->watching, 1);
+            uint32_t now = atomic_load(&sh->done);
+            if ((int32_t)(now - (seen + batch)) < 0 &&
+                !(blocker && pool__call_over(sh, blocker)))
+                pool__futex_wait(&sh->done, now, 0.05);
+        }
         atomic_store(&sh->watching, 0);
         struct pollfd gone = {.fd = p->sup_fd, .events = POLLIN};
         if (poll(&gone, 1, 0) == 1)

@@ -662,6 +662,9 @@ static void cancel_race(void)
     for (int i = 0; i < N; i++)
         fs[i] = i < 2 ? pool_apply_async(p, gated, 0, (long)i * i, 0)
                       : pool_apply_async(p, square, i);
+    /* Calls 0 and 1 run before the canceller starts (it asks them too, last). */
+    while (future_pid(fs[0]) == 0 || future_pid(fs[1]) == 0)
+        usleep(500);
     struct canceller c = {.fs = fs, .n = N};
     pthread_t t;
     CHECK(pthread_create(&t, NULL, cancel_thread, &c) == 0, "pthread_create");
