@@ -309,6 +309,22 @@ int pool_map_named(pool *p, pool_fn fn, const char *name,
 int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
                     size_t n, pool_value *out, size_t chunksize);
 
+/* A map over a plain C array, for many cheap inputs of one fixed-size type
+ * (numbers, structs): fn(in + a*in_size, out + a*out_size, count) runs in
+ * a worker on each slice of count inputs, in chunks as pool_map makes them
+ * (chunk 0: about n / (4 * workers)). in and out are n elements of in_size
+ * and out_size bytes. No pool_value per element: a slice travels as one
+ * read-only block and comes back as one. fn must write only its slice of
+ * out (count * out_size bytes): past it, the chunk fails. Returns 0, or -1
+ * with pool_last_error() naming the first chunk that failed (errno EIO; its
+ * part of out is left as it was) or why the map could not be made. */
+typedef void (*pool_array_fn)(const void *in, void *out, size_t count);
+#define pool_map_array(p, fn, in, in_size, out, out_size, n) \
+    pool_map_array_named((p), (fn), #fn, (in), (in_size), (out), (out_size), (n), 0)
+int pool_map_array_named(pool *p, pool_array_fn fn, const char *name, const void *in,
+                         size_t in_size, void *out, size_t out_size, size_t n,
+                         size_t chunk);
+
 /* pool_starmap(p, fn, in, n, argc, out): fn(in[i*argc], ..., in[i*argc +
  * argc-1]) for every row i of n (Pool.starmap): in holds n rows of argc
  * values each, out gets n results. Chunks, errors, a dead worker and the
