@@ -10,6 +10,7 @@
 #   make soak       two minutes of mixed calls and crashes through one pool (issue 9)
 #   make test       install what the tests need (as root), build, run every suite
 #   make deps       only the installing part of make test
+#   make deps-student  what a student needs: a C compiler, make, bubblewrap (for make grade)
 #   make install    the library and pool.h under PREFIX (default /usr/local)
 #   make clean      remove build/
 #
@@ -29,7 +30,7 @@ LIBPOOL  := $(BUILD)/lib/libpool.a
 NPROC    := $(shell nproc 2>/dev/null || echo 1)
 PROGRAMS :=
 
-.PHONY: all deps test lesson1 lesson2 grade plots bench soak install clean
+.PHONY: all deps deps-student test lesson1 lesson2 grade plots bench soak install clean
 all:
 
 include runtime/module.mk
@@ -50,6 +51,10 @@ $(BUILD)/obj/%.o: %.c
 # installed; otherwise the exact command is printed and make stops.
 deps:
 	@tools/deps
+
+# What a student needs for the lessons and make grade, nothing more.
+deps-student:
+	@tools/deps --student
 
 # The build before the tests runs one job per CPU (half the time on two).
 test: deps
