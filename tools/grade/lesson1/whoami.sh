@@ -59,7 +59,7 @@ count_workers() {
     _k=$(npids "$1")
     _n=$(ntasks "$1")
     EXPECTED="the last line \"$_k worker process(es) ran 8 inputs\" (with POOL_WORKERS=$2 the trace has $_k worker PIDs: $(pidlist "$1"))"
-    _last=$(grep -v '^[[:space:]]*$' "$R/stdout" | tail -n 1)
+    _last=$(grep -av '^[[:space:]]*$' "$R/stdout" | tail -n 1)
     _said=$(printf '%s\n' "$_last" | sed -n 's/^\([0-9][0-9]*\) worker process\(es\|(es)\)\{0,1\} ran [0-9][0-9]* inputs[[:space:]]*$/\1/p')
     [ "$_n" -gt 0 ] && [ "$_said" = "$_k" ] && return 0
     ACTUAL="the last line is \"$(printf '%s' "$_last" | cut -c1-120)\""

@@ -78,10 +78,10 @@ callbacks_order() {
 # counted RUN: the k of each "(k of 8)" goes 1, 2, ... 8.
 counted() {
     rundir "$1"
-    ACTUAL=$(grep -E '^Call [0-9]+ (done|failed)' "$R/stdout" | sed -n 's/.*(\([0-9]*\) of \([0-9]*\))$/\1 \2/p' |
+    ACTUAL=$(grep -aE '^Call [0-9]+ (done|failed)' "$R/stdout" | sed -n 's/.*(\([0-9]*\) of \([0-9]*\))$/\1 \2/p' |
         awk '!bad { k++; if ($1 != k || $2 != 8) { printf "report %d says (%s of %s)", k, $1, $2; bad = 1 } }
              END { if (!bad && k != 8 && k > 0) printf "%d reports end with (k of 8)", k }')
-    [ -n "$ACTUAL" ] || [ "$(grep -cE '\([0-9]+ of 8\)$' "$R/stdout")" -eq 8 ] || ACTUAL="no line ends with \"(k of 8)\""
+    [ -n "$ACTUAL" ] || [ "$(grep -acE '\([0-9]+ of 8\)$' "$R/stdout")" -eq 8 ] || ACTUAL="no line ends with \"(k of 8)\""
     [ -z "$ACTUAL" ]
 }
 

@@ -32,10 +32,10 @@ completed_order() {
         # Downloads by their end, and the saves in the order they were made.
         _ends=$(awk -F '\t' '$2 == "download" && $3 == "ok" { print $5 "\t" $1 }' "$R/calls" | sort -g | cut -f2 | paste -sd ' ' -)
         _saves=$(awk -F '\t' '$2 == "save" { print $6 }' "$R/calls" | paste -sd ' ' -)
-        _w=$([ "$_r" = main ] && echo 4 || echo 1)
-        EXPECTED="on $_w worker(s), the results saved in the order the downloads ended: calls $_ends"
+        _w=$([ "$_r" = main ] && echo "4 workers" || echo "1 worker")
+        EXPECTED="on $_w, the results saved in the order the downloads ended: calls $_ends"
         [ -n "$_ends" ] && [ "$_saves" = "$_ends" ] && continue
-        ACTUAL="on $_w worker(s), saved in the order: calls ${_saves:-(none)}"
+        ACTUAL="on $_w, saved in the order: calls ${_saves:-(none)}"
         HINT="a loop over calls[0], calls[1], ... waits for call 0, the slowest, before it saves anything. Take the futures from future_as_completed(calls, NCALLS) with future_iter_next, and find each one's index in calls[]."
         [ "$_r" = one ] && HINT="an order fixed in advance (say, by length) is right only when the downloads end in that order; on 1 worker they end in the order they were made. Save them in the order they end: future_as_completed hands them out so."
         [ -z "$_saves" ] && HINT="save every result with pool_apply(p, save, i, value), as the program did."

@@ -40,9 +40,13 @@ first_first() {
         if [ $# -eq 0 ]; then
             ACTUAL="no fetch ran to its end: the trace has no answer at all"
             HINT="wait for the first answer (future_wait_any) before you stop any call or destroy the pool."
+            if calls "$_r" | awk -F '\t' '$2 == "fetch" && $3 == "ok" { found = 1 } END { exit !found }'; then
+                ACTUAL="the calls that ended were not given a mirror number: fetch(m, seconds) takes the mirror m, 0 to 3, first"
+                HINT="keep the calls as they are: pool_apply_async(p, fetch, m, delay[m])."
+            fi
             return 1
         fi
-        _line=$(grep '^The first answer came from mirror ' "$R/stdout" | head -n 1)
+        _line=$(grep -a '^The first answer came from mirror ' "$R/stdout" | head -n 1)
         [ "$_line" = "The first answer came from mirror $1: $2 bytes" ] && continue
         ACTUAL=${_line:-no line \"The first answer came from mirror ...\"}
         ACTUAL="$ACTUAL; the trace shows mirror $1 ending first"
