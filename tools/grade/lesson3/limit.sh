@@ -31,7 +31,7 @@ limit_stopped() {
             else if (took > most) printf "call %d was stopped, but only after %.1f s; ", $1, took
         }' "$R/calls" | sed 's/; $//')
     # Calls the runtime refused (NULL): the shim saw them, the trace not.
-    _refused=$(awk -F '\t' '$1 == "call" && $3 == "-" && $4 == "lookup" { n++ } $1 == "limit" { l = $3 }
+    _refused=$(awk -F '\t' '$1 == "call" && $3 == "-" && $4 == "lookup" { n++ } $1 == "limit" && $3 ~ /^[0-9.e+-]+$/ { l = $3 }
         END { if (n) printf "%d %s\n", n, l }' "$R/calls.tsv")
     if [ -n "$_refused" ]; then
         set -- $_refused
