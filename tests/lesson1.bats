@@ -33,10 +33,11 @@ setup_file() {
     # must not depend on luck, so the two must agree.
     GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=4 NO_COLOR=1 \
         tools/grade/grade --batch --lesson 1 "$subs" "$BATS_FILE_TMPDIR/again" >/dev/null 2>&1 &
+    local again=$!
     GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=4 NO_COLOR=1 \
         tools/grade/grade --batch --lesson 1 "$subs" "$BATS_FILE_TMPDIR/out" >"$BATS_FILE_TMPDIR/batch.log" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/batch.status"
-    wait
+    wait "$again"
 }
 
 setup() {

@@ -4,10 +4,13 @@
  *
  *     tally FD COMMAND [ARG...]
  *
- * The sandbox runs it first in the program's new PID namespace (bubblewrap's
- * init is PID 1, tally PID 2). It forks COMMAND and waits for it; when
- * COMMAND has ended it reads the namespace's last process id from the
- * kernel (/proc/sys/kernel/ns_last_pid) and writes one line to FD:
+ * The sandbox runs it as PID 1 of the program's new PID namespace (in
+ * place of bubblewrap's own init: bwrap --as-pid-1), so the program cannot
+ * kill it: the kernel drops a signal sent to a namespace's init from
+ * inside unless the init handles it, and tally handles none. It forks
+ * COMMAND, reaps every process that ends under it (orphans come to it),
+ * and once COMMAND has ended, reads the namespace's last process id from
+ * the kernel (/proc/sys/kernel/ns_last_pid) and writes one line to FD:
  *
  *     CHILD LAST
  *
@@ -18,9 +21,9 @@
  * than it holds, was not written by a pool of this run.
  *
  * FD is the grader's: it is closed in COMMAND, and tally makes itself
- * undumpable, so the program cannot reach it through /proc/2/fd. A program
- * that kills tally leaves no line: its run is graded as killed. Exits as
- * COMMAND did (killed by the same signal, or with its status).
+ * undumpable, so the program cannot reach it through /proc/1/fd. When
+ * tally exits, the kernel ends every process left in the namespace. Exits
+ * as COMMAND did (killed by the same signal, or with its status).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,8 +60,11 @@ int main(int argc, char **argv)
     }
 
     int status;
-    while (waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) {
+    for (;;) {
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == child)
+            break;
+        if (done < 0 && errno != EINTR) {
             perror("tally: waitpid");
             return 2;
         }
