@@ -34,10 +34,10 @@ setup_file() {
     cp solutions/lesson3/first.c "$subs/in_folder/lesson3/"
     # The same batch twice, side by side (the runs mostly sleep): a grade
     # must not depend on luck, so the two must agree.
-    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=12 NO_COLOR=1 \
+    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=6 NO_COLOR=1 \
         tools/grade/grade --batch --lesson 3 "$subs" "$BATS_FILE_TMPDIR/again" >/dev/null 2>&1 &
     local again=$!
-    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=12 NO_COLOR=1 \
+    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=6 NO_COLOR=1 \
         tools/grade/grade --batch --lesson 3 "$subs" "$BATS_FILE_TMPDIR/graded" \
         >"$BATS_FILE_TMPDIR/batch.log" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/batch.status"
@@ -387,6 +387,13 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     assert_success
 }
 
+@test "grading: first that waits for every answer before it kills fails, and the hint says so" {
+    assert_equal "$(failed_of waits_then_kills first)" "running queued"
+    run grep -A3 ':( on 4 workers the other calls' "$BATS_FILE_TMPDIR/graded/waits_then_kills/report.txt"
+    assert_output --regexp "actual:   mirror [03] ran to its end \([0-9.]+ s\); mirror [03] ran to its end"
+    assert_output --partial "the program called future_kill only after those calls had ended (it gave -1, EALREADY)"
+}
+
 @test "grading: callbacks that destroys the pool at once fails: its calls never ended" {
     assert_equal "$(failed_of destroys_at_once callbacks)" "order count failed"
     run grep -A3 ':( every call runs to its end' "$BATS_FILE_TMPDIR/graded/destroys_at_once/report.txt"
@@ -439,6 +446,9 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     assert_equal "$(failed_of wait_any_saves completed)" ""
     assert_equal "$(failed_of wait_many_limit limit)" ""
     assert_equal "$(failed_of as_completed_reports callbacks)" ""
+    assert_equal "$(failed_of exit_one callbacks)" ""
+    # Woken late, it finds the next mirror ended (future_kill: EALREADY).
+    assert_equal "$(failed_of slow_master first)" ""
 }
 
 @test "grading: make grade LESSON=3 EXERCISE=limit grades one exercise; the unmodified one fails with hints" {

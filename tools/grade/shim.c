@@ -7,7 +7,8 @@
  *     -Wl,--wrap=pool_submit,--wrap=future_get,--wrap=pool_call,
  *     --wrap=pool_map_named,--wrap=pool_map_chunks,--wrap=future_successful,
  *     --wrap=pool_create,--wrap=pool_arg_int,--wrap=pool_submit_limit,
- *     --wrap=pool_map_async_start,--wrap=pool_map_wait
+ *     --wrap=pool_map_async_start,--wrap=pool_map_wait,--wrap=future_cancel,
+ *     --wrap=future_kill
  * so the program's own calls to these pass through here on their way to
  * the runtime (pool_apply_async, pool_apply_async_limit, pool_apply,
  * pool_map and pool_map_async expand to pool_submit, pool_submit_limit,
@@ -17,6 +18,9 @@
  *     call  INDEX  TASK  FUNCTION  ARG ...
  *     get   INDEX  KIND  VALUE ...
  *     limit INDEX  SECONDS         the call's time limit (pool_apply_async_limit)
+ *     stop  INDEX  FUNCTION  RET  ERRNO   future_cancel or future_kill on the
+ *                                  call, what it returned and errno by name
+ *                                  (EBUSY, EALREADY, or a number; - for 0)
  *     early INDEX                  future_successful gave -1 (not finished)
  *     master                       a task's function ran in the master
  * INDEX counts calls from 0 in the order they were made (the "Process i"
@@ -35,6 +39,7 @@
  * on an O_APPEND descriptor, so lines never mix. A worker (a fork of the
  * master) writes nothing.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -81,6 +86,10 @@ pool_map_result *__wrap_pool_map_async_start(pool *p, pool_fn fn, const char *na
                                              size_t chunksize);
 int __real_pool_map_wait(pool_map_result *m, double seconds);
 int __wrap_pool_map_wait(pool_map_result *m, double seconds);
+int __real_future_cancel(future *f);
+int __wrap_future_cancel(future *f);
+int __real_future_kill(future *f);
+int __wrap_future_kill(future *f);
 
 /* The futures seen so far and their call index; guarded by lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -269,6 +278,41 @@ int __wrap_future_successful(future *f)
     }
     pthread_mutex_unlock(&lock);
     return ok;
+}
+
+/* Record a future_cancel or future_kill of the program's, and what it gave. */
+static int record_stop(future *f, const char *fn, int ret, int err)
+{
+    struct line l = { .len = 0 };
+
+    if (inside)
+        return ret;
+    pthread_mutex_lock(&lock);
+    for (size_t i = nseen; i-- > 0;) {
+        if (seen[i] == f && f != NULL) {
+            putf(&l, "stop\t%zu\t%s\t%d\t", i, fn, ret);
+            raw(&l, ret == 0 ? "-" : err == EBUSY ? "EBUSY" : err == EALREADY ? "EALREADY" : "");
+            if (ret != 0 && err != EBUSY && err != EALREADY)
+                putf(&l, "%d", err);
+            emit(&l);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    errno = err;
+    return ret;
+}
+
+int __wrap_future_cancel(future *f)
+{
+    int ret = __real_future_cancel(f);
+    return record_stop(f, "future_cancel", ret, errno);
+}
+
+int __wrap_future_kill(future *f)
+{
+    int ret = __real_future_kill(f);
+    return record_stop(f, "future_kill", ret, errno);
 }
 
 /* Record calls made inside the runtime: one per input, task "~B" or

@@ -70,16 +70,27 @@ stopped() {
     else
         EXPECTED="with $2 worker(s), every mirror but mirror $3 is stopped by the program (trace status \"cancelled\"), with a line \"Mirror m stopped\" for each"
     fi
-    ACTUAL=$(calls "$1" | awk -F '\t' -v win="$3" -v next_="$_next" -v out="$R/stdout" '
+    # The call that ended next after the first answer, if the program's
+    # future_kill for it came back EALREADY (it ended while the kill was
+    # on its way: a slow machine woke the master late), was stopped as
+    # well as a program can: it is not held against it. Only that one: a
+    # program that waits for more answers before it kills still fails.
+    _late=$(calls "$1" | awk -F '\t' -v win="$3" '$2 == "fetch" && $6 != win && $3 == "ok" && (e == "" || $5 < e) { e = $5; i = $1 }
+        END { print i }')
+    [ -n "$_late" ] && ! grep -aq "^stop	$_late	future_kill	-1	EALREADY$" "$R/calls.tsv" && _late=
+    ACTUAL=$(calls "$1" | awk -F '\t' -v win="$3" -v next_="$_next" -v late="$_late" -v out="$R/stdout" '
         BEGIN { while ((getline l < out) > 0) if (l ~ /^Mirror [0-9]+ stopped$/) { split(l, w, " "); said[w[2]] = 1 } }
-        $2 != "fetch" || $6 == win || (next_ != "" && $6 == next_) { next }
+        $2 != "fetch" || $6 == win || (next_ != "" && $6 == next_) || $1 == late { next }
         $3 == "ok" { bad = bad sprintf("mirror %d ran to its end (%.1f s); ", $6, $5); ran = 1; next }
         $3 == "terminated" { bad = bad sprintf("mirror %d was still running when the pool was destroyed; ", $6); term = 1; next }
         $3 != "cancelled" { bad = bad sprintf("mirror %d ended with status %s; ", $6, $3); next }
         !($6 in said) { bad = bad sprintf("mirror %d was stopped, but no line \"Mirror %d stopped\" says so; ", $6, $6); quiet = 1 }
         END { sub(/; $/, "", bad); if (bad != "") print bad; print (ran ? "ran" : term ? "term" : quiet ? "quiet" : "") > "/dev/stderr" }' 2>"$R/why")
     [ -z "$ACTUAL" ] && return 0
-    case $(cat "$R/why") in
+    _why=$(cat "$R/why")
+    [ "$_why" = ran ] && grep -aq "	future_kill	-1	EALREADY$" "$R/calls.tsv" && _why=waited
+    case $_why in
+    waited) HINT="the program called future_kill only after those calls had ended (it gave -1, EALREADY): stop the others right after the first answer, without waiting for more." ;;
     ran) HINT="future_cancel only removes a call that waits in the queue; for a call that runs it returns -1 (EBUSY). future_kill stops both kinds." ;;
     term) HINT="they ran on until pool_destroy ended them. future_cancel cannot stop a call that runs (it returns -1 with errno EBUSY); future_kill can: call it on each other mirror right after the first answer." ;;
     quiet) HINT="when future_kill(calls[m]) returns 0, print \"Mirror m stopped\"." ;;
