@@ -505,3 +505,22 @@ LIST
     printf 'call\t0\t~-1\tnap\tint\t10\n' >"$t/inner.tsv"
     assert_equal "$(awk -F '\t' -f tools/grade/truth.awk "$t/inner.tsv" "$t/v3.tsv" | cut -f1-4 | tr '\t' ' ')" "0 0 nap ok"
 }
+
+@test "make deps-student: a compiler, make and bubblewrap for make grade, nothing a student never needs" {
+    run sed -n '/^student="/,/"$/p' tools/deps
+    assert_output --partial "gcc:"
+    assert_output --partial "make:"
+    assert_output --partial "bubblewrap:/usr/bin/bwrap"
+    refute_output --partial chromium
+    refute_output --partial valgrind
+    refute_output --partial gnuplot
+    # Here all of them are there (the grader ran): nothing to install.
+    run tools/deps --student
+    assert_success
+    assert_output ""
+    run tools/deps --everything
+    assert_failure 2
+    assert_output "usage: tools/deps [--student]"
+    grep -q 'make deps-student' lessons/README.md
+    grep -q '^deps-student:' Makefile
+}
