@@ -16,7 +16,7 @@
 
 #include "pool.h"
 
-/* Errors. ------------------------------------------------------------------ */
+/* Errors (base.c). ------------------------------------------------------------ */
 
 /* Remember a sentence for pool_last_error(); printf format. */
 void pool__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -29,7 +29,7 @@ void pool__die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 /* What a value of kind k is, in words ("an integer"). */
 const char *pool__kind_name(pool_kind k);
 
-/* Clock. ------------------------------------------------------------------- */
+/* Clock (base.c). ------------------------------------------------------------ */
 
 /* Seconds on CLOCK_MONOTONIC: one clock for the master and every worker. */
 double pool__now(void);

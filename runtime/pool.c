@@ -95,6 +95,7 @@
  * process. worker.c: a worker's loop and what a task may call.
  * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
+ * base.c: the last error, the clock and the time scale (a leaf).
  * wait.c: waiting for several futures (a pool-wide futex word that
  * finishes bump while someone waits). cancel.c: cancelling a call, before
  * it begins (master) or while it runs (the supervisor kills its worker),
