@@ -11,6 +11,7 @@
 #                   chaos (workers killed and stopped at random), 1M results kept at once
 #   make test       install what the tests need (as root), build, run every suite
 #   make deps       only the installing part of make test
+#   make deps-student  what a student needs: a C compiler, make, bubblewrap (for make grade)
 #   make install    libpool (static and shared), pool.h and libpool.pc under
 #                   PREFIX (default /usr/local); DESTDIR for packages
 #   make uninstall  remove what make install put there (same PREFIX, DESTDIR)
@@ -32,7 +33,7 @@ LIBPOOL  := $(BUILD)/lib/libpool.a
 NPROC    := $(shell nproc 2>/dev/null || echo 1)
 PROGRAMS :=
 
-.PHONY: all deps test lesson1 lesson2 grade plots bench soak install install-lib uninstall uninstall-lib clean
+.PHONY: all deps deps-student test lesson1 lesson2 grade plots bench soak install install-lib uninstall uninstall-lib clean
 all:
 
 include runtime/module.mk
@@ -53,6 +54,10 @@ $(BUILD)/obj/%.o: %.c
 # installed; otherwise the exact command is printed and make stops.
 deps:
 	@tools/deps
+
+# What a student needs for the lessons and make grade, nothing more.
+deps-student:
+	@tools/deps --student
 
 # The build before the tests runs one job per CPU (half the time on two).
 test: deps

@@ -16,7 +16,7 @@
 
 #include "pool.h"
 
-/* Errors. ------------------------------------------------------------------ */
+/* Errors (base.c). ------------------------------------------------------------ */
 
 /* Remember a sentence for pool_last_error(); printf format. */
 void pool__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -29,7 +29,7 @@ void pool__die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 /* What a value of kind k is, in words ("an integer"). */
 const char *pool__kind_name(pool_kind k);
 
-/* Clock. ------------------------------------------------------------------- */
+/* Clock (base.c). ------------------------------------------------------------ */
 
 /* Seconds on CLOCK_MONOTONIC: one clock for the master and every worker. */
 double pool__now(void);
@@ -108,6 +108,7 @@ int pool__futex_wake(_Atomic uint32_t *word, int n);
 #define POOL__WALL_ROOM 1       /* past the end of a pool_bytes_alloc room */
 #define POOL__WALL_ARGS 2       /* past the end of its copy of its arguments */
 #define POOL__WALL_READONLY 3   /* into its arguments, which are read-only */
+#define POOL__EXIT_LOST 121     /* a worker's exit: it lost the pool's memfd */
 #define POOL__BT_MAX 48         /* frames of a dying worker's backtrace */
 #define POOL__BT_TAKING (-1)
 #define POOL__BT_INJECTED (-2)  /* POOL_FAULT made it crash: nothing to show */
@@ -167,6 +168,9 @@ typedef struct {
      * the size of the room it wrote past. */
     _Atomic uint32_t wall;
     uint64_t wall_n;
+    /* The call it left before beginning, its descriptor for the pool's
+     * shared memory gone (exit status POOL__EXIT_LOST); 0 if none. */
+    _Atomic uint64_t lost_fd;
     /* Where it was when it died (backtrace.c): return addresses, taken
      * by its fatal-signal handler or its exit path. bt_n is
      * POOL__BT_TAKING while they are being taken, then how many there
@@ -364,9 +368,11 @@ void pool__place_error(char *buf, size_t len, size_t size, int e);
 /* In a task: a room of n bytes (16-aligned) of the worker's own memory,
  * ending at a guard page; NULL with errno (EMLINK: the call has its four). */
 void *pool__room_take(size_t n);
-/* After the task: false, with the room's size, if it wrote past a room's
- * end into the few bytes before the guard. */
-bool pool__room_intact(size_t *n);
+/* After the task: false, with the room's size, if it wrote past the end of
+ * a room (from the from-th on) into the few bytes before the guard. */
+bool pool__room_intact(int from, size_t *n);
+/* How many rooms the running call has taken (they are taken in order). */
+int pool__room_count(void);
 /* In the fatal-signal handler: the room whose guard addr is in, as its
  * size + 1; (size_t)-1 for the guard after the arguments' copy; 0 none. */
 size_t pool__room_guard_hit(const void *addr);

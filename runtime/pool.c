@@ -28,12 +28,25 @@
  * when it reaps a worker, and sleepers look again every 0.2 s anyway
  * (queue.c), so no death or stop of a worker leaves calls waiting.
  *
- * How a future completes. The worker writes the result into the slot (or a
- * blob beside it, for big ones), its trace record into its own buffer, then
+ * How a future completes. The worker encodes the result once, into the
+ * slot (small ones) or an extent of the pool's shared memory (blob.c), its
+ * trace record into its own buffer, then
  * marks the slot DONE and wakes waiters on the slot's futex word. A thread
  * in future_wait spins briefly on the slot, then sleeps on that word; once
  * DONE, it takes the result into the future (harvest) and frees the slot.
  * Results nobody waits for are harvested when their slot is needed again.
+ *
+ * Walls. Processes exist so that one task's bug cannot reach another call,
+ * and shared memory must not undo that. A task never holds a writable
+ * pointer into memory that another call or the pool reads: small arguments
+ * are its own copy (room.c), large ones a read-only view (blob.c); the
+ * rooms it writes bytes into are its worker's own memory, each ending at a
+ * guard page (room.c), copied once into shared memory when it returns. The
+ * master checks every payload's place and every result's encoding before
+ * it uses them (blob.c, calls.c): garbage fails that call, never the
+ * master. Descriptors are checked by identity before use (blob.c,
+ * trace.c): a task that closes them and opens files of its own cannot
+ * make the pool write those files.
  *
  * A full ring. If the slot for the next call still holds a call that has not
  * ended (more than POOL__RING calls out), the call waits on the master's
@@ -83,10 +96,15 @@
  * the overflow list. future.c: waiting. map.c: pool_apply, pool_map and
  * chunks. watch.c: the watcher thread. fork.c: the pools of a process
  * across fork, exit and signals. queue.c: the shared region and the
- * transport's verbs (declared in queue.h), waking workers. blob.c: big payloads. supervise.c: the supervisor
+ * transport's verbs (declared in queue.h), waking workers. blob.c: a
+ * call's bytes: extents of the shared memory,
+ * the window each process maps it through once, payloads, kept results.
+ * room.c: a task's own guarded memory. arraymap.c: pool_map_array.
+ * handle.c: what pool_destroy keeps to name a later use. supervise.c: the supervisor
  * process. worker.c: a worker's loop and what a task may call.
  * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
+ * base.c: the last error, the clock and the time scale (a leaf).
  * wait.c: waiting for several futures (a pool-wide futex word that
  * finishes bump while someone waits). cancel.c: cancelling a call, before
  * it begins (master) or while it runs (the supervisor kills its worker),

@@ -112,16 +112,20 @@ pool_value pool_error(const char *type, const char *msg, ...)
 /* Bytes: n bytes from p, copied once on their way to the other process
  * (an argument when the call is made, a result when the task returns).
  * In the master the value only points to p: keep p as it is until the call
- * is made (pool_apply_async and the maps copy it before they return). In a
- * task p may be on its stack; the bytes are copied at once, into shared
- * memory when they are large. At most POOL_MAX_BYTES bytes in one value.
+ * is made (pool_apply_async, pool_map, pool_starmap and pool_map_async copy
+ * it before they return; pool_imap_unordered copies each chunk as it sends
+ * it, so there p must stay as it is until the iteration is freed). In a
+ * task p may be on its stack; the bytes are copied at once, into a room of
+ * the task's own (see pool_bytes_alloc). At most POOL_MAX_BYTES bytes in one value.
  * p NULL with n > 0 is a bug in the caller: it aborts with a message. */
 #define POOL_MAX_BYTES ((size_t)1 << 31)
 pool_value pool_bytes(const void *p, size_t n);
 /* Bytes that you write in place: *out gets room for n bytes (aligned for
- * any type), and the value returned holds them. In a task the room is in
- * shared memory already, so returning it copies nothing; if none can be
- * had, the task ends with a PoolError. In the master the room is
+ * any type), and the value returned holds them. In a task the room is the
+ * worker's own memory, ending at a guard page: writing past its end fails
+ * the call (WorkerDied, naming the room), and returning it copies it once
+ * into shared memory; if no room can be had, the task ends with a
+ * PoolError. In the master the room is
  * malloc()ed, yours to free with pool_value_free (for n over the limit, or
  * out of memory: *out is NULL and the value a PoolError). out NULL aborts. */
 pool_value pool_bytes_alloc(size_t n, void **out);
@@ -162,8 +166,11 @@ void pool_expect_args(pool_args a, int n);
 long pool_arg_int(pool_args a, int i);
 double pool_arg_double(pool_args a, int i);    /* an int is taken too */
 const char *pool_arg_str(pool_args a, int i);  /* valid until the task returns */
-/* The bytes of argument i and their count (*n). Read in place, in the
- * shared memory they came in: valid until the task returns, read-only. */
+/* The bytes of argument i and their count (*n), valid until the task
+ * returns, and not to be written: large ones are read in place, in shared
+ * memory the task sees read-only (a write kills the worker and fails the
+ * call); small ones (a call's arguments under a couple of hundred bytes in
+ * all) are the task's own copy, where a write spoils only that copy. */
 const void *pool_arg_bytes(pool_args a, int i, size_t *n);
 /* In a task: end it now with this error (does not return). */
 void pool_raise(const char *type, const char *msg, ...)
@@ -309,6 +316,22 @@ int pool_map_named(pool *p, pool_fn fn, const char *name,
 int pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_value *in,
                     size_t n, pool_value *out, size_t chunksize);
 
+/* A map over a plain C array, for many cheap inputs of one fixed-size type
+ * (numbers, structs): fn(in + a*in_size, out + a*out_size, count) runs in
+ * a worker on each slice of count inputs, in chunks as pool_map makes them
+ * (chunk 0: about n / (4 * workers)). in and out are n elements of in_size
+ * and out_size bytes. No pool_value per element: a slice travels as one
+ * read-only block and comes back as one. fn must write only its slice of
+ * out (count * out_size bytes): past it, the chunk fails. Returns 0, or -1
+ * with pool_last_error() naming the first chunk that failed (errno EIO; its
+ * part of out is left as it was) or why the map could not be made. */
+typedef void (*pool_array_fn)(const void *in, void *out, size_t count);
+#define pool_map_array(p, fn, in, in_size, out, out_size, n) \
+    pool_map_array_named((p), (fn), #fn, (in), (in_size), (out), (out_size), (n), 0)
+int pool_map_array_named(pool *p, pool_array_fn fn, const char *name, const void *in,
+                         size_t in_size, void *out, size_t out_size, size_t n,
+                         size_t chunk);
+
 /* pool_starmap(p, fn, in, n, argc, out): fn(in[i*argc], ..., in[i*argc +
  * argc-1]) for every row i of n (Pool.starmap): in holds n rows of argc
  * values each, out gets n results. Chunks, errors, a dead worker and the
@@ -325,7 +348,9 @@ int pool_starmap_chunks(pool *p, pool_fn fn, const char *name, const pool_value 
 
 /* Results as they come (Pool.imap_unordered): an iteration over fn(in[i]).
  * Inputs go out in chunks as in pool_map_chunked (chunksize 0: the same
- * choice as pool_map); in must stay valid until the iteration is freed.
+ * choice as pool_map); in, and the bytes its values point to, must stay
+ * valid and unchanged until the iteration is freed (chunks are sent as
+ * workers free up).
  * NULL (errno EINVAL) for no pool, function or inputs. */
 typedef struct pool_imap pool_imap;     /* opaque */
 #define pool_imap_unordered(p, fn, in, n, chunksize) \

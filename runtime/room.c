@@ -88,9 +88,17 @@ void *pool__room_take(size_t n)
     return r->data;
 }
 
-bool pool__room_intact(size_t *n)
+int pool__room_count(void)
 {
-    for (int i = 0; i < POOL__LENT; i++) {
+    int n = 0;
+    while (n < POOL__LENT && rooms[n].data)
+        n++;
+    return n;
+}
+
+bool pool__room_intact(int from, size_t *n)
+{
+    for (int i = from; i < POOL__LENT; i++) {
         struct room *r = &rooms[i];
         if (r->data == NULL)
             continue;

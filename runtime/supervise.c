@@ -69,6 +69,7 @@ static bool spawn(int i, bool replacement)
     pool__wslot *ws = &sh->w[i];
     atomic_store(&ws->fatal, 0);
     atomic_store(&ws->wall, 0);
+    atomic_store(&ws->lost_fd, 0);
     atomic_store(&ws->bt_n, 0);     /* not the backtrace of the worker before */
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
@@ -217,10 +218,20 @@ static void ended(int i, int status)
     bool died = held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg);
     pool__call *c = held ? pool__slot(sh, held) : NULL;
     unsigned tries = c && c->tries ? c->tries : 1;
-    bool again = died && tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING;
+    /* A worker that found the pool's descriptor gone (a task before closed
+     * it) leaves before its call begins: the call goes to another worker,
+     * and counts no try. */
+    bool lost = died && WIFEXITED(status) && WEXITSTATUS(status) == POOL__EXIT_LOST &&
+                atomic_load(&ws->lost_fd) == held;
+    bool again = died && (lost || tries <= c->retries) &&
+                 atomic_load(&sh->state) != POOL_TERMINATING;
     bool closing = atomic_load(&sh->state) != POOL_RUNNING;
     if (!(closing && queue_empty() && !again))
         fill();
+    if (lost && again && pool__requeue(sh, held, "PoolError: its worker had lost the pool's "
+                                       "shared memory (a task before closed its descriptor); "
+                                       "it goes to another worker"))
+        died = false, held = 0;
     if (died) {
         char where[800] = "", try[64] = "";
         pool__buf full = {0};

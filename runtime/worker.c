@@ -305,6 +305,13 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     if (bytes && c->args.blob == 0)
         bytes = pool__room_args(bytes, c->args.len);
     int args_errno = bytes ? 0 : errno;
+    if (args_errno == EBADF) {
+        /* A task before closed the pool's descriptor: this call has not
+         * begun, and another worker can run it. */
+        atomic_store(&sh->w[me].lost_fd, seq);
+        fflush(stdout);
+        _exit(POOL__EXIT_LOST);
+    }
     pool__rd r = {.p = bytes, .left = bytes ? c->args.len : 0};
     uint32_t n = c->nitems ? c->nitems : c->argc;
     if (c->nitems == 0 && n > POOL_MAX_ARGS)
@@ -377,7 +384,12 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
                 argv[j] = pool__rd_value(&r);
             if (r.bad)
                 pool__die("worker %d: a garbled chunk", (int)me_pid);
+            int rooms = pool__room_count();
             pool_value v = run_one(fn, (pool_args){.v = row, .count = (int)width});
+            size_t room_n;
+            if (!pool__room_intact(rooms, &room_n))     /* the rooms this input took */
+                v = pool_error("WorkerDied", "%s() wrote past the end of its "
+                               "pool_bytes_alloc room of %zu bytes", c->name, room_n);
             res[i] = v;
             plain &= v.kind == POOL_INT || v.kind == POOL_DOUBLE || v.kind == POOL_NONE;
             if (v.kind == POOL_ERROR && failed++ == 0)
@@ -393,8 +405,13 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     }
     fflush(stdout);     /* the task's lines come out before its result does */
     double end = pool__now();
+    /* A task that made system calls (it ran a microsecond or more) may have
+     * closed the pool's descriptor: then this worker leaves after the call,
+     * before an innocent call needs it. Quicker tasks cost no check. */
+    if (end - start >= 1e-6 && pool__blob_fd_lost(sh))
+        leave = true;
     size_t room_n;
-    if (!pool__room_intact(&room_n)) {
+    if (c->nitems == 0 && !pool__room_intact(0, &room_n)) {
         /* Past a room's end, short of its guard page: nothing it made is
          * trusted, and the call fails. */
         pool_value v = pool_error("WorkerDied", "%s() wrote past the end of its "

@@ -19,7 +19,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 # Every sub-command but fsize (a file size limit says nothing more under a
 # checker) and wrong_kind (it aborts on purpose).
-ALL=(sizes kinds lifetime errors crash fault retry maps callback starmap starmap_errors starmap_crash nest)
+ALL=(sizes kinds lifetime errors crash fault retry maps callback starmap starmap_errors starmap_crash nest array)
 # Under valgrind, all but sizes (ASan runs it; its 20 MB patterns are slow there).
 
 setup_file() {
@@ -112,6 +112,15 @@ trace() {
 
 @test "pool_starmap: a wrong arity fails each row with its TypeError; bad calls are refused" {
     bt starmap_errors
+}
+
+@test "pool_map_array: plain arrays in slices, any chunk size; one element past a slice fails the map, named" {
+    bt array
+    trace
+    # The two maps that wrote past their slices (64 longs in slices of 7:
+    # ten chunks, the pattern caught them; of 8: eight, the guard page):
+    # each failed chunk is named in the trace by its slice.
+    assert_equal "$(awk -F'\t' '$2 ~ /^past_slice\[/ && ($8 == "crash" || $8 == "error")' "$TSV" | wc -l)" 18
 }
 
 @test "pool_starmap: a worker dies mid-chunk; only its row fails, the others run again one to a task" {

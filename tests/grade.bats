@@ -240,10 +240,17 @@ print(r["score"])' "$OUT/$s/results.json"
     assert_output 15
 }
 
-@test "hidden checks: in results.json, never in what the student sees" {
+@test "hidden checks: in results.json, never in what the student sees; the score line says one exists" {
     run grep -c "the count follows the calls" "$OUT/solution/report.txt"
     assert_output 0
     assert_line --index 0 0
+    # Gradescope shows "output" and the score, 14 of 15: the line says why.
+    run python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); print(r["output"]); print(r["score"], r["max_score"])' \
+        "$OUT/solution/results.json"
+    assert_line --index 0 "Score: 14 of 14 points. Every check passed. Course staff also grade 1 hidden check, worth 1 point, not counted here."
+    assert_line --index 1 "15 15"
+    run tail -n 1 "$OUT/fixed_count/report.txt"
+    assert_output "Score: 4 of 14 points. Course staff also grade 1 hidden check, worth 1 point, not counted here."
     run tools/grade/grade --dir solutions/lesson2 failures
     assert_success
     refute_output --partial "the count follows the calls"
@@ -314,20 +321,95 @@ print(r["score"])' "$OUT/$s/results.json"
     # the program's time (scaled seconds would say about 0.1 s). A busy
     # machine may make it later, so there is no upper bound.
     assert_output --regexp 'had ended at (0\.9[0-9]|[1-9][0-9]*\.[0-9]{2}) s'
+    # Calls by their index in the program, from 0 (not the task id less one).
+    assert_output --regexp 'actual:   call [0-9]+ was made at [0-9.]+ s, after call [0-9]+ had ended'
+    refute_output --partial "call -1"
+}
+
+@test "a submission in a folder of its own: the missing file's message names where it is" {
+    mkdir -p "$BATS_TEST_TMPDIR/sub/student/lesson2"
+    cp solutions/lesson2/future.c "$BATS_TEST_TMPDIR/sub/student/lesson2/"
+    NO_COLOR=1 run tools/grade/grade --dir "$BATS_TEST_TMPDIR/sub" future
+    assert_failure 1
+    assert_output --partial "actual:   there is no future.c at the top of the submission, but there is student/lesson2/future.c"
+    assert_output --partial "hint:     hand in the files themselves, not the folder that holds them"
+}
+
+# Every unquoted expansion in the grader and its checks that becomes words
+# (set --, for ... in, arguments), each read and judged: it holds only
+# numbers or the grader's own words, never a program's text. A new one
+# fails this test until it is judged and listed here.
+@test "the grader never globs, and splits into words only what it made itself" {
+    # set -f before anything runs; each set +f is undone at once.
+    first_fn=$(grep -n '^[a-z_]*() {' tools/grade/grade | head -n 1 | cut -d: -f1)
+    setf=$(grep -n '^set -f' tools/grade/grade | head -n 1 | cut -d: -f1)
+    [ -n "$setf" ] && [ "$setf" -lt "$first_fn" ] || fail "no set -f before the first function"
+    grep -q '^set -f' tools/grade/sandbox || fail "no set -f in the sandbox"
+    run awk '/set \+f/ { open = FNR } /set -f/ { open = 0 } open && FNR > open + 2 { print FILENAME ":" open; open = 0 }' \
+        tools/grade/grade tools/grade/lesson*/*.sh
+    assert_output ""
+    ! grep -n 'set +f' tools/grade/lesson*/*.sh tools/grade/sandbox || fail "a check turns globbing on"
+    # The reviewed list: what each expansion holds.
+    cat >"$BATS_TEST_TMPDIR/reviewed" <<'LIST'
+for _l in $(lessons); do echo "       lesson $_l: $(exercises_of "$_l")" >&2; done
+for _l in $(lessons); do
+set -- $_found
+set -- $(cat "$R/status" 2>/dev/null || echo "exit ?")
+set -- $(cat "$R/pids" 2>/dev/null)
+for _n in $(echo "$needs" | tr ',' ' '); do
+printf '%s.c: %s of %s points\n\n' "$_ex" $(cat "$LW/$_ex/score")
+score_line $(cat "$LW/total")
+for _l in $_ls; do
+grade_lesson "$ROOT/exercises/lesson$_l" $ALL_EXERCISES
+set -- $(cat "$WORK/lesson$_l/total")
+grade_folder "$_sdir" $ALL_EXERCISES | sed 's/\x1b\[[0-9;]*m//g' >"$_out/report.txt"
+set -- $(cat "$@" | awk -F '\t' '{ s += $3; m += $4 } END { print s + 0, m + 0 }')
+for _ex in $ALL_EXERCISES; do
+for _ex in "$@"; do cat "$LW/$_ex/checks"; done | awk '$2 ~ /h$/ { n++; p += $2 + 0 } END { printf "%d\t%d\n", n, p }' >"$LW/hidden"
+grade_folder "$dir" $exercises
+set -- $(awk -F '\t' -v scale="$SCALE" -v w="$_nw" '
+set -- $(awk -F '\t' '
+set -- $(winner "$_r")
+set -- "$1" "$2" $(winner "$1")
+set -- $_refused
+LIST
+    # status: the sandbox's; pids: tally's (the kernel's numbers); score,
+    # total: the grader's sums; lessons, needs, exercises: the grader's
+    # names; balance's and completed's awk: printf of numbers; winner and
+    # _refused: awk that passes a field only if it is a number.
+    grep -nE '^\s*(set -- |for [A-Za-z_]+ in |score_line |printf .*" \$\(|grade_lesson |grade_folder )' \
+        tools/grade/grade tools/grade/lesson*/*.sh | grep -E '(^|[^"])\$[({A-Za-z_]' |
+        grep -vE '"\$@"\s*;?\s*(do)?$' | sed 's/^[^:]*:[0-9]*:[[:space:]]*//' | sort -u >"$BATS_TEST_TMPDIR/found"
+    run comm -23 "$BATS_TEST_TMPDIR/found" <(sort -u "$BATS_TEST_TMPDIR/reviewed")
+    assert_output ""
+    # The one that read a program's argument now takes numbers only.
+    grep -q '\$6 ~ /\^\[0-9\]+\$/' tools/grade/lesson3/first.sh
 }
 
 @test "a fork bomb: a clear failure, the grader finishes, no process left behind" {
     mkdir -p "$BATS_TEST_TMPDIR/fb"
     cp tests/fixtures/lesson2/fork_bomb/future.c "$BATS_TEST_TMPDIR/fb/"
-    GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 NO_COLOR=1 TMPDIR=$BATS_TEST_TMPDIR \
+    # This run's own band of sandbox UIDs (other graders may run meanwhile:
+    # their processes are theirs to end, not this test's to see). The work
+    # folder is kept, in a folder the sandbox's UIDs can pass through, to
+    # read which UIDs the runs had.
+    band=$((1200000000 + ($$ % 100000) * 256))
+    USER_DIR=$(mktemp -d /tmp/grade-fb.XXXXXX)
+    chmod 711 "$USER_DIR"
+    GRADE_KEEP=1 GRADE_UID_BASE=$band GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 NO_COLOR=1 TMPDIR=$USER_DIR \
         run tools/grade/grade --dir "$BATS_TEST_TMPDIR/fb" future
     assert_failure 1
     assert_output --partial ":( ./future 2 runs and exits with status 0"
     assert_output --partial "and was stopped"
     assert_output --partial "fork() in a loop?"
-    # No sandbox UID has a live process left (zombies waiting for init do not count).
-    run sh -c "ps -eo uid=,stat=,args= | awk '\$1 >= 200000 && \$2 !~ /^Z/'"
+    # No UID of the band has a live process left (zombies waiting for init do not count).
+    run sh -c "ps -eo uid=,stat=,args= | awk -v lo=$band '\$1 >= lo && \$1 < lo + 256 && \$2 !~ /^Z/'"
     assert_output ""
+    # As root, the runs were UIDs of that band (so the scan above can fail).
+    if [ "$(id -u)" -eq 0 ]; then
+        run sh -c "cat '$USER_DIR'/grade.*/lesson2/future/out.*/uid | awk -v lo=$band '\$1 < lo || \$1 >= lo + 256 { bad = 1 } END { print NR, bad + 0 }'"
+        assert_output --regexp '^[1-9][0-9]* 0$'
+    fi
 }
 
 @test "sandbox: a process that leaves its session is still killed (UID, or PID namespace)" {
@@ -372,7 +454,7 @@ print(r["score"])' "$OUT/$s/results.json"
     chmod -R a+rX "$d"
     run $as_nobody env -u TMPDIR HOME=/tmp GRADE_TIME_SCALE=0.05 NO_COLOR=1 tools/grade/grade --dir "$d/sol"
     assert_success
-    assert_line "Score: 14 of 14 points. Every check passed."
+    assert_line "Score: 14 of 14 points. Every check passed. Course staff also grade 1 hidden check, worth 1 point, not counted here."
     run $as_nobody env -u TMPDIR HOME=/tmp GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 NO_COLOR=1 \
         tools/grade/grade --dir "$d/fb" future
     assert_failure 1
@@ -422,4 +504,23 @@ print(r["score"])' "$OUT/$s/results.json"
     # A call made inside pool_apply before any task ("~-1") is task 0.
     printf 'call\t0\t~-1\tnap\tint\t10\n' >"$t/inner.tsv"
     assert_equal "$(awk -F '\t' -f tools/grade/truth.awk "$t/inner.tsv" "$t/v3.tsv" | cut -f1-4 | tr '\t' ' ')" "0 0 nap ok"
+}
+
+@test "make deps-student: a compiler, make and bubblewrap for make grade, nothing a student never needs" {
+    run sed -n '/^student="/,/"$/p' tools/deps
+    assert_output --partial "gcc:"
+    assert_output --partial "make:"
+    assert_output --partial "bubblewrap:/usr/bin/bwrap"
+    refute_output --partial chromium
+    refute_output --partial valgrind
+    refute_output --partial gnuplot
+    # Here all of them are there (the grader ran): nothing to install.
+    run tools/deps --student
+    assert_success
+    assert_output ""
+    run tools/deps --everything
+    assert_failure 2
+    assert_output "usage: tools/deps [--student]"
+    grep -q 'make deps-student' lessons/README.md
+    grep -q '^deps-student:' Makefile
 }

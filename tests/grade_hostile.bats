@@ -18,16 +18,22 @@ hostile_copy() {
         -e "s|#define CANARY 0|#define CANARY $(cat "$BATS_FILE_TMPDIR/canary.pid")|" \
         -e "s|#define OUTSIDE \"/nonexistent\"|#define OUTSIDE \"$OUTSIDE\"|" \
         -e "s|#define LOOK_IN \"/nonexistent\"|#define LOOK_IN \"$OUTSIDE:$PWD/solutions/lesson2:$BATS_FILE_TMPDIR/subs\"|" \
-        "tests/fixtures/hostile/$1/failures.c" >"$2/failures.c"
+        "tests/fixtures/hostile/$1/${3:-failures}.c" >"$2/${3:-failures}.c"
 }
 
-# Processes of the sandbox's UIDs (200000 and up) still alive, zombies aside.
-sandbox_procs() { ps -eo uid=,stat=,args= | awk '$1 >= 200000 && $2 !~ /^Z/'; }
+# The batches' bands of sandbox UIDs: this run's own, so that another
+# grader running meanwhile is not seen (each student k has band k + 1).
+band() { echo $((1300000000 + ($(cat "$BATS_FILE_TMPDIR/pid") % 10000) * 65536)); }
+# Processes of this run's sandbox UIDs still alive, zombies aside.
+sandbox_procs() { ps -eo uid=,stat=,args= | awk -v lo="$(band)" '$1 >= lo && $1 < lo + 65536 && $2 !~ /^Z/'; }
 
 setup_file() {
     [ "$(id -u)" -eq 0 ] || skip "the hostile suite runs as root (as CI does)"
     cd "$BATS_TEST_DIRNAME/.."
     [ -f build/lib/libpool.a ] || make -s build/lib/libpool.a
+    echo $$ >"$BATS_FILE_TMPDIR/pid"
+    export GRADE_UID_BASE
+    GRADE_UID_BASE=$(band)
     export OUTSIDE=$BATS_FILE_TMPDIR/outside
     mkdir -p "$OUTSIDE"
     tok=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
@@ -58,9 +64,21 @@ setup_file() {
     mkdir -p "$subs/linked"
     ln -s "$OUTSIDE/secret" "$subs/linked/failures.c"
     ln -s ../classmate/failures.c "$subs/linked/future.c"
+    # Lesson 3: programs whose call record and output aim at the grader's
+    # shell and at the terminal that shows the report. The glob names a
+    # folder of root's, mode 700, whose file names must not leak.
+    mkdir -p "$OUTSIDE/private"
+    chmod 700 "$OUTSIDE/private"
+    : >"$OUTSIDE/private/LEAKED-NAME-$tok"
+    subs3=$BATS_FILE_TMPDIR/subs3
+    for n in glob_mirror terminal; do hostile_copy "$n" "$subs3/$n" first; done
+    TMPDIR=$work GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 GRADE_JOBS=3 NO_COLOR=1 GRADE_UID_BASE=$((GRADE_UID_BASE + 32768)) \
+        tools/grade/grade --batch --lesson 3 "$subs3" "$BATS_FILE_TMPDIR/out3" >"$BATS_FILE_TMPDIR/batch3.log" 2>&1 &
+    batch3=$!
     TMPDIR=$work GRADE_TIME_SCALE=0.05 GRADE_TIMEOUT=3 GRADE_JOBS=3 NO_COLOR=1 \
         tools/grade/grade --batch "$subs" "$BATS_FILE_TMPDIR/out" >"$BATS_FILE_TMPDIR/batch.log" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/batch.status"
+    wait "$batch3"      # only it: the canary runs on
 }
 
 teardown_file() {
@@ -81,6 +99,32 @@ setup() {
     assert_equal "$(($(wc -l <"$OUT/grades.csv") - 1))" 9
     run grep -c grader_error "$OUT/grades.csv"
     assert_output 0
+}
+
+@test "a call record naming a root-only folder's glob: no file name of it leaks, the field is refused" {
+    run grep -rl "LEAKED-NAME" "$BATS_FILE_TMPDIR/out3"
+    assert_output ""
+    run grep -A3 ':( the answer printed is the one that came first' "$BATS_FILE_TMPDIR/out3/glob_mirror/report.txt"
+    assert_output --partial "actual:   the calls that ended were not given a mirror number"
+    refute_output --partial "uid="
+}
+
+@test "terminal control in quoted lines is cleaned: no escape, no carriage return, no C1, lines capped" {
+    r=$BATS_FILE_TMPDIR/out3/terminal
+    # The line was quoted (so the cleaning was put to work) ...
+    run grep -c 'actual:   The first answer came from mirror 9' "$r/report.txt"
+    assert_output 1
+    # ... without a byte that moves the cursor or changes the screen.
+    run python3 -c '
+import re, sys
+for f in sys.argv[1:]:
+    b = open(f, "rb").read()
+    print(f.split("/")[-1], len(re.findall(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", b)))' "$r/report.txt" "$r/results.json"
+    assert_output "report.txt 0
+results.json 0"
+    run awk '{ if (length($0) > m) m = length($0) } END { print (m <= 420) ? "capped" : m }' "$r/report.txt"
+    assert_output capped
+    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$r/results.json"
 }
 
 @test "the spy works: run outside the sandbox, it finds the secrets it looks for" {

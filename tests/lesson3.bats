@@ -29,10 +29,19 @@ setup_file() {
     cp exercises/lesson3/*.c "$subs/unmodified/"
     cp solutions/lesson3/*.c "$subs/solution/"
     for d in tests/fixtures/lesson3/*/; do cp -r "$d" "$subs/$(basename "$d")"; done
-    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=12 NO_COLOR=1 \
+    # A submission in a folder of its own: lesson3/first.c, not first.c.
+    mkdir -p "$subs/in_folder/lesson3"
+    cp solutions/lesson3/first.c "$subs/in_folder/lesson3/"
+    # The same batch twice, side by side (the runs mostly sleep): a grade
+    # must not depend on luck, so the two must agree.
+    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=6 NO_COLOR=1 \
+        tools/grade/grade --batch --lesson 3 "$subs" "$BATS_FILE_TMPDIR/again" >/dev/null 2>&1 &
+    local again=$!
+    GRADE_TIME_SCALE=0.1 GRADE_TIMEOUT=10 GRADE_JOBS=6 NO_COLOR=1 \
         tools/grade/grade --batch --lesson 3 "$subs" "$BATS_FILE_TMPDIR/graded" \
         >"$BATS_FILE_TMPDIR/batch.log" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/batch.status"
+    wait "$again"
 }
 
 setup() {
@@ -353,8 +362,9 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
 }
 
 @test "grading: each wrong fixture fails the check it should, and no other of its exercise" {
-    # On 1 worker, mirror 1 may or may not have begun when the cancel comes.
-    [[ $(failed_of cancel_only first) =~ ^running( queued)?$ ]] || fail "cancel_only: $(failed_of cancel_only first)"
+    # On 1 worker, mirror 1 may or may not have begun when the cancel
+    # comes: it is not judged there, so the grade is the same every time.
+    assert_equal "$(failed_of cancel_only first)" "running"
     assert_equal "$(failed_of destroys_others first)" "running queued"
     assert_equal "$(failed_of waits_for_all completed)" "time"
     assert_equal "$(failed_of scaled_limit limit)" "others reported"
@@ -372,11 +382,74 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     grep -q "give future_on_done an error callback too" "$r/no_error_callback/report.txt"
 }
 
+@test "grading: a grade is a function of the program: the batch graded twice gives the same grades.csv" {
+    [ -s "$BATS_FILE_TMPDIR/again/grades.csv" ] || fail "the second batch wrote no grades.csv"
+    run diff "$BATS_FILE_TMPDIR/graded/grades.csv" "$BATS_FILE_TMPDIR/again/grades.csv"
+    assert_success
+}
+
+@test "grading: first that waits for every answer before it kills fails, and the hint says so" {
+    assert_equal "$(failed_of waits_then_kills first)" "running queued"
+    run grep -A3 ':( on 4 workers the other calls' "$BATS_FILE_TMPDIR/graded/waits_then_kills/report.txt"
+    assert_output --regexp "actual:   mirror [03] ran to its end \([0-9.]+ s\); mirror [03] ran to its end"
+    assert_output --partial "the program called future_kill only after those calls had ended (it gave -1, EALREADY)"
+}
+
+@test "grading: callbacks that destroys the pool at once fails: its calls never ended" {
+    assert_equal "$(failed_of destroys_at_once callbacks)" "order count failed"
+    run grep -A3 ':( every call runs to its end' "$BATS_FILE_TMPDIR/graded/destroys_at_once/report.txt"
+    assert_output --partial "actual:   8 of 8 calls did not run to their end: 0 (terminated), 1 (terminated), 2 (terminated)"
+    assert_output --partial "the pool was destroyed while the calls still ran: pool_destroy ends them"
+}
+
+@test "grading: callbacks that exits 1 when a call failed passes: the lesson asks no exit status then" {
+    assert_equal "$(failed_of exit_one callbacks)" ""
+    run grep -c 'the program may exit with any status' "$BATS_FILE_TMPDIR/graded/exit_one/report.txt"
+    assert_output 1
+}
+
+@test "grading: completed saving in an order fixed in advance fails on 1 worker, with its hint" {
+    assert_equal "$(failed_of by_length completed)" "order saved"
+    run grep -A3 ':( each result is saved in the order' "$BATS_FILE_TMPDIR/graded/by_length/report.txt"
+    assert_output --partial "expected: on 1 worker, the results saved in the order the downloads ended: calls 0 1 2 3"
+    assert_output --partial "actual:   on 1 worker, saved in the order: calls 1 3 2 0"
+    assert_output --partial "an order fixed in advance (say, by length) is right only when"
+}
+
+@test "grading: completed that never saves, only sleeps, fails the time check too" {
+    assert_equal "$(failed_of sleeps_no_save completed)" "order time saved"
+    run grep -A3 ':( every result is saved, and the run takes' "$BATS_FILE_TMPDIR/graded/sleeps_no_save/report.txt"
+    assert_output --partial "actual:   no save of the result of call(s) 0 1 2 3"
+}
+
+@test "grading: a limit kept in an int (0) is named: the calls were refused" {
+    assert_equal "$(failed_of int_limit limit)" "stopped others reported"
+    run grep -A3 ':( the stuck call is stopped' "$BATS_FILE_TMPDIR/graded/int_limit/report.txt"
+    assert_output --partial "actual:   pool_apply_async_limit refused 5 call(s) of lookup (it gave NULL: errno EINVAL), as their limit was 0 s, not more than 0"
+    assert_output --partial "3 * pool_time_scale() is 0.3 when the grader runs with POOL_TIME_SCALE=0.1, and an int keeps only what is before the point"
+}
+
+@test "grading: a program that starts no pool and forges its trace and call record fails the run" {
+    assert_equal "$(failed_of forged_trace limit)" "runs stopped others reported"
+    run grep -A3 ':( ./limit runs' "$BATS_FILE_TMPDIR/graded/forged_trace/report.txt"
+    assert_output --regexp "actual:   ./limit exited with status 0, but its trace says tasks ran in worker PID\(s\) 101, 102, 103, and the run had no such process: its processes and threads were PIDs [0-9]+ to [0-9]+"
+    assert_output --partial "the trace must be the pool's own"
+}
+
+@test "grading: a file handed in inside a folder: the folder is named" {
+    run grep -A3 ':( first.c compiles' "$BATS_FILE_TMPDIR/graded/in_folder/report.txt"
+    assert_output --partial "actual:   there is no first.c at the top of the submission, but there is lesson3/first.c"
+    assert_output --partial "hand in the files themselves, not the folder that holds them"
+}
+
 @test "grading: the right answers written another way pass every check of their exercise" {
     assert_equal "$(failed_of wait_many_first first)" ""
     assert_equal "$(failed_of wait_any_saves completed)" ""
     assert_equal "$(failed_of wait_many_limit limit)" ""
     assert_equal "$(failed_of as_completed_reports callbacks)" ""
+    assert_equal "$(failed_of exit_one callbacks)" ""
+    # Woken late, it finds the next mirror ended (future_kill: EALREADY).
+    assert_equal "$(failed_of slow_master first)" ""
 }
 
 @test "grading: make grade LESSON=3 EXERCISE=limit grades one exercise; the unmodified one fails with hints" {

@@ -70,6 +70,10 @@ overrun() {
     overrun overrun_byte
 }
 
+@test "a map's input that writes one byte past its room fails alone; the other inputs of its chunk keep their results" {
+    rt walls overrun_chunk
+}
+
 @test "a task that strcat()s onto its string argument: every other call in flight completes with its value" {
     rt walls strcat
     assert_line --regexp '^strcat: ok'
@@ -80,6 +84,10 @@ overrun() {
     rt walls closefds
     assert_line --regexp '^closefds: ok'
     calls "$POOL_TRACE" 70
+}
+
+@test "calls after a task that closed every descriptor (one by one, or with close_range) are innocent: they work" {
+    rt walls closer_then_innocent
 }
 
 @test "a task that puts its own file on descriptors 3-63: the pool never writes into it, the master lives, later bytes calls work" {

@@ -792,6 +792,89 @@ static void nest(void)
     printf("nest: ok\n");
 }
 
+/* pool_map_array's slices: squares of longs; points to their lengths as
+ * doubles (other sizes in and out); one element past the slice. */
+static void square_slice(const void *in, void *out, size_t count)
+{
+    const long *x = in;
+    long *y = out;
+    for (size_t i = 0; i < count; i++)
+        y[i] = x[i] * x[i];
+}
+
+struct point3 { int x, y, z; };
+
+static void length_slice(const void *in, void *out, size_t count)
+{
+    const struct point3 *pt = in;
+    double *len = out;
+    for (size_t i = 0; i < count; i++)
+        len[i] = pt[i].x + pt[i].y + pt[i].z;
+}
+
+static void past_slice(const void *in, void *out, size_t count)
+{
+    const long *x = in;
+    long *y = out;
+    for (size_t i = 0; i <= count; i++)     /* one too many */
+        y[i] = x[i < count ? i : 0];
+}
+
+/* pool_map_array: every element right, any chunk size, other element
+ * sizes; a function that writes one element past its slice fails the map
+ * with a message that says so, and the pool goes on; bad calls refused. */
+static void array(void)
+{
+    pool *p = pool_create(2);
+    size_t n = 100003;
+    long *in = malloc(n * sizeof *in), *out = malloc(n * sizeof *out);
+    CHECK(in && out, "malloc");
+    for (size_t i = 0; i < n; i++)
+        in[i] = (long)i - 500;
+    size_t chunks[] = {0, 1, 7, 4096, n, 2 * n};
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        memset(out, 0, n * sizeof *out);
+        size_t m = chunks[k] == 1 ? 300 : n;    /* a task per element: fewer */
+        CHECK(pool_map_array_named(p, square_slice, "square_slice", in, sizeof *in, out,
+                                   sizeof *out, m, chunks[k]) == 0,
+              "chunk %zu: %s", chunks[k], pool_last_error());
+        for (size_t i = 0; i < m; i++)
+            CHECK(out[i] == in[i] * in[i], "chunk %zu: out[%zu] = %ld, not %ld", chunks[k], i,
+                  out[i], in[i] * in[i]);
+    }
+    struct point3 pts[1001];
+    double len[1001];
+    for (int i = 0; i < 1001; i++)
+        pts[i] = (struct point3){i, 2 * i, -i};
+    CHECK(pool_map_array(p, length_slice, pts, sizeof *pts, len, sizeof *len, 1001) == 0,
+          "points: %s", pool_last_error());
+    for (int i = 0; i < 1001; i++)
+        CHECK(len[i] == 2.0 * i, "len[%d] = %g", i, len[i]);
+    /* Slices of 8 and of 7 longs: past the end hits the guard page, or the
+     * pattern before it. */
+    for (size_t chunk = 7; chunk <= 8; chunk++) {
+        CHECK(pool_map_array_named(p, past_slice, "past_slice", in, sizeof *in, out,
+                                   sizeof *out, 64, chunk) == -1 && errno == EIO,
+              "a slice written past its end was not caught");
+        CHECK(strstr(pool_last_error(), "past_slice[0..") &&
+              strstr(pool_last_error(), "wrote past the end of its pool_bytes_alloc room"),
+              "the message: %s", pool_last_error());
+    }
+    CHECK(pool_map_array(p, square_slice, in, sizeof *in, out, sizeof *out, 0) == 0,
+          "no elements");
+    CHECK(pool_map_array(p, NULL, in, sizeof *in, out, sizeof *out, 10) == -1 &&
+          errno == EINVAL, "no function");
+    CHECK(pool_map_array(p, square_slice, in, 0, out, sizeof *out, 10) == -1 &&
+          errno == EINVAL, "size 0");
+    memset(out, 0, 10 * sizeof *out);
+    CHECK(pool_map_array(p, square_slice, in, sizeof *in, out, sizeof *out, 10) == 0 &&
+          out[9] == in[9] * in[9], "the pool goes on: %s", pool_last_error());
+    free(in);
+    free(out);
+    pool_destroy(p);
+    printf("array: ok\n");
+}
+
 /* Misuse: asking an int for its bytes aborts with a message. */
 static void wrong_kind(void)
 {
@@ -805,7 +888,7 @@ int main(int argc, char **argv)
         {"fsize", fsize}, {"crash", crash}, {"fault", fault}, {"maps", maps},
         {"callback", callback}, {"starmap", starmap}, {"starmap_errors", starmap_errors},
         {"starmap_crash", starmap_crash}, {"nest", nest}, {"retry", retry},
-        {"wrong_kind", wrong_kind},
+        {"array", array}, {"wrong_kind", wrong_kind},
     };
     CHECK(pipe(pid_pipe) == 0, "pipe");
     tries = mmap(NULL, sizeof *tries, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

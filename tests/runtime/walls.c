@@ -307,6 +307,97 @@ static void overrun(long stray)
     }
 }
 
+/* (x): a room of 100 bytes; input 7 writes one byte past it (into the
+ * few bytes before the guard page). */
+static pool_value map_one_over(pool_args a)
+{
+    long x = pool_arg_int(a, 0);
+    char *r;
+    pool_value v = pool_bytes_alloc(100, (void **)&r);
+    memset(r, 'x', x == 7 ? 101 : 100);
+    return v;
+}
+
+/* A map's chunk in which one input writes past its room: only that input
+ * fails; the others of its chunk keep their results. */
+static void cmd_overrun_chunk(void)
+{
+    pool *p = pool_create(1);
+    pool_value in[10], out[10];
+    for (int i = 0; i < 10; i++)
+        in[i] = pool_int(i);
+    int failed = pool_map_chunked(p, map_one_over, in, 10, out, 5);
+    CHECK(failed == 1, "%d inputs failed, not 1 (input 7 wrote past its room)", failed);
+    for (int i = 0; i < 10; i++) {
+        if (i == 7)
+            CHECK(pool_is_error(out[i]) &&
+                  strstr(pool_error_message(out[i]), "pool_bytes_alloc room of 100 bytes"),
+                  "input 7: %s", pool_error_message(out[i]));
+        else
+            CHECK(out[i].kind == POOL_BYTES, "input %d (of the same chunk) failed: %s", i,
+                  pool_error_message(out[i]));
+        pool_value_free(out[i]);
+    }
+    pool_destroy(p);
+    printf("overrun_chunk: ok\n");
+}
+
+/* (how): closes every descriptor from 3 up, one by one (0) or with one
+ * close_range (1), and returns nothing that needs shared memory. */
+static pool_value closer(pool_args a)
+{
+    if (pool_arg_int(a, 0))
+        syscall(SYS_close_range, 3, ~0u, 0);
+    else
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+    return pool_none();
+}
+
+/* (n, big): a result of n bytes of 'S'; big: an argument of that many bytes. */
+static pool_value innocent(pool_args a)
+{
+    long n = pool_arg_int(a, 0);
+    size_t len = 0;
+    if (a.count > 1)
+        pool_arg_bytes(a, 1, &len);
+    void *r;
+    pool_value v = pool_bytes_alloc((size_t)n, &r);
+    memset(r, 'S', (size_t)n);
+    return len == (size_t)n || a.count == 1 ? v : pool_error("WrongArgument", "%zu bytes", len);
+}
+
+/* A task closes the pool's descriptors and itself needs nothing more: the
+ * calls after it on the same one-worker pool (a large result, a large
+ * argument) are innocent and must work. */
+static void cmd_closer_then_innocent(void)
+{
+    size_t big = 20u << 20;
+    char *buf = malloc(big);
+    CHECK(buf != NULL, "malloc");
+    memset(buf, 1, big);
+    for (int how = 0; how < 2; how++) {
+        pool *p = pool_create(1);
+        future *a = pool_apply_async(p, closer, how);
+        future *b = pool_apply_async(p, innocent, 100000L);
+        future *c = pool_apply_async(p, innocent, (long)big, pool_bytes(buf, big));
+        pool_value v = get_bounded(a, "the closing call");
+        CHECK(!pool_is_error(v), "the closing call failed: %s", pool_error_message(v));
+        v = get_bounded(b, "an innocent call after it (a result of 100000 bytes)");
+        CHECK(v.kind == POOL_BYTES, "%s: an innocent call after it failed: %s",
+              how ? "close_range" : "close", pool_error_message(v));
+        v = get_bounded(c, "an innocent call after it (an argument of 20 MB)");
+        CHECK(v.kind == POOL_BYTES, "%s: an innocent call with 20 MB failed: %s",
+              how ? "close_range" : "close", pool_error_message(v));
+        future_free(a);
+        future_free(b);
+        future_free(c);
+        pool_destroy(p);
+    }
+    free(buf);
+    printf("closer_then_innocent: ok\n");
+}
+
 static void cmd_overrun_zero(void)
 {
     overrun(0);
@@ -618,6 +709,8 @@ int main(int argc, char **argv)
     static const check_cmd cmds[] = {
         {"overrun_zero", cmd_overrun_zero},
         {"overrun_byte", cmd_overrun_byte},
+        {"overrun_chunk", cmd_overrun_chunk},
+        {"closer_then_innocent", cmd_closer_then_innocent},
         {"strcat", cmd_strcat},
         {"closefds", cmd_closefds},
         {"dupfds", cmd_dupfds},

@@ -828,6 +828,30 @@ static double omp_run(const char *figure, long n, long *in, long *out)
 #endif
 }
 
+/* The same squares as one pool_map_array over plain longs: a slice a task. */
+static void square_longs(const void *in, void *out, size_t count)
+{
+    const long *x = in;
+    long *y = out;
+    for (size_t i = 0; i < count; i++)
+        y[i] = x[i] * x[i] + wrong;
+}
+
+static double array_run(pool *p, const char *figure, long n, long *in, long *out)
+{
+    double t0 = now();
+    for (long i = 0; i < n; i++)
+        in[i] = i;
+    if (pool_map_array(p, square_longs, in, sizeof *in, out, sizeof *out, (size_t)n) != 0) {
+        fprintf(stderr, "poolbench: %s: %s\n", figure, pool_last_error());
+        exit(1);
+    }
+    double t1 = now();
+    for (long i = 0; i < n; i++)
+        check_int(figure, i, pool_int(out[i]), i * i);
+    return n / (t1 - t0);
+}
+
 /* Pairs: a figure of ours beside its anchor. ---------------------------------- */
 
 /* One run of one side of a pair: its time per item or per call. */
@@ -889,6 +913,16 @@ static double pair_omp(void)
     return 1e9 / omp_run("vs_omp", opt.big_items, pair.lin, pair.lout);
 }
 
+static double pair_array(void)
+{
+    return 1e9 / array_run(pair.p, "vs_array", opt.big_items, pair.lin, pair.lout);
+}
+
+static double pair_omp_array(void)
+{
+    return 1e9 / omp_run("vs_array", opt.big_items, pair.lin, pair.lout);
+}
+
 static double pair_chunks_10(void)
 {
     return 1e9 / map_run(pair.p, "vs_chunks", opt.items, 10, pair.in, pair.out);
@@ -934,6 +968,20 @@ static void fig_vs_omp(void)
     pool_destroy(pair.p);
     free(pair.in);
     free(pair.out);
+    free(pair.lin);
+    free(pair.lout);
+}
+
+/* pool_map_array of big_items longs (automatic chunks) beside OpenMP. ns an
+ * item. */
+static void fig_vs_array(void)
+{
+    long n = opt.big_items;
+    pair.p = start_pool();
+    pair.lin = xcalloc(n, sizeof *pair.lin);
+    pair.lout = xcalloc(n, sizeof *pair.lout);
+    paired("vs_array", "ns/item", pair_array, pair_omp_array);
+    pool_destroy(pair.p);
     free(pair.lin);
     free(pair.lout);
 }
@@ -1292,7 +1340,7 @@ static const struct {
     { "map_auto", fig_map_auto }, { "map_big", fig_map_big }, { "map_one", fig_map_one },
     { "work", fig_work },     { "mem", fig_mem },       { "idle", fig_idle },
     { "fork", fig_fork },     { "map_c10", fig_map_c10 },
-    { "vs_omp", fig_vs_omp }, { "vs_chunks", fig_vs_chunks },
+    { "vs_omp", fig_vs_omp }, { "vs_array", fig_vs_array }, { "vs_chunks", fig_vs_chunks },
     { "vs_threads", fig_vs_threads }, { "vs_floor", fig_vs_floor },
 };
 #define NFIGURES (int)(sizeof figures / sizeof figures[0])

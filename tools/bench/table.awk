@@ -296,6 +296,8 @@ END {
     nr2 = 1
     anchored("pool_map " count(big_items) " ints, automatic chunks", "ns/item", "vs_omp_ours",
              "OpenMP, 2 threads, schedule(dynamic, 1024)", "vs_omp_anchor", "vs_omp", 3, 0, "-")
+    anchored("pool_map_array " count(big_items) " longs, automatic chunks", "ns/item", "vs_array_ours",
+             "OpenMP, 2 threads, schedule(dynamic, 1024)", "vs_array_anchor", "vs_array", 3, 0, "-")
     anchored("pool_map_chunked " count(items) " ints, chunks of 10", "ns/item", "vs_chunks_ours",
              "the same, chunks of 9", "vs_chunks_anchor", "vs_chunks", 1.5, 0, "-")
     anchored("apply_async " count(tasks) " no-ops, then get all", "us/call", "vs_threads_ours",

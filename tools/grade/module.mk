@@ -7,10 +7,11 @@
 # then; when the grader cannot run (2), make stops with its error.
 GRADE_SHIM  := $(BUILD)/obj/tools/grade/shim.o
 GRADE_FETCH := $(BUILD)/obj/tools/grade/fetch.o
+GRADE_TALLY := $(BUILD)/obj/tools/grade/tally.o
 
 # Built with everything else so that their warnings are seen; the grader
 # itself compiles them afresh when it starts.
-all: $(GRADE_SHIM) $(GRADE_FETCH)
+all: $(GRADE_SHIM) $(GRADE_FETCH) $(GRADE_TALLY)
 
 grade: $(LIBPOOL)
 	@tools/grade/grade $(if $(LESSON),--lesson $(LESSON)) $(EXERCISE) || [ $$? -eq 1 ]

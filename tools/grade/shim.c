@@ -6,14 +6,21 @@
  * The grader links this file into every submission with
  *     -Wl,--wrap=pool_submit,--wrap=future_get,--wrap=pool_call,
  *     --wrap=pool_map_named,--wrap=pool_map_chunks,--wrap=future_successful,
- *     --wrap=pool_create,--wrap=pool_arg_int
+ *     --wrap=pool_create,--wrap=pool_arg_int,--wrap=pool_submit_limit,
+ *     --wrap=pool_map_async_start,--wrap=pool_map_wait,--wrap=future_cancel,
+ *     --wrap=future_kill
  * so the program's own calls to these pass through here on their way to
- * the runtime (pool_apply_async, pool_apply and pool_map expand to
- * pool_submit, pool_call and pool_map_named). The program behaves exactly
- * as without it. When $GRADE_CALLS names a file, lines are appended to it,
- * fields separated by tabs:
+ * the runtime (pool_apply_async, pool_apply_async_limit, pool_apply,
+ * pool_map and pool_map_async expand to pool_submit, pool_submit_limit,
+ * pool_call, pool_map_named and pool_map_async_start). The program behaves
+ * exactly as without it. When $GRADE_CALLS names a file, lines are
+ * appended to it, fields separated by tabs:
  *     call  INDEX  TASK  FUNCTION  ARG ...
  *     get   INDEX  KIND  VALUE ...
+ *     limit INDEX  SECONDS         the call's time limit (pool_apply_async_limit)
+ *     stop  INDEX  FUNCTION  RET  ERRNO   future_cancel or future_kill on the
+ *                                  call, what it returned and errno by name
+ *                                  (EBUSY, EALREADY, or a number; - for 0)
  *     early INDEX                  future_successful gave -1 (not finished)
  *     master                       a task's function ran in the master
  * INDEX counts calls from 0 in the order they were made (the "Process i"
@@ -21,8 +28,9 @@
  * so most often TASK is INDEX), or "-" for a call the pool refused; for a
  * call made inside pool_apply or pool_map the shim cannot see the id, and
  * writes "~B" (pool_apply: the first task after task B with this
- * function) or "~B:K" (input K of a pool_map made after task B); B is -1
- * before the first task. An
+ * function) or "~B:K" (input K of a pool_map or pool_map_async made after
+ * task B); B is -1 before the first task. The results of a pool_map_async
+ * are "get" lines once pool_map_wait says they are all in. An
  * argument or value is "int 13", "double 2.5", "str text", "none", or,
  * for a result only, "error TYPE MESSAGE" (three fields). A tab, a line
  * break or a backslash inside a string is written \t, \n or \\.
@@ -31,6 +39,7 @@
  * on an O_APPEND descriptor, so lines never mix. A worker (a fork of the
  * master) writes nothing.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -65,6 +74,22 @@ pool *__real_pool_create(int n);
 pool *__wrap_pool_create(int n);
 long __real_pool_arg_int(pool_args a, int i);
 long __wrap_pool_arg_int(pool_args a, int i);
+future *__real_pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
+                                 const pool_value *args, int count);
+future *__wrap_pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
+                                 const pool_value *args, int count);
+pool_map_result *__real_pool_map_async_start(pool *p, pool_fn fn, const char *name,
+                                             const pool_value *in, size_t n, pool_value *out,
+                                             size_t chunksize);
+pool_map_result *__wrap_pool_map_async_start(pool *p, pool_fn fn, const char *name,
+                                             const pool_value *in, size_t n, pool_value *out,
+                                             size_t chunksize);
+int __real_pool_map_wait(pool_map_result *m, double seconds);
+int __wrap_pool_map_wait(pool_map_result *m, double seconds);
+int __real_future_cancel(future *f);
+int __wrap_future_cancel(future *f);
+int __real_future_kill(future *f);
+int __wrap_future_kill(future *f);
 
 /* The futures seen so far and their call index; guarded by lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -165,14 +190,13 @@ static int grow(void)
     return 0;
 }
 
-future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
-                           const pool_value *args, int count)
+/* Record a call the program made (f: its future, NULL if refused), and
+ * its time limit if limit >= 0. */
+static void record_submit(future *f, const char *name, const pool_value *args, int count,
+                          double limit)
 {
-    future *f = __real_pool_submit(p, fn, name, args, count);
     struct line l = { .len = 0 };
 
-    if (inside)
-        return f;
     pthread_mutex_lock(&lock);
     if (grow() == 0) {
         seen[nseen] = f;
@@ -185,10 +209,35 @@ future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
         put(&l, name ? name : "?");
         for (int i = 0; i < count && args != NULL; i++)
             put_value(&l, args[i]);
-        nseen++;
         emit(&l);
+        if (limit >= 0) {
+            struct line lim = { .len = 0 };
+            putf(&lim, "limit\t%zu\t%.17g", nseen, limit);
+            emit(&lim);
+        }
+        nseen++;
     }
     pthread_mutex_unlock(&lock);
+}
+
+future *__wrap_pool_submit(pool *p, pool_fn fn, const char *name,
+                           const pool_value *args, int count)
+{
+    future *f = __real_pool_submit(p, fn, name, args, count);
+    if (!inside)
+        record_submit(f, name, args, count, -1);
+    return f;
+}
+
+future *__wrap_pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
+                                 const pool_value *args, int count)
+{
+    if (inside)
+        return __real_pool_submit_limit(p, seconds, fn, name, args, count);
+    inside++;
+    future *f = __real_pool_submit_limit(p, seconds, fn, name, args, count);
+    inside--;
+    record_submit(f, name, args, count, seconds > 0 ? seconds : 0);
     return f;
 }
 
@@ -229,6 +278,41 @@ int __wrap_future_successful(future *f)
     }
     pthread_mutex_unlock(&lock);
     return ok;
+}
+
+/* Record a future_cancel or future_kill of the program's, and what it gave. */
+static int record_stop(future *f, const char *fn, int ret, int err)
+{
+    struct line l = { .len = 0 };
+
+    if (inside)
+        return ret;
+    pthread_mutex_lock(&lock);
+    for (size_t i = nseen; i-- > 0;) {
+        if (seen[i] == f && f != NULL) {
+            putf(&l, "stop\t%zu\t%s\t%d\t", i, fn, ret);
+            raw(&l, ret == 0 ? "-" : err == EBUSY ? "EBUSY" : err == EALREADY ? "EALREADY" : "");
+            if (ret != 0 && err != EBUSY && err != EALREADY)
+                putf(&l, "%d", err);
+            emit(&l);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    errno = err;
+    return ret;
+}
+
+int __wrap_future_cancel(future *f)
+{
+    int ret = __real_future_cancel(f);
+    return record_stop(f, "future_cancel", ret, errno);
+}
+
+int __wrap_future_kill(future *f)
+{
+    int ret = __real_future_kill(f);
+    return record_stop(f, "future_kill", ret, errno);
 }
 
 /* Record calls made inside the runtime: one per input, task "~B" or
@@ -311,6 +395,61 @@ int __wrap_pool_map_chunks(pool *p, pool_fn fn, const char *name, const pool_val
     inside--;
     if (failed >= 0)
         record_results(first, out, n);
+    return failed;
+}
+
+/* The maps made with pool_map_async: their first call index, inputs and
+ * out, until pool_map_wait hands their results over. Guarded by lock. */
+static struct async_map {
+    pool_map_result *m;
+    size_t first, n;
+    pool_value *out;
+} maps[64];
+
+pool_map_result *__wrap_pool_map_async_start(pool *p, pool_fn fn, const char *name,
+                                             const pool_value *in, size_t n, pool_value *out,
+                                             size_t chunksize)
+{
+    if (inside || in == NULL || out == NULL)
+        return __real_pool_map_async_start(p, fn, name, in, n, out, chunksize);
+    pthread_mutex_lock(&lock);
+    size_t first = record_inner(name, in, 1, n, 1);
+    pthread_mutex_unlock(&lock);
+    inside++;
+    pool_map_result *m = __real_pool_map_async_start(p, fn, name, in, n, out, chunksize);
+    inside--;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
+        if (maps[i].m == m)             /* a map freed unwaited had this address */
+            maps[i].m = NULL;
+    for (size_t i = 0; m != NULL && i < sizeof maps / sizeof maps[0]; i++) {
+        if (maps[i].m == NULL) {
+            maps[i] = (struct async_map){ m, first, n, out };
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return m;
+}
+
+int __wrap_pool_map_wait(pool_map_result *m, double seconds)
+{
+    int failed = __real_pool_map_wait(m, seconds);
+    struct async_map done = { 0 };
+
+    if (inside || failed < 0)
+        return failed;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; m != NULL && i < sizeof maps / sizeof maps[0]; i++) {
+        if (maps[i].m == m) {           /* its results once: the slot is freed */
+            done = maps[i];
+            maps[i].m = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    if (done.m != NULL)
+        record_results(done.first, done.out, done.n);
     return failed;
 }
 

@@ -8,7 +8,7 @@ cubes_checks() {
 compiles 0 - cubes.c compiles
 runs 0 compiles ./cubes runs on 4 workers and exits with status 0
 pool 1 runs the pool cubes every number: one call of cube per number, in order, each run in a worker
-together 1 pool the numbers go out all at once (one pool_map), not one call after another
+together 1 pool the numbers go out all at once (one map: pool_map, pool_map_chunked or pool_map_async), not one call after another
 results 1 pool each line "cube(x) = y" comes in input order, y the result the pool gave for x
 LIST
 }

@@ -8,13 +8,14 @@ compiles 0 - whoami.c compiles
 runs 0 compiles ./whoami runs and exits with status 0
 pids 1 runs each "Input i ran in process P" line gives the PID of the worker that ran input i
 count 1 runs the last line counts the worker processes that ran the inputs ("K worker process(es) ran 8 inputs")
-pool 1 count the count follows the pool: with POOL_WORKERS=1 the last line says 1
+pool 1 count the count follows the pool: with POOL_WORKERS=1 the last line says 1, and with 12 workers for 8 inputs it counts only the workers that ran one
 LIST
 }
 
 whoami_start() {
     start_run main "POOL_WORKERS=3"
     start_run one "POOL_WORKERS=1"
+    start_run many "POOL_WORKERS=12"
 }
 
 whoami_runs() { EXPECTED="exit status 0"; ran_ok main; }
@@ -58,12 +59,14 @@ count_workers() {
     _k=$(npids "$1")
     _n=$(ntasks "$1")
     EXPECTED="the last line \"$_k worker process(es) ran 8 inputs\" (with POOL_WORKERS=$2 the trace has $_k worker PIDs: $(pidlist "$1"))"
-    _last=$(grep -v '^[[:space:]]*$' "$R/stdout" | tail -n 1)
+    _last=$(grep -av '^[[:space:]]*$' "$R/stdout" | tail -n 1)
     _said=$(printf '%s\n' "$_last" | sed -n 's/^\([0-9][0-9]*\) worker process\(es\|(es)\)\{0,1\} ran [0-9][0-9]* inputs[[:space:]]*$/\1/p')
     [ "$_n" -gt 0 ] && [ "$_said" = "$_k" ] && return 0
     ACTUAL="the last line is \"$(printf '%s' "$_last" | cut -c1-120)\""
     if [ -z "$_said" ]; then
         HINT="end with printf(\"%d worker process(es) ran %d inputs\\n\", nworkers, NINPUTS)."
+    elif [ "$_said" = "$2" ] && [ "$_k" -lt "$2" ]; then
+        HINT="$_said is the pool's size (pool_size), not how many workers ran the inputs: with more workers than inputs some run none. Count the different PIDs in out[]."
     elif [ "$_said" -gt "$_k" ]; then
         HINT="a PID that ran several inputs counts once: count out[i] only if no out[j] before it (j < i) holds the same PID."
     else
@@ -73,4 +76,11 @@ count_workers() {
 }
 
 whoami_count() { count_workers main 3; }
-whoami_pool() { EXPECTED="exit status 0 with POOL_WORKERS=1"; ran_ok one || return 1; count_workers one 1; }
+whoami_pool() {
+    EXPECTED="exit status 0 with POOL_WORKERS=1"
+    ran_ok one || return 1
+    count_workers one 1 || return 1
+    EXPECTED="exit status 0 with POOL_WORKERS=12"
+    ran_ok many || return 1
+    count_workers many 12
+}

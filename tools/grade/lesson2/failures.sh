@@ -94,7 +94,7 @@ count_line() {
     _n=$(wc -l <"$R/truth.tsv" | tr -d ' ')
     _k=$(awk -F '\t' '$4 != "ok"' "$R/truth.tsv" | wc -l | tr -d ' ')
     EXPECTED="the last line is \"$_k of $_n calls failed\""
-    _last=$(grep -v '^[[:space:]]*$' "$R/stdout" | tail -n 1)
+    _last=$(grep -av '^[[:space:]]*$' "$R/stdout" | tail -n 1)
     [ "$_n" -gt 0 ] && [ "$_last" = "$_k of $_n calls failed" ] && return 0
     ACTUAL="the last line is \"$(printf '%s' "$_last" | cut -c1-120)\""
     HINT="count the failures in the loop (failed++ when future_successful is 0), then printf(\"%d of %d calls failed\\n\", failed, NCALLS)."

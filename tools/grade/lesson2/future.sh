@@ -66,7 +66,7 @@ future_usage() {
         _a=$(cat "$EXW/args.$_r")
         EXPECTED="$(cmdline "$_r") prints a line with \"usage\" on stderr and exits with status 2"
         _st=$(cat "$R/status")
-        _said=$(grep -ic usage "$R/stderr")
+        _said=$(grep -aic usage "$R/stderr")
         [ "$_st" = "exit 2" ] && [ "$_said" -gt 0 ] && continue
         ACTUAL="$(cmdline "$_r") $(describe "$_r")"
         if [ "$_said" -gt 0 ]; then
@@ -191,4 +191,4 @@ $ACTUAL"
 }
 
 # in_master RUN: a task function ran in the master process (see shim.c).
-in_master() { rundir "$1"; grep -q '^master' "$R/calls.tsv"; }
+in_master() { rundir "$1"; grep -aq '^master' "$R/calls.tsv"; }

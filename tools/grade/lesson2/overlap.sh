@@ -20,14 +20,18 @@ overlap_nowait() {
     rundir main
     EXPECTED="every call is made (submit_s) before the first call ends (end_s)"
     # Times in the program's own seconds: the run's sleeps were scaled.
+    # Calls are named by their index in the program (the shim's record,
+    # truth.tsv: index, task), which is the task id when the record is missing.
     ACTUAL=$(awk -F '\t' -v scale="$SCALE" '
-        { $5 /= scale; $7 /= scale
+        FILENAME == ARGV[1] { if ($2 ~ /^[0-9]+$/) idx[$2] = $1; next }
+        function call(t) { return (t in idx) ? idx[t] : t }
+        { ntrace++; $5 /= scale; $7 /= scale
           if (first == "" || $7 + 0 < first) { first = $7 + 0; ft = $1 }
           if (last == "" || $5 + 0 > last) { last = $5 + 0; lt = $1 } }
         END {
-            if (NR == 0) print "the trace holds no call"
-            else if (last >= first) printf "call %d was made at %.2f s, after call %d had ended at %.2f s (the program'"'"'s own seconds)\n", lt - 1, last, ft - 1, first
-        }' "$R/trace.tsv")
+            if (ntrace == 0) print "the trace holds no call"
+            else if (last >= first) printf "call %d was made at %.2f s, after call %d had ended at %.2f s (the program'"'"'s own seconds)\n", call(lt), last, call(ft), first
+        }' "$R/truth.tsv" "$R/trace.tsv")
     [ -z "$ACTUAL" ] && return 0
     HINT="pool_apply waits for its result; pool_apply_async does not. Make all the calls in one loop, then get the results in a second loop."
     return 1

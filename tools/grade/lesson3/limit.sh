@@ -20,6 +20,7 @@ limit_start() { start_run main "POOL_WORKERS=5"; }
 limit_runs() { EXPECTED="exit status 0"; ran_ok main; }
 
 limit_stopped() {
+    rundir main
     calls main >"$R/calls"
     _most=$(awk -v s="$(slack 0.5)" 'BEGIN { printf "%g", 3 + s }')
     EXPECTED="every call that needs more than 3 s ends with status timeout (or cancelled) by $_most s after it started (the program's own seconds)"
@@ -29,6 +30,15 @@ limit_stopped() {
             else if ($3 != "timeout" && $3 != "cancelled") printf "call %d ended with status %s after %.1f s; ", $1, $3, took
             else if (took > most) printf "call %d was stopped, but only after %.1f s; ", $1, took
         }' "$R/calls" | sed 's/; $//')
+    # Calls the runtime refused (NULL): the shim saw them, the trace not.
+    _refused=$(awk -F '\t' '$1 == "call" && $3 == "-" && $4 == "lookup" { n++ } $1 == "limit" && $3 ~ /^[0-9.e+-]+$/ { l = $3 }
+        END { if (n) printf "%d %s\n", n, l }' "$R/calls.tsv")
+    if [ -n "$_refused" ]; then
+        set -- $_refused
+        ACTUAL="pool_apply_async_limit refused $1 call(s) of lookup (it gave NULL: errno EINVAL), as their limit was $2 s, not more than 0"
+        HINT="the limit must be more than 0. 3 * pool_time_scale() is $(awk -v k="$SCALE" 'BEGIN { printf "%g", 3 * k }') when the grader runs with POOL_TIME_SCALE=$SCALE, and an int keeps only what is before the point. Keep limit a double. And check what pool_apply_async_limit returns: NULL means no call was made."
+        return 1
+    fi
     if [ -z "$(awk -F '\t' '$2 == "lookup"' "$R/calls")" ]; then
         ACTUAL="the program made no lookup call"
         HINT="keep the calls: pool_apply_async_limit(p, limit, lookup, seconds[i], i)."
@@ -43,6 +53,7 @@ limit_stopped() {
 }
 
 limit_others() {
+    rundir main
     calls main >"$R/calls"
     EXPECTED="every call of at most 3 s ends on its own, with status ok"
     ACTUAL=$(awk -F '\t' '$2 == "lookup" && $6 <= 3 && $3 != "ok" {
