@@ -30,7 +30,7 @@
 void pool__poke_watcher(pool *p)
 {
     uint64_t one = 1;
-    if (p->sh->ev_fd >= 0 && write(p->sh->ev_fd, &one, sizeof one) < 0) {
+    if (p->ev_fd >= 0 && write(p->ev_fd, &one, sizeof one) < 0) {
         /* full: it wakes anyway */
     }
 }

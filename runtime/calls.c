@@ -209,6 +209,12 @@ void pool__harvest(pool *p, future *f)
     done(p, f);
 }
 
+void pool__slot_lost(pool *p, future *f, const char *msg)
+{
+    p->owner[f->seq & (POOL__RING - 1)] = NULL;
+    pool__complete_here(p, f, ST_CRASH, "PoolError", msg);
+}
+
 /* p->lock held. Put f into the ring if the next slot is free (harvesting a
  * DONE call that left it); false if the ring is full there. */
 static bool put(pool *p, future *f)
@@ -298,7 +304,7 @@ void pool__enqueue(pool *p, future *f)
         p->ovf_head = f;
         atomic_store(&p->sh->want_done, 1);
         uint64_t one = 1;
-        if (write(p->sh->ev_fd, &one, sizeof one) < 0) {
+        if (write(p->ev_fd, &one, sizeof one) < 0) {
             /* the counter is full: the watcher is awake anyway */
         }
     }

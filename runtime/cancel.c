@@ -11,7 +11,7 @@
  * A running call is stopped by killing its worker, which the supervisor
  * then replaces; the pool survives that already. The kill must hit only
  * that call, yet the worker may finish it and claim another at any instant.
- * So the master only asks (sh->w[w].cancel = seq, then a poke on ctl_fd);
+ * So the master only asks (pool__wslots(sh)[w].cancel = seq, then a poke on ctl_fd);
  * the supervisor, the worker's parent, stops the worker (SIGSTOP, and waits
  * until it has stopped), and looks at the slot: if it is still "HELD by w"
  * for that call, it notes the reason (w.killed = seq) and sends SIGKILL;
@@ -168,7 +168,7 @@ int future_kill(future *f)
         /* It runs, on the worker the slot names: ask the supervisor. */
         int w = pool__call_runner(p->sh, f->seq);
         if (w >= 0) {
-            atomic_store(&p->sh->w[w].cancel, f->seq);
+            atomic_store(&pool__wslots(p->sh)[w].cancel, f->seq);
             pool__poke_supervisor(p);
         }
     }
@@ -237,7 +237,7 @@ static double seen_at[POOL_MAX_WORKERS];
  * (noting why) or let it go on. */
 static void stop_call(pool__shared *sh, int w, uint64_t seq, uint32_t why)
 {
-    pid_t pid = atomic_load(&sh->w[w].pid);
+    pid_t pid = pool__sup_worker_pid[w];
     if (pid <= 0 || pool__call_runner(sh, seq) != w ||
         kill(pid, SIGSTOP) != 0)
         return;
@@ -247,8 +247,8 @@ static void stop_call(pool__shared *sh, int w, uint64_t seq, uint32_t why)
            errno == EINTR)
         ;
     if (pool__call_runner(sh, seq) == w) {
-        atomic_store(&sh->w[w].killed_why, why);
-        atomic_store(&sh->w[w].killed, seq);
+        atomic_store(&pool__wslots(sh)[w].killed_why, why);
+        atomic_store(&pool__wslots(sh)[w].killed, seq);
         kill(pid, SIGKILL);
     }
     kill(pid, SIGCONT);
@@ -258,14 +258,14 @@ int pool__sup_cancels(pool__shared *sh)
 {
     double now = pool__now(), next = -1;
     for (int w = 0; w < sh->n; w++) {
-        uint64_t seq = atomic_load(&sh->w[w].cancel);
+        uint64_t seq = atomic_load(&pool__wslots(sh)[w].cancel);
         if (seq != 0) {
             stop_call(sh, w, seq, POOL__KILL_CANCEL);
             uint64_t expect = seq;
-            atomic_compare_exchange_strong(&sh->w[w].cancel, &expect, 0);
+            atomic_compare_exchange_strong(&pool__wslots(sh)[w].cancel, &expect, 0);
         }
         /* A call with a limit that this worker runs. */
-        seq = atomic_load(&sh->w[w].holding);
+        seq = atomic_load(&pool__wslots(sh)[w].holding);
         if (seq == 0)
             continue;
         pool__call *c = pool__slot(sh, seq);
@@ -301,10 +301,10 @@ bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char
                       char *msg, size_t size)
 {
     seen_seq[w] = 0;    /* a try of seq run again (retries) gets its whole limit */
-    uint64_t k = atomic_exchange(&sh->w[w].killed, 0);
+    uint64_t k = atomic_exchange(&pool__wslots(sh)[w].killed, 0);
     if (k == 0 || k != seq)
         return false;
-    if (atomic_load(&sh->w[w].killed_why) == POOL__KILL_TIMEOUT) {
+    if (atomic_load(&pool__wslots(sh)[w].killed_why) == POOL__KILL_TIMEOUT) {
         *st = ST_TIMEOUT;
         *type = "Timeout";
         snprintf(msg, size, "%s ran past its limit of %g s; its worker %d was killed "

@@ -82,6 +82,11 @@ static bool wait_until(future *f, const struct timespec *limit, const char *in)
         if (!f->done && f->seq == seq) {
             if (pool__call_done(p->sh, seq))
                 pool__harvest(p, f);
+            else if (pool__call_over(p->sh, seq))
+                /* Over but not done, and not harvested (the lock is held):
+                 * its slot no longer holds it. */
+                pool__slot_lost(p, f, "its slot in the pool's shared memory was written "
+                                      "over (a task wrote where it must not)");
             else if (limit && pool__until(limit) <= 0)
                 break;
         }
@@ -195,7 +200,7 @@ pid_t future_pid(future *f)
         if (pool__call_done(p->sh, f->seq)) {
             pool__harvest(p, f);    /* ended: its record says where it ran */
         } else if (w >= 0) {
-            pid_t pid = atomic_load(&p->sh->w[w].pid);     /* running there now */
+            pid_t pid = atomic_load(&pool__wslots(p->sh)[w].pid);     /* running there now */
             pthread_mutex_unlock(&p->lock);
             return pid;
         }

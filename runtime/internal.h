@@ -200,7 +200,6 @@ typedef struct pool__shared {
     double t0;                  /* the pool's time 0 (pool__now) */
     pid_t master;               /* the process that made the pool */
     int memfd;                  /* the blob file */
-    int ev_fd;                  /* eventfd: wakes the master's supervisor thread */
     size_t size;                /* of the whole region */
 
     /* Each group on a cache line of its own: who writes it differs, and
@@ -271,9 +270,26 @@ typedef struct pool__shared {
     _Atomic uint32_t finished;
     _Atomic uint32_t finish_waiters;
 
-    pool__wslot *w;             /* n of them, after the header */
-    pool__call *ring;           /* POOL__RING of them, after the workers */
 } pool__shared;
+
+/* The worker slots (POOL_MAX_WORKERS of them, after the header) and the
+ * ring (POOL__RING slots, after the workers): found from the region's own
+ * address, never from a pointer stored in it (a task could overwrite one). */
+#define POOL__HEAD_SIZE ((sizeof(pool__shared) + 4095) & ~(size_t)4095)
+static inline pool__wslot *pool__wslots(const pool__shared *sh)
+{
+    return (pool__wslot *)((char *)sh + POOL__HEAD_SIZE);
+}
+static inline size_t pool__shared_size(void)
+{
+    return POOL__HEAD_SIZE + (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot) +
+           (size_t)POOL__RING * sizeof(pool__call);
+}
+static inline pool__call *pool__ring(const pool__shared *sh)
+{
+    return (pool__call *)((char *)sh + POOL__HEAD_SIZE +
+                          (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot));
+}
 
 /* Make the region of a pool of n workers; NULL with errno set. */
 pool__shared *pool__shared_map(int n);
@@ -287,7 +303,7 @@ void pool__shared_unmap(pool__shared *sh);
  * verbs say may read or write them. */
 static inline pool__call *pool__slot(pool__shared *sh, uint64_t seq)
 {
-    return &sh->ring[seq & (POOL__RING - 1)];
+    return &pool__ring(sh)[seq & (POOL__RING - 1)];
 }
 
 /* Whoever finished a call, after marking it DONE: wake the threads that
@@ -420,6 +436,9 @@ int pool__sup_cancels(pool__shared *sh);
  * on purpose, with the status, error type and message to fail seq with. */
 bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
                       char *msg, size_t size);
+
+/* Supervisor: the worker it forked for each slot (0: none). */
+extern pid_t pool__sup_worker_pid[POOL_MAX_WORKERS];
 
 /* Run calls as worker w until the pool closes. Never returns. */
 void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));

@@ -58,6 +58,10 @@ struct pool {
     pid_t creator;          /* the process that made it (a task's copy is not it) */
     pool__shared *sh;
     pid_t sup_pid;          /* the supervisor process */
+    int ev_fd;              /* eventfd: wakes the watcher thread (the master's own) */
+    uint64_t serial;        /* sh->serial as made: if the region says otherwise,
+                               a task wrote over it (watch.c) */
+    bool overwritten;       /* the watcher found the region written over */
     int sup_fd;             /* a pipe that ends when it does */
     int life_fd;            /* a pipe whose end tells it that the master ended */
     int ctl_fd;             /* eventfd to the supervisor */
@@ -106,6 +110,9 @@ void pool__harvest(pool *p, future *f);
 void pool__enqueue(pool *p, future *f);
 /* Complete f in the master (a closed pool, a broken one): its trace record
  * is written here. */
+/* p->lock held. f was put, but its slot no longer holds it (written
+ * over): fail it with PoolError msg, from the master's own records. */
+void pool__slot_lost(pool *p, future *f, const char *msg);
 void pool__complete_here(pool *p, future *f, int st, const char *type, const char *msg);
 /* Tell the workers and the supervisor the pool's state (pool.c); a close
  * waits until the overflow list is empty. */

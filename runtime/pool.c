@@ -295,12 +295,11 @@ void pool__let_go(pool *p)
         close(p->life_fd);
     if (p->event_fd >= 0)
         close(p->event_fd);
-    p->event_fd = -1;
-    if (p->sh) {
-        if (p->sh->ev_fd >= 0)
-            close(p->sh->ev_fd);
+    if (p->ev_fd >= 0)
+        close(p->ev_fd);
+    p->event_fd = p->ev_fd = -1;
+    if (p->sh)
         pool__shared_unmap(p->sh);
-    }
     p->sh = NULL;
     p->sup_fd = p->ctl_fd = p->life_fd = -1;
 }
@@ -332,7 +331,7 @@ pool *pool_create(int n)
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)
         goto fail_early;
-    p->ctl_fd = p->sup_fd = p->life_fd = p->event_fd = -1;
+    p->ctl_fd = p->sup_fd = p->life_fd = p->event_fd = p->ev_fd = -1;
     p->n = n;
     pool__self = getpid();  /* then kept by the fork handler */
     p->creator = pool__self;
@@ -350,9 +349,10 @@ pool *pool_create(int n)
     pool__shared *sh = p->sh;
     sh->t0 = pool__now();
     sh->master = getpid();
-    sh->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    p->serial = sh->serial;    /* the header as made: the watcher compares */
+    p->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     p->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (sh->ev_fd < 0 || p->ctl_fd < 0)
+    if (p->ev_fd < 0 || p->ctl_fd < 0)
         goto fail;
     read_faults(sh);
     sh->backtrace = read_backtrace();

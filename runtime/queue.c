@@ -69,11 +69,9 @@ int pool__futex_wake(_Atomic uint32_t *word, int n)
 
 pool__shared *pool__shared_map(int n)
 {
-    size_t head = (sizeof(pool__shared) + 4095) & ~(size_t)4095;
     /* Room for the most workers a pool may have, so that pool_resize can
      * grow it; a slot's pages are touched only once a worker uses it. */
-    size_t size = head + (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot) +
-                  (size_t)POOL__RING * sizeof(pool__call);
+    size_t size = pool__shared_size();
     void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
@@ -89,9 +87,6 @@ pool__shared *pool__shared_map(int n)
     sh->serial = (uint64_t)getpid() << 32 | (atomic_fetch_add(&made, 1) + 1);
     sh->n = n;
     sh->want = n;
-    sh->ev_fd = -1;
-    sh->w = (pool__wslot *)((char *)m + head);
-    sh->ring = (pool__call *)((char *)sh->w + (size_t)POOL_MAX_WORKERS * sizeof(pool__wslot));
     sh->head = sh->tail = 1;        /* seq 0 means "none" */
     sh->blob_end = 4096;            /* offset 0 means "inline" */
     pthread_mutexattr_t a;
@@ -102,7 +97,7 @@ pool__shared *pool__shared_map(int n)
     pthread_mutex_init(&sh->init_lock, &a);
     pthread_mutexattr_destroy(&a);
     for (int i = 0; i < n; i++)
-        sh->w[i].exit_status = -1;
+        pool__wslots(sh)[i].exit_status = -1;
     return sh;
 }
 
@@ -111,7 +106,7 @@ void pool__shared_unmap(pool__shared *sh)
     if (sh == NULL)
         return;
     pool__blob_forget(sh, false);     /* and its descriptor */
-    munmap(sh, sh->size);
+    munmap(sh, pool__shared_size());   /* not sh->size: a task could write it */
 }
 
 /* Waking workers. -----------------------------------------------------------
@@ -186,7 +181,7 @@ static uint64_t spin_take(pool__shared *sh, int w)
     uint64_t none = 0;
     if (atomic_load_explicit(&sh->spinner, memory_order_relaxed) != 0)
         return 0;
-    uint64_t me = (uint64_t)++sh->w[w].spins << 16 | (uint64_t)(w + 1);
+    uint64_t me = (uint64_t)++pool__wslots(sh)[w].spins << 16 | (uint64_t)(w + 1);
     return atomic_compare_exchange_strong(&sh->spinner, &none, me) ? me : 0;
 }
 
@@ -266,7 +261,7 @@ static uint64_t claim_again(pool__shared *sh, int w)
         bool mine = atomic_compare_exchange_strong(&pool__slot(sh, seq)->state_word, &s,
                                                    POOL__STATE(seq, CALL_HELD, w));
         if (mine)
-            atomic_store_explicit(&sh->w[w].holding, seq, memory_order_relaxed);
+            atomic_store_explicit(&pool__wslots(sh)[w].holding, seq, memory_order_relaxed);
         again_clear(sh, k, seq);
         if (mine)
             return seq;
@@ -334,7 +329,7 @@ static uint64_t try_claim(pool__shared *sh, int w)
     pool__call *c = pool__slot(sh, h);
     uint64_t s = POOL__STATE(h, CALL_QUEUED, 0);
     if (atomic_compare_exchange_strong(&c->state_word, &s, POOL__STATE(h, CALL_HELD, w))) {
-        atomic_store_explicit(&sh->w[w].holding, h, memory_order_relaxed);
+        atomic_store_explicit(&pool__wslots(sh)[w].holding, h, memory_order_relaxed);
         uint64_t expect = h;    /* a failed CAS writes into it */
         atomic_compare_exchange_strong(&sh->head, &expect, h + 1);
         return h;
@@ -482,11 +477,11 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
         c->worker = -1;
         c->start = c->end;
     } else {
-        c->pid = atomic_load(&sh->w[w].pid);
+        c->pid = atomic_load(&pool__wslots(sh)[w].pid);
         c->worker = w;
         /* A worker killed between its claim and noting its start still
          * shows its last call's: the call began no sooner than it was made. */
-        double start = atomic_load(&sh->w[w].start);
+        double start = atomic_load(&pool__wslots(sh)[w].start);
         c->start = start < c->submit ? c->submit : start;
     }
     return true;
@@ -531,7 +526,7 @@ bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const 
 uint64_t pool__take_held(pool__shared *sh, int w)
 {
     for (int k = 0; k < POOL__RING; k++) {
-        uint64_t s = atomic_load(&sh->ring[k].state_word);
+        uint64_t s = atomic_load(&pool__ring(sh)[k].state_word);
         int st = POOL__ST(s);
         if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == w &&
             pool__fail_begin(sh, POOL__SEQ(s)))

@@ -40,6 +40,10 @@
 #define RETRY_S 1.0     /* after a worker could not be started, try again this much later */
 
 static pool__shared *sh;
+/* The workers this supervisor forked, by slot: its own record, not the
+ * slot's pid field, which a task could overwrite. Only these are ever
+ * stopped or killed. */
+pid_t pool__sup_worker_pid[POOL_MAX_WORKERS];
 static sigset_t task_mask;      /* the signal mask a worker starts with */
 static int close_fds[4];        /* the supervisor's own descriptors */
 static double retry_at;         /* 0: no start to try again */
@@ -66,7 +70,7 @@ static bool spawn(int i, bool replacement)
         errno = EAGAIN;
         return false;
     }
-    pool__wslot *ws = &sh->w[i];
+    pool__wslot *ws = &pool__wslots(sh)[i];
     atomic_store(&ws->fatal, 0);
     atomic_store(&ws->wall, 0);
     atomic_store(&ws->lost_fd, 0);
@@ -92,6 +96,7 @@ static bool spawn(int i, bool replacement)
         pool__worker_main(sh, i);
     }
     atomic_store(&ws->pid, pid);
+    pool__sup_worker_pid[i] = pid;
     atomic_fetch_add(&sh->live, 1);
     pool__trace_event(sh, i, pid, "start", NULL);
     return true;
@@ -144,7 +149,7 @@ static void fill(void)
     if (want > atomic_load(&sh->n))
         atomic_store(&sh->n, want);
     for (int i = 0; i < want; i++) {
-        if (atomic_load(&sh->w[i].pid) != 0)
+        if (atomic_load(&pool__wslots(sh)[i].pid) != 0)
             continue;
         if (spawn(i, true))
             continue;
@@ -186,7 +191,7 @@ static void wall_said(pool__wslot *ws, char *buf, size_t size)
  * finds the pool whole again), or queue it again if it has tries left. */
 static void ended(int i, int status)
 {
-    pool__wslot *ws = &sh->w[i];
+    pool__wslot *ws = &pool__wslots(sh)[i];
     pid_t pid = atomic_load(&ws->pid);
     pool__trace_flush_worker(sh, i);
     /* Its backtrace, if it took one (the replacement reuses the slot). */
@@ -206,6 +211,7 @@ static void ended(int i, int status)
     /* The call it held, if any: the one slot that says so. */
     uint64_t held = pool__take_held(sh, i);
     atomic_store(&ws->pid, 0);
+    pool__sup_worker_pid[i] = 0;
     atomic_fetch_sub(&sh->live, 1);
     pool__worker_gone(sh, i);   /* it may have been asleep, spinning or being woken */
 
@@ -284,13 +290,13 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     atomic_fetch_add(&sh->work, 1);
     pool__futex_wake(&sh->work, INT_MAX);
     for (int i = 0; i < sh->n; i++) {
-        pid_t pid = atomic_load(&sh->w[i].pid);
-        if (pid > 0 && atomic_load(&sh->w[i].holding) != 0)
+        pid_t pid = atomic_load(&pool__wslots(sh)[i].pid);
+        if (pid > 0 && atomic_load(&pool__wslots(sh)[i].holding) != 0)
             kill(pid, SIGKILL);
     }
     double give_up = pool__now() + END_GRACE_MS / 1000.0;
     for (int i = 0; i < sh->n; i++) {
-        pid_t pid = atomic_load(&sh->w[i].pid);
+        pid_t pid = atomic_load(&pool__wslots(sh)[i].pid);
         while (pid > 0) {
             int status;
             pid_t got = waitpid(pid, &status, __WALL | WNOHANG);
@@ -429,7 +435,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
             for (int i = 0; i < sh->n; i++) {
-                if (atomic_load(&sh->w[i].pid) == pid) {
+                if (atomic_load(&pool__wslots(sh)[i].pid) == pid) {
                     ended(i, status);
                 }
             }

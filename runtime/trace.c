@@ -174,7 +174,7 @@ void pool__trace_write(pool__shared *sh, const char *p, size_t n)
 
 void pool__trace_flush_worker(pool__shared *sh, int w)
 {
-    pool__wslot *ws = &sh->w[w];
+    pool__wslot *ws = &pool__wslots(sh)[w];
     uint32_t n = atomic_load(&ws->trace_len);
     if (n > 0) {
         if (following(sh) && trace_fd_ours())
@@ -187,7 +187,7 @@ void pool__trace_flush_worker(pool__shared *sh, int w)
 
 void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, bool now)
 {
-    pool__wslot *ws = &sh->w[w];
+    pool__wslot *ws = &pool__wslots(sh)[w];
     uint32_t gen = atomic_load(&sh->trace_gen);
     if (gen == 0)
         return;

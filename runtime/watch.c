@@ -36,14 +36,8 @@ static void supervisor_gone(pool *p)
     waitpid(p->sup_pid, NULL, 0);   /* it has ended (ECHILD if the program reaped it) */
     pthread_mutex_lock(&p->lock);
     p->sup_gone = true;
-    if (p->state == POOL_RUNNING || atomic_load(&sh->live) > 0 ||
-        atomic_load(&sh->head) < atomic_load(&sh->tail)) {
-        for (int i = 0; i < sh->n; i++) {
-            pid_t pid = atomic_load(&sh->w[i].pid);
-            if (pid > 0)
-                kill(pid, SIGKILL);     /* they die with it anyway (PDEATHSIG) */
-        }
-    }
+    /* Its workers die with it (PR_SET_PDEATHSIG): no pid is taken from the
+     * shared region, where a task could have written any. */
     /* A supervisor that leaves a closed pool has finished every call. */
     bool unfinished = false;
     uint64_t tail = atomic_load(&sh->tail);
@@ -53,7 +47,10 @@ static void supervisor_gone(pool *p)
     bool fault = p->state == POOL_RUNNING ||
                  (p->state == POOL_CLOSED && (unfinished || p->ovf_head));
     char msg[200] = "the pool was terminated before the task started";
-    if (fault)
+    if (fault && p->overwritten)
+        snprintf(msg, sizeof msg, "the pool's shared memory was written over (a task "
+                 "wrote where it must not); the pool was ended");
+    else if (fault)
         snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died; "
                  "its workers were ended", (int)p->sup_pid);
     for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
@@ -64,6 +61,18 @@ static void supervisor_gone(pool *p)
             pool__fail(sh, seq, fault ? ST_CRASH : ST_TERMINATED,
                        fault ? "PoolError" : "Terminated", msg);
         }
+    }
+    /* Calls whose slot no longer says so (a task wrote over it): failed
+     * here, from the master's own list of what it put. */
+    for (int k = 0; k < POOL__RING; k++) {
+        future *f = p->owner[k];
+        if (f == NULL || f->done)
+            continue;
+        if (pool__call_done(sh, f->seq))
+            pool__harvest(p, f);
+        else
+            pool__slot_lost(p, f, fault ? msg : "the pool was terminated before the task "
+                                                "finished");
     }
     /* Calls that never reached the ring. */
     while (p->ovf_head) {
@@ -133,16 +142,24 @@ void *pool__watcher_main(void *arg)
     for (;;) {
         struct pollfd pfd[2] = {
             {.fd = p->sup_fd, .events = POLLIN},
-            {.fd = p->sh->ev_fd, .events = POLLIN},
+            {.fd = p->ev_fd, .events = POLLIN},
         };
-        if (poll(pfd, 2, -1) < 0) {
+        int n = poll(pfd, 2, 1000);
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
             pool__die("poll: %s", strerror(errno));
         }
+        if (n == 0 && !p->overwritten && p->sh->serial != p->serial) {
+            /* A task wrote over the region's header: nothing in it can be
+             * trusted. End the supervisor (its workers die with it); the
+             * end of its pipe then fails every call left. */
+            p->overwritten = true;
+            kill(p->sup_pid, SIGKILL);
+        }
         if (pfd[1].revents) {
             uint64_t v;
-            while (read(p->sh->ev_fd, &v, sizeof v) > 0)
+            while (read(p->ev_fd, &v, sizeof v) > 0)
                 ;
             if (!drain_overflow(p))
                 pfd[0].revents = POLLIN;

@@ -168,7 +168,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
     if (me_sh && sig == SIGSEGV && info) {
         /* Which wall the task ran into, if it was one (room.c, blob.c). */
-        pool__wslot *ws = &me_sh->w[me];
+        pool__wslot *ws = &pool__wslots(me_sh)[me];
         size_t room = pool__room_guard_hit(info->si_addr);
         if (room == (size_t)-1) {
             atomic_store(&ws->wall, POOL__WALL_ARGS);
@@ -180,9 +180,9 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
         }
     }
     if (me_sh) {
-        atomic_store(&me_sh->w[me].fatal, sig);
-        if (me_sh->backtrace && atomic_load(&me_sh->w[me].bt_n) != POOL__BT_INJECTED)
-            pool__bt_take(&me_sh->w[me], uctx, hang_backtrace);
+        atomic_store(&pool__wslots(me_sh)[me].fatal, sig);
+        if (me_sh->backtrace && atomic_load(&pool__wslots(me_sh)[me].bt_n) != POOL__BT_INJECTED)
+            pool__bt_take(&pool__wslots(me_sh)[me], uctx, hang_backtrace);
     }
     signal(sig, SIG_DFL);
     raise(sig);
@@ -196,9 +196,9 @@ static void on_exit_call(int status, void *arg)
     (void)arg;
     if (getpid() != me_pid)
         return;     /* a process a task forked: not the worker */
-    atomic_store(&me_sh->w[me].exit_status, status & 0xff);
+    atomic_store(&pool__wslots(me_sh)[me].exit_status, status & 0xff);
     if (me_sh->backtrace)
-        pool__bt_take(&me_sh->w[me], NULL, false);     /* where exit() was called */
+        pool__bt_take(&pool__wslots(me_sh)[me], NULL, false);     /* where exit() was called */
     fflush(stdout);
     _exit(status);
 }
@@ -296,7 +296,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     pool__call *c = pool__slot(sh, seq);
     initialize(sh);
     double start = pool__now();
-    atomic_store(&sh->w[me].start, start);
+    atomic_store(&pool__wslots(sh)[me].start, start);
     task_name = c->name;
 
     /* The task reads its arguments read-only where they are, or, when
@@ -308,7 +308,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     if (args_errno == EBADF) {
         /* A task before closed the pool's descriptor: this call has not
          * begun, and another worker can run it. */
-        atomic_store(&sh->w[me].lost_fd, seq);
+        atomic_store(&pool__wslots(sh)[me].lost_fd, seq);
         fflush(stdout);
         _exit(POOL__EXIT_LOST);
     }
@@ -325,7 +325,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
 
     c->tries++;         /* this worker holds it: nobody else writes it */
     if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id))) {
-        atomic_store(&sh->w[me].bt_n, POOL__BT_INJECTED);
+        atomic_store(&pool__wslots(sh)[me].bt_n, POOL__BT_INJECTED);
         raise(SIGSEGV);     /* POOL_FAULT=crash:ID, crash1:ID */
     }
     if (listed(sh->fault_hang, c->id)) {
@@ -476,8 +476,8 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
          * dies first (trace.c). */
         pool__trace_add_worker(sh, me, rec->data, rec->len, false);
     }
-    atomic_fetch_add_explicit(&sh->w[me].tasks, 1, memory_order_relaxed);
-    atomic_store_explicit(&sh->w[me].holding, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&pool__wslots(sh)[me].tasks, 1, memory_order_relaxed);
+    atomic_store_explicit(&pool__wslots(sh)[me].holding, 0, memory_order_relaxed);
     pool__finish_end(sh, seq);
     pool__room_release();
     task_name = "?";
@@ -507,7 +507,7 @@ void pool__worker_main(pool__shared *sh, int w)
         if (leave)
             break;      /* its descriptor is gone: the supervisor starts another */
         uint64_t max = atomic_load(&sh->max_calls);
-        if (max && atomic_load(&sh->w[w].tasks) >= max)
+        if (max && atomic_load(&pool__wslots(sh)[w].tasks) >= max)
             break;      /* pool_set_max_calls: the supervisor starts another */
     }
     pool__trace_flush_worker(sh, w);
