@@ -169,6 +169,17 @@ typedef struct {
     char data[POOL__INLINE];    /* inline arguments, then an inline result */
 } __attribute__((aligned(64))) pool__call;
 
+/* A writer's trace bytes on their way to the file (trace.c): gathered in
+ * memory the others can read, then written to a range of the file that is
+ * claimed first, so that whoever finds the writer dead writes them again
+ * to the same place: never twice, never cut. */
+typedef struct {
+    _Atomic uint32_t len;       /* bytes gathered */
+    uint32_t claim_len;         /* bytes of the range being claimed */
+    _Atomic uint64_t claim;     /* 0, or that range (trace.c) */
+} pool__tstage;
+#define POOL__STAGE 8192        /* the supervisor's and the master's */
+
 typedef struct {
     _Atomic int32_t pid;        /* the worker's process, 0 while none */
     _Atomic uint64_t holding;   /* seq of the call it runs, 0 between calls */
@@ -189,8 +200,8 @@ typedef struct {
     _Atomic uint64_t killed;
     _Atomic uint32_t killed_why;    /* POOL__KILL_CANCEL or POOL__KILL_TIMEOUT */
     /* The worker's trace records not yet written. Written by the worker;
-     * written out by the supervisor once the worker is dead. */
-    _Atomic uint32_t trace_len;
+     * written out by the supervisor once the worker is dead (trace.c). */
+    pool__tstage trace_at;
     char trace[POOL__TRACE_BUF];
 } __attribute__((aligned(64))) pool__wslot;
 
@@ -223,11 +234,19 @@ typedef struct {
     _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
     int start_errno;            /* why, when ready is 2 */
     _Atomic int32_t end_signal; /* the signal ending the program, if one is */
+    /* Is the supervisor there (watch.c)? The master bumps ping and pokes
+     * it; it answers by copying ping to pong. done: it ended as it should. */
+    _Atomic uint32_t sup_ping, sup_pong, sup_done;
     _Alignas(64) char end_of_hot[1];
 
-    /* The trace: a path that each process opens for itself (O_APPEND). */
+    /* The trace: a path that each process opens for itself. Writers
+     * claim ranges of the file from trace_end (trace.c). */
     _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */
     char trace_path[4096];
+    _Atomic uint64_t trace_end; /* next free byte, last claimer, generation */
+    pool__tstage sup_at, master_at;
+    _Atomic uint32_t trace_lost;    /* records were lost: told once */
+    char sup_trace[POOL__STAGE], master_trace[POOL__STAGE];
 
     /* The blob allocator (blob.c). blob_lock guards the rest. */
     pthread_mutex_t blob_lock;  /* robust, process-shared */
@@ -414,9 +433,27 @@ void pool__trace_write(pool__shared *sh, const char *p, size_t n);
  * how it ended), written at once (TRACE.md, version 2). */
 void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
                        const char *how);
-/* Write out a worker's buffered records (the worker, or the supervisor once
- * the worker is dead). */
+/* Worker w: write out its buffered records. */
 void pool__trace_flush_worker(pool__shared *sh, int w);
+/* Writer ids for pool__trace_recover: a worker's slot, the supervisor's,
+ * the master's. */
+#define POOL__TW_SUP POOL_MAX_WORKERS
+#define POOL__TW_MASTER (POOL_MAX_WORKERS + 1)
+/* Writer `who` is dead (or killed and about to be): write what it had not
+ * written, each byte once, to where it claimed; then empty its buffer. */
+void pool__trace_recover(pool__shared *sh, int who);
+/* Once a process, before the pools' own fork handlers (fork.c): a child
+ * of fork gets the trace's lock free, before it lets pools go. */
+void pool__trace_atfork(void);
+/* Close this process's descriptors for pool sh's trace (it is let go). */
+void pool__trace_forget(const pool__shared *sh);
+/* This process writes as writer who (a worker, the supervisor). */
+void pool__trace_writer(int who);
+/* True if the last record worker w gathered is call c's: the worker got
+ * that far in finishing it (it had written the result first). */
+bool pool__trace_staged(pool__shared *sh, int w, const pool__call *c);
+/* A call that ended before it began says so: start_s is end_s. */
+void pool__trace_not_begun(pool__call *c);
 
 /* A worker's record: kept in its slot, written with the ones before it
  * when the slot is full, when now, or before the worker sleeps. */
@@ -440,6 +477,11 @@ int pool__sup_cancels(pool__shared *sh);
  * on purpose, with the status, error type and message to fail seq with. */
 bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
                       char *msg, size_t size);
+
+/* Worker w is dead: a call it was finishing whose record it had gathered
+ * is finished as it would have (its result was written before): DONE,
+ * with the worker's record, not failed with a second one. */
+void pool__sup_finish_recorded(pool__shared *sh, int w);
 
 /* Run calls as worker w until the pool closes. Never returns. */
 void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));

@@ -155,7 +155,8 @@ bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
         pool__buf_free(&b);
     }
     /* The arguments are still in the slot: a worker frees them only once
-     * it has finished the call. */
+     * it has finished the call. The next try has no end yet. */
+    c->end = 0;
     atomic_store(&c->state, POOL__STATE(seq, CALL_QUEUED, 0));
     atomic_fetch_add(&sh->nagain, 1);
     atomic_store(&sh->again[k], seq);
@@ -301,16 +302,23 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
     if (was != CALL_FINISHING && !pool__finish_begin(sh, seq, s))
         return false;
     int w = POOL__WORKER(s);
-    c->end = pool__now();
+    /* A finisher that died once it had written who ran the call and when
+     * (end last): those stay (the worker's slot may be its replacement's
+     * by now). */
+    if (was == CALL_FINISHING && c->end > 0)
+        return true;
+    double now = pool__now();
     if (was == CALL_QUEUED || w >= sh->n) {
         c->pid = 0;
         c->worker = -1;
-        c->start = c->end;
+        c->start = now;
     } else {
         c->pid = atomic_load(&sh->w[w].pid);
         c->worker = w;
         c->start = atomic_load(&sh->w[w].start);
     }
+    c->end = now;
+    pool__trace_not_begun(c);   /* held, but its worker had not begun it */
     return true;
 }
 

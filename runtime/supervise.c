@@ -71,7 +71,9 @@ static bool spawn(int i, bool replacement)
     atomic_store(&ws->bt_n, 0);     /* not the backtrace of the worker before */
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
-    atomic_store(&ws->trace_len, 0);
+    atomic_store(&ws->start, 0);    /* no call begun yet (trace: never started) */
+    atomic_store(&ws->trace_at.len, 0);     /* the worker before's: written (ended) */
+    atomic_store(&ws->trace_at.claim, 0);
     atomic_store(&ws->tasks, 0);
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -162,6 +164,18 @@ static void fill(void)
     }
 }
 
+void pool__sup_finish_recorded(pool__shared *sh, int w)
+{
+    for (int k = 0; k < POOL__RING; k++) {
+        uint64_t s = atomic_load(&sh->ring[k].state);
+        if (POOL__ST(s) == CALL_FINISHING && POOL__WORKER(s) == w &&
+            pool__trace_staged(sh, w, &sh->ring[k])) {
+            pool__finish_end(sh, POOL__SEQ(s));
+            return;
+        }
+    }
+}
+
 /* Worker i ended with wait status status: take the call it held, start
  * its replacement, then fail the call (so that whoever sees the failure
  * finds the pool whole again), or queue it again if it has tries left. */
@@ -169,7 +183,8 @@ static void ended(int i, int status)
 {
     pool__wslot *ws = &sh->w[i];
     pid_t pid = atomic_load(&ws->pid);
-    pool__trace_flush_worker(sh, i);
+    pool__sup_finish_recorded(sh, i);
+    pool__trace_recover(sh, i);
     /* Its backtrace, if it took one (the replacement reuses the slot). */
     static uint64_t bt[POOL__BT_MAX];
     int bt_n = atomic_load(&ws->bt_n);
@@ -198,6 +213,7 @@ static void ended(int i, int status)
     /* Killed on purpose (cancel, time limit), or a death; a death may give
      * the call another try (retries). A closing pool then needs a worker
      * for it too. */
+    bool begun = atomic_load(&ws->start) > 0;
     char msg[1100];
     int st = ST_CRASH;
     const char *type = "WorkerDied";
@@ -216,8 +232,8 @@ static void ended(int i, int status)
                               sh->backtrace > 1 ? &full : NULL);
         if (c->retries)
             snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
-        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s",
-                 i, (int)pid, how, c->name, where, try);
+        snprintf(msg, sizeof msg, "worker %d (pid %d) %s %s %s%s%s", i, (int)pid, how,
+                 begun ? "while running" : "before it began", c->name, where, try);
         if (full.len) {
             /* POOL_BACKTRACE=2: the frames one to a line, as faulthandler does. */
             fprintf(stderr, "pool: worker %d (pid %d) %s while running %s%s:\n%.*s", i,
@@ -251,6 +267,12 @@ static int children(pid_t *out, int max)
 }
 
 /* End everything: the pool is terminated, or the program has ended. */
+/* Answer the master: this process is there (watch.c). */
+static void answer(void)
+{
+    atomic_store(&sh->sup_pong, atomic_load(&sh->sup_ping));
+}
+
 static void __attribute__((noreturn)) finish(bool master_gone)
 {
     /* Workers running a call are killed now. Idle ones are asked to leave
@@ -279,6 +301,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
                 break;
             if (pool__now() > give_up)
                 kill(pid, SIGKILL);
+            answer();
             usleep(500);
         }
     }
@@ -286,7 +309,9 @@ static void __attribute__((noreturn)) finish(bool master_gone)
      * records they kept, then record each call still running or queued as
      * terminated (a call one was finishing too). */
     for (int i = 0; i < sh->n; i++)
-        pool__trace_flush_worker(sh, i);
+        pool__trace_recover(sh, i);
+    if (master_gone)
+        pool__trace_recover(sh, POOL__TW_MASTER);
     uint64_t tail = atomic_load(&sh->tail);
     uint64_t from = tail > POOL__RING ? tail - POOL__RING : 1;
     for (uint64_t seq = from; seq < tail; seq++) {
@@ -317,8 +342,10 @@ static void __attribute__((noreturn)) finish(bool master_gone)
             ;
         if (pid == -1 && errno == ECHILD)
             break;
+        answer();
         usleep(10000);
     }
+    atomic_store(&sh->sup_done, 1);
     _exit(0);
 }
 
@@ -330,6 +357,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     pool__in_worker = false;    /* a pool made inside a task: this is no worker */
     pool__forked = false;
     prctl(PR_SET_NAME, "pool-supervisor");
+    pool__trace_writer(POOL__TW_SUP);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     /* Signals: none but our own SIGCHLD, taken through a descriptor. The
@@ -359,8 +387,12 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     __fpurge(stdout);
     setvbuf(stdout, buf, _IOLBF, sizeof buf);
 
-    /* The first workers; pool_create waits for this answer. */
-    for (int i = 0; i < sh->n; i++) {
+    /* The first workers; pool_create waits for this answer. A supervisor
+     * started again after one died (watch.c) starts the workers anew, as
+     * after deaths. */
+    if (atomic_load(&sh->ready) == 1)
+        fill();
+    for (int i = 0; i < sh->n && atomic_load(&sh->ready) != 1; i++) {
         if (!spawn(i, false)) {
             sh->start_errno = errno;
             atomic_store(&sh->ready, 2);
@@ -370,8 +402,10 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     }
     atomic_store(&sh->ready, 1);
     pool__futex_wake(&sh->ready, 1);
+    answer();
 
     for (;;) {
+        answer();
         int timeout = pool__sup_cancels(sh);   /* calls to stop, and when to look again */
         if (retry_at > 0) {
             double left = retry_at - pool__now();
