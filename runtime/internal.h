@@ -246,6 +246,9 @@ typedef struct {
     _Atomic uint64_t trace_end; /* next free byte, last claimer, generation */
     pool__tstage sup_at, master_at;
     _Atomic uint32_t trace_lost;    /* records were lost: told once */
+    /* Calls run again whose "retried" record waits for the dead worker's
+     * frames to be named (namer.c): their next try's record waits too. */
+    _Atomic uint64_t naming[16];
     char sup_trace[POOL__STAGE], master_trace[POOL__STAGE];
 
     /* The blob allocator (blob.c). blob_lock guards the rest. */
@@ -320,7 +323,7 @@ void pool__finish_end(pool__shared *sh, uint64_t seq);
  * record is written at once. False if it had ended. */
 bool pool__fail(pool__shared *sh, uint64_t seq, int st, const char *type, const char *msg);
 /* Supervisor, after pool__fail_begin of a call whose worker died: write a
- * "retried" record with err and queue the call again. False (nothing
+ * "retried" record with err (NULL: the caller writes it) and queue the call again. False (nothing
  * done) if POOL__AGAIN calls wait to be tried again already. */
 bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err);
 /* True if a call waits to be claimed (in the ring, or to be tried again). */
@@ -433,8 +436,11 @@ void pool__trace_write(pool__shared *sh, const char *p, size_t n);
  * how it ended), written at once (TRACE.md, version 2). */
 void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
                        const char *how);
-/* Worker w: write out its buffered records. */
+/* Worker w: write out its buffered records (before it sleeps; put off
+ * while a "retried" record waits to be written, namer.c). _all: now,
+ * waiting for such a record first (its buffer is full, or it leaves). */
 void pool__trace_flush_worker(pool__shared *sh, int w);
+void pool__trace_flush_worker_all(pool__shared *sh, int w);
 /* Writer ids for pool__trace_recover: a worker's slot, the supervisor's,
  * the master's. */
 #define POOL__TW_SUP POOL_MAX_WORKERS
@@ -482,6 +488,43 @@ bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char
  * is finished as it would have (its result was written before): DONE,
  * with the worker's record, not failed with a second one. */
 void pool__sup_finish_recorded(pool__shared *sh, int w);
+
+/* Naming a dead worker's frames beside the supervisor's loop (namer.c). */
+#define POOL__NAMING 16
+struct pool__death {
+    uint64_t seq;               /* its call (FINISHING, taken by the supervisor) */
+    int st;                     /* how to fail it */
+    const char *type;           /* a static string */
+    char head[600];             /* "worker 0 (pid 9) was killed by ... while running f" */
+    char try[64];               /* " (try 1 of 3)" or "" */
+    uint64_t bt[POOL__BT_MAX];
+    int bt_n;
+    uint32_t bt_first;
+    uint64_t fn;
+    int status;
+    bool retried;               /* queued again: only its record is to write */
+    pool__call snap;            /* then: the call as the try left it */
+};
+/* The call runs again (queued at once, ahead of calls not begun); its
+ * "retried" record comes once the frames are named. False (nothing done)
+ * if it cannot be queued again: fail it. */
+bool pool__death_retry(pool__shared *sh, struct pool__death *d);
+/* Name the frames and then fail the call (or write the retried record):
+ * in a helper process, or here if none can be had. */
+void pool__death_name(pool__shared *sh, const struct pool__death *d);
+/* The supervisor's loop: how many are being named, their descriptors to
+ * poll, the milliseconds until one must be given up (-1: none), and the
+ * ones whose words came (all: every one, with what came). */
+int pool__naming_pending(void);
+/* True while the supervisor names the death of call seq's worker (it holds
+ * the call, FINISHING, until then). */
+bool pool__naming_holds(uint64_t seq);
+struct pollfd;
+int pool__naming_fds(struct pollfd *pfd, int max);
+int pool__naming_timeout(void);
+void pool__naming_poll(pool__shared *sh, bool all);
+/* Wait (at most 10 s) until no "retried" record waits to be written. */
+void pool__trace_wait_named(pool__shared *sh);
 
 /* Run calls as worker w until the pool closes. Never returns. */
 void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));

@@ -77,7 +77,8 @@
  * across fork, exit and signals. queue.c: the shared region and the
  * transport's verbs. blob.c: big payloads. supervise.c: the supervisor
  * process. worker.c: a worker's loop and what a task may call.
- * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
+ * backtrace.c: where a dying worker was, and the names of its frames;
+ * namer.c: naming them in a helper process, beside the supervisor. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
  * wait.c: waiting for several futures (a pool-wide futex word that
  * finishes bump while someone waits). cancel.c: cancelling a call, before

@@ -148,7 +148,7 @@ bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
         return false;
     pool__call *c = pool__slot(sh, seq);
     c->status = ST_RETRIED;
-    if (atomic_load(&sh->trace_gen)) {
+    if (err && atomic_load(&sh->trace_gen)) {
         pool__buf b = {0};
         pool__trace_format(&b, sh, c, err);
         pool__trace_write(sh, b.data, b.len);

@@ -169,7 +169,7 @@ void pool__sup_finish_recorded(pool__shared *sh, int w)
     for (int k = 0; k < POOL__RING; k++) {
         uint64_t s = atomic_load(&sh->ring[k].state);
         if (POOL__ST(s) == CALL_FINISHING && POOL__WORKER(s) == w &&
-            pool__trace_staged(sh, w, &sh->ring[k])) {
+            !pool__naming_holds(POOL__SEQ(s)) && pool__trace_staged(sh, w, &sh->ring[k])) {
             pool__finish_end(sh, POOL__SEQ(s));
             return;
         }
@@ -186,11 +186,13 @@ static void ended(int i, int status)
     pool__sup_finish_recorded(sh, i);
     pool__trace_recover(sh, i);
     /* Its backtrace, if it took one (the replacement reuses the slot). */
-    static uint64_t bt[POOL__BT_MAX];
+    static struct pool__death d;
+    memset(&d, 0, sizeof d);
     int bt_n = atomic_load(&ws->bt_n);
-    uint32_t bt_first = ws->bt_first;
+    d.bt_n = bt_n;
+    d.bt_first = ws->bt_first;
     if (bt_n > 0 || bt_n == POOL__BT_TAKING)
-        memcpy(bt, ws->bt, (size_t)(bt_n > 0 ? bt_n : 1) * sizeof *bt);
+        memcpy(d.bt, ws->bt, (size_t)(bt_n > 0 ? bt_n : 1) * sizeof *d.bt);
     int fatal = atomic_load(&ws->fatal);
     if (bt_n == POOL__BT_TAKING && fatal && WIFSIGNALED(status) && WTERMSIG(status) != fatal)
         status = fatal;     /* cut short while taking it (SIGALRM): the first signal */
@@ -204,16 +206,16 @@ static void ended(int i, int status)
         uint64_t s = atomic_load(&sh->ring[k].state);
         int st = POOL__ST(s);
         if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == i &&
-            pool__fail_begin(sh, POOL__SEQ(s)))
+            !pool__naming_holds(POOL__SEQ(s)) && pool__fail_begin(sh, POOL__SEQ(s)))
             held = POOL__SEQ(s);
     }
+    bool begun = atomic_load(&ws->start) > 0;
     atomic_store(&ws->pid, 0);
     atomic_fetch_sub(&sh->live, 1);
 
     /* Killed on purpose (cancel, time limit), or a death; a death may give
-     * the call another try (retries). A closing pool then needs a worker
-     * for it too. */
-    bool begun = atomic_load(&ws->start) > 0;
+     * the call another try (retries), queued at once, ahead of the calls
+     * not begun. A closing pool then needs a worker for it too. */
     char msg[1100];
     int st = ST_CRASH;
     const char *type = "WorkerDied";
@@ -221,32 +223,25 @@ static void ended(int i, int status)
     pool__call *c = held ? pool__slot(sh, held) : NULL;
     unsigned tries = c && c->tries ? c->tries : 1;
     bool again = died && tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING;
+    if (died) {
+        d.seq = held;
+        d.st = st;
+        d.type = type;
+        d.fn = c->fn;
+        d.status = status;
+        snprintf(d.head, sizeof d.head, "worker %d (pid %d) %s %s %s", i, (int)pid, how,
+                 begun ? "while running" : "before it began", c->name);
+        if (c->retries)
+            snprintf(d.try, sizeof d.try, " (try %u of %u)", tries, c->retries + 1);
+        again = again && pool__death_retry(sh, &d);
+    }
     bool closing = atomic_load(&sh->state) != POOL_RUNNING;
     if (!(closing && queue_empty() && !again))
         fill();
-    if (died) {
-        char where[800] = "", try[64] = "";
-        pool__buf full = {0};
-        if (sh->backtrace)
-            pool__bt_describe(bt, bt_n, bt_first, c->fn, status, where, sizeof where,
-                              sh->backtrace > 1 ? &full : NULL);
-        if (c->retries)
-            snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
-        snprintf(msg, sizeof msg, "worker %d (pid %d) %s %s %s%s%s", i, (int)pid, how,
-                 begun ? "while running" : "before it began", c->name, where, try);
-        if (full.len) {
-            /* POOL_BACKTRACE=2: the frames one to a line, as faulthandler does. */
-            fprintf(stderr, "pool: worker %d (pid %d) %s while running %s%s:\n%.*s", i,
-                    (int)pid, how, c->name, try, (int)full.len, full.data);
-            fflush(stderr);
-        }
-        pool__buf_free(&full);
-        char err[1200];
-        snprintf(err, sizeof err, "%s: %s", type, msg);
-        if (again && pool__requeue(sh, held, err))
-            held = 0;
-    }
-    if (held)
+    /* Naming its frames takes a while: beside the loop (namer.c). */
+    if (died)
+        pool__death_name(sh, &d);
+    else if (held)
         pool__fail_end(sh, held, st, type, msg);
 }
 
@@ -281,6 +276,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     atomic_store(&sh->state, POOL_TERMINATING);
     atomic_fetch_add(&sh->work, 1);
     pool__futex_wake(&sh->work, INT_MAX);
+    pool__naming_poll(sh, true);    /* deaths being named: with what came */
     for (int i = 0; i < sh->n; i++) {
         pid_t pid = atomic_load(&sh->w[i].pid);
         if (pid > 0 && atomic_load(&sh->w[i].holding) != 0)
@@ -412,13 +408,19 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
             int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
             timeout = timeout < 0 || ms < timeout ? ms : timeout;
         }
-        struct pollfd pfd[3] = {
+        int naming = pool__naming_timeout();
+        if (naming >= 0 && (timeout < 0 || naming < timeout))
+            timeout = naming;
+        struct pollfd pfd[3 + POOL__NAMING] = {
             {.fd = sig_fd, .events = POLLIN},
             {.fd = master_fd, .events = POLLIN},
             {.fd = ctl_fd, .events = POLLIN},
         };
-        if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+        int nfd = 3 + pool__naming_fds(pfd + 3, POOL__NAMING);
+        if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
             finish(false);
+        if (nfd > 3)
+            pool__naming_poll(sh, false);
         if (pfd[1].revents)
             finish(true);
         if (pfd[2].revents) {
@@ -454,7 +456,8 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
             retry_at = 0;
         else if (retry_at > 0 && pool__now() >= retry_at)
             fill();
-        if (closing && atomic_load(&sh->live) == 0 && queue_empty())
+        if (closing && atomic_load(&sh->live) == 0 && queue_empty() &&
+            pool__naming_pending() == 0)
             finish(false);
     }
 }

@@ -401,8 +401,26 @@ void pool__trace_write(pool__shared *sh, const char *p, size_t n)
         stage_unlock();
 }
 
+/* A "retried" record waits for a dead worker's frames to be named
+ * (namer.c); the records of the next tries must not come before it. */
+static bool naming_any(pool__shared *sh)
+{
+    for (int k = 0; k < POOL__NAMING; k++)
+        if (atomic_load(&sh->naming[k]))
+            return true;
+    return false;
+}
+
 void pool__trace_flush_worker(pool__shared *sh, int w)
 {
+    if (naming_any(sh))
+        return;     /* later: before its next sleep, or when it leaves */
+    pool__trace_flush_worker_all(sh, w);
+}
+
+void pool__trace_flush_worker_all(pool__shared *sh, int w)
+{
+    pool__trace_wait_named(sh);
     pool__tstage *st = &sh->w[w].trace_at;
     uint32_t gen = atomic_load(&sh->trace_gen), n = atomic_load(&st->len);
     if (n > 0 && staged_gen != 0 && staged_gen != gen) {
@@ -433,12 +451,14 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
     if (gen == 0)
         return;
     if (gen != staged_gen) {
-        pool__trace_flush_worker(sh, w);
+        if (atomic_load(&st->len) > 0)
+            pool__trace_flush_worker_all(sh, w);    /* made for the file before */
+        staged_gen = gen;
         fd_for(sh, gen);
     }
     uint32_t len = atomic_load(&st->len);
     if (len + n > POOL__TRACE_BUF) {
-        pool__trace_flush_worker(sh, w);
+        pool__trace_flush_worker_all(sh, w);
         len = 0;
     }
     if (n > POOL__TRACE_BUF)
@@ -447,7 +467,7 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
     memcpy(sh->w[w].trace + len, rec, n);
     atomic_store(&st->len, len + (uint32_t)n);
     if (now)
-        pool__trace_flush_worker(sh, w);
+        pool__trace_flush_worker_all(sh, w);
 }
 
 bool pool__trace_staged(pool__shared *sh, int w, const pool__call *c)
@@ -461,6 +481,12 @@ bool pool__trace_staged(pool__shared *sh, int w, const pool__call *c)
     char id[32];
     int n = snprintf(id, sizeof id, "%llu,", (unsigned long long)c->id);
     return (size_t)(data + len - last) > (size_t)n && memcmp(last, id, (size_t)n) == 0;
+}
+
+void pool__trace_wait_named(pool__shared *sh)
+{
+    for (int i = 0; i < 20000 && naming_any(sh); i++)     /* 10 s at most */
+        usleep(500);
 }
 
 void pool__trace_not_begun(pool__call *c)

@@ -100,6 +100,8 @@ static bool restart(pool *p)
         atomic_store(&sh->w[i].holding, 0);
     }
     atomic_store(&sh->live, 0);
+    for (int k = 0; k < POOL__NAMING; k++)
+        atomic_store(&sh->naming[k], 0);    /* those records died with it */
     atomic_store(&sh->sup_ping, 0);
     atomic_store(&sh->sup_pong, 0);
     if (pool__fork_supervisor(p) == -1)

@@ -435,7 +435,7 @@ void pool__worker_main(pool__shared *sh, int w)
         if (max && atomic_load(&sh->w[w].tasks) >= max)
             break;      /* pool_set_max_calls: the supervisor starts another */
     }
-    pool__trace_flush_worker(sh, w);
+    pool__trace_flush_worker_all(sh, w);
     fflush(stdout);
     _exit(0);
 }

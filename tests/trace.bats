@@ -106,3 +106,35 @@ field() {
     check_trace
     [ "$(count 1)" -lt 3000 ]
 }
+
+# slow_addr2line DIR SECONDS: an addr2line in DIR that names nothing, takes
+# that long, then leaves DIR/named (naming a backtrace under a heavy load).
+slow_addr2line() {
+    mkdir -p "$1"
+    printf '#!/bin/sh\nsleep %s\ntouch "%s/named"\n' "$2" "$1" >"$1/addr2line"
+    chmod +x "$1/addr2line"
+}
+
+@test "backtraces on, naming slow: a call's retry starts ahead of the six calls that wait" {
+    local fake="$BATS_TEST_TMPDIR/bin"
+    slow_addr2line "$fake" 1
+    PATH="$fake:$PATH" run --separate-stderr timeout 60 "$BIN/tracefaults" retryahead "$fake"
+    assert_success
+    check_trace
+    # The second try of task 0 starts before any of tasks 1-6.
+    retry=$(awk -F'\t' '$1 == 0 && $8 == "ok" { print $6 }' "$TSV")
+    first=$(awk -F'\t' '$1 > 0 { print $6 }' "$TSV" | sort -n | head -1)
+    awk -v a="$retry" -v b="$first" 'BEGIN { exit !(a < b) }' ||
+        fail "the retry started at $retry, a waiting call at $first: $(cat "$TSV")"
+    [ "$(count '$1 == 0 && $8 == "retried"')" -eq 1 ]
+}
+
+@test "backtraces on, naming slow: a time limit is kept while a death beside it is named" {
+    local fake="$BATS_TEST_TMPDIR/bin"
+    slow_addr2line "$fake" 3
+    PATH="$fake:$PATH" run --separate-stderr timeout 60 "$BIN/tracefaults" limitheld "$fake"
+    assert_success
+    check_trace
+    [ "$(count '$2 == "spin_forever" && $8 == "timeout"')" -eq 1 ]
+    [ "$(count '$2 == "crash_later" && $8 == "crash"')" -eq 1 ]
+}

@@ -16,6 +16,10 @@
  *     tracefaults initcrash      an initializer that crashes: three calls
  *                                whose worker died before they began
  *     tracefaults many N         N quick calls (run under ulimit -f)
+ *     tracefaults retryahead DIR a call with a retry crashes while six wait;
+ *                                naming its frames is slow (the test's addr2line)
+ *     tracefaults limitheld DIR  a time limit beside a crash whose frames are
+ *                                slow to name
  *
  * Each prints one line "NAME: ..." with its counts when its checks pass.
  */
@@ -223,6 +227,78 @@ static int initcrash(int argc, char **argv)
     return 0;
 }
 
+/* retryahead, limitheld ------------------------------------------------------ */
+
+static char marker[4096];
+
+/* Crash on the first try (no marker yet), return on the next. */
+static pool_value crash_once(pool_args a)
+{
+    (void)a;
+    if (access(marker, F_OK) != 0) {
+        FILE *f = fopen(marker, "w");
+        if (f)
+            fclose(f);
+        raise(SIGSEGV);
+    }
+    return pool_int(7);
+}
+
+static pool_value spin_forever(pool_args a)
+{
+    (void)a;
+    for (;;)
+        pause();
+    return pool_none();
+}
+
+static pool_value crash_later(pool_args a)
+{
+    pool_sleep(pool_arg_double(a, 0));
+    raise(SIGSEGV);
+    return pool_none();
+}
+
+/* A call with a retry crashes while six wait; its frames take a while to
+ * name (the test's addr2line). The order of the starts is in the trace. */
+static int retryahead(int argc, char **argv)
+{
+    CHECK(argc > 0, "usage: tracefaults retryahead DIR");
+    snprintf(marker, sizeof marker, "%s/crashed", argv[0]);
+    pool *p = pool_create(1);
+    CHECK(p, "pool_create: %s", pool_last_error());
+    future *f = pool_apply_async_retries(p, 1, crash_once);
+    future *g[6];
+    for (int i = 0; i < 6; i++)
+        g[i] = pool_apply_async(p, add, i, 1);
+    CHECK_INT(future_get(f), 7);
+    for (int i = 0; i < 6; i++)
+        CHECK_INT(future_get(g[i]), i + 1);
+    pool_destroy(p);
+    printf("retryahead: the retry and six calls returned\n");
+    return 0;
+}
+
+/* An endless call with a 0.5 s limit; beside it a call crashes at 0.3 s
+ * and its frames take seconds to name (the test's addr2line touches
+ * DIR/named when it ends). The limit is kept while they are named. */
+static int limitheld(int argc, char **argv)
+{
+    CHECK(argc > 0, "usage: tracefaults limitheld DIR");
+    char named[4096];
+    snprintf(named, sizeof named, "%s/named", argv[0]);
+    pool *p = pool_create(2);
+    CHECK(p, "pool_create: %s", pool_last_error());
+    future *f = pool_apply_async_limit(p, 0.5, spin_forever);
+    future *g = pool_apply_async(p, crash_later, 0.3);
+    CHECK_ERROR(future_get(f), "Timeout");
+    CHECK(access(named, F_OK) != 0, "the limit was kept only once the frames were named");
+    CHECK_ERROR(future_get(g), "WorkerDied", "crash_later");
+    pool_destroy(p);
+    printf("limitheld: the limit held while a death was named\n");
+    return 0;
+}
+
 /* many --------------------------------------------------------------------- */
 
 static int many(int argc, char **argv)
@@ -247,10 +323,11 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } cmds[] = {{"killflush", killflush}, {"supkill", supkill}, {"supkillfail", supkillfail},
-                {"supstop", supstop},     {"initcrash", initcrash}, {"many", many}};
+                {"supstop", supstop},     {"initcrash", initcrash}, {"many", many},
+                {"retryahead", retryahead}, {"limitheld", limitheld}};
     for (size_t k = 0; argc > 1 && k < sizeof cmds / sizeof cmds[0]; k++)
         if (strcmp(argv[1], cmds[k].name) == 0)
             return cmds[k].run(argc - 2, argv + 2);
-    fprintf(stderr, "usage: tracefaults killflush|supkill|supkillfail|supstop|initcrash|many ...\n");
+    fprintf(stderr, "usage: tracefaults killflush|supkill|supkillfail|supstop|initcrash|many|retryahead|limitheld ...\n");
     return 2;
 }
