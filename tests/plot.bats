@@ -1055,3 +1055,15 @@ for e in json.load(open(sys.argv[1]))["traceEvents"]:
     run $FIG texts "$OUT/timeline-cancel.svg"
     assert_line --regexp $'\t#2-#5 slow_square C$'
 }
+
+@test "make plots says 'as shipped' only for the balance exercise as shipped; the sum kept beside it is the shipped file's" {
+    sha256sum -c --status exercises/lesson1/balance.c.sha256 ||
+        fail "exercises/lesson1/balance.c.sha256 is not the sum of the shipped exercise: update it with the exercise"
+    run make -n --no-print-directory plots-lesson1
+    assert_output --partial '"balance (lesson 1, as shipped)"'
+    # An edited exercise: its sum is not the one kept.
+    sed 's/^[0-9a-f]*/0000/' exercises/lesson1/balance.c.sha256 >"$BATS_TEST_TMPDIR/edited.sha256"
+    run make -n --no-print-directory plots-lesson1 LESSON1_BALANCE_SUM="$BATS_TEST_TMPDIR/edited.sha256"
+    assert_output --partial '"balance (lesson 1, your version)"'
+    refute_output --partial 'as shipped'
+}
