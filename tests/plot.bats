@@ -1067,3 +1067,30 @@ for e in json.load(open(sys.argv[1]))["traceEvents"]:
     assert_output --partial '"balance (lesson 1, your version)"'
     refute_output --partial 'as shipped'
 }
+
+# Chromium lays the report out; a script added to a copy of it asks each
+# text of the charts where it was drawn (getBBox), so a name cut at a
+# chart's left edge is caught as the browser draws it.
+@test "the report: no text cut at a chart's edge, 'master: never blocked' included" {
+    command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
+    grep -v 'worker=master' "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/polled.csv"
+    run "$POOLPLOT" --html -o "$OUT" --trace "$BATS_TEST_TMPDIR/polled.csv" "$FIX/retry.csv"
+    assert_success
+    python3 - "$OUT/index.html" "$OUT/probe.html" <<'EOF2'
+import sys
+s = open(sys.argv[1]).read()
+probe = ('<script>{const bad=[];document.querySelectorAll("svg text:not([transform])")'
+         '.forEach(t=>{const b=t.getBBox();const v=t.ownerSVGElement.viewBox.baseVal;const w=v&&v.width?v.width:t.ownerSVGElement.width.baseVal.value;'
+         'if(b.x<-0.5||b.x+b.width>w+0.5)bad.push(t.textContent)});'
+         'document.body.setAttribute("data-clipped",bad.join("|")||"none")}</script>')
+i = s.rindex('</body>')
+open(sys.argv[2], 'w').write(s[:i] + probe + s[i:])
+EOF2
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
+        --disable-background-networking --no-first-run --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
+        --proxy-server=127.0.0.1:9 --window-size=1600,1000 --dump-dom "file://$(realpath "$OUT/probe.html")"
+    assert_success
+    [[ $output == *'master: never blocked'* ]] || fail "the row is not drawn"
+    [[ $output =~ data-clipped=\"([^\"]*)\" ]] || fail "the probe did not run"
+    assert_equal "${BASH_REMATCH[1]}" none
+}
