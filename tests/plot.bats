@@ -1094,3 +1094,19 @@ EOF2
     [[ $output =~ data-clipped=\"([^\"]*)\" ]] || fail "the probe did not run"
     assert_equal "${BASH_REMATCH[1]}" none
 }
+
+# cancel.csv: slot 0's worker 16850 was killed at 0.2519 and 16861 took
+# the slot at 0.251942 (its start event), then ran nothing; slot 1's 16862
+# started at 0.252332 and ran call 6 later.
+@test "a replacement's row and its mark begin at its start event, with calls or without" {
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/cancel.csv"
+    assert_success
+    run cat "$OUT/data/cancel.rows"
+    assert_line "$(printf '1\tw0 pid 16861')"
+    assert_line "$(printf '3\tw1 pid 16862')"
+    # In program seconds, as the rest (the run's POOL_TIME_SCALE is 0.25).
+    run awk -F'\t' '$4 == "replaced" { print $1, $2 }' "$OUT/data/cancel.marks"
+    assert_line "1.007768 0.58"
+    assert_line "1.009328 2.58"
+    assert_equal "${#lines[@]}" 2
+}
