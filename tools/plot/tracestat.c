@@ -557,9 +557,10 @@ static size_t find_marks(const struct run *r, struct mark *m)
         if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid) {
             struct mark *nw = &m[n++];
             *nw = (struct mark){ r->w[y + 1].first, y + 1, MK_NEW, "" };
+            /* A v1 trace has no start events: its first call is all we know. */
             snprintf(nw->why, sizeof nw->why, "worker w%d (pid %ld) took the slot; "
-                     "this is where it began", r->w[y + 1].slot,
-                     r->w[y + 1].pid);
+                     "this is where it began%s", r->w[y + 1].slot, r->w[y + 1].pid,
+                     r->t.nstarts ? "" : " its first call");
         }
     }
     return n;
