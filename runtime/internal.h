@@ -453,6 +453,11 @@ void pool__trace_recover(pool__shared *sh, int who);
 void pool__trace_atfork(void);
 /* Close this process's descriptors for pool sh's trace (it is let go). */
 void pool__trace_forget(const pool__shared *sh);
+/* Supervisor: as pool__trace_recover for dead worker w, but while a
+ * "retried" record waits to be written (namer.c) its records are held back
+ * here; pool__trace_release writes them once none waits (now: at once). */
+void pool__trace_recover_later(pool__shared *sh, int w);
+void pool__trace_release(pool__shared *sh, bool now);
 /* This process writes as writer who (a worker, the supervisor). */
 void pool__trace_writer(int who);
 /* True if the last record worker w gathered is call c's: the worker got

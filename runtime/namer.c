@@ -128,6 +128,7 @@ static void complete(pool__shared *sh, const struct pool__death *d, const char *
             pool__buf_free(&b);
         }
         unmark(sh, d->seq);
+        pool__trace_release(sh, false);     /* the records held back for it */
     } else {
         pool__fail_end(sh, d->seq, d->st, d->type, msg);
     }

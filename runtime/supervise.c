@@ -184,7 +184,7 @@ static void ended(int i, int status)
     pool__wslot *ws = &sh->w[i];
     pid_t pid = atomic_load(&ws->pid);
     pool__sup_finish_recorded(sh, i);
-    pool__trace_recover(sh, i);
+    pool__trace_recover_later(sh, i);
     /* Its backtrace, if it took one (the replacement reuses the slot). */
     static struct pool__death d;
     memset(&d, 0, sizeof d);
@@ -277,6 +277,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     atomic_fetch_add(&sh->work, 1);
     pool__futex_wake(&sh->work, INT_MAX);
     pool__naming_poll(sh, true);    /* deaths being named: with what came */
+    pool__trace_release(sh, true);
     for (int i = 0; i < sh->n; i++) {
         pid_t pid = atomic_load(&sh->w[i].pid);
         if (pid > 0 && atomic_load(&sh->w[i].holding) != 0)

@@ -411,6 +411,33 @@ static bool naming_any(pool__shared *sh)
     return false;
 }
 
+/* The supervisor: records of dead workers held back while a "retried"
+ * record waits to be written (they may hold the next try's). */
+static pool__buf held;
+
+void pool__trace_recover_later(pool__shared *sh, int w)
+{
+    pool__tstage *st = &sh->w[w].trace_at;
+    uint64_t c = atomic_load(&st->claim);
+    uint32_t n = atomic_load(&st->len);
+    if (!naming_any(sh) || (c != 0 && !(c & CLAIM_PENDING)) || n > POOL__TRACE_BUF) {
+        pool__trace_recover(sh, w);     /* a range claimed is written now */
+        return;
+    }
+    if (n > 0)
+        pool__buf_put(&held, sh->w[w].trace, n);
+    atomic_store(&st->len, 0);
+    atomic_store(&st->claim, 0);
+}
+
+void pool__trace_release(pool__shared *sh, bool now)
+{
+    if (held.len == 0 || (!now && naming_any(sh)))
+        return;
+    pool__trace_write(sh, held.data, held.len);
+    held.len = 0;
+}
+
 void pool__trace_flush_worker(pool__shared *sh, int w)
 {
     if (naming_any(sh))
