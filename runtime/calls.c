@@ -239,6 +239,7 @@ static bool put(pool *p, future *f)
     c->limit = f->limit;
     c->retries = f->retries;
     c->tries = 0;
+    c->end = 0;     /* no finisher has written who ran it (pool__fail_begin) */
     c->result = (pool__payload){0};
     if (f->placed.blob) {
         c->args = f->placed;        /* encoded in shared memory at submit */

@@ -125,6 +125,7 @@ void pool__pools_add(pool *p)
         pools[npools++] = p;
     }
     if (!registered) {
+        pool__trace_atfork();   /* its child handler runs before ours */
         registered = atexit(pools_at_exit) == 0;
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
         catch_end_signals();

@@ -156,6 +156,17 @@ typedef struct {
     char data[POOL__INLINE];    /* inline arguments, then an inline result */
 } __attribute__((aligned(64))) pool__call;
 
+/* A writer's trace bytes on their way to the file (trace.c): gathered in
+ * memory the others can read, then written to a range of the file that is
+ * claimed first, so that whoever finds the writer dead writes them again
+ * to the same place: never twice, never cut. */
+typedef struct {
+    _Atomic uint32_t len;       /* bytes gathered */
+    uint32_t claim_len;         /* bytes of the range being claimed */
+    _Atomic uint64_t claim;     /* 0, or that range (trace.c) */
+} pool__tstage;
+#define POOL__STAGE 8192        /* the supervisor's and the master's */
+
 typedef struct {
     _Atomic int32_t pid;        /* the worker's process, 0 while none */
     _Atomic uint64_t holding;   /* seq of the call it runs, 0 between calls */
@@ -184,8 +195,8 @@ typedef struct {
     _Atomic uint64_t killed;
     _Atomic uint32_t killed_why;    /* POOL__KILL_CANCEL or POOL__KILL_TIMEOUT */
     /* The worker's trace records not yet written. Written by the worker;
-     * written out by the supervisor once the worker is dead. */
-    _Atomic uint32_t trace_len;
+     * written out by the supervisor once the worker is dead (trace.c). */
+    pool__tstage trace_at;
     char trace[POOL__TRACE_BUF];
 } __attribute__((aligned(64))) pool__wslot;
 
@@ -225,11 +236,22 @@ typedef struct pool__shared {
     _Atomic uint32_t ready;     /* futex: 1 once the first workers run, 2 if they cannot */
     int start_errno;            /* why, when ready is 2 */
     _Atomic int32_t end_signal; /* the signal ending the program, if one is */
+    /* Is the supervisor there (watch.c)? The master bumps ping and pokes
+     * it; it answers by copying ping to pong. done: it ended as it should. */
+    _Atomic uint32_t sup_ping, sup_pong, sup_done;
     _Alignas(64) char end_of_hot[1];
 
-    /* The trace: a path that each process opens for itself (O_APPEND). */
+    /* The trace: a path that each process opens for itself. Writers
+     * claim ranges of the file from trace_end (trace.c). */
     _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */
     char trace_path[4096];
+    _Atomic uint64_t trace_end; /* next free byte, last claimer, generation */
+    pool__tstage sup_at, master_at;
+    _Atomic uint32_t trace_lost;    /* records were lost: told once */
+    /* Calls run again whose "retried" record waits for the dead worker's
+     * frames to be named (namer.c): their next try's record waits too. */
+    _Atomic uint64_t naming[16];
+    char sup_trace[POOL__STAGE], master_trace[POOL__STAGE];
 
     /* The blob allocator (blob.c). blob_lock guards the rest. */
     pthread_mutex_t blob_lock;  /* robust, process-shared */
@@ -410,9 +432,35 @@ void pool__trace_write(pool__shared *sh, const char *p, size_t n);
  * how it ended), written at once (TRACE.md, version 2). */
 void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
                        const char *how);
-/* Write out a worker's buffered records (the worker, or the supervisor once
- * the worker is dead). */
+/* Worker w: write out its buffered records (before it sleeps; put off
+ * while a "retried" record waits to be written, namer.c). _all: now,
+ * waiting for such a record first (its buffer is full, or it leaves). */
 void pool__trace_flush_worker(pool__shared *sh, int w);
+void pool__trace_flush_worker_all(pool__shared *sh, int w);
+/* Writer ids for pool__trace_recover: a worker's slot, the supervisor's,
+ * the master's. */
+#define POOL__TW_SUP POOL_MAX_WORKERS
+#define POOL__TW_MASTER (POOL_MAX_WORKERS + 1)
+/* Writer `who` is dead (or killed and about to be): write what it had not
+ * written, each byte once, to where it claimed; then empty its buffer. */
+void pool__trace_recover(pool__shared *sh, int who);
+/* Once a process, before the pools' own fork handlers (fork.c): a child
+ * of fork gets the trace's lock free, before it lets pools go. */
+void pool__trace_atfork(void);
+/* Close this process's descriptors for pool sh's trace (it is let go). */
+void pool__trace_forget(const pool__shared *sh);
+/* Supervisor: as pool__trace_recover for dead worker w, but while a
+ * "retried" record waits to be written (namer.c) its records are held back
+ * here; pool__trace_release writes them once none waits (now: at once). */
+void pool__trace_recover_later(pool__shared *sh, int w);
+void pool__trace_release(pool__shared *sh, bool now);
+/* This process writes as writer who (a worker, the supervisor). */
+void pool__trace_writer(int who);
+/* True if the last record worker w gathered is call c's: the worker got
+ * that far in finishing it (it had written the result first). */
+bool pool__trace_staged(pool__shared *sh, int w, const pool__call *c);
+/* A call that ended before it began says so: start_s is end_s. */
+void pool__trace_not_begun(pool__call *c);
 
 /* A worker's record: kept in its slot, written with the ones before it
  * when the slot is full, when now, or before the worker sleeps. */
@@ -439,6 +487,48 @@ bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char
 
 /* Supervisor: the worker it forked for each slot (0: none). */
 extern pid_t pool__sup_worker_pid[POOL_MAX_WORKERS];
+
+/* Worker w is dead: a call it was finishing whose record it had gathered
+ * is finished as it would have (its result was written before): DONE,
+ * with the worker's record, not failed with a second one. */
+void pool__sup_finish_recorded(pool__shared *sh, int w);
+
+/* Naming a dead worker's frames beside the supervisor's loop (namer.c). */
+#define POOL__NAMING 16
+struct pool__death {
+    uint64_t seq;               /* its call (FINISHING, taken by the supervisor) */
+    int st;                     /* how to fail it */
+    const char *type;           /* a static string */
+    char head[600];             /* "worker 0 (pid 9) was killed by ... while running f" */
+    char try[64];               /* " (try 1 of 3)" or "" */
+    uint64_t bt[POOL__BT_MAX];
+    int bt_n;
+    uint32_t bt_first;
+    uint64_t fn;
+    int status;
+    bool retried;               /* queued again: only its record is to write */
+    pool__call snap;            /* then: the call as the try left it */
+};
+/* The call runs again (queued at once, ahead of calls not begun); its
+ * "retried" record comes once the frames are named. False (nothing done)
+ * if it cannot be queued again: fail it. */
+bool pool__death_retry(pool__shared *sh, struct pool__death *d);
+/* Name the frames and then fail the call (or write the retried record):
+ * in a helper process, or here if none can be had. */
+void pool__death_name(pool__shared *sh, const struct pool__death *d);
+/* The supervisor's loop: how many are being named, their descriptors to
+ * poll, the milliseconds until one must be given up (-1: none), and the
+ * ones whose words came (all: every one, with what came). */
+int pool__naming_pending(void);
+/* True while the supervisor names the death of call seq's worker (it holds
+ * the call, FINISHING, until then). */
+bool pool__naming_holds(uint64_t seq);
+struct pollfd;
+int pool__naming_fds(struct pollfd *pfd, int max);
+int pool__naming_timeout(void);
+void pool__naming_poll(pool__shared *sh, bool all);
+/* Wait (at most 10 s) until no "retried" record waits to be written. */
+void pool__trace_wait_named(pool__shared *sh);
 
 /* Run calls as worker w until the pool closes. Never returns. */
 void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));

@@ -69,6 +69,8 @@ struct pool {
     uint32_t event_gen;     /* the trace path's generation event_fd is for */
     pthread_t thread;       /* the master's watcher thread */
     bool thread_started, thread_joined, sup_gone;
+    sigset_t task_mask;     /* the signal mask workers start with */
+    int restarts;           /* supervisors started after one died */
 
     pthread_mutex_t lock;
     /* lock must be held when using these. */
@@ -125,6 +127,10 @@ void pool__batch_begin(pool *p);
 void pool__batch_end(pool *p);
 /* A copy of v whose strings are the caller's (pool_value_free). */
 pool_value pool__value_dup(pool_value v);
+/* Fork the pool's supervisor process (pool_create; the watcher thread
+ * again when one died): p->sup_pid, sup_fd and life_fd are the new one's.
+ * -1 with errno if it cannot be. */
+int pool__fork_supervisor(pool *p);
 /* Close the pool's descriptors and unmap its region (pool_free; a child
  * of fork, for the pools it does not keep). */
 void pool__let_go(pool *p);

@@ -102,7 +102,8 @@
  * room.c: a task's own guarded memory. arraymap.c: pool_map_array.
  * handle.c: what pool_destroy keeps to name a later use. supervise.c: the supervisor
  * process. worker.c: a worker's loop and what a task may call.
- * backtrace.c: where a dying worker was, and the names of its frames. trace.c:
+ * backtrace.c: where a dying worker was, and the names of its frames;
+ * namer.c: naming them in a helper process, beside the supervisor. trace.c:
  * records and trace files. value.c, wire.c: values and their encoding.
  * base.c: the last error, the clock and the time scale (a leaf).
  * wait.c: waiting for several futures (a pool-wide futex word that
@@ -298,8 +299,10 @@ void pool__let_go(pool *p)
     if (p->ev_fd >= 0)
         close(p->ev_fd);
     p->event_fd = p->ev_fd = -1;
-    if (p->sh)
+    if (p->sh) {
+        pool__trace_forget(p->sh);
         pool__shared_unmap(p->sh);
+    }
     p->sh = NULL;
     p->sup_fd = p->ctl_fd = p->life_fd = -1;
 }
@@ -313,6 +316,54 @@ static void pool_free(pool *p)
     free(p->owner);
     free(p->trace_path);
     pool__pool_free(p);
+}
+
+int pool__fork_supervisor(pool *p)
+{
+    pool__shared *sh = p->sh;
+    fflush(stderr);
+    /* Two pipes tell each side that the other has ended: only the master
+     * holds life's write end, only the supervisor holds sup's. */
+    int life[2], sup[2];
+    if (pipe2(life, O_CLOEXEC) == -1)
+        return -1;
+    if (pipe2(sup, O_CLOEXEC) == -1) {
+        int e = errno;
+        close(life[0]);
+        close(life[1]);
+        errno = e;
+        return -1;
+    }
+    pool__forking = sh; /* the supervisor keeps it so, for its own forks */
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(life[1]);
+        close(sup[0]);
+        /* The master's ends: closed here, and ctl_fd in every worker. A
+         * later fork in this tree (a task that makes a pool) must not close
+         * these numbers again: they may name its own files by then. */
+        int ctl = p->ctl_fd;
+        p->life_fd = p->sup_fd = p->ctl_fd = -1;
+        pool__supervise(sh, ctl, life[0], sup[1], &p->task_mask);
+    }
+    pool__forking = NULL;
+    int e = errno;
+    close(life[0]);
+    close(sup[1]);
+    if (pid < 0) {
+        close(life[1]);
+        close(sup[0]);
+        errno = e;
+        return -1;
+    }
+    if (p->life_fd >= 0)
+        close(p->life_fd);
+    if (p->sup_fd >= 0)
+        close(p->sup_fd);
+    p->sup_pid = pid;
+    p->life_fd = life[1];
+    p->sup_fd = sup[0];
+    return 0;
 }
 
 pool *pool_create(int n)
@@ -372,44 +423,11 @@ pool *pool_create(int n)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    fflush(stderr);
-    /* Two pipes tell each side that the other has ended: only the master
-     * holds life's write end, only the supervisor holds sup's. */
-    int life[2], sup[2];
-    if (pipe2(life, O_CLOEXEC) == -1)
+    p->task_mask = old;
+    if (pool__fork_supervisor(p) == -1)
         goto fail_fork;
-    if (pipe2(sup, O_CLOEXEC) == -1) {
-        int e = errno;
-        close(life[0]);
-        close(life[1]);
-        errno = e;
-        goto fail_fork;
-    }
-    pool__forking = sh; /* the supervisor keeps it so, for its own forks */
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(life[1]);
-        close(sup[0]);
-        /* The master's ends: closed here, and ctl_fd in every worker. A
-         * later fork in this tree (a task that makes a pool) must not close
-         * these numbers again: they may name its own files by then. */
-        int ctl = p->ctl_fd;
-        p->life_fd = p->sup_fd = p->ctl_fd = -1;
-        pool__supervise(sh, ctl, life[0], sup[1], &old);
-    }
-    pool__forking = NULL;
-    int e = errno;
-    close(life[0]);
-    close(sup[1]);
-    if (pid < 0) {
-        close(life[1]);
-        close(sup[0]);
-        errno = e;
-        goto fail_fork;
-    }
-    p->sup_pid = pid;
-    p->life_fd = life[1];
-    p->sup_fd = sup[0];
+    pid_t pid = p->sup_pid;
+    int e;
     /* Wait for the first workers, as Pool() does: a pool that returns has
      * its N processes (or a reason why not). */
     while (atomic_load(&sh->ready) == 0) {
@@ -595,6 +613,7 @@ void pool__share_state(pool *p)
     atomic_fetch_add(&p->sh->work, 1);
     pool__futex_wake(&p->sh->work, INT_MAX);    /* sleeping workers look again */
     poke(p->ctl_fd);
+    pool__poke_watcher(p);      /* it watches the supervisor while the pool ends */
 }
 
 void pool_close(pool *p)

@@ -280,14 +280,15 @@ bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
         return false;
     pool__call *c = pool__slot(sh, seq);
     c->status = ST_RETRIED;
-    if (atomic_load(&sh->trace_gen)) {
+    if (err && atomic_load(&sh->trace_gen)) {
         pool__buf b = {0};
         pool__trace_format(&b, sh, c, err);
         pool__trace_write(sh, b.data, b.len);
         pool__buf_free(&b);
     }
     /* The arguments are still in the slot: a worker frees them only once
-     * it has finished the call. */
+     * it has finished the call. The next try has no end yet. */
+    c->end = 0;
     atomic_store(&c->state_word, POOL__STATE(seq, CALL_QUEUED, 0));
     atomic_fetch_add(&sh->nagain, 1);
     atomic_store(&sh->again[k], seq);
@@ -471,11 +472,16 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
     if (was != CALL_FINISHING && !finish_from(sh, seq, s))
         return false;
     int w = POOL__WORKER(s);
-    c->end = pool__now();
+    /* A finisher that died once it had written who ran the call and when
+     * (end last): those stay (the worker's slot may be its replacement's
+     * by now). */
+    if (was == CALL_FINISHING && c->end > 0)
+        return true;
+    double now = pool__now();
     if (was == CALL_QUEUED || w >= sh->n) {
         c->pid = 0;
         c->worker = -1;
-        c->start = c->end;
+        c->start = now;
     } else {
         c->pid = atomic_load(&pool__wslots(sh)[w].pid);
         c->worker = w;
@@ -484,6 +490,8 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
         double start = atomic_load(&pool__wslots(sh)[w].start);
         c->start = start < c->submit ? c->submit : start;
     }
+    c->end = now;
+    pool__trace_not_begun(c);   /* held, but its worker had not begun it */
     return true;
 }
 
@@ -529,7 +537,18 @@ uint64_t pool__take_held(pool__shared *sh, int w)
         uint64_t s = atomic_load(&pool__ring(sh)[k].state_word);
         int st = POOL__ST(s);
         if ((st == CALL_HELD || st == CALL_FINISHING) && POOL__WORKER(s) == w &&
-            pool__fail_begin(sh, POOL__SEQ(s)))
+            !pool__naming_holds(POOL__SEQ(s)) && pool__fail_begin(sh, POOL__SEQ(s)))
+            return POOL__SEQ(s);
+    }
+    return 0;
+}
+
+uint64_t pool__finishing_by(pool__shared *sh, int w)
+{
+    for (int k = 0; k < POOL__RING; k++) {
+        uint64_t s = atomic_load(&pool__ring(sh)[k].state_word);
+        if (POOL__ST(s) == CALL_FINISHING && POOL__WORKER(s) == w &&
+            !pool__naming_holds(POOL__SEQ(s)))
             return POOL__SEQ(s);
     }
     return 0;

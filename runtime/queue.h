@@ -101,8 +101,11 @@ void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
  * pool__fail_begin (fail it with pool__fail_end, or pool__requeue it); 0
  * if it held none. */
 uint64_t pool__take_held(pool__shared *sh, int w);
+/* The call worker w (dead) was finishing, not held by the supervisor's
+ * naming of a death; 0 if none. */
+uint64_t pool__finishing_by(pool__shared *sh, int w);
 /* After pool__fail_begin of a call whose worker died: write a "retried"
- * record with err and queue the call again. False (nothing done) if
+ * record with err (NULL: the caller writes it) and queue the call again. False (nothing done) if
  * POOL__AGAIN calls wait to be tried again already. */
 bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err);
 /* Worker w has died (reaped): undo what it said of itself for waking

@@ -77,7 +77,9 @@ static bool spawn(int i, bool replacement)
     atomic_store(&ws->bt_n, 0);     /* not the backtrace of the worker before */
     atomic_store(&ws->exit_status, -1);
     atomic_store(&ws->holding, 0);
-    atomic_store(&ws->trace_len, 0);
+    atomic_store(&ws->start, 0);    /* no call begun yet (trace: never started) */
+    atomic_store(&ws->trace_at.len, 0);     /* the worker before's: written (ended) */
+    atomic_store(&ws->trace_at.claim, 0);
     atomic_store(&ws->tasks, 0);
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -186,6 +188,15 @@ static void wall_said(pool__wslot *ws, char *buf, size_t size)
     }
 }
 
+void pool__sup_finish_recorded(pool__shared *sh, int w)
+{
+    /* A call it was finishing, with its record gathered: finish it as the
+     * worker would have. */
+    uint64_t seq = pool__finishing_by(sh, w);
+    if (seq && pool__trace_staged(sh, w, pool__slot(sh, seq)))
+        pool__finish_end(sh, seq);
+}
+
 /* Worker i ended with wait status status: take the call it held, start
  * its replacement, then fail the call (so that whoever sees the failure
  * finds the pool whole again), or queue it again if it has tries left. */
@@ -193,13 +204,16 @@ static void ended(int i, int status)
 {
     pool__wslot *ws = &pool__wslots(sh)[i];
     pid_t pid = atomic_load(&ws->pid);
-    pool__trace_flush_worker(sh, i);
+    pool__sup_finish_recorded(sh, i);
+    pool__trace_recover_later(sh, i);
     /* Its backtrace, if it took one (the replacement reuses the slot). */
-    static uint64_t bt[POOL__BT_MAX];
+    static struct pool__death d;
+    memset(&d, 0, sizeof d);
     int bt_n = atomic_load(&ws->bt_n);
-    uint32_t bt_first = ws->bt_first;
+    d.bt_n = bt_n;
+    d.bt_first = ws->bt_first;
     if (bt_n > 0 || bt_n == POOL__BT_TAKING)
-        memcpy(bt, ws->bt, (size_t)(bt_n > 0 ? bt_n : 1) * sizeof *bt);
+        memcpy(d.bt, ws->bt, (size_t)(bt_n > 0 ? bt_n : 1) * sizeof *d.bt);
     int fatal = atomic_load(&ws->fatal);
     if (bt_n == POOL__BT_TAKING && fatal && WIFSIGNALED(status) && WTERMSIG(status) != fatal)
         status = fatal;     /* cut short while taking it (SIGALRM): the first signal */
@@ -210,14 +224,15 @@ static void ended(int i, int status)
 
     /* The call it held, if any: the one slot that says so. */
     uint64_t held = pool__take_held(sh, i);
+    bool begun = atomic_load(&ws->start) > 0;
     atomic_store(&ws->pid, 0);
     pool__sup_worker_pid[i] = 0;
     atomic_fetch_sub(&sh->live, 1);
     pool__worker_gone(sh, i);   /* it may have been asleep, spinning or being woken */
 
     /* Killed on purpose (cancel, time limit), or a death; a death may give
-     * the call another try (retries). A closing pool then needs a worker
-     * for it too. */
+     * the call another try (retries), queued at once, ahead of the calls
+     * not begun. A closing pool then needs a worker for it too. */
     char msg[1100];
     int st = ST_CRASH;
     const char *type = "WorkerDied";
@@ -228,39 +243,32 @@ static void ended(int i, int status)
      * it) leaves before its call begins: the call goes to another worker,
      * and counts no try. */
     bool lost = died && WIFEXITED(status) && WEXITSTATUS(status) == POOL__EXIT_LOST &&
-                atomic_load(&ws->lost_fd) == held;
-    bool again = died && (lost || tries <= c->retries) &&
-                 atomic_load(&sh->state) != POOL_TERMINATING;
-    bool closing = atomic_load(&sh->state) != POOL_RUNNING;
-    if (!(closing && queue_empty() && !again))
-        fill();
-    if (lost && again && pool__requeue(sh, held, "PoolError: its worker had lost the pool's "
-                                       "shared memory (a task before closed its descriptor); "
-                                       "it goes to another worker"))
+                atomic_load(&ws->lost_fd) == held &&
+                atomic_load(&sh->state) != POOL_TERMINATING;
+    if (lost && pool__requeue(sh, held, "PoolError: its worker had lost the pool's "
+                              "shared memory (a task before closed its descriptor); "
+                              "it goes to another worker"))
         died = false, held = 0;
+    bool again = died && tries <= c->retries && atomic_load(&sh->state) != POOL_TERMINATING;
     if (died) {
-        char where[800] = "", try[64] = "";
-        pool__buf full = {0};
-        if (sh->backtrace)
-            pool__bt_describe(bt, bt_n, bt_first, c->fn, status, where, sizeof where,
-                              sh->backtrace > 1 ? &full : NULL);
+        d.seq = held;
+        d.st = st;
+        d.type = type;
+        d.fn = c->fn;
+        d.status = status;
+        snprintf(d.head, sizeof d.head, "worker %d (pid %d) %s %s %s%s", i, (int)pid, how,
+                 begun ? "while running" : "before it began", c->name, wall);
         if (c->retries)
-            snprintf(try, sizeof try, " (try %u of %u)", tries, c->retries + 1);
-        snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running %s%s%s%s",
-                 i, (int)pid, how, c->name, wall, where, try);
-        if (full.len) {
-            /* POOL_BACKTRACE=2: the frames one to a line, as faulthandler does. */
-            fprintf(stderr, "pool: worker %d (pid %d) %s while running %s%s:\n%.*s", i,
-                    (int)pid, how, c->name, try, (int)full.len, full.data);
-            fflush(stderr);
-        }
-        pool__buf_free(&full);
-        char err[1200];
-        snprintf(err, sizeof err, "%s: %s", type, msg);
-        if (again && pool__requeue(sh, held, err))
-            held = 0;
+            snprintf(d.try, sizeof d.try, " (try %u of %u)", tries, c->retries + 1);
+        again = again && pool__death_retry(sh, &d);
     }
-    if (held)
+    bool closing = atomic_load(&sh->state) != POOL_RUNNING;
+    if (!(closing && queue_empty() && !again && !lost))
+        fill();
+    /* Naming its frames takes a while: beside the loop (namer.c). */
+    if (died)
+        pool__death_name(sh, &d);
+    else if (held)
         pool__fail_end(sh, held, st, type, msg);
 }
 
@@ -281,6 +289,12 @@ static int children(pid_t *out, int max)
 }
 
 /* End everything: the pool is terminated, or the program has ended. */
+/* Answer the master: this process is there (watch.c). */
+static void answer(void)
+{
+    atomic_store(&sh->sup_pong, atomic_load(&sh->sup_ping));
+}
+
 static void __attribute__((noreturn)) finish(bool master_gone)
 {
     /* Workers running a call are killed now. Idle ones are asked to leave
@@ -289,6 +303,8 @@ static void __attribute__((noreturn)) finish(bool master_gone)
     atomic_store(&sh->state, POOL_TERMINATING);
     atomic_fetch_add(&sh->work, 1);
     pool__futex_wake(&sh->work, INT_MAX);
+    pool__naming_poll(sh, true);    /* deaths being named: with what came */
+    pool__trace_release(sh, true);
     for (int i = 0; i < sh->n; i++) {
         pid_t pid = atomic_load(&pool__wslots(sh)[i].pid);
         if (pid > 0 && atomic_load(&pool__wslots(sh)[i].holding) != 0)
@@ -309,6 +325,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
                 break;
             if (pool__now() > give_up)
                 kill(pid, SIGKILL);
+            answer();
             usleep(500);
         }
     }
@@ -316,7 +333,9 @@ static void __attribute__((noreturn)) finish(bool master_gone)
      * records they kept, then record each call still running or queued as
      * terminated (a call one was finishing too). */
     for (int i = 0; i < sh->n; i++)
-        pool__trace_flush_worker(sh, i);
+        pool__trace_recover(sh, i);
+    if (master_gone)
+        pool__trace_recover(sh, POOL__TW_MASTER);
     uint64_t tail = atomic_load(&sh->tail);
     uint64_t from = tail > POOL__RING ? tail - POOL__RING : 1;
     for (uint64_t seq = from; seq < tail; seq++) {
@@ -345,8 +364,10 @@ static void __attribute__((noreturn)) finish(bool master_gone)
             ;
         if (pid == -1 && errno == ECHILD)
             break;
+        answer();
         usleep(10000);
     }
+    atomic_store(&sh->sup_done, 1);
     _exit(0);
 }
 
@@ -358,6 +379,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     pool__in_worker = false;    /* a pool made inside a task: this is no worker */
     pool__forked = false;
     prctl(PR_SET_NAME, "pool-supervisor");
+    pool__trace_writer(POOL__TW_SUP);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     /* Signals: none but our own SIGCHLD, taken through a descriptor. The
@@ -387,8 +409,12 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     __fpurge(stdout);
     setvbuf(stdout, buf, _IOLBF, sizeof buf);
 
-    /* The first workers; pool_create waits for this answer. */
-    for (int i = 0; i < sh->n; i++) {
+    /* The first workers; pool_create waits for this answer. A supervisor
+     * started again after one died (watch.c) starts the workers anew, as
+     * after deaths. */
+    if (atomic_load(&sh->ready) == 1)
+        fill();
+    for (int i = 0; i < sh->n && atomic_load(&sh->ready) != 1; i++) {
         if (!spawn(i, false)) {
             sh->start_errno = errno;
             atomic_store(&sh->ready, 2);
@@ -398,21 +424,29 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
     }
     atomic_store(&sh->ready, 1);
     pool__futex_wake(&sh->ready, 1);
+    answer();
 
     for (;;) {
+        answer();
         int timeout = pool__sup_cancels(sh);   /* calls to stop, and when to look again */
         if (retry_at > 0) {
             double left = retry_at - pool__now();
             int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
             timeout = timeout < 0 || ms < timeout ? ms : timeout;
         }
-        struct pollfd pfd[3] = {
+        int naming = pool__naming_timeout();
+        if (naming >= 0 && (timeout < 0 || naming < timeout))
+            timeout = naming;
+        struct pollfd pfd[3 + POOL__NAMING] = {
             {.fd = sig_fd, .events = POLLIN},
             {.fd = master_fd, .events = POLLIN},
             {.fd = ctl_fd, .events = POLLIN},
         };
-        if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+        int nfd = 3 + pool__naming_fds(pfd + 3, POOL__NAMING);
+        if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
             finish(false);
+        if (nfd > 3)
+            pool__naming_poll(sh, false);
         if (pfd[1].revents)
             finish(true);
         if (pfd[2].revents) {
@@ -448,7 +482,8 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
             retry_at = 0;
         else if (retry_at > 0 && pool__now() >= retry_at)
             fill();
-        if (closing && atomic_load(&sh->live) == 0 && queue_empty())
+        if (closing && atomic_load(&sh->live) == 0 && queue_empty() &&
+            pool__naming_pending() == 0)
             finish(false);
     }
 }

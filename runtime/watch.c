@@ -28,13 +28,103 @@
 
 #include "master.h"
 
+#define RESTARTS_MAX 8    /* supervisors started again for one pool, at most */
+#define DEATH_WAIT_S 2.0    /* how long its workers may take to die with it */
+#define STALL_S 3.0         /* a supervisor that does not answer this long is killed */
+
+/* True once process pid has ended (a zombie has ended too). */
+static bool process_ended(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return true;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return true;
+    buf[n] = '\0';
+    const char *close_paren = strrchr(buf, ')');
+    return close_paren && (close_paren[2] == 'Z' || close_paren[2] == 'X');
+}
+
+/* The supervisor died without ending the pool. Its workers die with it
+ * (PR_SET_PDEATHSIG). Once they have, what they and the
+ * supervisor had not written is written (trace.c), a call a worker had
+ * recorded is finished, and the slots are emptied. A worker not seen dead
+ * in time keeps its records: lost rather than written twice. */
+static void orphans(pool *p)
+{
+    pool__shared *sh = p->sh;
+    int n = atomic_load(&sh->n);
+    if (n < 0 || n > POOL_MAX_WORKERS)
+        n = POOL_MAX_WORKERS;   /* the region says so: it may have been written over */
+    /* Not killed from here: a pid read from the region could be anyone's. */
+    pid_t pid[POOL_MAX_WORKERS];
+    for (int i = 0; i < n; i++)
+        pid[i] = atomic_load(&pool__wslots(sh)[i].pid);
+    double give_up = pool__now() + DEATH_WAIT_S;
+    for (int i = 0; i < n; i++) {
+        while (pid[i] > 0 && !process_ended(pid[i]) && pool__now() < give_up)
+            usleep(1000);
+        if (pid[i] > 0 && !process_ended(pid[i]))
+            continue;
+        pool__sup_finish_recorded(sh, i);
+        pool__trace_recover(sh, i);
+    }
+    pool__trace_recover(sh, POOL__TW_SUP);
+}
+
+/* The supervisor died while the pool runs: fail the calls its workers ran,
+ * naming its death, and start a new one, which starts new workers for the
+ * calls not begun. False if it cannot be (or too many died). p->lock held. */
+static bool restart(pool *p)
+{
+    pool__shared *sh = p->sh;
+    if (p->restarts >= RESTARTS_MAX)
+        return false;
+    pid_t dead = p->sup_pid;
+    char msg[200];
+    snprintf(msg, sizeof msg, "the pool's supervisor process (pid %d) died while the task "
+             "ran; its worker was ended", (int)dead);
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = tail > POOL__RING ? tail - POOL__RING : 1; seq < tail; seq++) {
+        if (pool__call_holder(sh, seq) >= 0)
+            pool__fail(sh, seq, ST_CRASH, "PoolError", msg);
+    }
+    for (int i = 0; i < POOL_MAX_WORKERS; i++) {
+        atomic_store(&pool__wslots(sh)[i].pid, 0);
+        atomic_store(&pool__wslots(sh)[i].holding, 0);
+    }
+    atomic_store(&sh->live, 0);
+    for (int k = 0; k < POOL__NAMING; k++)
+        atomic_store(&sh->naming[k], 0);    /* those records died with it */
+    atomic_store(&sh->sup_ping, 0);
+    atomic_store(&sh->sup_pong, 0);
+    if (pool__fork_supervisor(p) == -1)
+        return false;
+    p->restarts++;
+    fprintf(stderr, "pool: warning: the pool's supervisor process (pid %d) died; a new one "
+            "(pid %d) runs the calls not begun\n", (int)dead, (int)p->sup_pid);
+    return true;
+}
+
 /* The supervisor has gone. If the pool was not ending, that is a fault
- * (someone killed it): end the workers it left, fail every call. */
-static void supervisor_gone(pool *p)
+ * (someone killed it): a new one takes over; if none can, end the workers
+ * it left and fail every call. True if a new one runs. */
+static bool supervisor_gone(pool *p)
 {
     pool__shared *sh = p->sh;
     waitpid(p->sup_pid, NULL, 0);   /* it has ended (ECHILD if the program reaped it) */
+    bool died = !atomic_load(&sh->sup_done);
+    if (died && !p->overwritten)
+        orphans(p);
     pthread_mutex_lock(&p->lock);
+    if (died && !p->overwritten && p->state != POOL_TERMINATING && restart(p)) {
+        pthread_mutex_unlock(&p->lock);
+        return true;
+    }
     p->sup_gone = true;
     /* Its workers die with it (PR_SET_PDEATHSIG): no pid is taken from the
      * shared region, where a task could have written any. */
@@ -91,6 +181,27 @@ static void supervisor_gone(pool *p)
     }
     pthread_cond_broadcast(&p->moved);
     pthread_mutex_unlock(&p->lock);
+    return false;
+}
+
+/* While the pool is being ended (closed, terminated) someone waits for the
+ * supervisor: ask it every look whether it is there; one that does not
+ * answer for STALL_S (stopped, say) is killed, so that nothing waits for
+ * ever. */
+static void check_supervisor(pool *p, double *asked_at)
+{
+    pool__shared *sh = p->sh;
+    uint32_t ping = atomic_load(&sh->sup_ping);
+    if (atomic_load(&sh->sup_pong) == ping) {
+        atomic_store(&sh->sup_ping, ping + 1);
+        *asked_at = pool__now();
+        pool__poke_supervisor(p);
+    } else if (pool__now() - *asked_at > STALL_S) {
+        fprintf(stderr, "pool: warning: the pool's supervisor process (pid %d) has not "
+                "answered for %g s; it is killed\n", (int)p->sup_pid, STALL_S);
+        kill(p->sup_pid, SIGKILL);
+        *asked_at = pool__now();
+    }
 }
 
 /* While calls wait outside the ring or callbacks wait: put the calls as
@@ -139,12 +250,16 @@ static bool drain_overflow(pool *p)
 void *pool__watcher_main(void *arg)
 {
     pool *p = arg;
+    double asked_at = 0;
     for (;;) {
         struct pollfd pfd[2] = {
             {.fd = p->sup_fd, .events = POLLIN},
             {.fd = p->ev_fd, .events = POLLIN},
         };
-        int n = poll(pfd, 2, 1000);
+        bool ending = atomic_load(&p->sh->state) != POOL_RUNNING;
+        if (ending)
+            check_supervisor(p, &asked_at);
+        int n = poll(pfd, 2, ending ? 500 : 1000);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -165,7 +280,8 @@ void *pool__watcher_main(void *arg)
                 pfd[0].revents = POLLIN;
         }
         if (pfd[0].revents) {
-            supervisor_gone(p);
+            if (supervisor_gone(p))
+                continue;       /* a new one runs the pool */
             pool__run_callbacks(p);     /* every call has ended: the rest run now */
             return NULL;
         }

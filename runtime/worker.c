@@ -435,10 +435,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         pool__room_release();
         return;     /* ended by someone else (the pool was terminated) */
     }
-    c->start = start;
-    c->end = end;
     c->pid = me_pid;
     c->worker = me;
+    c->start = start;
+    c->end = end;       /* last: a record with an end is whole (pool__fail_begin) */
     c->status = failed ? ST_ERROR : ST_OK;
     c->flags = raw_result ? POOL__RAW_RESULT : 0;
     pool__payload_free(sh, &c->args);
@@ -478,6 +478,8 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     }
     atomic_fetch_add_explicit(&pool__wslots(sh)[me].tasks, 1, memory_order_relaxed);
     atomic_store_explicit(&pool__wslots(sh)[me].holding, 0, memory_order_relaxed);
+    /* The next call it claims has not begun until run_call says so. */
+    atomic_store_explicit(&pool__wslots(sh)[me].start, 0, memory_order_relaxed);
     pool__finish_end(sh, seq);
     pool__room_release();
     task_name = "?";
@@ -490,6 +492,7 @@ void pool__worker_main(pool__shared *sh, int w)
     me_pid = getpid();
     pool__in_worker = true;
     pool__forked = false;   /* a worker of a pool made inside a task is a worker */
+    pool__trace_writer(w);
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
     /* The handler runs on the alternate stack the supervisor set up
      * (pool__bt_prepare; fork keeps it). */
@@ -510,7 +513,7 @@ void pool__worker_main(pool__shared *sh, int w)
         if (max && atomic_load(&pool__wslots(sh)[w].tasks) >= max)
             break;      /* pool_set_max_calls: the supervisor starts another */
     }
-    pool__trace_flush_worker(sh, w);
+    pool__trace_flush_worker_all(sh, w);
     fflush(stdout);
     _exit(0);
 }

@@ -95,7 +95,7 @@ trace() {
     assert_equal "$(awk -F'\t' '$8 == "terminated"' "$TSV" | wc -l)" 4
 }
 
-@test "the supervisor is killed while a thread waits for all: it wakes, every call PoolError" {
+@test "the supervisor is killed while a thread waits for all: it wakes; the running calls fail PoolError, the queued one runs" {
     run --separate-stderr timeout 60 "$BIN" supervisor
     assert_success
     assert_output "supervisor: ok"

@@ -457,15 +457,15 @@ crash: 2 workers"
 
 # A real run in which task 9 kills its worker: the mark where it died is
 # the end of the crash record; the new worker in that slot gets its own row
-# and a mark at its first call's start.
+# and a mark where it began (its start event).
 @test "poolplot end to end: a worker killed mid-task is marked, and so is its replacement" {
     TASKS_CRASH=1 run "$POOLPLOT" -w 2 -o "$OUT" "$TASKS"
     assert_success
-    run awk -F, '/^#/ { next } NR > 3 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
-        NR > 3 { s[NR] = $4; p[NR] = $3; st[NR] = $6 }
-        END { first = ""
-              for (i in s) if (s[i] == slot && p[i] != pid && (first == "" || st[i] < first)) first = st[i]
-              printf "died %.6f\nreplaced %.6f\n", died, first }' "$OUT/w2.csv"
+    run awk -F, '/^# event worker=[0-9]+ .*what=start$/ {
+            split($0, f, /[ =]/); s[++n] = f[4]; p[n] = f[6]; t[n] = f[8]; next }
+        /^#/ { next } NR > 3 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
+        END { for (i = 1; i <= n; i++) if (s[i] == slot && p[i] != pid) began = t[i]
+              printf "died %.6f\nreplaced %.6f\n", died, began }' "$OUT/w2.csv"
     want=$output
     run awk -F'\t' '{ printf "%s %s\n", $4, $1 }' "$OUT/data/w2.marks"
     assert_output "$want"
@@ -896,13 +896,13 @@ print(sorted((c["id"], round(c["queued"], 6), c["status"]) for c in calls if c["
     assert_line --partial "stopped      0 cancelled, 2 timeout"
     # task id, row, status code (1 ok ... 5 retried, 6 cancelled, 7 timeout).
     run awk -F'\t' '{ print $9, $2, $7 }' "$OUT/cancel.tasks"
-    assert_output "2 3 6
-3 3 6
-4 3 6
-5 3 6
+    assert_output "2 4 6
+3 4 6
+4 4 6
+5 4 6
 0 0 6
-1 1 6
-6 2 1"
+1 2 6
+6 3 1"
     run awk -F'\t' '{ print $9, $7 }' "$OUT/timeout.tasks"
     assert_output "1 7
 0 1
@@ -978,11 +978,13 @@ EOF
     run "$TRACESTAT" -o "$OUT" -j "$OUT/r.json" "$FIX/cancel.csv" "$FIX/timeout.csv" "$FIX/retry.csv"
     assert_success
     run cat "$OUT/cancel.marks"
-    assert_output "$(printf '1.007484\t-0.42\t3\tkilled\n1.009120\t0.58\t3\tkilled\n1.009636\t1.58\t2\treplaced')"
+    # Each replacement from its start event (slot 0's ran nothing).
+    assert_output "$(printf '1.007484\t-0.42\t3\tkilled\n1.007768\t0.58\t2\treplaced\n1.009120\t1.58\t3\tkilled\n1.009328\t2.58\t2\treplaced')"
     run awk -F'\t' '{ print $1, $4 }' "$OUT/timeout.marks"
     assert_output "2.050984 killed
-3.023012 replaced
-3.021480 killed"
+2.051400 replaced
+3.021480 killed
+3.021816 replaced"
     # retry: four workers died (one in call 0, three in call 1's tries).
     run grep -c died "$OUT/retry.marks"
     assert_output 4
@@ -993,7 +995,7 @@ for r in json.load(open(sys.argv[1]))["runs"]:
     for m in r["marks"]:
         print(r["name"], m["kind"], m["row"], m["why"])' "$OUT/r.json"
     assert_line "cancel killed 0 worker w0 (pid 16850) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #0 slow_square was cancelled while it ran"
-    assert_line "timeout killed 1 worker w1 (pid 17403) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #1 wait_forever ran past its time limit"
+    assert_line "timeout killed 2 worker w1 (pid 17403) was killed by signal 9 (SIGKILL: Killed): the pool killed it, as call #1 wait_forever ran past its time limit"
     assert_line "retry died 2 worker w0 (pid 19535) was killed by signal 11 (SIGSEGV: Segmentation fault) while running call #1 initial"
     # trace2json: one instant event per worker end that was not an exit 0.
     for r in cancel timeout retry; do
@@ -1035,8 +1037,8 @@ for e in json.load(open(sys.argv[1]))["traceEvents"]:
     run "$TRACESTAT" -o "$OUT" "$FIX/cancel.csv"
     assert_success
     run cat "$OUT/cancel.notrun"
-    assert_output "$(printf '1.005192\t3\t#2-#5 slow_square C\t0')"
-    run awk -F'\t' '$2 == 3 && $8 != " " { print }' "$OUT/cancel.tasks"
+    assert_output "$(printf '1.005192\t4\t#2-#5 slow_square C\t0')"
+    run awk -F'\t' '$2 == 4 && $8 != " " { print }' "$OUT/cancel.tasks"
     assert_output ""
     # Calls that never started at times far apart keep a label each, at
     # its own place; ids that do not follow on are listed.
@@ -1054,4 +1056,59 @@ for e in json.load(open(sys.argv[1]))["traceEvents"]:
     done
     run $FIG texts "$OUT/timeline-cancel.svg"
     assert_line --regexp $'\t#2-#5 slow_square C$'
+}
+
+@test "make plots says 'as shipped' only for the balance exercise as shipped; the sum kept beside it is the shipped file's" {
+    sha256sum -c --status exercises/lesson1/balance.c.sha256 ||
+        fail "exercises/lesson1/balance.c.sha256 is not the sum of the shipped exercise: update it with the exercise"
+    run make -n --no-print-directory plots-lesson1
+    assert_output --partial '"balance (lesson 1, as shipped)"'
+    # An edited exercise: its sum is not the one kept.
+    sed 's/^[0-9a-f]*/0000/' exercises/lesson1/balance.c.sha256 >"$BATS_TEST_TMPDIR/edited.sha256"
+    run make -n --no-print-directory plots-lesson1 LESSON1_BALANCE_SUM="$BATS_TEST_TMPDIR/edited.sha256"
+    assert_output --partial '"balance (lesson 1, your version)"'
+    refute_output --partial 'as shipped'
+}
+
+# Chromium lays the report out; a script added to a copy of it asks each
+# text of the charts where it was drawn (getBBox), so a name cut at a
+# chart's left edge is caught as the browser draws it.
+@test "the report: no text cut at a chart's edge, 'master: never blocked' included" {
+    command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
+    grep -v 'worker=master' "$FIX/run-v3.csv" >"$BATS_TEST_TMPDIR/polled.csv"
+    run "$POOLPLOT" --html -o "$OUT" --trace "$BATS_TEST_TMPDIR/polled.csv" "$FIX/retry.csv"
+    assert_success
+    python3 - "$OUT/index.html" "$OUT/probe.html" <<'EOF2'
+import sys
+s = open(sys.argv[1]).read()
+probe = ('<script>{const bad=[];document.querySelectorAll("svg text:not([transform])")'
+         '.forEach(t=>{const b=t.getBBox();const v=t.ownerSVGElement.viewBox.baseVal;const w=v&&v.width?v.width:t.ownerSVGElement.width.baseVal.value;'
+         'if(b.x<-0.5||b.x+b.width>w+0.5)bad.push(t.textContent)});'
+         'document.body.setAttribute("data-clipped",bad.join("|")||"none")}</script>')
+i = s.rindex('</body>')
+open(sys.argv[2], 'w').write(s[:i] + probe + s[i:])
+EOF2
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
+        --disable-background-networking --no-first-run --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
+        --proxy-server=127.0.0.1:9 --window-size=1600,1000 --dump-dom "file://$(realpath "$OUT/probe.html")"
+    assert_success
+    [[ $output == *'master: never blocked'* ]] || fail "the row is not drawn"
+    [[ $output =~ data-clipped=\"([^\"]*)\" ]] || fail "the probe did not run"
+    assert_equal "${BASH_REMATCH[1]}" none
+}
+
+# cancel.csv: slot 0's worker 16850 was killed at 0.2519 and 16861 took
+# the slot at 0.251942 (its start event), then ran nothing; slot 1's 16862
+# started at 0.252332 and ran call 6 later.
+@test "a replacement's row and its mark begin at its start event, with calls or without" {
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/cancel.csv"
+    assert_success
+    run cat "$OUT/data/cancel.rows"
+    assert_line "$(printf '1\tw0 pid 16861')"
+    assert_line "$(printf '3\tw1 pid 16862')"
+    # In program seconds, as the rest (the run's POOL_TIME_SCALE is 0.25).
+    run awk -F'\t' '$4 == "replaced" { print $1, $2 }' "$OUT/data/cancel.marks"
+    assert_line "1.007768 0.58"
+    assert_line "1.009328 2.58"
+    assert_equal "${#lines[@]}" 2
 }

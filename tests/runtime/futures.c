@@ -10,6 +10,7 @@
  *   killed     a worker is killed (SIGKILL) while a thread sleeps in future_wait_many
  *   terminate  pool_terminate while another thread waits for all, without a limit
  *   supervisor the pool's supervisor is killed while a thread waits for all
+ *              (the two running calls fail, the queued one runs)
  *   closed     futures that fail in the master (a closed pool) wake a waiter too
  *   overflow   6000 calls (more than the ring holds) through one as-completed iteration
  *   threads    4 threads iterate over their own calls and 2 over the same ones
@@ -321,13 +322,17 @@ static void supervisor(void)
         fs[i] = pool_apply_async(p, gated, i, i, 0);
     struct waiter w;
     pthread_t t = start_waiter(&w, fs, 3);
+    while (future_pid(fs[0]) == 0 || future_pid(fs[1]) == 0)
+        usleep(500);    /* two run, one waits in the queue */
     pid_t kids[4];
     CHECK(children(kids, 4) == 1, "one supervisor");
     CHECK(kill(kids[0], SIGKILL) == 0, "kill the supervisor");
+    gate_open(&gates[2], 1);    /* the call not begun runs under a new supervisor */
     pthread_join(t, NULL);
     CHECK(w.done == 3, "the waiter saw %d done", w.done);
-    for (int i = 0; i < 3; i++)
-        CHECK_ERROR(future_get(fs[i]), "PoolError", "supervisor");
+    for (int i = 0; i < 2; i++)
+        CHECK_ERROR(future_get(fs[i]), "PoolError", "supervisor", "died while the task ran");
+    CHECK_INT(future_get(fs[2]), 2);
     pool_destroy(p);
     printf("supervisor: ok\n");
 }

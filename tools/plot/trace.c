@@ -364,7 +364,8 @@ static int master_event(struct trace *t, const char *l, size_t n, int *depth, do
 }
 
 /* A v2/v3 worker's end event, "# event worker=W pid=P t=T what=end
- * how=\"...\"": kept in t->ends. Other lines are left alone. -1: no memory. */
+ * how=\"...\"": kept in t->ends; its start event ("... what=start") in
+ * t->starts. Other lines are left alone. -1: no memory. */
 static int worker_end(struct trace *t, const char *l, size_t n)
 {
     static const char head[] = "# event worker=";
@@ -373,13 +374,24 @@ static int worker_end(struct trace *t, const char *l, size_t n)
         return 0;
     const char *w = line + sizeof head - 1, *pid = strstr(line, " pid="),
                *at = strstr(line, " t="), *how = strstr(line, " what=end how=\"");
-    if (*w < '0' || *w > '9' || pid == NULL || at == NULL || how == NULL)
+    const char *start = strstr(line, " what=start");
+    bool started = start != NULL && start[strlen(" what=start")] == '\0';
+    if (*w < '0' || *w > '9' || pid == NULL || at == NULL || (how == NULL && !started))
         return 0;
-    struct trace_end *more = realloc(t->ends, (t->nends + 1) * sizeof *more);
+    struct trace_end **list = started ? &t->starts : &t->ends;
+    size_t *count = started ? &t->nstarts : &t->nends;
+    struct trace_end *more = realloc(*list, (*count + 1) * sizeof *more);
     if (more == NULL)
         return -1;
-    t->ends = more;
-    struct trace_end *e = &t->ends[t->nends++];
+    *list = more;
+    struct trace_end *e = &more[(*count)++];
+    if (started) {
+        e->slot = atoi(w);
+        e->pid = strtol(pid + 5, NULL, 10);
+        e->t = strtod(at + 3, NULL);
+        e->how[0] = '\0';
+        return 0;
+    }
     e->slot = atoi(w);
     e->pid = strtol(pid + 5, NULL, 10);
     e->t = strtod(at + 3, NULL);
@@ -424,6 +436,8 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     t->master_pid = 0;
     t->ends = NULL;
     t->nends = 0;
+    t->starts = NULL;
+    t->nstarts = 0;
     char *buf = slurp(path, &len);
     if (buf == NULL) {
         complain(why, size, "cannot read it: %s", strerror(errno));
@@ -589,4 +603,7 @@ void trace_free(struct trace *t)
     free(t->ends);
     t->ends = NULL;
     t->nends = 0;
+    free(t->starts);
+    t->starts = NULL;
+    t->nstarts = 0;
 }

@@ -59,6 +59,8 @@ struct trace {
     long master_pid;            /* the master's PID from its events (v3); 0 if none */
     struct trace_end *ends;     /* every worker's end event (v2, v3), in file order */
     size_t nends;
+    struct trace_end *starts;   /* and its start event (how is "") */
+    size_t nstarts;
 };
 
 /* Read path into t. On failure return -1 and put one sentence about what is

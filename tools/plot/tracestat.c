@@ -29,6 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdbool.h>
+
 #include "trace.h"
 
 /* A worker process as the charts show it: one row of the timeline, one bar
@@ -166,8 +168,10 @@ static void measure(struct run *r)
             r->path, maxslot, r->nworkers, r->nworkers == 1 ? "" : "s");
     }
 
-    /* One entry per PID that ran a task, then one per slot left idle. */
-    r->w = xcalloc(t->ntasks + (size_t)r->nworkers, sizeof *r->w);
+    /* One entry per PID that ran a task, then one per replacement that
+     * ran none (its start event says when it began), then one per slot
+     * left idle. */
+    r->w = xcalloc(t->ntasks + (size_t)r->nworkers + t->nstarts, sizeof *r->w);
     for (size_t i = 0; i < t->ntasks; i++) {
         struct trace_task *k = &t->task[i];
         if (!trace_task_ran(k))
@@ -183,6 +187,22 @@ static void measure(struct run *r)
         r->w[j].busy += k->end - k->start;
         if (k->start < r->w[j].first)
             r->w[j].first = k->start;
+    }
+    /* A worker that took a dead one's slot: its row and its mark begin at
+     * its start event, with calls or without. (The first workers of a slot
+     * keep their look: an idle one shows as idle.) */
+    for (size_t i = 0; i < t->nstarts; i++) {
+        const struct trace_end *e = &t->starts[i];
+        bool replaced = false;
+        for (size_t k = 0; k < i && !replaced; k++)
+            replaced = t->starts[k].slot == e->slot;
+        int j;
+        for (j = 0; j < r->nw && r->w[j].pid != e->pid; j++)
+            ;
+        if (j < r->nw)
+            r->w[j].first = e->t < r->w[j].first ? e->t : r->w[j].first;
+        else if (replaced)
+            r->w[r->nw++] = (struct worker){ e->slot, e->pid, 0, 0, e->t };
     }
     for (int s = 0; s < r->nworkers; s++) {
         int j;
@@ -537,9 +557,10 @@ static size_t find_marks(const struct run *r, struct mark *m)
         if (y + 1 < r->nw && r->w[y + 1].slot == r->w[y].slot && r->w[y + 1].pid) {
             struct mark *nw = &m[n++];
             *nw = (struct mark){ r->w[y + 1].first, y + 1, MK_NEW, "" };
+            /* A v1 trace has no start events: its first call is all we know. */
             snprintf(nw->why, sizeof nw->why, "worker w%d (pid %ld) took the slot; "
-                     "this is where it began its first call", r->w[y + 1].slot,
-                     r->w[y + 1].pid);
+                     "this is where it began%s", r->w[y + 1].slot, r->w[y + 1].pid,
+                     r->t.nstarts ? "" : " its first call");
         }
     }
     return n;
@@ -1199,9 +1220,12 @@ int main(int argc, char **argv)
                 t->start /= scale;
                 t->end /= scale;
             }
-        if (scale > 0 && scale != 1)
+        if (scale > 0 && scale != 1) {
             for (size_t k = 0; k < runs[i].t.nends; k++)
                 runs[i].t.ends[k].t /= scale;
+            for (size_t k = 0; k < runs[i].t.nstarts; k++)
+                runs[i].t.starts[k].t /= scale;
+        }
         if (scale > 0 && scale != 1)
             for (size_t k = 0; k < runs[i].t.nblocked; k++) {
                 runs[i].t.blocked[k].from /= scale;

@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# The trace and the supervisor under faults (tests/runtime/tracefaults):
+# workers killed while they write their records, the supervisor killed,
+# killed while it names a dead worker's frames, or stopped; a worker dead
+# before its call began; the file-size limit. Each trace is checked whole by
+# tests/runtime/trace_check, and counted: one final record per call, as
+# many ok records as calls that returned.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load 'runtime/helpers'
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="$ROOT/build/tests/runtime"
+CHECKER="$ROOT/tests/runtime/trace_check"
+
+setup_file() {
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/tracefaults >&2
+}
+
+setup() {
+    export POOL_TRACE="$BATS_TEST_TMPDIR/trace.csv"
+    TSV="$BATS_TEST_TMPDIR/trace.tsv"
+    unset POOL_WORKERS POOL_TIME_SCALE
+}
+
+teardown() {
+    no_leftovers
+}
+
+# check_trace: the trace is whole (trace_check), each task id has one final
+# record, and TSV holds the records.
+check_trace() {
+    "$CHECKER" "$POOL_TRACE" >"$TSV" || fail "trace_check refused the trace"
+    local doubled
+    doubled=$(awk -F'\t' '$8 != "retried" { print $1 }' "$TSV" | sort | uniq -d | head -3)
+    [ -z "$doubled" ] || fail "tasks with two final records: $doubled"
+}
+
+# field NAME: the number after NAME= in the program's output line.
+field() {
+    sed -n "s/.*[ :]$1=\([0-9]*\).*/\1/p" <<<"$output"
+}
+
+@test "workers killed at random while they write their records: each call has one whole record" {
+    run --separate-stderr timeout 120 nice "$BIN/tracefaults" killflush 150
+    assert_success
+    check_trace
+    [ "$(count 1)" -eq "$(field calls)" ] || fail "$(count 1) records for $(field calls) calls"
+    [ "$(count '$8 == "ok"')" -eq "$(field ok)" ] || fail "ok records: $(count '$8 == "ok"'), ok calls: $(field ok)"
+    [ "$(count '$8 == "crash"')" -eq "$(field failed)" ]
+}
+
+@test "the supervisor killed: the records of the calls that returned are written, the calls not begun still run" {
+    run --separate-stderr timeout 60 "$BIN/tracefaults" supkill 400
+    assert_success
+    check_trace
+    [ "$(count 1)" -eq 400 ]
+    [ "$(count '$8 == "ok"')" -eq "$(field ok)" ] || fail "ok records: $(count '$8 == "ok"'), ok calls: $(field ok)"
+    # Only the calls running when it died fail (at most one per worker).
+    [ "$(field failed)" -le 2 ] || fail "$output"
+    [ "$(count '$8 == "crash" && $9 ~ /^PoolError: the pool.s supervisor process \(pid [0-9]+\) died while the task ran/')" -eq "$(field failed)" ]
+    [[ $stderr == *"a new one"*"runs the calls not begun"* ]] || fail "stderr: $stderr"
+}
+
+@test "the supervisor killed while it names a dead worker's frames: the call is the dead worker's, once" {
+    local fake="$BATS_TEST_TMPDIR/bin" pid
+    mkdir -p "$fake"
+    # An addr2line that says it runs, then waits (as under a heavy load).
+    printf '#!/bin/sh\necho $$ >"%s/naming.pid"\nmv "%s/naming.pid" "%s/naming"\nexec sleep 20\n' \
+        "$fake" "$fake" "$fake" >"$fake/addr2line"
+    chmod +x "$fake/addr2line"
+    PATH="$fake:$PATH" run --separate-stderr timeout 60 "$BIN/tracefaults" supkillfail "$fake"
+    kill "$(cat "$fake/naming")" 2>/dev/null || true
+    assert_success
+    check_trace
+    [ "$(count 1)" -eq 1 ]
+    pid=$(sed -n 's/.*(pid \([0-9]*\))$/\1/p' <<<"$output")
+    [ "$(count "\$3 == $pid && \$4 == 0 && \$8 == \"crash\"")" -eq 1 ] || fail "$(cat "$TSV")"
+}
+
+@test "the supervisor stopped (SIGSTOP): pool_destroy kills it after a bound and returns; the running call is terminated" {
+    run --separate-stderr timeout 30 "$BIN/tracefaults" supstop
+    assert_success
+    assert_output "supstop: pool_destroy returned"
+    [[ $stderr == *"has not answered"*"it is killed"* ]] || fail "stderr: $stderr"
+    check_trace
+    [ "$(count '$2 == "nap" && $8 == "terminated"')" -eq 1 ]
+}
+
+@test "a worker dies before its call begins (its initializer crashes): start_s is end_s, the message says so" {
+    run --separate-stderr timeout 30 "$BIN/tracefaults" initcrash
+    assert_success
+    check_trace
+    [ "$(count '$8 == "crash" && $6 == $7 && $5 <= $6')" -eq 3 ] || fail "$(cat "$TSV")"
+    [ "$(count '$9 ~ /before it began add/')" -eq 3 ]
+}
+
+@test "the file-size limit (ulimit -f) reached by the trace: records are lost, no process is; one warning" {
+    run --separate-stderr bash -c "ulimit -f 16; exec timeout 60 '$BIN/tracefaults' many 3000"
+    assert_success
+    assert_output "many: 3000 calls returned"
+    [ "$(grep -c 'trace records are lost' <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
+    [[ $stderr == *"file-size limit"* ]]
+    check_trace
+    [ "$(count 1)" -lt 3000 ]
+}
+
+# slow_addr2line DIR SECONDS: an addr2line in DIR that names nothing, takes
+# that long, then leaves DIR/named (naming a backtrace under a heavy load).
+slow_addr2line() {
+    mkdir -p "$1"
+    printf '#!/bin/sh\nsleep %s\ntouch "%s/named"\n' "$2" "$1" >"$1/addr2line"
+    chmod +x "$1/addr2line"
+}
+
+@test "backtraces on, naming slow: a call's retry starts ahead of the six calls that wait" {
+    local fake="$BATS_TEST_TMPDIR/bin"
+    slow_addr2line "$fake" 1
+    PATH="$fake:$PATH" run --separate-stderr timeout 60 "$BIN/tracefaults" retryahead "$fake"
+    assert_success
+    check_trace
+    # The second try of task 0 starts before any of tasks 1-6.
+    retry=$(awk -F'\t' '$1 == 0 && $8 == "ok" { print $6 }' "$TSV")
+    first=$(awk -F'\t' '$1 > 0 { print $6 }' "$TSV" | sort -n | head -1)
+    awk -v a="$retry" -v b="$first" 'BEGIN { exit !(a < b) }' ||
+        fail "the retry started at $retry, a waiting call at $first: $(cat "$TSV")"
+    [ "$(count '$1 == 0 && $8 == "retried"')" -eq 1 ]
+}
+
+@test "backtraces on, naming slow: a time limit is kept while a death beside it is named" {
+    local fake="$BATS_TEST_TMPDIR/bin"
+    slow_addr2line "$fake" 3
+    PATH="$fake:$PATH" run --separate-stderr timeout 60 "$BIN/tracefaults" limitheld "$fake"
+    assert_success
+    check_trace
+    [ "$(count '$2 == "spin_forever" && $8 == "timeout"')" -eq 1 ]
+    [ "$(count '$2 == "crash_later" && $8 == "crash"')" -eq 1 ]
+}
