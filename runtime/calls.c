@@ -22,8 +22,8 @@
 /* Write a record of f, which ended in the master, to the trace. */
 static void trace_here(pool *p, future *f, const char *err)
 {
-    if (!atomic_load(&p->sh->trace_gen))
-        return;
+    if (p->overwritten || !atomic_load(&p->sh->trace_gen))
+        return;     /* a region written over: nothing in it is trusted */
     pool__call c = {.id = f->id, .nitems = f->nitems, .first = f->first,
                     .submit = f->submit, .start = f->start, .end = f->end,
                     .pid = f->pid, .worker = f->worker, .status = (uint32_t)f->status};

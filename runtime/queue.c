@@ -485,10 +485,11 @@ bool pool__fail_begin(pool__shared *sh, uint64_t seq)
     } else {
         c->pid = atomic_load(&pool__wslots(sh)[w].pid);
         c->worker = w;
-        /* A worker killed between its claim and noting its start still
-         * shows its last call's: the call began no sooner than it was made. */
+        /* 0: its worker had not begun it (pool__trace_not_begun says so).
+         * A start before the call was made is a last call's: it began no
+         * sooner than it was made. */
         double start = atomic_load(&pool__wslots(sh)[w].start);
-        c->start = start < c->submit ? c->submit : start;
+        c->start = start > 0 && start < c->submit ? c->submit : start;
     }
     c->end = now;
     pool__trace_not_begun(c);   /* held, but its worker had not begun it */

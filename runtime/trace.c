@@ -296,8 +296,8 @@ static void put_range(pool__shared *sh, int fd, const char *p, size_t n, uint64_
 static void help(pool__shared *sh, uint64_t e)
 {
     int who = END_WHO(e) - 1;
-    if (who < 0)
-        return;
+    if (who < 0 || (who >= POOL_MAX_WORKERS && who != POOL__TW_SUP && who != POOL__TW_MASTER))
+        return;     /* no writer: the word was written over */
     char *data;
     uint32_t cap;
     pool__tstage *st = stage_of(sh, who, &data, &cap);
