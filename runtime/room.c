@@ -21,7 +21,7 @@
 
 #include "internal.h"
 
-#define KEEP_ROOM (64u << 20)   /* rooms up to this size stay mapped between calls */
+#define KEEP_ROOM (256u << 20)  /* rooms up to this size stay mapped between calls */
 #define PATTERN 0xa5
 
 static struct room {
