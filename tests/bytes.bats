@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Bytes values and pool_starmap (issue 11; runtime/pool.h, "Values" and
+# Bytes values and pool_starmap (runtime/pool.h, "Values" and
 # "Calls") through tests/runtime/bytes, one sub-command per case: bytes of
 # every size out and back, doubles and structs, how long results live,
 # errors and limits, workers that die holding bytes, maps; starmap with its

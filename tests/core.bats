@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The regression tests of issue 9 (runtime core v2): the fault matrix D1-D14,
+# The regression tests of the runtime core: the fault matrix D1-D14,
 # the schedule case and a short soak, through the programs
 # tests/runtime/faults.c, schedule.c and soak.c (written against pool.h
 # only). Each program checks its own results (FAIL file:line, exit 1); the

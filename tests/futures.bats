@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The futures API of issue 11 (runtime/pool.h, "Waiting for several", ...)
+# The futures API (runtime/pool.h, "Waiting for several", ...)
 # through tests/runtime/futures: wait for any, for the first failure, for
 # all, as completed; with workers that die, a pool terminated and a
 # supervisor killed while a thread waits. Then the same under ASan + UBSan,

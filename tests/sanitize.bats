@@ -6,7 +6,7 @@
 # and the normal build under valgrind. Any report fails the test. A planted
 # bug (WORKLOAD_BUG) shows that each checker does catch one.
 #
-# The fault matrix of issue 9 (tests/runtime/faults, see tests/core.bats)
+# The fault matrix of the core (tests/runtime/faults, see tests/core.bats)
 # runs under the same three, and under ThreadSanitizer: workers that segfault,
 # abort, exit and SIGKILL themselves, submits racing pool_close and
 # pool_terminate, a pool made by a thread that exits, tasks that fork or call
@@ -89,7 +89,7 @@ $stderr"
     done
 }
 
-# --- the fault matrix of issue 9 ------------------------------------------------
+# --- the fault matrix of the core -------------------------------------------------
 
 # The faults sub-commands each checker runs (d6, d9, d13 and the D5 knob are
 # left to tests/core.bats: a lingering child, a master killed on purpose, a

@@ -1,5 +1,5 @@
 /*
- * bytes.c - the bytes value kind and pool_starmap (issue 11), one
+ * bytes.c - the bytes value kind and pool_starmap, one
  * sub-command per case:
  *
  *   bytes CMD...

@@ -1,5 +1,5 @@
 /*
- * bytesbench.c - how fast bytes go to a task and back (issue 11).
+ * bytesbench.c - how fast bytes go to a task and back.
  *
  *   bytesbench [RUNS]
  *

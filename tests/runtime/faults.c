@@ -1,5 +1,5 @@
 /*
- * faults.c - the fault matrix of issue 9 (runtime core v2), one sub-command
+ * faults.c - the fault matrix of the runtime core, one sub-command
  * per defect. Each one checks its own results (FAIL file:line on stderr,
  * exit 1); tests/core.bats drives them, every run under a timeout, so a
  * hang is a failure too.

@@ -1,5 +1,5 @@
 /*
- * futures.c - waiting for several futures (issue 11), one sub-command each:
+ * futures.c - waiting for several futures, one sub-command each:
  *
  *   any        future_wait_any: a time limit with nothing done; then the one let go
  *   order      future_as_completed hands futures out in the order they end

@@ -7,10 +7,10 @@
 # itself is checked, not only the calls into libpool.a.
 
 RUNTIME_TEST_NAMES := create calls crash lifecycle many output sleepers workload
-# The regression tests of issue 9 (runtime core v2): the fault matrix, the
+# The regression tests of the runtime core: the fault matrix, the
 # schedule, the soak.
 CORE_TEST_NAMES    := faults schedule soak tracefaults
-# The futures API of issue 11 (tests/futures.bats); waking workers (tests/wake.bats).
+# The futures API (tests/futures.bats); waking workers (tests/wake.bats).
 FUTURES_TEST_NAMES := futures wakebench progress workers retry wake
 # Bytes and pool_starmap (tests/bytes.bats), and the bytes bench.
 BYTES_TEST_NAMES   := bytes bytesbench

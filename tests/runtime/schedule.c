@@ -1,5 +1,5 @@
 /*
- * schedule.c - the schedule case of issue 9.
+ * schedule.c - the schedule case: each call to the first free worker.
  *
  *     schedule
  *

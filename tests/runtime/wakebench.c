@@ -1,5 +1,5 @@
 /*
- * wakebench.c - how soon a waiter wakes after a call ends (issue 11).
+ * wakebench.c - how soon a waiter wakes after a call ends.
  *
  *   wakebench [CALLS]
  *

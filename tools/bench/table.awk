@@ -274,7 +274,7 @@ END {
     printf "memory: %s calls streamed, %d futures in flight, each freed when done; %s tasks/s.\n",
         count(mem_big), window, num(R["mem_rate", "ours", "median"])
     print ""
-    print "Targets of the new core (issue 9), from this run:"
+    print "Targets of the new core, from this run:"
     for (c = 1; c <= 3; c++) {
         gw[c] = 0
         for (g = 1; g <= ngoals; g++)
