@@ -30,7 +30,7 @@
 
 #define RESTARTS_MAX 8    /* supervisors started again for one pool, at most */
 #define DEATH_WAIT_S 2.0    /* how long its workers may take to die with it */
-#define STALL_S 3.0         /* a supervisor that does not answer this long is killed */
+#define STALL_S 10.0        /* a supervisor that does not answer this long is killed (a slow one under valgrind on a busy machine took over 3 s) */
 
 /* True once process pid has ended (a zombie has ended too). */
 static bool process_ended(pid_t pid)
