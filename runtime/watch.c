@@ -32,21 +32,28 @@
 #define DEATH_WAIT_S 2.0    /* how long its workers may take to die with it */
 #define STALL_S 10.0        /* a supervisor that does not answer this long is killed (a slow one under valgrind on a busy machine took over 3 s) */
 
-/* True once process pid has ended (a zombie has ended too). */
-static bool process_ended(pid_t pid)
+/* Process pid's state letter (R, S, T, Z, ...); 'X' if it is gone. */
+static char process_state(pid_t pid)
 {
     char path[64], buf[256];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return true;
+        return 'X';
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
-        return true;
+        return 'X';
     buf[n] = '\0';
     const char *close_paren = strrchr(buf, ')');
-    return close_paren && (close_paren[2] == 'Z' || close_paren[2] == 'X');
+    return close_paren ? close_paren[2] : 'X';
+}
+
+/* True once process pid has ended (a zombie has ended too). */
+static bool process_ended(pid_t pid)
+{
+    char c = process_state(pid);
+    return c == 'Z' || c == 'X';
 }
 
 /* The supervisor died without ending the pool. Its workers die with it
@@ -196,7 +203,10 @@ static void check_supervisor(pool *p, double *asked_at)
         atomic_store(&sh->sup_ping, ping + 1);
         *asked_at = pool__now();
         pool__poke_supervisor(p);
-    } else if (pool__now() - *asked_at > STALL_S) {
+    } else if (pool__now() - *asked_at > STALL_S &&
+               (process_state(p->sup_pid) == 'T' || process_state(p->sup_pid) == 't')) {
+        /* Only a stopped one: a live one that is slow (valgrind, a busy
+         * machine) answers in the end. */
         fprintf(stderr, "pool: warning: the pool's supervisor process (pid %d) has not "
                 "answered for %g s; it is killed\n", (int)p->sup_pid, STALL_S);
         kill(p->sup_pid, SIGKILL);
