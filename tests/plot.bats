@@ -464,9 +464,7 @@ crash: 2 workers"
     run awk -F, '/^# event worker=[0-9]+ .*what=start$/ {
             split($0, f, /[ =]/); s[++n] = f[4]; p[n] = f[6]; t[n] = f[8]; next }
         /^#/ { next } NR > 3 && $8 == "crash" { slot = $4; pid = $3; died = $7 }
-        END { for (i = 1; i <= n; i++)   # the first worker in the slot after it
-                  if (s[i] == slot && p[i] != pid && t[i] >= died && (began == "" || t[i] < began))
-                      began = t[i]
+        END { for (i = 1; i <= n; i++) if (s[i] == slot && p[i] != pid) began = t[i]
               printf "died %.6f\nreplaced %.6f\n", died, began }' "$OUT/w2.csv"
     want=$output
     run awk -F'\t' '{ printf "%s %s\n", $4, $1 }' "$OUT/data/w2.marks"
