@@ -432,7 +432,7 @@ check_future_trace() {
         [[ $r =~ R.*R.*R ]] && fail "round '$r' shows three calls running on two workers"
     done
     [ "$two" -eq 1 ] || fail "no round shows two calls running and one queued"
-    # The lesson's example round ("a little after two seconds") is what the
+    # The lesson's example round ("at two and a half seconds") is what the
     # trace says of the calls at 2.5 of the program's seconds.
     local readme="$ROOT/lessons/lesson2/README.md" want="" k at
     at=$(awk -v s="$POOL_TIME_SCALE" 'BEGIN { print 2.5 * s }')
@@ -441,7 +441,7 @@ check_future_trace() {
                     'BEGIN { print (e < t ? "F" : b < t ? "R" : "Q") }')
     done
     local shown
-    shown=$(awk '/a little after two seconds/ { on = 1 } on && /^Process [0-4] / {
+    shown=$(awk '/at two and a half seconds/ { on = 1 } on && /^Process [0-4] / {
                      printf "%s", /has finished/ ? "F" : /is running/ ? "R" : /waiting in the queue/ ? "Q" : "?" }
                  on && /^```$/ && ++fences == 2 { exit }' "$readme")
     assert_equal "$shown" "$want"

@@ -3,7 +3,8 @@
  *
  * Five calls go out at once. Once a second the master asks each future
  * whether it is ready, until all are; then it prints every result, or the
- * error that a failed call left in its future.
+ * error that a failed call left in its future. The rounds fall on the half
+ * seconds, when no call is ending.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,6 +55,14 @@ int main(void)
     futures[n++] = pool_apply_async(p, slow_add, 1, 8, 1);
     futures[n++] = pool_apply_async(p, slow_diff, 5, 9, 2);
     futures[n++] = pool_apply_async(p, broken_function, 4);
+
+    /*
+     * The calls end on whole seconds. A round reads the futures one after
+     * another, not all at one instant: one that fell just as a call ended
+     * could see it running and the next call already started. So the
+     * rounds start half a second in.
+     */
+    pool_sleep(0.5);
 
     while (true) {
         bool all_finished = true;
