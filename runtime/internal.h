@@ -429,8 +429,10 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
  * (opened on first use, again when the path changes). */
 void pool__trace_write(pool__shared *sh, const char *p, size_t n);
 /* A line "# event ..." for a worker's start ("start") or end ("end", with
- * how it ended), written at once (TRACE.md, version 2). */
-void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
+ * how it ended) at time `at` (pool__now()), written at once (TRACE.md,
+ * version 2). A start is stamped before the fork: the worker may begin a
+ * call before its parent gets back from fork(). */
+void pool__trace_event(pool__shared *sh, int w, pid_t pid, double at, const char *what,
                        const char *how);
 /* Worker w: write out its buffered records (before it sleeps; put off
  * while a "retried" record waits to be written, namer.c). _all: now,

@@ -82,6 +82,7 @@ static bool spawn(int i, bool replacement)
     atomic_store(&ws->trace_at.claim, 0);
     atomic_store(&ws->tasks, 0);
     pid_t parent = getpid();
+    double began = pool__now();     /* the start event's time: before it can begin a call */
     pid_t pid = fork();
     if (pid < 0)
         return false;
@@ -100,7 +101,7 @@ static bool spawn(int i, bool replacement)
     atomic_store(&ws->pid, pid);
     pool__sup_worker_pid[i] = pid;
     atomic_fetch_add(&sh->live, 1);
-    pool__trace_event(sh, i, pid, "start", NULL);
+    pool__trace_event(sh, i, pid, began, "start", NULL);
     return true;
 }
 
@@ -219,7 +220,7 @@ static void ended(int i, int status)
         status = fatal;     /* cut short while taking it (SIGALRM): the first signal */
     char how[200], wall[160];
     pool__describe_end(status, how, sizeof how);
-    pool__trace_event(sh, i, pid, "end", how);
+    pool__trace_event(sh, i, pid, pool__now(), "end", how);
     wall_said(ws, wall, sizeof wall);   /* before the replacement takes the slot */
 
     /* The call it held, if any: the one slot that says so. */
@@ -319,7 +320,7 @@ static void __attribute__((noreturn)) finish(bool master_gone)
             if (got == pid) {
                 char how[200];
                 pool__describe_end(status, how, sizeof how);
-                pool__trace_event(sh, i, pid, "end", how);
+                pool__trace_event(sh, i, pid, pool__now(), "end", how);
             }
             if (got == pid || (got == -1 && errno != EINTR))
                 break;

@@ -545,14 +545,14 @@ void pool__trace_not_begun(pool__call *c)
         c->start = c->end;
 }
 
-void pool__trace_event(pool__shared *sh, int w, pid_t pid, const char *what,
+void pool__trace_event(pool__shared *sh, int w, pid_t pid, double at, const char *what,
                        const char *how)
 {
     if (!atomic_load(&sh->trace_gen))
         return;
     char line[512];
     int n = snprintf(line, sizeof line, "# event worker=%d pid=%d t=%.6f what=%s%s%s%s\n",
-                     w, (int)pid, pool__now() - sh->t0, what, how ? " how=\"" : "",
+                     w, (int)pid, at - sh->t0, what, how ? " how=\"" : "",
                      how ? how : "", how ? "\"" : "");
     if (n > 0)
         pool__trace_write(sh, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);

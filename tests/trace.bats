@@ -16,7 +16,8 @@ BIN="$ROOT/build/tests/runtime"
 CHECKER="$ROOT/tests/runtime/trace_check"
 
 setup_file() {
-    make -C "$ROOT" -s --no-print-directory build/tests/runtime/tracefaults >&2
+    make -C "$ROOT" -s --no-print-directory build/tests/runtime/tracefaults \
+        build/tests/runtime/slowfork.so build/tests/plot/tasks >&2
 }
 
 setup() {
@@ -95,6 +96,26 @@ field() {
     check_trace
     [ "$(count '$8 == "crash" && $6 == $7 && $5 <= $6')" -eq 3 ] || fail "$(cat "$TSV")"
     [ "$(count '$9 ~ /before it began add/')" -eq 3 ]
+}
+
+# A worker's start event is no later than the start of any call it ran,
+# even when its parent is slow to get back from fork() (slowfork.so holds
+# the parent 50 ms, while the new worker takes a call at once).
+@test "a new worker that begins a call before its parent returns from fork: its start event comes first" {
+    SLOWFORK_MS=50 LD_PRELOAD="$BIN/slowfork.so" TASKS_CRASH=1 \
+        run --separate-stderr timeout 30 "$ROOT/build/tests/plot/tasks" 2
+    assert_success
+    check_trace
+    run awk -F, 'NR == FNR { if (/^# event worker=[0-9]+ .*what=start$/) {
+                                 split($0, f, /[ =]/); began[f[6]] = f[8]; n++ }
+                             next }
+                 /^#/ || /^task,/ { next }
+                 ($3 in began) && $6 + 0 < began[$3] + 0 {
+                     printf "task %s began at %s on pid %s, whose start event says %s\n",
+                            $1, $6, $3, began[$3] }
+                 END { if (n != 3) printf "%d start events, not 3\n", n }' \
+        "$POOL_TRACE" "$POOL_TRACE"
+    assert_output ""
 }
 
 @test "the file-size limit (ulimit -f) reached by the trace: records are lost, no process is; one warning" {

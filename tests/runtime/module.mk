@@ -62,3 +62,11 @@ soak: $(BUILD)/tests/runtime/soak $(BUILD)/tests/runtime/walls
 	tests/runtime/trace_calls $(CHAOS_TRACE) \
 	    "$$(sed -n 's/.* \([0-9]*\) task ids$$/\1/p' $(CHAOS_TRACE).out)"
 	timeout 600 $(BUILD)/tests/runtime/walls kept 1000000
+
+# slowfork.so: LD_PRELOAD it to make fork() slow to return in the parent
+# (tests/trace.bats: a new worker's start event against its first call).
+SLOWFORK := $(BUILD)/tests/runtime/slowfork.so
+PROGRAMS += $(SLOWFORK)
+$(SLOWFORK): tests/runtime/slowfork.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
