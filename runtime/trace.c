@@ -452,6 +452,29 @@ void pool__trace_recover_later(pool__shared *sh, int w)
     atomic_store(&st->claim, 0);
 }
 
+/* A "retried" record of call seq is still to be written. */
+static bool naming_call(pool__shared *sh, uint64_t seq)
+{
+    for (int k = 0; k < POOL__NAMING; k++)
+        if (atomic_load(&sh->naming[k]) == seq)
+            return true;
+    return false;
+}
+
+void pool__trace_write_call(pool__shared *sh, uint64_t seq, const char *p, size_t n)
+{
+    bool master = getpid() == sh->master;
+    if (!master && self_writer == POOL__TW_SUP && naming_call(sh, seq)) {
+        pool__buf_put(&held, p, n);     /* after the retried record, with the rest held */
+        return;
+    }
+    /* The master (a retry cancelled in the queue) has no place to hold it:
+     * it waits for that record, as a worker leaving does. */
+    for (int i = 0; master && i < 20000 && naming_call(sh, seq); i++)     /* 10 s at most */
+        usleep(500);
+    pool__trace_write(sh, p, n);
+}
+
 void pool__trace_release(pool__shared *sh, bool now)
 {
     if (held.len == 0 || (!now && naming_any(sh)))
