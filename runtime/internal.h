@@ -248,6 +248,7 @@ typedef struct pool__shared {
     _Atomic uint64_t trace_end; /* next free byte, last claimer, generation */
     pool__tstage sup_at, master_at;
     _Atomic uint32_t trace_lost;    /* records were lost: told once */
+    _Atomic uint64_t trace_cut;     /* where the file was cut after a loss (trace.c) */
     /* Calls run again whose "retried" record waits for the dead worker's
      * frames to be named (namer.c): their next try's record waits too. */
     _Atomic uint64_t naming[16];
