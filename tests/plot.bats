@@ -1112,3 +1112,33 @@ EOF2
     assert_line "1.009328 2.58"
     assert_equal "${#lines[@]}" 2
 }
+
+# Twelve calls of 0.03 s from x = 0 on one worker, beside one of 8 s: far
+# too narrow for a label each. Before, each had its id without the "#"
+# ("7X" read like a value), all drawn over each other. Now a label is drawn
+# only where it fits inside its box; the others are named on hover.
+@test "timeline labels: only inside their boxes, never an id without its #, each call named on hover" {
+    { echo "# pool-trace v1"
+      echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
+      awk 'BEGIN { for (i = 0; i < 12; i++)
+                       printf "%d,f,100,0,0.000000,%.6f,%.6f,%s,\n", i + 1, i * 0.03, i * 0.03 + 0.03, i == 7 ? "crash" : "ok"
+                   print "13,long_one,101,1,0.000000,0.000000,8.000000,ok,"
+                   print "14,mid,100,0,0.000000,0.400000,0.800000,cancelled,C" }'
+    } >"$BATS_TEST_TMPDIR/narrow.csv"
+    run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/narrow.csv"
+    assert_success
+    for svg in timeline-narrow overview calls-narrow; do
+        run $FIG texts-clear "$OUT/$svg.svg"
+        assert_success
+    done
+    # The boxes' labels (16 pt): each starts with "#", and lies inside its
+    # box (x from the axis' ticks 0 and 8; a character 0.62 of the size).
+    run $FIG box-labels "$OUT/timeline-narrow.svg" "$OUT/data/narrow.tasks"
+    assert_success
+    assert_output "#12 long_one
+#13C"
+    # Every call, labelled or not, is named when the mouse is over its box.
+    for id in 0 5 7 11 12 13; do
+        grep -q "showHypertext(evt,'#$id " "$OUT/timeline-narrow.svg" || fail "no hover for #$id"
+    done
+}

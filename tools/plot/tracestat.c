@@ -411,12 +411,15 @@ static const char *master_row(const struct run *r)
     return r->t.nblocked ? "master" : "master: never blocked";
 }
 
-/* A box's label in one or two lines. "#5 slow_add" when it fits on one;
- * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
- * (when six letters or more of it fit); else only "#5" (or "5"). A task
- * that did not end ok carries a mark: ! error, X crash, T terminated, R a
- * try whose worker died and that ran again, C cancelled, L past its time
- * limit, so that it shows even where colours do not. */
+/* A box's label in one or two lines, only where it fits inside the box,
+ * so that no two labels run into each other: "#5 slow_add" when it fits on
+ * one; else "#5" over "slow_add"; else "#5" over the name cut short with
+ * ".." (when six letters or more of it fit); else only "#5"; else none (a
+ * single space): the id is never shown without its "#", where it would
+ * read as a value. The SVG's and the report's hover still name the call. A
+ * task that did not end ok carries a mark: ! error, X crash, T terminated,
+ * R a try whose worker died and that ran again, C cancelled, L past its
+ * time limit, so that it shows even where colours do not. */
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
 {
@@ -445,7 +448,7 @@ static void task_label(const struct trace_task *k, double chars, int two_lines,
     snprintf(l1, size, "#%ld%s", k->id, m);
     if (strlen(l1) + 1 <= chars)
         return;
-    snprintf(l1, size, "%ld%s", k->id, m);
+    snprintf(l1, size, " ");
 }
 
 /* A mark on a timeline: where a worker ended other than by a normal exit
@@ -700,9 +703,15 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         }
         int y = row_of(r, k);
         double y1 = *l2 ? y - 0.13 : y, y2 = y + 0.17;
-        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\t%s\t%.2f\t%.2f\n",
+        /* What hovering over the box in the SVG says: the whole label. */
+        char tip[200], fn[64];
+        snprintf(fn, sizeof fn, "%s", k->function);
+        clean(fn);
+        snprintf(tip, sizeof tip, "#%ld %s: %s, %.3f to %.3f s", k->id, fn,
+                 trace_status_name(k->status), k->start, k->end);
+        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\t%s\t%.2f\t%.2f\t%s\n",
                 (lo + hi) / 2, y, lo, hi, y - 0.35, y + 0.35, (int)k->status + 1,
-                l1, k->id, t1, *l2 ? l2 : " ", y1, y2);
+                l1, k->id, t1, *l2 ? l2 : " ", y1, y2, tip);
     }
     snprintf(what, sizeof what, "%s.tasks", r->name);
     finish(f, what);
