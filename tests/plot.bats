@@ -211,7 +211,7 @@ ValueError: Called broken function, "on purpose"'
     done
     assert_svg_with_text "$OUT/timeline-two-workers.svg" "#4 broken_function !"
     assert_svg_with_text "$OUT/timeline-crash.svg" "w1 pid 401"
-    assert_svg_with_text "$OUT/distribution.svg" "calls per worker process"
+    assert_svg_with_text "$OUT/distribution.svg" "calls per worker slot"
     assert_file_exists "$OUT/two-workers.json"
     assert_file_exists "$OUT/crash.json"
 }
@@ -259,7 +259,7 @@ EOF
     assert_success
     assert_line --regexp '^ +w0 pid [0-9]+ \|'
     assert_line --regexp '^ +w1 pid [0-9]+ \|'
-    assert_output --partial "tasks: calls per worker process"
+    assert_output --partial "tasks: calls per worker slot"
     assert_output --partial "tasks on 2 workers: makespan"
     assert_output --partial "POOL_TIME_SCALE=0.5"
     assert_file_exists "$OUT/timeline-w2.txt"
@@ -346,35 +346,66 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
     assert_svg_with_text "$OUT/timeline-w2.svg" "program seconds (measured / 0.5"
     # No time scale on a chart of counts.
     run $FIG texts "$OUT/distribution.svg"
-    assert_output --partial "tasks: calls per worker process"
+    assert_output --partial "tasks: calls per worker slot"
     refute_output --partial "POOL_TIME_SCALE"
 }
 
-# 17 calls on 4 workers: 4, 4, 4 and 5. The even share, 4.25, would run
-# through a "4" set above its bar (at 4 + 0.055 x 6.75): those go inside
-# the bar's top; the "5" stays above. No count sits on the line.
-@test "distribution: the counts stand clear of the dashed even-share line" {
+# One rule for every count: just above its bar (at calls + 0.045 x the
+# axis' top), whatever the even-share line does; the line passes behind
+# it. Before, a count sat inside its bar when the line would cross it,
+# above it otherwise. crash.csv: slot 0 (pid 300) ran 2 calls; slot 1's
+# pid 400 ran 1, then died, and pid 401 ran 1 in its place: one bar of 2,
+# stacked 1 + 1, as the even share (4 calls that ran / 2 slots = 2) counts
+# it. Before, pids 400 and 401 were two bars of 1, each under the share.
+@test "distribution: one bar per slot (a replacement's calls stacked on top), each count just above its bar" {
     mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/crash.csv"
+    assert_success
+    run cut -f1,2,4,6 "$OUT/distribution.dat"
+    assert_output "$(printf '0\t2\tw0\t2\n1\t2\tw1\t1+1')"
+    run cut -f1-5 "$OUT/distribution.seg"
+    assert_output "$(printf '0\t0\t2\t0\t300\n1\t0\t1\t0\t400\n1\t1\t2\t1\t401')"
+    run cut -f5 "$OUT/groups.dat"
+    assert_output "2.0000"
+    # The 17 calls on 4 workers (4, 4, 4 and 5; share 4.25) and the
+    # fixtures: every count at the same height above its bar.
     { echo "# pool-trace v1"
       echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
       awk 'BEGIN { id = 1; for (s = 0; s < 4; s++) for (k = 0; k < (s == 3 ? 5 : 4); k++)
                printf "%d,f,%d,%d,0.000000,%d.000000,%d.500000,ok,\n", id++, 100 + s, s, k, k }'
     } >"$BATS_TEST_TMPDIR/even.csv"
-    run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/even.csv"
-    assert_success
-    run cut -f2,5,6 "$OUT/distribution.dat"
-    assert_output "$(printf '4\t3.6288\t1\n4\t3.6288\t1\n4\t3.6288\t1\n5\t5.3712\t0')"
-    # The rule holds on every chart of the fixtures too.
     for args in "$BATS_TEST_TMPDIR/even.csv" "$FIX/two-workers.csv $FIX/crash.csv" "-n 3,5 $FIX/two-workers.csv $FIX/crash.csv"; do
         # shellcheck disable=SC2086
         "$TRACESTAT" -o "$OUT" $args >/dev/null
         top=$(awk '$1 == "ytop" { print $3 }' "$OUT/distribution.vars")
-        awk -F'\t' -v top="$top" 'NR == FNR { share[NR] = $5; next }
-            { d = $5 - share[$3]; if (d < 0) d = -d
-              if (d < 0.045 * top) { print "bar " FNR " label at " $5 ", share " share[$3]; bad = 1 } }
-            END { exit bad }' "$OUT/groups.dat" "$OUT/distribution.dat" ||
-            fail "a count sits on the even-share line ($args)"
+        awk -F'\t' -v top="$top" '{ d = $5 - ($2 + 0.045 * top); if (d < 0) d = -d
+                if (d > 0.001) { print "bar " NR ": count at " $5 " for " $2 " calls"; bad = 1 } }
+            END { exit bad }' "$OUT/distribution.dat" || fail "a count out of place ($args)"
     done
+    # In the SVG: each count's baseline sits over its bar's top, within a
+    # line of it (the y axis from its tick labels).
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    run python3 - "$OUT/distribution.svg" "$OUT/data/distribution.dat" <<'PYEOF'
+import sys
+sys.path.insert(0, 'tests/plot')
+import figures
+ts = figures.texts(sys.argv[1])
+ticks = sorted((float(t[5]), t[1]) for t in ts if t[4] == 'end' and t[5].strip().isdigit())
+(v0, y0), (v1, y1) = ticks[0], ticks[-1]
+py = lambda v: y0 + (y1 - y0) * (v - v0) / (v1 - v0)
+bars = [l.rstrip('\n').split('\t') for l in open(sys.argv[2])]
+# (gnuplot writes a boxed label twice: once to size its ground)
+counts = sorted({t for t in ts if t[4] == 'middle' and t[5] in [b[5] for b in bars] and t[1] < py(0) - 2})
+assert len(counts) == len(bars), (counts, bars)
+for t, b in zip(sorted(counts, key=lambda t: t[0]), bars):
+    assert t[5] == b[5], (t, b)
+    gap = py(float(b[1])) - t[1]
+    assert 0 < gap < 2 * t[3], 'count %s is %.0f px over its bar' % (b[5], gap)
+print(len(counts), 'counts over their bars')
+PYEOF
+    assert_success
+    assert_output "4 counts over their bars"
 }
 
 # A long name on a short box: task 2 (1 s of an 8.67 s axis, about 14
