@@ -1173,3 +1173,96 @@ EOF2
         grep -q "showHypertext(evt,'#$id " "$OUT/timeline-narrow.svg" || fail "no hover for #$id"
     done
 }
+
+# Lesson 3's crash program, traced and plotted as make plots-lesson3 does
+# (1, 2 and 4 workers, POOL_TIME_SCALE 0.25): call #2 kills its worker,
+# which is replaced. What an instructor shows a class, checked where it is
+# drawn: in the SVG twins of the PNGs (text and place) and in the report
+# as headless Chromium lays it out. A screenshot of the report is left in
+# the output folder, beside the PNGs, for a person to look at.
+@test "lesson 3's crash run: labels in their boxes with their #, counts over their bars, the replacement from its start" {
+    local prog=build/lessons/lesson3/crash n
+    [ -x "$prog" ] || fail "$prog is missing: run make first"
+    command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
+    run "$POOLPLOT" --html -w 1,2,4 -s 0.25 -p "crash (lesson 3)" -o "$OUT" "$prog"
+    assert_success
+    for n in 1 2 4; do
+        assert_equal "$(png_size "$OUT/timeline-w$n.png")" "1600 900"
+        assert_equal "$(png_size "$OUT/calls-w$n.png")" "1600 900"
+        run $FIG box-labels "$OUT/timeline-w$n.svg" "$OUT/data/w$n.tasks"
+        assert_success
+        assert_line --regexp '^#2( population)? X$'
+        for svg in timeline-w$n calls-w$n; do
+            run $FIG texts-clear "$OUT/$svg.svg"
+            assert_success
+        done
+        # The replacement's row and mark begin at its start event.
+        pid=$(awk -F, '$8 == "crash" { print $3 }' "$OUT/w$n.csv")
+        slot=$(awk -F, '$8 == "crash" { print $4 }' "$OUT/w$n.csv")
+        new=$(grep "what=start" "$OUT/w$n.csv" | grep "worker=$slot " | tail -1)
+        t=$(sed 's/.* t=\([0-9.]*\) .*/\1/' <<<"$new")
+        newpid=$(sed 's/.* pid=\([0-9]*\) .*/\1/' <<<"$new")
+        [ "$newpid" != "$pid" ] || fail "w$n: no replacement for pid $pid"
+        run awk -F'\t' -v t="$t" '$4 == "replaced" { d = $1 - t / 0.25; print (d < 1e-5 && d > -1e-5) }' "$OUT/data/w$n.marks"
+        assert_output 1
+        grep -q "w$slot pid $newpid\$" "$OUT/data/w$n.rows" || fail "w$n: no row for the replacement $newpid"
+    done
+    for svg in overview distribution; do
+        run $FIG texts-clear "$OUT/$svg.svg"
+        assert_success
+    done
+    # One bar per slot: each run's counts add up to its six calls, and the
+    # slot whose worker died shows its two processes ("1+1", "3+3", ...).
+    run awk -F'\t' '{ s[$3] += $2; if ($6 ~ /\+/) r[$3]++ } END { for (i = 1; i <= 3; i++) print s[i], r[i] }' "$OUT/data/distribution.dat"
+    assert_output "6 1
+6 1
+6 1"
+    # The report, as Chromium draws it: each box label inside its box and
+    # never an id without its "#", no two labels over each other; each
+    # count just over its bar.
+    python3 - "$OUT/index.html" "$OUT/probe.html" <<'PYEOF'
+import sys
+s = open(sys.argv[1]).read()
+probe = r'''<script>{
+const bad = [];
+const over = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+document.querySelectorAll("svg").forEach(svg => {
+  const labels = [...svg.querySelectorAll("text.label")];
+  labels.forEach((t, i) => {
+    const r = t.previousElementSibling, b = t.getBBox();
+    if (!r || r.tagName !== "rect") { bad.push("no box for " + t.textContent); return; }
+    const x = +r.getAttribute("x"), w = +r.getAttribute("width");
+    if (b.x < x - 0.5 || b.x + b.width > x + w + 0.5) bad.push("out of its box: " + t.textContent);
+    if (/^\d/.test(t.textContent)) bad.push("an id without #: " + t.textContent);
+    labels.slice(i + 1).forEach(u => { if (over(b, u.getBBox())) bad.push("overlap: " + t.textContent + " / " + u.textContent); });
+  });
+  svg.querySelectorAll("text.count").forEach(t => {
+    const b = t.getBBox(), mid = b.x + b.width / 2;
+    const bars = [...svg.querySelectorAll("rect.bar")].filter(r =>
+      +r.getAttribute("x") < mid && mid < +r.getAttribute("x") + +r.getAttribute("width"));
+    const top = Math.min(...bars.map(r => +r.getAttribute("y")));
+    if (!(b.y + b.height <= top + 1 && b.y + b.height > top - 12)) bad.push("count not over its bar: " + t.textContent);
+  });
+});
+document.body.setAttribute("data-bad", bad.join("|") || "none");
+document.body.setAttribute("data-labels", [...document.querySelectorAll("text.label")].length);
+document.body.setAttribute("data-counts", [...document.querySelectorAll("text.count")].map(t => t.textContent).join(" "));
+}</script>'''
+i = s.rindex('</body>')
+open(sys.argv[2], 'w').write(s[:i] + probe + s[i:])
+PYEOF
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
+        --disable-background-networking --no-first-run --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
+        --proxy-server=127.0.0.1:9 --window-size=1600,1000 --dump-dom "file://$(realpath "$OUT/probe.html")"
+    assert_success
+    [[ $output =~ data-bad=\"([^\"]*)\" ]] || fail "the probe did not run"
+    assert_equal "${BASH_REMATCH[1]}" none
+    [[ $output =~ data-labels=\"([0-9]+)\" ]] && [ "${BASH_REMATCH[1]}" -gt 20 ] || fail "labels: ${BASH_REMATCH[1]}"
+    [[ $output =~ data-counts=\"([^\"]*)\" ]] || fail "no counts"
+    [[ ${BASH_REMATCH[1]} == *+* ]] || fail "no replaced slot's count: ${BASH_REMATCH[1]}"
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+        --disable-background-networking --no-first-run --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
+        --proxy-server=127.0.0.1:9 --window-size=1600,1000 --screenshot="$OUT/report.png" \
+        "file://$(realpath "$OUT/index.html")"
+    assert_equal "$(png_size "$OUT/report.png")" "1600 1000"
+}

@@ -105,7 +105,9 @@ def legend_clear(path, titles):
 
 
 def texts_clear(path):
-    ts = [t for t in texts(path) if t[2] == 0]
+    # One text drawn twice on one spot is one text: gnuplot writes a boxed
+    # label twice (once to size its ground).
+    ts = sorted({t for t in texts(path) if t[2] == 0})
     for i, a in enumerate(ts):
         for b in ts[i + 1:]:
             (a0, a1), (b0, b1) = hspan(a), hspan(b)
