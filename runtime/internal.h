@@ -248,6 +248,7 @@ typedef struct pool__shared {
     _Atomic uint64_t trace_end; /* next free byte, last claimer, generation */
     pool__tstage sup_at, master_at;
     _Atomic uint32_t trace_lost;    /* records were lost: told once */
+    _Atomic uint64_t trace_cut;     /* where the file was cut after a loss (trace.c) */
     /* Calls run again whose "retried" record waits for the dead worker's
      * frames to be named (namer.c): their next try's record waits too. */
     _Atomic uint64_t naming[16];
@@ -456,6 +457,12 @@ void pool__trace_forget(const pool__shared *sh);
  * here; pool__trace_release writes them once none waits (now: at once). */
 void pool__trace_recover_later(pool__shared *sh, int w);
 void pool__trace_release(pool__shared *sh, bool now);
+/* Write call seq's record, after the "retried" record of its try before
+ * if that one still waits to be named (namer.c): the supervisor holds it
+ * back with the dead workers' records (a try stopped by its time limit or
+ * killed for a cancel); the master, cancelling a retry in the queue, waits
+ * for that record (10 s at most). */
+void pool__trace_write_call(pool__shared *sh, uint64_t seq, const char *p, size_t n);
 /* This process writes as writer who (a worker, the supervisor). */
 void pool__trace_writer(int who);
 /* True if the last record worker w gathered is call c's: the worker got

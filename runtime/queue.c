@@ -283,7 +283,7 @@ bool pool__requeue(pool__shared *sh, uint64_t seq, const char *err)
     if (err && atomic_load(&sh->trace_gen)) {
         pool__buf b = {0};
         pool__trace_format(&b, sh, c, err);
-        pool__trace_write(sh, b.data, b.len);
+        pool__trace_write_call(sh, seq, b.data, b.len);
         pool__buf_free(&b);
     }
     /* The arguments are still in the slot: a worker frees them only once
@@ -518,7 +518,7 @@ void pool__fail_end(pool__shared *sh, uint64_t seq, int st, const char *type,
         char err[1200];
         snprintf(err, sizeof err, "%s: %s", type, msg);
         pool__trace_format(&b, sh, c, err);
-        pool__trace_write(sh, b.data, b.len);
+        pool__trace_write_call(sh, seq, b.data, b.len);
     }
     pool__buf_free(&b);
     pool__finish_end(sh, seq);

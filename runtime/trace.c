@@ -263,33 +263,78 @@ static void lost(pool__shared *sh, const char *why)
     fprintf(stderr, "pool: warning: trace records are lost: %s: %s\n", sh->trace_path, why);
 }
 
+/* A range that cannot be written would leave a hole in the file (NUL
+ * bytes between the records around it). So the file ends where the first
+ * such range began: it is cut there, and no range past it is written; a
+ * writer that wrote past it cuts the file again. sh->trace_cut holds that
+ * offset for generation gen (CLAIM(off, gen)), only ever lowered. */
+static uint64_t cut_at(pool__shared *sh, uint32_t gen)
+{
+    uint64_t c = atomic_load(&sh->trace_cut);
+    return c != 0 && END_GEN(c) == GEN_BITS(gen) ? END_OFF(c) : UINT64_MAX;
+}
+
+static void cut(pool__shared *sh, int fd, uint32_t gen, uint64_t off)
+{
+    uint64_t c = atomic_load(&sh->trace_cut);
+    while (off < cut_at(sh, gen) &&
+           !atomic_compare_exchange_weak(&sh->trace_cut, &c, CLAIM(off, gen)))
+        ;
+    /* Again while another cut lower meanwhile: a cut never lengthens it. */
+    for (uint64_t at = cut_at(sh, gen), done = UINT64_MAX; fd >= 0 && at < done;
+         done = at, at = cut_at(sh, gen)) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > at && ftruncate(fd, (off_t)at) != 0)
+            break;
+    }
+}
+
 /* Write n bytes at off. Never past the file-size limit (RLIMIT_FSIZE):
  * a write there would cut the record and raise SIGXFSZ, which ends the
  * process; the record is lost instead. */
 static void put_range(pool__shared *sh, int fd, const char *p, size_t n, uint64_t off)
 {
+    uint32_t gen = atomic_load(&sh->trace_gen);
+    if (off >= cut_at(sh, gen))
+        return;     /* after a range lost: lost too (told already) */
     struct rlimit rl;
     if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         off + n > (uint64_t)rl.rlim_cur) {
         lost(sh, "the file-size limit (ulimit -f) is reached");
+        cut(sh, fd, gen, off);
         return;
     }
     if (fd < 0) {
         lost(sh, "it cannot be opened");
         return;
     }
+    /* Room first: on a full disk a write stops part way and leaves the
+     * end of the file inside a record. A range that has no room is lost
+     * whole (a file system that cannot say takes the write as it comes). */
+    int r;
+    while ((r = fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)n)) != 0 && errno == EINTR)
+        ;
+    if (r != 0 && errno != EOPNOTSUPP && errno != ENOSYS) {
+        lost(sh, strerror(errno));
+        cut(sh, fd, gen, off);
+        return;
+    }
+    uint64_t from = off;
     while (n > 0) {
         ssize_t w = pwrite(fd, p, n, (off_t)off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             lost(sh, w < 0 ? strerror(errno) : "nothing was written");
+            cut(sh, fd, gen, from);
             return;     /* a full disk, an I/O error: records lost, calls not */
         }
         p += w;
         n -= (size_t)w;
         off += (uint64_t)w;
     }
+    if (from >= cut_at(sh, gen))
+        cut(sh, fd, gen, cut_at(sh, gen));  /* written past a cut made meanwhile */
 }
 
 /* Confirm the pending claim of the last claimer in e, if it ends at e. */
@@ -450,6 +495,29 @@ void pool__trace_recover_later(pool__shared *sh, int w)
         pool__buf_put(&held, pool__wslots(sh)[w].trace, n);
     atomic_store(&st->len, 0);
     atomic_store(&st->claim, 0);
+}
+
+/* A "retried" record of call seq is still to be written. */
+static bool naming_call(pool__shared *sh, uint64_t seq)
+{
+    for (int k = 0; k < POOL__NAMING; k++)
+        if (atomic_load(&sh->naming[k]) == seq)
+            return true;
+    return false;
+}
+
+void pool__trace_write_call(pool__shared *sh, uint64_t seq, const char *p, size_t n)
+{
+    bool master = getpid() == sh->master;
+    if (!master && self_writer == POOL__TW_SUP && naming_call(sh, seq)) {
+        pool__buf_put(&held, p, n);     /* after the retried record, with the rest held */
+        return;
+    }
+    /* The master (a retry cancelled in the queue) has no place to hold it:
+     * it waits for that record, as a worker leaving does. */
+    for (int i = 0; master && i < 20000 && naming_call(sh, seq); i++)     /* 10 s at most */
+        usleep(500);
+    pool__trace_write(sh, p, n);
 }
 
 void pool__trace_release(pool__shared *sh, bool now)

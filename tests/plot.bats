@@ -211,7 +211,7 @@ ValueError: Called broken function, "on purpose"'
     done
     assert_svg_with_text "$OUT/timeline-two-workers.svg" "#4 broken_function !"
     assert_svg_with_text "$OUT/timeline-crash.svg" "w1 pid 401"
-    assert_svg_with_text "$OUT/distribution.svg" "calls per worker process"
+    assert_svg_with_text "$OUT/distribution.svg" "calls per worker slot"
     assert_file_exists "$OUT/two-workers.json"
     assert_file_exists "$OUT/crash.json"
 }
@@ -259,7 +259,7 @@ EOF
     assert_success
     assert_line --regexp '^ +w0 pid [0-9]+ \|'
     assert_line --regexp '^ +w1 pid [0-9]+ \|'
-    assert_output --partial "tasks: calls per worker process"
+    assert_output --partial "tasks: calls per worker slot"
     assert_output --partial "tasks on 2 workers: makespan"
     assert_output --partial "POOL_TIME_SCALE=0.5"
     assert_file_exists "$OUT/timeline-w2.txt"
@@ -346,35 +346,66 @@ xlbl = "program seconds (measured / 0.5, as the run had POOL_TIME_SCALE=0.5)"'
     assert_svg_with_text "$OUT/timeline-w2.svg" "program seconds (measured / 0.5"
     # No time scale on a chart of counts.
     run $FIG texts "$OUT/distribution.svg"
-    assert_output --partial "tasks: calls per worker process"
+    assert_output --partial "tasks: calls per worker slot"
     refute_output --partial "POOL_TIME_SCALE"
 }
 
-# 17 calls on 4 workers: 4, 4, 4 and 5. The even share, 4.25, would run
-# through a "4" set above its bar (at 4 + 0.055 x 6.75): those go inside
-# the bar's top; the "5" stays above. No count sits on the line.
-@test "distribution: the counts stand clear of the dashed even-share line" {
+# One rule for every count: just above its bar (at calls + 0.045 x the
+# axis' top), whatever the even-share line does; the line passes behind
+# it. Before, a count sat inside its bar when the line would cross it,
+# above it otherwise. crash.csv: slot 0 (pid 300) ran 2 calls; slot 1's
+# pid 400 ran 1, then died, and pid 401 ran 1 in its place: one bar of 2,
+# stacked 1 + 1, as the even share (4 calls that ran / 2 slots = 2) counts
+# it. Before, pids 400 and 401 were two bars of 1, each under the share.
+@test "distribution: one bar per slot (a replacement's calls stacked on top), each count just above its bar" {
     mkdir -p "$OUT"
+    run "$TRACESTAT" -o "$OUT" "$FIX/crash.csv"
+    assert_success
+    run cut -f1,2,4,6 "$OUT/distribution.dat"
+    assert_output "$(printf '0\t2\tw0\t2\n1\t2\tw1\t1+1')"
+    run cut -f1-5 "$OUT/distribution.seg"
+    assert_output "$(printf '0\t0\t2\t0\t300\n1\t0\t1\t0\t400\n1\t1\t2\t1\t401')"
+    run cut -f5 "$OUT/groups.dat"
+    assert_output "2.0000"
+    # The 17 calls on 4 workers (4, 4, 4 and 5; share 4.25) and the
+    # fixtures: every count at the same height above its bar.
     { echo "# pool-trace v1"
       echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
       awk 'BEGIN { id = 1; for (s = 0; s < 4; s++) for (k = 0; k < (s == 3 ? 5 : 4); k++)
                printf "%d,f,%d,%d,0.000000,%d.000000,%d.500000,ok,\n", id++, 100 + s, s, k, k }'
     } >"$BATS_TEST_TMPDIR/even.csv"
-    run "$TRACESTAT" -o "$OUT" "$BATS_TEST_TMPDIR/even.csv"
-    assert_success
-    run cut -f2,5,6 "$OUT/distribution.dat"
-    assert_output "$(printf '4\t3.6288\t1\n4\t3.6288\t1\n4\t3.6288\t1\n5\t5.3712\t0')"
-    # The rule holds on every chart of the fixtures too.
     for args in "$BATS_TEST_TMPDIR/even.csv" "$FIX/two-workers.csv $FIX/crash.csv" "-n 3,5 $FIX/two-workers.csv $FIX/crash.csv"; do
         # shellcheck disable=SC2086
         "$TRACESTAT" -o "$OUT" $args >/dev/null
         top=$(awk '$1 == "ytop" { print $3 }' "$OUT/distribution.vars")
-        awk -F'\t' -v top="$top" 'NR == FNR { share[NR] = $5; next }
-            { d = $5 - share[$3]; if (d < 0) d = -d
-              if (d < 0.045 * top) { print "bar " FNR " label at " $5 ", share " share[$3]; bad = 1 } }
-            END { exit bad }' "$OUT/groups.dat" "$OUT/distribution.dat" ||
-            fail "a count sits on the even-share line ($args)"
+        awk -F'\t' -v top="$top" '{ d = $5 - ($2 + 0.045 * top); if (d < 0) d = -d
+                if (d > 0.001) { print "bar " NR ": count at " $5 " for " $2 " calls"; bad = 1 } }
+            END { exit bad }' "$OUT/distribution.dat" || fail "a count out of place ($args)"
     done
+    # In the SVG: each count's baseline sits over its bar's top, within a
+    # line of it (the y axis from its tick labels).
+    run "$POOLPLOT" -o "$OUT" --trace "$FIX/two-workers.csv" "$FIX/crash.csv"
+    assert_success
+    run python3 - "$OUT/distribution.svg" "$OUT/data/distribution.dat" <<'PYEOF'
+import sys
+sys.path.insert(0, 'tests/plot')
+import figures
+ts = figures.texts(sys.argv[1])
+ticks = sorted((float(t[5]), t[1]) for t in ts if t[4] == 'end' and t[5].strip().isdigit())
+(v0, y0), (v1, y1) = ticks[0], ticks[-1]
+py = lambda v: y0 + (y1 - y0) * (v - v0) / (v1 - v0)
+bars = [l.rstrip('\n').split('\t') for l in open(sys.argv[2])]
+# (gnuplot writes a boxed label twice: once to size its ground)
+counts = sorted({t for t in ts if t[4] == 'middle' and t[5] in [b[5] for b in bars] and t[1] < py(0) - 2})
+assert len(counts) == len(bars), (counts, bars)
+for t, b in zip(sorted(counts, key=lambda t: t[0]), bars):
+    assert t[5] == b[5], (t, b)
+    gap = py(float(b[1])) - t[1]
+    assert 0 < gap < 2 * t[3], 'count %s is %.0f px over its bar' % (b[5], gap)
+print(len(counts), 'counts over their bars')
+PYEOF
+    assert_success
+    assert_output "4 counts over their bars"
 }
 
 # A long name on a short box: task 2 (1 s of an 8.67 s axis, about 14
@@ -1111,4 +1142,127 @@ EOF2
     assert_line "1.007768 0.58"
     assert_line "1.009328 2.58"
     assert_equal "${#lines[@]}" 2
+}
+
+# Twelve calls of 0.03 s from x = 0 on one worker, beside one of 8 s: far
+# too narrow for a label each. Before, each had its id without the "#"
+# ("7X" read like a value), all drawn over each other. Now a label is drawn
+# only where it fits inside its box; the others are named on hover.
+@test "timeline labels: only inside their boxes, never an id without its #, each call named on hover" {
+    { echo "# pool-trace v1"
+      echo "task,function,pid,worker,submit_s,start_s,end_s,status,error"
+      awk 'BEGIN { for (i = 0; i < 12; i++)
+                       printf "%d,f,100,0,0.000000,%.6f,%.6f,%s,\n", i + 1, i * 0.03, i * 0.03 + 0.03, i == 7 ? "crash" : "ok"
+                   print "13,long_one,101,1,0.000000,0.000000,8.000000,ok,"
+                   print "14,mid,100,0,0.000000,0.400000,0.800000,cancelled,C" }'
+    } >"$BATS_TEST_TMPDIR/narrow.csv"
+    run "$POOLPLOT" -o "$OUT" --trace "$BATS_TEST_TMPDIR/narrow.csv"
+    assert_success
+    for svg in timeline-narrow overview calls-narrow; do
+        run $FIG texts-clear "$OUT/$svg.svg"
+        assert_success
+    done
+    # The boxes' labels (16 pt): each starts with "#", and lies inside its
+    # box (x from the axis' ticks 0 and 8; a character 0.62 of the size).
+    run $FIG box-labels "$OUT/timeline-narrow.svg" "$OUT/data/narrow.tasks"
+    assert_success
+    assert_output "#12 long_one
+#13C"
+    # Every call, labelled or not, is named when the mouse is over its box.
+    for id in 0 5 7 11 12 13; do
+        grep -q "showHypertext(evt,'#$id " "$OUT/timeline-narrow.svg" || fail "no hover for #$id"
+    done
+}
+
+# Lesson 3's crash program, traced and plotted as make plots-lesson3 does
+# (1, 2 and 4 workers, POOL_TIME_SCALE 0.25): call #2 kills its worker,
+# which is replaced. What an instructor shows a class, checked where it is
+# drawn: in the SVG twins of the PNGs (text and place) and in the report
+# as headless Chromium lays it out. A screenshot of the report is left in
+# the output folder, beside the PNGs, for a person to look at.
+@test "lesson 3's crash run: labels in their boxes with their #, counts over their bars, the replacement from its start" {
+    local prog=build/lessons/lesson3/crash n
+    [ -x "$prog" ] || fail "$prog is missing: run make first"
+    command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
+    run "$POOLPLOT" --html -w 1,2,4 -s 0.25 -p "crash (lesson 3)" -o "$OUT" "$prog"
+    assert_success
+    for n in 1 2 4; do
+        assert_equal "$(png_size "$OUT/timeline-w$n.png")" "1600 900"
+        assert_equal "$(png_size "$OUT/calls-w$n.png")" "1600 900"
+        run $FIG box-labels "$OUT/timeline-w$n.svg" "$OUT/data/w$n.tasks"
+        assert_success
+        assert_line --regexp '^#2( population)? X$'
+        for svg in timeline-w$n calls-w$n; do
+            run $FIG texts-clear "$OUT/$svg.svg"
+            assert_success
+        done
+        # The replacement's row and mark begin at its start event.
+        pid=$(awk -F, '$8 == "crash" { print $3 }' "$OUT/w$n.csv")
+        slot=$(awk -F, '$8 == "crash" { print $4 }' "$OUT/w$n.csv")
+        new=$(grep "what=start" "$OUT/w$n.csv" | grep "worker=$slot " | tail -1)
+        t=$(sed 's/.* t=\([0-9.]*\) .*/\1/' <<<"$new")
+        newpid=$(sed 's/.* pid=\([0-9]*\) .*/\1/' <<<"$new")
+        [ "$newpid" != "$pid" ] || fail "w$n: no replacement for pid $pid"
+        run awk -F'\t' -v t="$t" '$4 == "replaced" { d = $1 - t / 0.25; print (d < 1e-5 && d > -1e-5) }' "$OUT/data/w$n.marks"
+        assert_output 1
+        grep -q "w$slot pid $newpid\$" "$OUT/data/w$n.rows" || fail "w$n: no row for the replacement $newpid"
+    done
+    for svg in overview distribution; do
+        run $FIG texts-clear "$OUT/$svg.svg"
+        assert_success
+    done
+    # One bar per slot: each run's counts add up to its six calls, and the
+    # slot whose worker died shows its two processes ("1+1", "3+3", ...).
+    run awk -F'\t' '{ s[$3] += $2; if ($6 ~ /\+/) r[$3]++ } END { for (i = 1; i <= 3; i++) print s[i], r[i] }' "$OUT/data/distribution.dat"
+    assert_output "6 1
+6 1
+6 1"
+    # The report, as Chromium draws it: each box label inside its box and
+    # never an id without its "#", no two labels over each other; each
+    # count just over its bar.
+    python3 - "$OUT/index.html" "$OUT/probe.html" <<'PYEOF'
+import sys
+s = open(sys.argv[1]).read()
+probe = r'''<script>{
+const bad = [];
+const over = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+document.querySelectorAll("svg").forEach(svg => {
+  const labels = [...svg.querySelectorAll("text.label")];
+  labels.forEach((t, i) => {
+    const r = t.previousElementSibling, b = t.getBBox();
+    if (!r || r.tagName !== "rect") { bad.push("no box for " + t.textContent); return; }
+    const x = +r.getAttribute("x"), w = +r.getAttribute("width");
+    if (b.x < x - 0.5 || b.x + b.width > x + w + 0.5) bad.push("out of its box: " + t.textContent);
+    if (/^\d/.test(t.textContent)) bad.push("an id without #: " + t.textContent);
+    labels.slice(i + 1).forEach(u => { if (over(b, u.getBBox())) bad.push("overlap: " + t.textContent + " / " + u.textContent); });
+  });
+  svg.querySelectorAll("text.count").forEach(t => {
+    const b = t.getBBox(), mid = b.x + b.width / 2;
+    const bars = [...svg.querySelectorAll("rect.bar")].filter(r =>
+      +r.getAttribute("x") < mid && mid < +r.getAttribute("x") + +r.getAttribute("width"));
+    const top = Math.min(...bars.map(r => +r.getAttribute("y")));
+    if (!(b.y + b.height <= top + 1 && b.y + b.height > top - 12)) bad.push("count not over its bar: " + t.textContent);
+  });
+});
+document.body.setAttribute("data-bad", bad.join("|") || "none");
+document.body.setAttribute("data-labels", [...document.querySelectorAll("text.label")].length);
+document.body.setAttribute("data-counts", [...document.querySelectorAll("text.count")].map(t => t.textContent).join(" "));
+}</script>'''
+i = s.rindex('</body>')
+open(sys.argv[2], 'w').write(s[:i] + probe + s[i:])
+PYEOF
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu \
+        --disable-background-networking --no-first-run --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
+        --proxy-server=127.0.0.1:9 --window-size=1600,1000 --dump-dom "file://$(realpath "$OUT/probe.html")"
+    assert_success
+    [[ $output =~ data-bad=\"([^\"]*)\" ]] || fail "the probe did not run"
+    assert_equal "${BASH_REMATCH[1]}" none
+    [[ $output =~ data-labels=\"([0-9]+)\" ]] && [ "${BASH_REMATCH[1]}" -gt 20 ] || fail "labels: ${BASH_REMATCH[1]}"
+    [[ $output =~ data-counts=\"([^\"]*)\" ]] || fail "no counts"
+    [[ ${BASH_REMATCH[1]} == *+* ]] || fail "no replaced slot's count: ${BASH_REMATCH[1]}"
+    run --separate-stderr timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+        --disable-background-networking --no-first-run --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
+        --proxy-server=127.0.0.1:9 --window-size=1600,1000 --screenshot="$OUT/report.png" \
+        "file://$(realpath "$OUT/index.html")"
+    assert_equal "$(png_size "$OUT/report.png")" "1600 1000"
 }

@@ -99,6 +99,33 @@ call() {
     assert_equal "$(statuses $(call 2))" "retried timeout"
 }
 
+# The supervisor writes a try's "retried" record once the dead worker's
+# frames are named, beside its loop (runtime/namer.c). An addr2line that
+# takes 2 s makes that naming outlast the second try of call 2, which is
+# stopped by its 0.3 s limit: its "timeout" record must still come after
+# the "retried" one (before, it came first, in every run).
+@test "naming slow: a try stopped by its time limit is recorded after the try before it" {
+    local fake="$BATS_TEST_TMPDIR/bin"
+    mkdir -p "$fake"
+    printf '#!/bin/sh\nsleep 2\n' >"$fake/addr2line"
+    chmod +x "$fake/addr2line"
+    PATH="$fake:$PATH" rt limit
+    assert_equal "$(statuses $(call 1))" "retried ok"
+    assert_equal "$(statuses $(call 2))" "retried timeout"
+}
+
+# The same from the master: the retry, queued while no worker is free
+# (the dead one's replacement could not be started), is cancelled there
+# while the first try's death is still being named.
+@test "naming slow: a retry cancelled in the queue is recorded after the try before it" {
+    local fake="$BATS_TEST_TMPDIR/bin"
+    mkdir -p "$fake"
+    printf '#!/bin/sh\nsleep 2\n' >"$fake/addr2line"
+    chmod +x "$fake/addr2line"
+    PATH="$fake:$PATH" POOL_FAULT=spawn:1 rt cancelnamed
+    assert_equal "$(statuses $(call 2))" "retried cancelled"
+}
+
 @test "per-call retries beside the pool's: each call's tries in the trace" {
     rt percall
     assert_equal "$(statuses $(call 1))" "retried retried ok"

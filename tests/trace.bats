@@ -2,7 +2,7 @@
 # The trace and the supervisor under faults (tests/runtime/tracefaults):
 # workers killed while they write their records, the supervisor killed,
 # killed while it names a dead worker's frames, or stopped; a worker dead
-# before its call began; the file-size limit. Each trace is checked whole by
+# before its call began; the file-size limit, a full disk, an I/O error. Each trace is checked whole by
 # tests/runtime/trace_check, and counted: one final record per call, as
 # many ok records as calls that returned.
 
@@ -17,7 +17,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/tracefaults \
-        build/tests/runtime/slowfork.so build/tests/plot/tasks >&2
+        build/tests/runtime/slowfork.so build/tests/runtime/failwrite.so build/tests/plot/tasks >&2
 }
 
 setup() {
@@ -126,6 +126,41 @@ field() {
     [[ $stderr == *"file-size limit"* ]]
     check_trace
     [ "$(count 1)" -lt 3000 ]
+}
+
+# A tmpfs of 16 KiB, mounted in a mount namespace of the test's own (the
+# machine's mounts are not touched), fills up after a few hundred records
+# (or at a worker's first batch: it writes up to 32 KiB at once). Before,
+# a write stopped part way by the full disk left the file's end inside a
+# record, or a record lost between two written left NUL bytes.
+@test "the disk full under the trace (ENOSPC): records are lost whole, no process is; one warning" {
+    [ "$(id -u)" -eq 0 ] || skip "mounting a small tmpfs needs root (CI runs as root)"
+    local dir="$BATS_TEST_TMPDIR/small"
+    mkdir -p "$dir"
+    unshare -m sh -c "mount -t tmpfs -o size=16k tmpfs '$dir'" 2>/dev/null ||
+        skip "no private mount namespace with a tmpfs here (unshare -m, mount -t tmpfs)"
+    run --separate-stderr unshare -m sh -c "mount -t tmpfs -o size=16k tmpfs '$dir' &&
+        POOL_TRACE='$dir/trace.csv' timeout 60 '$BIN/tracefaults' many 3000; s=\$?
+        cp '$dir/trace.csv' '$POOL_TRACE'; exit \$s"
+    assert_success
+    assert_output "many: 3000 calls returned"
+    [ "$(grep -c 'trace records are lost' <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
+    [[ $stderr == *"No space left on device"* ]] || fail "stderr: $stderr"
+    check_trace
+    [ "$(count 1)" -lt 3000 ] || fail "$(count 1) records"
+}
+
+# failwrite.so makes every write to the trace fail with EIO once the file
+# holds 4 KiB: in the master, the supervisor and the workers alike.
+@test "an I/O error on the trace (EIO): records are lost, no process is; one warning" {
+    LD_PRELOAD="$BIN/failwrite.so" FAILWRITE_PATH="$POOL_TRACE" \
+        run --separate-stderr timeout 60 "$BIN/tracefaults" many 3000
+    assert_success
+    assert_output "many: 3000 calls returned"
+    [ "$(grep -c 'trace records are lost' <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
+    [[ $stderr == *"Input/output error"* ]] || fail "stderr: $stderr"
+    check_trace
+    [ "$(count 1)" -gt 0 ] && [ "$(count 1)" -lt 3000 ] || fail "$(count 1) records"
 }
 
 # slow_addr2line DIR SECONDS: an addr2line in DIR that names nothing, takes

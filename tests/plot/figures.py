@@ -5,6 +5,9 @@
     figures.py ylabel-clear SVG       the y labels stand clear of their ticks
     figures.py legend-clear SVG T...  the legend entries T... do not run together
     figures.py texts-clear SVG        no two unrotated texts overlap
+    figures.py box-labels SVG TASKS   each box label of a timeline (TASKS:
+                                      its .tasks file) starts with "#" and
+                                      lies inside its box; prints them
     figures.py png-ink PNG            distinct colours and the share of
                                       pixels that are not the background
     figures.py report HTML            the figures embedded in an index.html,
@@ -102,7 +105,9 @@ def legend_clear(path, titles):
 
 
 def texts_clear(path):
-    ts = [t for t in texts(path) if t[2] == 0]
+    # One text drawn twice on one spot is one text: gnuplot writes a boxed
+    # label twice (once to size its ground).
+    ts = sorted({t for t in texts(path) if t[2] == 0})
     for i, a in enumerate(ts):
         for b in ts[i + 1:]:
             (a0, a1), (b0, b1) = hspan(a), hspan(b)
@@ -110,6 +115,32 @@ def texts_clear(path):
             if abs(a[1] - b[1]) < 0.8 * max(a[3], b[3]) and a0 < b1 and b0 < a1:
                 fail('%s: texts %r and %r overlap' % (path, a[5], b[5]))
     print('%d texts, none overlap' % len(ts))
+
+
+def box_labels(path, tasks):
+    """The labels tracestat gave the boxes, found in the SVG: each starts
+    with '#' and sits inside its box (x from the axis' tick labels)."""
+    ts = texts(path)
+    ticks = sorted((float(t[5]), t[0]) for t in ts
+                   if t[2] == 0 and re.fullmatch(r'\s*[\d.]+\s*', t[5]) and t[1] > 600)
+    if len(ticks) < 2:
+        fail('%s: no time axis ticks' % path)
+    (v0, x0), (v1, x1) = ticks[0], ticks[-1]
+    px = lambda v: x0 + (x1 - x0) * (v - v0) / (v1 - v0)
+    for line in open(tasks):
+        f = line.rstrip('\n').split('\t')
+        lo, hi = px(float(f[2])), px(float(f[3]))
+        for label in (f[7], f[10]):
+            if not label.strip():
+                continue
+            if f[10] != label and not label.startswith('#'):
+                fail('%s: a label %r without its "#"' % (path, label))
+            drawn = [t for t in ts if t[5] == label and t[2] == 0]
+            if not drawn:
+                fail('%s: the label %r is not drawn' % (path, label))
+            if not any(lo - 1 <= hspan(t)[0] and hspan(t)[1] <= hi + 1 for t in drawn):
+                fail('%s: the label %r runs out of its box (%.0f to %.0f px)' % (path, label, lo, hi))
+            print(label)
 
 
 def png_pixels(path):
@@ -188,6 +219,8 @@ def main():
         legend_clear(args[0], args[1:])
     elif cmd == 'texts-clear':
         texts_clear(args[0])
+    elif cmd == 'box-labels':
+        box_labels(args[0], args[1])
     elif cmd == 'png-ink':
         png_ink(args[0])
     elif cmd == 'report':

@@ -70,3 +70,12 @@ PROGRAMS += $(SLOWFORK)
 $(SLOWFORK): tests/runtime/slowfork.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+# failwrite.so: LD_PRELOAD it to make writes to one file fail with EIO
+# once it has grown to a given size (tests/trace.bats: the trace on a
+# failing disk).
+FAILWRITE := $(BUILD)/tests/runtime/failwrite.so
+PROGRAMS += $(FAILWRITE)
+$(FAILWRITE): tests/runtime/failwrite.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl

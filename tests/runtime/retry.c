@@ -27,6 +27,10 @@
  *                  answers "ended already" (EALREADY) for a call that is
  *                  not done
  *
+ *   cancelnamed    a call's retry cancelled in the queue while its first
+ *                  try's death is still being named: both in the trace
+ *                  (run with POOL_FAULT=spawn:1, so that no worker is free)
+ *
  * Tasks count their tries in a page shared with the workers (made before
  * pool_create), so "crash on the first try" needs no clock.
  */
@@ -349,6 +353,26 @@ static void bad(void)
  * it runs (or its dead try is being dealt with); 0: cancelled, the future
  * says Cancelled; EALREADY: the future is done. 100 rounds, since the
  * moment between a try's death and its retry is short. */
+static void cancelnamed(void)
+{
+    pool *p = make(2, 0);
+    future *a = pool_apply_async(p, holding, 0);
+    CHECK(gate_wait_for(&held, 1, 10), "A did not start");
+    future *b = pool_apply_async_retries(p, 1, flaky, 0, 1);
+    while (atomic_load(&tries[0]) == 0)
+        usleep(1000);
+    /* Its worker dies and is not replaced (for 1 s): the retry waits in
+     * the queue. Until then the first try runs, or is being failed. */
+    int r;
+    while ((r = future_cancel(b)) == -1 && (errno == EBUSY || errno == EINPROGRESS))
+        usleep(1000);
+    CHECK(r == 0, "future_cancel: %s", strerror(errno));
+    CHECK_ERROR(future_get(b), "Cancelled", "before it started");
+    gate_open(&release, 1);
+    CHECK_INT(future_get(a), (long)future_pid(a));
+    pool_destroy(p);
+}
+
 static void cancelgap(void)
 {
     for (int round = 0; round < 100; round++) {
@@ -376,7 +400,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: retry fault ID N | always | once | none | error | timeout "
-                "| kill | percall | queued | chunk | limit | closing | bad | cancelgap ...\n");
+                "| kill | percall | queued | chunk | limit | closing | bad | cancelgap | cancelnamed ...\n");
         return 2;
     }
     void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -408,6 +432,8 @@ int main(int argc, char **argv)
             queued();
         } else if (strcmp(cmd, "chunk") == 0) {
             chunk();
+        } else if (strcmp(cmd, "cancelnamed") == 0) {
+            cancelnamed();
         } else if (strcmp(cmd, "limit") == 0) {
             limit();
         } else if (strcmp(cmd, "closing") == 0) {

@@ -8,7 +8,11 @@ if (kind eq 'png') {
     set terminal pngcairo size 1600, 900 font 'Sans,20' noenhanced
 } else {
     if (kind eq 'svg') {
-        set terminal svg size 1600, 900 font 'Sans,20' noenhanced
+        if (exists('hover') && hover) {
+            set terminal svg size 1600, 900 font 'Sans,20' noenhanced mouse standalone
+        } else {
+            set terminal svg size 1600, 900 font 'Sans,20' noenhanced
+        }
     } else {
         set terminal dumb size textcols - 1, textrows noenhanced
     }

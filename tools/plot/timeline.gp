@@ -4,7 +4,8 @@
 #   gnuplot -e "data='DIR/data/w4'; out='DIR/timeline-w4.png'; kind='png'" timeline.gp
 # with kind one of png, svg, text. tracestat wrote data.tasks (the boxes:
 # centre x, row, start, end, row top and bottom, status 1-4, label, task
-# id, label for text, second label line, the y of each line), data.rows
+# id, label for text, second label line, the y of each line, what the
+# SVG says on hover: a box too narrow for its label has none), data.rows
 # (the row names), data.marks (where a worker died (1) or was killed by
 # the pool (3), and where its replacement began (2)), data.notrun (one
 # label for each group of calls that never started: x, row, label, 1 if
@@ -23,6 +24,7 @@ rows = data.'.rows'
 marks = data.'.marks'
 master = data.'.master'
 textrows = 14 + 4 * (nrows + mrow)
+hover = 1       # an SVG says what each box is when the mouse is over it
 load (ARG0[1:strstrt(ARG0, 'timeline.gp') - 1]).'style.gp'
 
 set title ttl
@@ -46,6 +48,9 @@ box(s) = (column(7) == s ? column(1) : NaN)
 mk(s) = (column(3) == s ? column(1) : NaN)
 side(r) = (column(4) == r ? stringcolumn(3) : '')
 lf = (kind eq 'text') ? '' : ',16'
+# In an SVG, each box names its call on hover (an invisible point at its
+# centre), the one name a box too narrow for a label has.
+hoverplot = (kind eq 'svg') ? ", tasks using 1:2:14 with labels hypertext point pt 5 ps 3 lc rgb '#ff000000' notitle" : ''
 
 plot rows using (NaN):1:ytic(2) notitle, \
      for [s = 1:7] tasks using (box(s)):2:3:4:5:6 with boxxyerror fs pattern SP[s] border lc rgb SE[s] lt s title value(sprintf('st%d', s)), \
@@ -57,4 +62,4 @@ plot rows using (NaN):1:ytic(2) notitle, \
      tasks using 1:(kind eq 'text' ? column(2) : column(12)):(stringcolumn(kind eq 'text' ? 10 : 8)) with labels font lf tc rgb 'black' notitle, \
      tasks using 1:13:(kind eq 'text' ? '' : stringcolumn(11)) with labels font lf tc rgb 'black' notitle, \
      notrun using 1:2:(side(0)) with labels left offset character 1, 0 font lf tc rgb 'black' notitle, \
-     notrun using 1:2:(side(1)) with labels right offset character -1, 0 font lf tc rgb 'black' notitle
+     notrun using 1:2:(side(1)) with labels right offset character -1, 0 font lf tc rgb 'black' notitle @hoverplot

@@ -12,7 +12,7 @@
  * tasks and busy fraction (time in tasks / makespan). It prints a summary
  * table on stdout, and with -o writes the data files that poolplot's gnuplot
  * scripts draw: NAME.tasks, .rows, .marks, .notrun, .master, .calls, .callrows and .vars per
- * trace (all on one time axis), distribution.dat, groups.dat and speedup.dat
+ * trace (all on one time axis), distribution.dat, .seg, groups.dat and speedup.dat
  * for all of them. With -j it writes all of it as one JSON object for the
  * HTML report. With -S, every time is in the program's own seconds: the
  * measured time divided by the POOL_TIME_SCALE the runs had.
@@ -411,12 +411,15 @@ static const char *master_row(const struct run *r)
     return r->t.nblocked ? "master" : "master: never blocked";
 }
 
-/* A box's label in one or two lines. "#5 slow_add" when it fits on one;
- * else "#5" over "slow_add"; else "#5" over the name cut short with ".."
- * (when six letters or more of it fit); else only "#5" (or "5"). A task
- * that did not end ok carries a mark: ! error, X crash, T terminated, R a
- * try whose worker died and that ran again, C cancelled, L past its time
- * limit, so that it shows even where colours do not. */
+/* A box's label in one or two lines, only where it fits inside the box,
+ * so that no two labels run into each other: "#5 slow_add" when it fits on
+ * one; else "#5" over "slow_add"; else "#5" over the name cut short with
+ * ".." (when six letters or more of it fit); else only "#5"; else none (a
+ * single space): the id is never shown without its "#", where it would
+ * read as a value. The SVG's and the report's hover still name the call. A
+ * task that did not end ok carries a mark: ! error, X crash, T terminated,
+ * R a try whose worker died and that ran again, C cancelled, L past its
+ * time limit, so that it shows even where colours do not. */
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
 {
@@ -445,7 +448,7 @@ static void task_label(const struct trace_task *k, double chars, int two_lines,
     snprintf(l1, size, "#%ld%s", k->id, m);
     if (strlen(l1) + 1 <= chars)
         return;
-    snprintf(l1, size, "%ld%s", k->id, m);
+    snprintf(l1, size, " ");
 }
 
 /* A mark on a timeline: where a worker ended other than by a normal exit
@@ -700,9 +703,15 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         }
         int y = row_of(r, k);
         double y1 = *l2 ? y - 0.13 : y, y2 = y + 0.17;
-        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\t%s\t%.2f\t%.2f\n",
+        /* What hovering over the box in the SVG says: the whole label. */
+        char tip[200], fn[64];
+        snprintf(fn, sizeof fn, "%s", k->function);
+        clean(fn);
+        snprintf(tip, sizeof tip, "#%ld %s: %s, %.3f to %.3f s", k->id, fn,
+                 trace_status_name(k->status), k->start, k->end);
+        fprintf(f, "%.6f\t%d\t%.6f\t%.6f\t%.2f\t%.2f\t%d\t%s\t%ld\t%s\t%s\t%.2f\t%.2f\t%s\n",
                 (lo + hi) / 2, y, lo, hi, y - 0.35, y + 0.35, (int)k->status + 1,
-                l1, k->id, t1, *l2 ? l2 : " ", y1, y2);
+                l1, k->id, t1, *l2 ? l2 : " ", y1, y2, tip);
     }
     snprintf(what, sizeof what, "%s.tasks", r->name);
     finish(f, what);
@@ -838,37 +847,48 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     finish(f, what);
 }
 
-/* Bars: one per worker entry, runs side by side, a gap between runs. Each
- * count sits above its bar, unless the dashed even-share line would run
- * through it: then inside the bar's top, or higher up for a short bar. */
+/* Bars: one per worker slot, runs side by side, a gap between runs. A slot
+ * whose worker was replaced holds the calls of each of its processes,
+ * stacked in the order they ran (the first at the bottom): together they
+ * are the slot's share, which the dashed line (calls / slots) is for. One
+ * rule for every count: the slot's calls, just above its bar ("3+1" for
+ * a replaced slot), on a white ground that the line passes behind. */
 static void write_distribution(const char *dir, struct run *runs, int n)
 {
     FILE *d = create(dir, "distribution", ".dat");
+    FILE *e = create(dir, "distribution", ".seg");
     FILE *g = create(dir, "groups", ".dat");
     int x = 0, most = 1;
 
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < runs[i].nw; j++)
-            if (runs[i].w[j].tasks > most)
-                most = runs[i].w[j].tasks;
+        for (int s = 0; s < runs[i].nworkers; s++) {
+            int c = 0;
+            for (int j = 0; j < runs[i].nw; j++)
+                c += runs[i].w[j].slot == s ? runs[i].w[j].tasks : 0;
+            most = c > most ? c : most;
+        }
     double top = most * 1.25 + 0.5;
     for (int i = 0; i < n; i++) {
         struct run *r = &runs[i];
         int ran = (int)r->t.ntasks - r->notrun;
         double share = (double)ran / r->nworkers;
-        for (int j = 0; j < r->nw; j++) {
-            int c = r->w[j].tasks, inside = 0;
-            double y = c + 0.055 * top;
-            if (fabs(share - y) < 0.045 * top) {
-                if (c >= 0.12 * top) {
-                    y = c - 0.055 * top;
-                    inside = 1;
-                } else {
-                    y = c + 0.16 * top;
-                }
+        for (int s = 0; s < r->nworkers; s++) {
+            int c = 0, k = 0;
+            char label[256] = "";
+            size_t len = 0;
+            for (int j = 0; j < r->nw; j++) {
+                const struct worker *w = &r->w[j];
+                if (w->slot != s)
+                    continue;
+                fprintf(e, "%d\t%d\t%d\t%d\t%ld\n", x + s, c, c + w->tasks, k, w->pid);
+                if (len < sizeof label)
+                    len += (size_t)snprintf(label + len, sizeof label - len, "%s%d",
+                                            k ? "+" : "", w->tasks);
+                c += w->tasks;
+                k++;
             }
-            fprintf(d, "%d\t%d\t%d\tw%d\t%.4f\t%d\n", x + j, c, i + 1,
-                    r->w[j].slot, y, inside);
+            fprintf(d, "%d\t%d\t%d\tw%d\t%.4f\t%s\n", x + s, c, i + 1, s,
+                    c + 0.045 * top, label);
         }
         char label[160];
         int twice = 0;          /* another run has the same worker count */
@@ -880,17 +900,22 @@ static void write_distribution(const char *dir, struct run *runs, int n)
         else
             snprintf(label, sizeof label, "%s: %d worker%s", r->name, r->nworkers,
                      r->nworkers == 1 ? "" : "s");
-        fprintf(g, "%.1f\t%s\t%.1f\t%.1f\t%.4f\n", x + (r->nw - 1) / 2.0,
-                label, x - 0.45, x + r->nw - 0.55, share);
-        x += r->nw + 1;
+        fprintf(g, "%.1f\t%s\t%.1f\t%.1f\t%.4f\n", x + (r->nworkers - 1) / 2.0,
+                label, x - 0.45, x + r->nworkers - 0.55, share);
+        x += r->nworkers + 1;
     }
     finish(d, "distribution.dat");
+    finish(e, "distribution.seg");
     finish(g, "groups.dat");
 
+    int replaced = 0;
+    for (int i = 0; i < n; i++)
+        replaced |= runs[i].nw > runs[i].nworkers;
     FILE *v = create(dir, "distribution", ".vars");
+    fprintf(v, "replaced = %d\n", replaced);
     fprintf(v, "xmax = %d\nymax = %d\nytop = %.4f\ntextcols = %d\n", x - 1, most,
             top, text_cols);
-    fprintf(v, "ttl = \"%s%scalls per worker process\"\n", program, *program ? ": " : "");
+    fprintf(v, "ttl = \"%s%scalls per worker slot\"\n", program, *program ? ": " : "");
     finish(v, "distribution.vars");
 }
 
