@@ -101,7 +101,9 @@ static inline void check_error(pool_value v, const char *type, const char *const
                 __FILE__, __LINE__)
 
 /* The PIDs of the processes whose parent is one of the n in parents
- * (zombies included), at most max; returns how many. */
+ * (zombies included), at most max; returns how many. A supervisor's helper
+ * that names a dead worker's frames ("pool-namer", ended and reaped by the
+ * supervisor a little later) is not one of its workers: not counted. */
 static inline int children_of(const pid_t *parents, int np, pid_t *out, int max)
 {
     DIR *d = opendir("/proc");
@@ -125,6 +127,9 @@ static inline int children_of(const pid_t *parents, int np, pid_t *out, int max)
         char *close = strrchr(buf, ')');
         char state;
         long ppid;
+        char *open = strchr(buf, '(');
+        if (open && close && close - open - 1 == 10 && memcmp(open + 1, "pool-namer", 10) == 0)
+            continue;
         if (close && sscanf(close + 1, " %c %ld", &state, &ppid) == 2) {
             for (int i = 0; i < np; i++) {
                 if (ppid == parents[i]) {

@@ -15,7 +15,7 @@
  *     faults d8 PIDFILE          a task forks and both processes return (5 times)
  *     faults d9a                 100 calls, then the master is killed (SIGKILL)
  *     faults d9b                 a call running, one queued; waits for a signal
- *     faults d10                 crashes interleaved with healthy calls
+ *     faults d10 [N]             N crashes interleaved with N healthy calls (30)
  *     faults d11 LOGFILE         exit() in a task: stdio and atexit of the master
  *     faults d12 ignore|reap     SIGCHLD ignored / children reaped by the program
  *                                (3 crashes each)
@@ -641,11 +641,14 @@ static int d9b(void)
 
 /* --- D10: crashes interleaved with healthy calls ----------------------------- */
 
-static int d10(void)
+static int d10(int argc, char **argv)
 {
-    enum { N = 60 };
+    enum { MOST = 60 };
+    int half = argc > 0 ? atoi(argv[0]) : MOST / 2;
+    CHECK(half >= 1 && half <= MOST / 2, "usage: faults d10 [N], N from 1 to %d", MOST / 2);
+    int N = 2 * half;
     pool *p = mkpool(2);
-    future *f[N];
+    future *f[MOST];
     for (int i = 0; i < N; i++) {
         f[i] = i % 2 == 0 ? pool_apply_async(p, killself) : pool_apply_async(p, add, i, 1);
         CHECK(f[i] != NULL, "pool_apply_async: %s", pool_last_error());
@@ -658,7 +661,7 @@ static int d10(void)
             CHECK_INT(future_get(f[i]), i + 1);
     }
     pool_destroy(p);
-    printf("d10: 30 crashes, 30 healthy calls all right\n");
+    printf("d10: %d crashes, %d healthy calls all right\n", half, half);
     return 0;
 }
 
@@ -883,7 +886,7 @@ int main(int argc, char **argv)
     if (strcmp(what, "d9b") == 0)
         return d9b();
     if (strcmp(what, "d10") == 0)
-        return d10();
+        return d10(n, rest);
     if (strcmp(what, "d11") == 0)
         return d11(n, rest);
     if (strcmp(what, "d12") == 0)
