@@ -363,7 +363,8 @@ void pool__release(future *f)
 }
 
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
-                     int count, uint32_t nitems, uint64_t first, pool_value *out)
+                     int count, uint32_t nitems, uint64_t first, pool_value *out,
+                     const struct pool__call_opts *opts)
 {
     future *f = future_take(p);
     if (f == NULL) {
@@ -385,10 +386,10 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     f->nitems = nitems;
     f->first = first;
     f->out = out;
-    f->limit = pool__next_limit;     /* cancel.c: pool_submit_limit */
+    f->limit = opts ? opts->limit : 0;
     /* pool_submit_retries, else the pool's setting (pool_set_retries) */
-    f->retries = pool__next_retries ? (uint32_t)(pool__next_retries - 1)
-                                    : atomic_load(&p->sh->retries);
+    f->retries = opts && opts->retries >= 0 ? (uint32_t)opts->retries
+                                            : atomic_load(&p->sh->retries);
     f->argc = (uint32_t)count;
     /* Encoded now, outside the lock: the caller may reuse its strings and
      * bytes at once. A chunk of numbers goes as its pool_values, as they
@@ -435,8 +436,8 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     return f;
 }
 
-future *pool_submit(pool *p, pool_fn fn, const char *name,
-                    const pool_value *args, int count)
+future *pool__submit_call(pool *p, pool_fn fn, const char *name, const pool_value *args,
+                          int count, const struct pool__call_opts *opts)
 {
     if (p == NULL && pool__in_worker)
         pool_raise("PoolError", "pool_submit: no pool (NULL). A task cannot use its own "
@@ -455,11 +456,14 @@ future *pool_submit(pool *p, pool_fn fn, const char *name,
     }
     if (pool__foreign(p, "pool_submit"))
         return NULL;
-    return pool__submit(p, fn, name, args, count, 0, 0, NULL);
+    return pool__submit(p, fn, name, args, count, 0, 0, NULL, opts);
 }
 
-
-_Thread_local int pool__next_retries;
+future *pool_submit(pool *p, pool_fn fn, const char *name,
+                    const pool_value *args, int count)
+{
+    return pool__submit_call(p, fn, name, args, count, NULL);
+}
 
 future *pool_submit_retries(pool *p, int retries, pool_fn fn, const char *name,
                             const pool_value *args, int count)
@@ -470,8 +474,6 @@ future *pool_submit_retries(pool *p, int retries, pool_fn fn, const char *name,
         errno = EINVAL;
         return NULL;
     }
-    pool__next_retries = retries + 1;
-    future *f = pool_submit(p, fn, name, args, count);
-    pool__next_retries = 0;
-    return f;
+    struct pool__call_opts opts = {.limit = 0, .retries = retries};
+    return pool__submit_call(p, fn, name, args, count, &opts);
 }

@@ -202,8 +202,6 @@ bool future_cancelled(future *f)
 
 /* Time limits. ------------------------------------------------------------- */
 
-_Thread_local double pool__next_limit;
-
 future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
                           const pool_value *args, int count)
 {
@@ -213,9 +211,8 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
         errno = EINVAL;
         return NULL;
     }
-    pool__next_limit = seconds * pool_time_scale();
-    future *f = pool_submit(p, fn, name, args, count);
-    pool__next_limit = 0;
+    struct pool__call_opts opts = {.limit = seconds * pool_time_scale(), .retries = -1};
+    future *f = pool__submit_call(p, fn, name, args, count, &opts);
     if (f != NULL) {
         /* The supervisor looks at limits only while it knows of one. */
         pool__poke_supervisor(p);

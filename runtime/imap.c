@@ -57,7 +57,7 @@ static bool top_up(pool_imap *m)
             count = 1;
         }
         future *f = pool__submit(m->p, m->fn, m->name, &m->in[first], 0, (uint32_t)count,
-                                 first, &m->out[first]);
+                                 first, &m->out[first], NULL);
         if (f == NULL) {
             made = false;
             break;

@@ -81,7 +81,7 @@ static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
                 count = 1;
             }
             future *f = pool__submit(p, fn, name, &in[first * row], width,
-                                     (uint32_t)count, first, &out[first]);
+                                     (uint32_t)count, first, &out[first], NULL);
             if (f == NULL) {
                 refused = true;
                 break;

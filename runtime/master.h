@@ -138,10 +138,23 @@ void pool__let_go(pool *p);
 void pool__release(future *f);
 /* Free the pool's spare futures (pool_free). */
 void pool__spares_free(pool *p);
+/* What one call carries besides its function and arguments, set by the
+ * public call that makes it and passed down to pool__submit. */
+struct pool__call_opts {
+    double limit;       /* seconds it may run once begun, scaled (cancel.c); 0: none */
+    int retries;        /* tries it may have after its worker died; < 0: the
+                           pool's setting (pool_set_retries) */
+};
 /* Submit a map chunk (nitems > 0 rows of count values, count 0 meaning
- * one) or a call of count values: the future, or NULL. */
+ * one) or a call of count values, with opts (NULL: no limit, the pool's
+ * retries): the future, or NULL. */
 future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *args,
-                     int count, uint32_t nitems, uint64_t first, pool_value *out);
+                     int count, uint32_t nitems, uint64_t first, pool_value *out,
+                     const struct pool__call_opts *opts);
+/* A call of count values, its arguments checked as pool_submit checks
+ * them (pool_submit, pool_submit_limit, pool_submit_retries). */
+future *pool__submit_call(pool *p, pool_fn fn, const char *name, const pool_value *args,
+                          int count, const struct pool__call_opts *opts);
 /* True (and a PoolError raised or set) if p is not this process's own. */
 bool pool__foreign(const pool *p, const char *what);
 
@@ -165,13 +178,6 @@ void pool__pools_remove(pool *p);
 /* True if another pool of this process traces to the file st describes. */
 struct stat;
 bool pool__trace_in_use(const pool *self, const struct stat *st);
-
-/* cancel.c: the time limit pool__submit gives the call it makes on this
- * thread (pool_submit_limit sets it around its pool_submit). */
-extern _Thread_local double pool__next_limit;
-/* calls.c: the retries pool__submit gives the call it makes on this thread,
- * plus one (0: the pool's setting); pool_submit_retries sets it. */
-extern _Thread_local int pool__next_retries;
 
 /* callback.c: on the watcher thread, run the callbacks of the futures that
  * are done (takes p->lock). Poke the watcher. */

@@ -739,3 +739,14 @@ $bad"
     # The check sees what it looks for: queue.c itself uses the word.
     grep -q 'state_word' "$ROOT/runtime/queue.c" || fail "queue.c names no state_word: the check is stale"
 }
+
+@test "a call's options (its time limit, its retries) reach pool__submit as an argument, not through a thread-local" {
+    local bad
+    # Thread-locals that are no call's options: the last error's sentence
+    # (base.c) and the pool a thread forks a supervisor for (fork.c).
+    bad=$(cd "$ROOT/runtime" && grep -n '_Thread_local' -- *.c *.h |
+          grep -vE '\blast_error\[|\bpool__forking\b' || true)
+    [ -z "$bad" ] || fail "these thread-locals carry something to another function (pass it in struct pool__call_opts):
+$bad"
+    grep -q 'struct pool__call_opts' "$ROOT/runtime/calls.c" || fail "calls.c names no struct pool__call_opts: the check is stale"
+}
