@@ -1,5 +1,6 @@
 /*
- * cancel.c - cancelling calls: one not yet begun, or one that runs.
+ * cancel.c - cancelling calls, the master's half: one not yet begun, or
+ * one that runs; and time limits (pool_submit_limit).
  *
  * A call not yet begun is cancelled by the master alone. On the overflow
  * list it is unlinked and failed there. In the ring it is taken with the
@@ -11,38 +12,27 @@
  * A running call is stopped by killing its worker, which the supervisor
  * then replaces; the pool survives that already. The kill must hit only
  * that call, yet the worker may finish it and claim another at any instant.
- * So the master only asks (pool__wslots(sh)[w].cancel = seq, then a poke on ctl_fd);
- * the supervisor, the worker's parent, stops the worker (SIGSTOP, and waits
- * until it has stopped), and looks at the slot: if it is still "HELD by w"
- * for that call, it notes the reason (w.killed = seq) and sends SIGKILL;
- * otherwise it lets the worker go on (SIGCONT). When the death is reaped,
- * ended() asks pool__killed_why and fails the call Cancelled, not
- * WorkerDied. A task cannot block SIGSTOP or SIGKILL.
+ * So the master only asks (pool__wslots(sh)[w].cancel = seq, then a poke on
+ * ctl_fd); the supervisor, the worker's parent, does the rest
+ * (supervise.c: stopping calls on purpose).
  *
  * Time limits use the same kill. A call made with a limit carries it in
- * its slot; the master pokes the supervisor, which then looks every
- * TICK_MS while such a call waits, and sleeps until the earliest limit of
- * the calls that run. A limit counts from when the supervisor first sees
- * the worker hold the call (the worker's own start time may still be its
- * previous call's for a moment), so a kill comes at most TICK_MS late.
- *
- * A limit is in the program's seconds, as pool_sleep's are: the slot
- * carries it times POOL_TIME_SCALE, so that a limit and the sleeps of the
- * task it bounds stay in step at any scale; the Timeout message gives it
- * back as the program wrote it.
+ * its slot (struct pool__call_opts, passed to pool__submit); the master
+ * pokes the supervisor, which watches the limits from then on
+ * (supervise.c). A limit is in the program's seconds, as pool_sleep's are:
+ * the slot carries it times POOL_TIME_SCALE, so that a limit and the
+ * sleeps of the task it bounds stay in step at any scale; the Timeout
+ * message gives it back as the program wrote it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "master.h"
-
-/* Master side. ------------------------------------------------------------- */
 
 /* p->lock held. Take f off the overflow list; false if it is not on it. */
 static bool unlink_overflow(pool *p, future *f)
@@ -218,100 +208,4 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
         pool__poke_supervisor(p);
     }
     return f;
-}
-
-/* Supervisor side. --------------------------------------------------------- */
-
-#define TICK_MS 10      /* how often to look while a call with a limit waits */
-
-/* The supervisor's own view of each worker: which call it saw it hold
- * first, and when. A limit counts from then (at most TICK_MS late): the
- * worker's own start time may still be its last call's for a moment. */
-static uint64_t seen_seq[POOL_MAX_WORKERS];
-static double seen_at[POOL_MAX_WORKERS];
-
-/* Stop worker w if it still runs call seq: freeze it, look, then kill it
- * (noting why) or let it go on. */
-static void stop_call(pool__shared *sh, int w, uint64_t seq, uint32_t why)
-{
-    pid_t pid = pool__sup_worker_pid[w];
-    if (pid <= 0 || pool__call_runner(sh, seq) != w ||
-        kill(pid, SIGSTOP) != 0)
-        return;
-    /* Stopped (or dead: then the main loop reaps it as usual). */
-    siginfo_t si;
-    while (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT) == -1 &&
-           errno == EINTR)
-        ;
-    if (pool__call_runner(sh, seq) == w) {
-        atomic_store(&pool__wslots(sh)[w].killed_why, why);
-        atomic_store(&pool__wslots(sh)[w].killed, seq);
-        kill(pid, SIGKILL);
-    }
-    kill(pid, SIGCONT);
-}
-
-int pool__sup_cancels(pool__shared *sh)
-{
-    double now = pool__now(), next = -1;
-    for (int w = 0; w < sh->n; w++) {
-        uint64_t seq = atomic_load(&pool__wslots(sh)[w].cancel);
-        if (seq != 0) {
-            stop_call(sh, w, seq, POOL__KILL_CANCEL);
-            uint64_t expect = seq;
-            atomic_compare_exchange_strong(&pool__wslots(sh)[w].cancel, &expect, 0);
-        }
-        /* A call with a limit that this worker runs. */
-        seq = atomic_load(&pool__wslots(sh)[w].holding);
-        if (seq == 0)
-            continue;
-        pool__call *c = pool__slot(sh, seq);
-        if (pool__call_runner(sh, seq) != w || !(c->limit > 0))
-            continue;
-        if (seen_seq[w] != seq) {
-            seen_seq[w] = seq;
-            seen_at[w] = now;
-        }
-        double end = seen_at[w] + c->limit;
-        if (now >= end)
-            stop_call(sh, w, seq, POOL__KILL_TIMEOUT);
-        else if (next < 0 || end < next)
-            next = end;
-    }
-    int ms = next < 0 ? -1 : (int)((next - now) * 1000) + 1;
-    /* Calls with a limit not begun yet (or to be tried again): look again
-     * soon, to see them start. */
-    for (int k = 0; k < POOL__AGAIN && atomic_load(&sh->nagain) > 0; k++) {
-        uint64_t seq = atomic_load(&sh->again[k]);
-        if (seq != 0 && seq != UINT64_MAX && pool__slot(sh, seq)->limit > 0)
-            return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
-    }
-    uint64_t tail = atomic_load(&sh->tail);
-    for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
-        if (pool__call_queued(sh, seq) && pool__slot(sh, seq)->limit > 0)
-            return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
-    }
-    return ms;
-}
-
-bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
-                      char *msg, size_t size)
-{
-    seen_seq[w] = 0;    /* a try of seq run again (retries) gets its whole limit */
-    uint64_t k = atomic_exchange(&pool__wslots(sh)[w].killed, 0);
-    if (k == 0 || k != seq)
-        return false;
-    if (atomic_load(&pool__wslots(sh)[w].killed_why) == POOL__KILL_TIMEOUT) {
-        *st = ST_TIMEOUT;
-        *type = "Timeout";
-        snprintf(msg, size, "%s ran past its limit of %g s; its worker %d was killed "
-                 "and replaced", pool__slot(sh, seq)->name,
-                 pool__slot(sh, seq)->limit / pool_time_scale(), w);
-        return true;
-    }
-    *st = ST_CANCELLED;
-    *type = "Cancelled";
-    snprintf(msg, size, "the call was cancelled while it ran; its worker %d was "
-             "killed and replaced", w);
-    return true;
 }

@@ -189,11 +189,12 @@ typedef struct {
     _Atomic int32_t bt_n;
     uint32_t bt_first;
     uint64_t bt[POOL__BT_MAX];
-    /* Stopping its call on purpose (cancel.c): the seq the master asks the
-     * supervisor to stop, and the seq the supervisor killed the worker for. */
+    /* Stopping its call on purpose (cancel.c, supervise.c): the seq the
+     * master asks the supervisor to stop, and the seq the supervisor killed
+     * the worker for. */
     _Atomic uint64_t cancel;
     _Atomic uint64_t killed;
-    _Atomic uint32_t killed_why;    /* POOL__KILL_CANCEL or POOL__KILL_TIMEOUT */
+    _Atomic uint32_t killed_why;    /* which of the two (supervise.c) */
     /* The worker's trace records not yet written. Written by the worker;
      * written out by the supervisor once the worker is dead (trace.c). */
     pool__tstage trace_at;
@@ -482,20 +483,6 @@ void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, 
 void pool__supervise(pool__shared *sh, int ctl_fd, int life_fd, int sup_fd,
                      const sigset_t *mask)
     __attribute__((noreturn));
-
-/* Supervisor (cancel.c): kill the workers whose call the master asked to
- * stop, or whose call has run past its limit, if they still run it. The
- * milliseconds until it must look again (-1: no call has a limit). */
-#define POOL__KILL_CANCEL 1
-#define POOL__KILL_TIMEOUT 2
-int pool__sup_cancels(pool__shared *sh);
-/* Supervisor, worker w ended while holding call seq: true if it was killed
- * on purpose, with the status, error type and message to fail seq with. */
-bool pool__killed_why(pool__shared *sh, int w, uint64_t seq, int *st, const char **type,
-                      char *msg, size_t size);
-
-/* Supervisor: the worker it forked for each slot (0: none). */
-extern pid_t pool__sup_worker_pid[POOL_MAX_WORKERS];
 
 /* Worker w is dead: a call it was finishing whose record it had gathered
  * is finished as it would have (its result was written before): DONE,

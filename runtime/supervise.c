@@ -13,7 +13,10 @@
  *   the master (a pipe)   the program ended, however it ended: record every
  *                         unfinished call as terminated, end the workers
  *                         and anything their tasks left running, exit
- *   ctl (an eventfd)      the master closed or terminated the pool
+ *   ctl (an eventfd)      the master closed, resized or terminated the
+ *                         pool, made a call with a time limit, or asks
+ *                         for a running call to be stopped (future_kill;
+ *                         see "Stopping a call on purpose")
  *
  * It is also a subreaper: a process a task forked and left behind becomes
  * its child when the worker dies, and is ended with the pool.
@@ -43,7 +46,7 @@ static pool__shared *sh;
 /* The workers this supervisor forked, by slot: its own record, not the
  * slot's pid field, which a task could overwrite. Only these are ever
  * stopped or killed. */
-pid_t pool__sup_worker_pid[POOL_MAX_WORKERS];
+static pid_t worker_pid[POOL_MAX_WORKERS];
 static sigset_t task_mask;      /* the signal mask a worker starts with */
 static int close_fds[4];        /* the supervisor's own descriptors */
 static double retry_at;         /* 0: no start to try again */
@@ -99,7 +102,7 @@ static bool spawn(int i, bool replacement)
         pool__worker_main(sh, i);
     }
     atomic_store(&ws->pid, pid);
-    pool__sup_worker_pid[i] = pid;
+    worker_pid[i] = pid;
     atomic_fetch_add(&sh->live, 1);
     pool__trace_event(sh, i, pid, began, "start", NULL);
     return true;
@@ -189,6 +192,124 @@ static void wall_said(pool__wslot *ws, char *buf, size_t size)
     }
 }
 
+/* Stopping a call on purpose (the supervisor's half of cancel.c). ----------
+ *
+ * future_kill asks (pool__wslots(sh)[w].cancel = seq, then a poke on
+ * ctl_fd); this process, the worker's parent, stops the worker (SIGSTOP,
+ * and waits until it has stopped), and looks at the call: if worker w
+ * still runs it, it notes the reason (w.killed = seq) and sends SIGKILL;
+ * otherwise it lets the worker go on (SIGCONT). When the death is reaped,
+ * ended() asks killed_why and fails the call Cancelled (or Timeout), not
+ * WorkerDied. A task cannot block SIGSTOP or SIGKILL.
+ *
+ * Time limits use the same kill. While a call with a limit waits, this
+ * process looks every TICK_MS, and otherwise sleeps until the earliest
+ * limit of the calls that run. A limit counts from when it first sees the
+ * worker hold the call (the worker's own start time may still be its
+ * previous call's for a moment), so a kill comes at most TICK_MS late.
+ */
+
+#define TICK_MS 10      /* how often to look while a call with a limit waits */
+#define KILL_CANCEL 1   /* pool__wslot.killed_why: future_kill */
+#define KILL_TIMEOUT 2  /* its time limit */
+
+/* The supervisor's own view of each worker: which call it saw it hold
+ * first, and when. A limit counts from then (at most TICK_MS late): the
+ * worker's own start time may still be its last call's for a moment. */
+static uint64_t seen_seq[POOL_MAX_WORKERS];
+static double seen_at[POOL_MAX_WORKERS];
+
+/* Stop worker w if it still runs call seq: freeze it, look, then kill it
+ * (noting why) or let it go on. */
+static void stop_call(int w, uint64_t seq, uint32_t why)
+{
+    pid_t pid = worker_pid[w];
+    if (pid <= 0 || pool__call_runner(sh, seq) != w ||
+        kill(pid, SIGSTOP) != 0)
+        return;
+    /* Stopped (or dead: then the main loop reaps it as usual). */
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT) == -1 &&
+           errno == EINTR)
+        ;
+    if (pool__call_runner(sh, seq) == w) {
+        atomic_store(&pool__wslots(sh)[w].killed_why, why);
+        atomic_store(&pool__wslots(sh)[w].killed, seq);
+        kill(pid, SIGKILL);
+    }
+    kill(pid, SIGCONT);
+}
+
+/* Kill the workers whose call the master asked to stop, or whose call has
+ * run past its limit, if they still run it. The milliseconds until it must
+ * look again (-1: no call has a limit). */
+static int stop_calls(void)
+{
+    double now = pool__now(), next = -1;
+    for (int w = 0; w < sh->n; w++) {
+        uint64_t seq = atomic_load(&pool__wslots(sh)[w].cancel);
+        if (seq != 0) {
+            stop_call(w, seq, KILL_CANCEL);
+            uint64_t expect = seq;
+            atomic_compare_exchange_strong(&pool__wslots(sh)[w].cancel, &expect, 0);
+        }
+        /* A call with a limit that this worker runs. */
+        seq = atomic_load(&pool__wslots(sh)[w].holding);
+        if (seq == 0)
+            continue;
+        pool__call *c = pool__slot(sh, seq);
+        if (pool__call_runner(sh, seq) != w || !(c->limit > 0))
+            continue;
+        if (seen_seq[w] != seq) {
+            seen_seq[w] = seq;
+            seen_at[w] = now;
+        }
+        double end = seen_at[w] + c->limit;
+        if (now >= end)
+            stop_call(w, seq, KILL_TIMEOUT);
+        else if (next < 0 || end < next)
+            next = end;
+    }
+    int ms = next < 0 ? -1 : (int)((next - now) * 1000) + 1;
+    /* Calls with a limit not begun yet (or to be tried again): look again
+     * soon, to see them start. */
+    for (int k = 0; k < POOL__AGAIN && atomic_load(&sh->nagain) > 0; k++) {
+        uint64_t seq = atomic_load(&sh->again[k]);
+        if (seq != 0 && seq != UINT64_MAX && pool__slot(sh, seq)->limit > 0)
+            return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
+    }
+    uint64_t tail = atomic_load(&sh->tail);
+    for (uint64_t seq = atomic_load(&sh->head); seq < tail; seq++) {
+        if (pool__call_queued(sh, seq) && pool__slot(sh, seq)->limit > 0)
+            return ms < 0 || ms > TICK_MS ? TICK_MS : ms;
+    }
+    return ms;
+}
+
+/* Worker w ended while holding call seq: true if it was killed on purpose,
+ * with the status, error type and message to fail seq with. */
+static bool killed_why(int w, uint64_t seq, int *st, const char **type, char *msg,
+                       size_t size)
+{
+    seen_seq[w] = 0;    /* a try of seq run again (retries) gets its whole limit */
+    uint64_t k = atomic_exchange(&pool__wslots(sh)[w].killed, 0);
+    if (k == 0 || k != seq)
+        return false;
+    if (atomic_load(&pool__wslots(sh)[w].killed_why) == KILL_TIMEOUT) {
+        *st = ST_TIMEOUT;
+        *type = "Timeout";
+        snprintf(msg, size, "%s ran past its limit of %g s; its worker %d was killed "
+                 "and replaced", pool__slot(sh, seq)->name,
+                 pool__slot(sh, seq)->limit / pool_time_scale(), w);
+        return true;
+    }
+    *st = ST_CANCELLED;
+    *type = "Cancelled";
+    snprintf(msg, size, "the call was cancelled while it ran; its worker %d was "
+             "killed and replaced", w);
+    return true;
+}
+
 void pool__sup_finish_recorded(pool__shared *sh, int w)
 {
     /* A call it was finishing, with its record gathered: finish it as the
@@ -227,7 +348,7 @@ static void ended(int i, int status)
     uint64_t held = pool__take_held(sh, i);
     bool begun = atomic_load(&ws->start) > 0;
     atomic_store(&ws->pid, 0);
-    pool__sup_worker_pid[i] = 0;
+    worker_pid[i] = 0;
     atomic_fetch_sub(&sh->live, 1);
     pool__worker_gone(sh, i);   /* it may have been asleep, spinning or being woken */
 
@@ -237,7 +358,7 @@ static void ended(int i, int status)
     char msg[1100];
     int st = ST_CRASH;
     const char *type = "WorkerDied";
-    bool died = held && !pool__killed_why(sh, i, held, &st, &type, msg, sizeof msg);
+    bool died = held && !killed_why(i, held, &st, &type, msg, sizeof msg);
     pool__call *c = held ? pool__slot(sh, held) : NULL;
     unsigned tries = c && c->tries ? c->tries : 1;
     /* A worker that found the pool's descriptor gone (a task before closed
@@ -429,7 +550,7 @@ void pool__supervise(pool__shared *shared, int ctl_fd, int master_fd, int sup_fd
 
     for (;;) {
         answer();
-        int timeout = pool__sup_cancels(sh);   /* calls to stop, and when to look again */
+        int timeout = stop_calls();   /* calls to stop, and when to look again */
         if (retry_at > 0) {
             double left = retry_at - pool__now();
             int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
