@@ -156,14 +156,14 @@ typedef struct {
     char data[POOL__INLINE];    /* inline arguments, then an inline result */
 } __attribute__((aligned(64))) pool__call;
 
-/* A writer's trace bytes on their way to the file (trace.c): gathered in
+/* A writer's trace bytes on their way to the file (tracefile.c): gathered in
  * memory the others can read, then written to a range of the file that is
  * claimed first, so that whoever finds the writer dead writes them again
  * to the same place: never twice, never cut. */
 typedef struct {
     _Atomic uint32_t len;       /* bytes gathered */
     uint32_t claim_len;         /* bytes of the range being claimed */
-    _Atomic uint64_t claim;     /* 0, or that range (trace.c) */
+    _Atomic uint64_t claim;     /* 0, or that range (tracefile.c) */
 } pool__tstage;
 #define POOL__STAGE 8192        /* the supervisor's and the master's */
 
@@ -196,7 +196,7 @@ typedef struct {
     _Atomic uint64_t killed;
     _Atomic uint32_t killed_why;    /* which of the two (supervise.c) */
     /* The worker's trace records not yet written. Written by the worker;
-     * written out by the supervisor once the worker is dead (trace.c). */
+     * written out by the supervisor once the worker is dead (tracefile.c). */
     pool__tstage trace_at;
     char trace[POOL__TRACE_BUF];
 } __attribute__((aligned(64))) pool__wslot;
@@ -243,13 +243,13 @@ typedef struct pool__shared {
     _Alignas(64) char end_of_hot[1];
 
     /* The trace: a path that each process opens for itself. Writers
-     * claim ranges of the file from trace_end (trace.c). */
+     * claim ranges of the file from trace_end (tracefile.c). */
     _Atomic uint32_t trace_gen; /* bumped when the path changes; 0: no trace */
     char trace_path[4096];
     _Atomic uint64_t trace_end; /* next free byte, last claimer, generation */
     pool__tstage sup_at, master_at;
     _Atomic uint32_t trace_lost;    /* records were lost: told once */
-    _Atomic uint64_t trace_cut;     /* where the file was cut after a loss (trace.c) */
+    _Atomic uint64_t trace_cut;     /* where the file was cut after a loss (tracefile.c) */
     /* Calls run again whose "retried" record waits for the dead worker's
      * frames to be named (namer.c): their next try's record waits too. */
     _Atomic uint64_t naming[16];
@@ -422,11 +422,30 @@ void pool__room_release(void);
  * the start of a page that a guard page follows; NULL if no memory. */
 char *pool__room_args(const char *bytes, size_t len);
 
-/* The trace (trace.c). ------------------------------------------------------ */
+/* The trace's format (trace.c): lines made in memory. ----------------------- */
 
 /* Append call c's record, as a CSV line, to b. err: "Type: message" or "". */
 void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *c,
                         const char *err);
+/* A call that ended before it began says so: start_s is end_s. */
+void pool__trace_not_begun(pool__call *c);
+/* A worker's event line ("# event worker=..."), into line (size bytes, cut
+ * to fit): its length, 0 if none could be made. */
+size_t pool__trace_event_line(char *line, size_t size, const pool__shared *sh, int w,
+                              pid_t pid, double at, const char *what, const char *how);
+/* A master thread's event line: it stopped to wait ("wait") or went on
+ * ("resume") in the public call in, on task on (n > 1: on n tasks; on < 0:
+ * on the whole pool). As pool__trace_event_line. */
+size_t pool__trace_wait_line(char *line, size_t size, const pool__shared *sh, pid_t pid,
+                             double at, const char *what, const char *in, long long on,
+                             size_t n);
+/* The first lines of a trace file (TRACE.md, version 3): the version, where
+ * the trace comes from (a pool of workers whose time 0 is t0, pool__now),
+ * the column names. */
+void pool__trace_header(pool__buf *b, int workers, double t0);
+
+/* The trace file (tracefile.c). ------------------------------------------- */
+
 /* Write bytes to this process's descriptor for the pool's current trace file
  * (opened on first use, again when the path changes). */
 void pool__trace_write(pool__shared *sh, const char *p, size_t n);
@@ -469,9 +488,6 @@ void pool__trace_writer(int who);
 /* True if the last record worker w gathered is call c's: the worker got
  * that far in finishing it (it had written the result first). */
 bool pool__trace_staged(pool__shared *sh, int w, const pool__call *c);
-/* A call that ended before it began says so: start_s is end_s. */
-void pool__trace_not_begun(pool__call *c);
-
 /* A worker's record: kept in its slot, written with the ones before it
  * when the slot is full, when now, or before the worker sleeps. */
 void pool__trace_add_worker(pool__shared *sh, int w, const char *rec, size_t n, bool now);

@@ -94,7 +94,7 @@ struct pool {
 struct timespec pool__deadline(double seconds);
 double pool__until(const struct timespec *t);
 
-/* trace.c: an event line of the master (TRACE.md, version 3): a thread
+/* tracefile.c: an event line of the master (TRACE.md, version 3): a thread
  * stopped to wait ("wait") or went on ("resume"), in the public call in,
  * on task on (n > 1: on n tasks, on the lowest id; on < 0: on the whole
  * pool). p->lock held; nothing is written when the pool has no trace. */

@@ -10,7 +10,7 @@
  * fails the call with them, or writes the record of a try that is run
  * again. A call to be run again is queued at once; workers put off writing
  * their records until that record is written, so that the file keeps a
- * call's tries in order (trace.c, pool__trace_flush_worker).
+ * call's tries in order (tracefile.c, pool__trace_flush_worker).
  *
  * If no helper can be had (POOL__NAMING of them run, fork fails), the
  * supervisor names the frames itself, as it always could.

@@ -45,7 +45,7 @@
  * master checks every payload's place and every result's encoding before
  * it uses them (blob.c, calls.c): garbage fails that call, never the
  * master. Descriptors are checked by identity before use (blob.c,
- * trace.c): a task that closes them and opens files of its own cannot
+ * tracefile.c): a task that closes them and opens files of its own cannot
  * make the pool write those files.
  *
  * A full ring. If the slot for the next call still holds a call that has not

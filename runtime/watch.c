@@ -58,7 +58,7 @@ static bool process_ended(pid_t pid)
 
 /* The supervisor died without ending the pool. Its workers die with it
  * (PR_SET_PDEATHSIG). Once they have, what they and the
- * supervisor had not written is written (trace.c), a call a worker had
+ * supervisor had not written is written (tracefile.c), a call a worker had
  * recorded is finished, and the slots are emptied. A worker not seen dead
  * in time keeps its records: lost rather than written twice. */
 static void orphans(pool *p)

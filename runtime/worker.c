@@ -473,7 +473,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         pool__trace_format(rec, sh, c, err);
         /* Kept in the worker's shared slot, written in batches: before the
          * worker sleeps, or by the supervisor if the worker or the master
-         * dies first (trace.c). */
+         * dies first (tracefile.c). */
         pool__trace_add_worker(sh, me, rec->data, rec->len, false);
     }
     atomic_fetch_add_explicit(&pool__wslots(sh)[me].tasks, 1, memory_order_relaxed);
