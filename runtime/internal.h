@@ -123,6 +123,15 @@ int pool__futex_wake(_Atomic uint32_t *word, int n);
 enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT, ST_RETRIED };
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
+/* Faults on purpose (POOL_FAULT), for tests and the grader: fault.c's
+ * alone. The lists hold call id + 1, then 0. */
+typedef struct {
+    _Atomic int32_t spawn;      /* replacement starts still to fail */
+    uint64_t crash[8], error[8];
+    uint64_t crash1[8];         /* crash on the first try only */
+    uint64_t hang[8];           /* crash, and hang while taking the backtrace */
+} pool__faults;
+
 /* Where a payload is: in the slot (blob 0) or in a blob of the pool's file. */
 typedef struct {
     uint64_t blob;      /* offset in the blob file, 0: inline */
@@ -266,11 +275,7 @@ typedef struct pool__shared {
      * error message and the trace, 2 also on stderr. */
     int backtrace;
 
-    /* Fault injection (POOL_FAULT), for tests and the grader. */
-    _Atomic int32_t fault_spawn;    /* replacement starts still to fail */
-    uint64_t fault_crash[8], fault_error[8];
-    uint64_t fault_crash1[8];       /* crash on the first try only */
-    uint64_t fault_hang[8];         /* crash, and hang while taking the backtrace */
+    pool__faults fault;         /* POOL_FAULT (fault.c) */
 
     /* Retries (pool_set_retries). A call whose worker died and that may run
      * again is QUEUED once more in its own slot (its seq is behind head by
@@ -547,6 +552,22 @@ void pool__worker_main(pool__shared *sh, int w) __attribute__((noreturn));
 
 /* How a process ended, as a phrase ("was killed by signal 9 (SIGKILL: Killed)"). */
 void pool__describe_end(int status, char *buf, size_t size);
+
+/* POOL_FAULT (fault.c). ----------------------------------------------------- */
+
+/* pool_create: read $POOL_FAULT into sh (a word it does not know: a warning). */
+void pool__fault_read(pool__shared *sh);
+/* Worker w, as a try of call c begins (c->tries counts it): die of SIGSEGV
+ * here if POOL_FAULT says so (crash, crash1 on a first try, hang). */
+void pool__fault_crash(pool__shared *sh, int w, const pool__call *c);
+/* In the worker's fatal-signal handler: true if the backtrace is to hang
+ * (hang:ID), as an unwinder stuck on a lock would. */
+bool pool__fault_hang(void);
+/* Worker: true, with the InjectedError in *v, if call c is to fail. */
+bool pool__fault_error(const pool__shared *sh, const pool__call *c, pool_value *v);
+/* Supervisor: true (errno EAGAIN) if this start of a replacement worker is
+ * to fail (spawn:N). */
+bool pool__fault_spawn(pool__shared *sh);
 
 /* Backtraces (backtrace.c). ------------------------------------------------- */
 

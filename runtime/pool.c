@@ -234,41 +234,6 @@ static bool env_trace_path(char *buf, size_t size)
     return true;
 }
 
-/* POOL_FAULT=crash:ID,crash1:ID,hang:ID,error:ID,spawn:N (see runtime/README.md): faults on
- * purpose, for tests and graders. Anything else in it is reported once. */
-static void read_faults(pool__shared *sh)
-{
-    const char *s = getenv("POOL_FAULT");
-    if (s == NULL || *s == '\0')
-        return;
-    int ncrash = 0, ncrash1 = 0, nhang = 0, nerror = 0;
-    char *copy = strdup(s), *save = NULL;
-    for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(t, ':'), *end;
-        unsigned long long v = colon ? strtoull(colon + 1, &end, 10) : 0;
-        if (colon == NULL || end == colon + 1 || *end != '\0') {
-            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not kind:number\n", t);
-            continue;
-        }
-        *colon = '\0';
-        /* Ids count from 0; the lists keep id + 1, so that 0 ends them. */
-        if (strcmp(t, "crash") == 0 && ncrash < 8)
-            sh->fault_crash[ncrash++] = v + 1;
-        else if (strcmp(t, "crash1") == 0 && ncrash1 < 8)
-            sh->fault_crash1[ncrash1++] = v + 1;
-        else if (strcmp(t, "hang") == 0 && nhang < 8)
-            sh->fault_hang[nhang++] = v + 1;
-        else if (strcmp(t, "error") == 0 && nerror < 8)
-            sh->fault_error[nerror++] = v + 1;
-        else if (strcmp(t, "spawn") == 0)
-            sh->fault_spawn = v > INT32_MAX ? INT32_MAX : (int32_t)v;
-        else
-            fprintf(stderr, "pool: warning: POOL_FAULT: '%s' is not crash, crash1, hang, "
-                    "error or spawn (at most 8 of each)\n", t);
-    }
-    free(copy);
-}
-
 /* POOL_BACKTRACE=0|1|2: where a dying worker's backtrace goes (none; its
  * error message and the trace, the default; those and stderr). */
 static int read_backtrace(void)
@@ -405,7 +370,7 @@ pool *pool_create(int n)
     p->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (p->ev_fd < 0 || p->ctl_fd < 0)
         goto fail;
-    read_faults(sh);
+    pool__fault_read(sh);
     sh->backtrace = read_backtrace();
 
     static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -68,11 +68,8 @@ void pool__describe_end(int status, char *buf, size_t size)
 /* Start worker i; false (errno set) if it cannot be. */
 static bool spawn(int i, bool replacement)
 {
-    if (replacement && atomic_load(&sh->fault_spawn) > 0) {
-        atomic_fetch_sub(&sh->fault_spawn, 1);     /* POOL_FAULT=spawn:N */
-        errno = EAGAIN;
-        return false;
-    }
+    if (replacement && pool__fault_spawn(sh))
+        return false;       /* POOL_FAULT=spawn:N */
     pool__wslot *ws = &pool__wslots(sh)[i];
     atomic_store(&ws->fatal, 0);
     atomic_store(&ws->wall, 0);

@@ -157,7 +157,6 @@ const void *pool_arg_bytes(pool_args a, int i, size_t *n)
 /* The loop. ---------------------------------------------------------------- */
 
 static pool__shared *me_sh;
-static bool hang_backtrace;     /* POOL_FAULT=hang:ID for the call that runs */
 static int me;              /* this worker's index */
 static pid_t me_pid;
 bool pool__forked;          /* set in the child of any fork (pool.c) */
@@ -182,7 +181,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
     if (me_sh) {
         atomic_store(&pool__wslots(me_sh)[me].fatal, sig);
         if (me_sh->backtrace && atomic_load(&pool__wslots(me_sh)[me].bt_n) != POOL__BT_INJECTED)
-            pool__bt_take(&pool__wslots(me_sh)[me], uctx, hang_backtrace);
+            pool__bt_take(&pool__wslots(me_sh)[me], uctx, pool__fault_hang());
     }
     signal(sig, SIG_DFL);
     raise(sig);
@@ -201,15 +200,6 @@ static void on_exit_call(int status, void *arg)
         pool__bt_take(&pool__wslots(me_sh)[me], NULL, false);     /* where exit() was called */
     fflush(stdout);
     _exit(status);
-}
-
-/* ids holds id + 1 for each listed id, then 0 (pool.c, read_faults). */
-static bool listed(const uint64_t *ids, uint64_t id)
-{
-    for (int i = 0; i < 8 && ids[i]; i++)
-        if (ids[i] == id + 1)
-            return true;
-    return false;
 }
 
 /* Run fn on one argument list, catching pool_raise and bad arguments.
@@ -321,17 +311,10 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     out->len = 0;
     int failed = 0;
     bool raw_result = false;
-    pool_value first_err = pool_none(), result = pool_none();
+    pool_value first_err = pool_none(), result = pool_none(), injected = pool_none();
 
     c->tries++;         /* this worker holds it: nobody else writes it */
-    if (listed(sh->fault_crash, c->id) || (c->tries == 1 && listed(sh->fault_crash1, c->id))) {
-        atomic_store(&pool__wslots(sh)[me].bt_n, POOL__BT_INJECTED);
-        raise(SIGSEGV);     /* POOL_FAULT=crash:ID, crash1:ID */
-    }
-    if (listed(sh->fault_hang, c->id)) {
-        hang_backtrace = true;
-        raise(SIGSEGV);     /* POOL_FAULT=hang:ID: the backtrace hangs */
-    }
+    pool__fault_crash(sh, me, c);     /* POOL_FAULT=crash:ID, ...: it dies here */
     if (args_errno) {
         char why[300];
         pool__payload_error(why, sizeof why, c->args.len, args_errno);
@@ -342,10 +325,9 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
             pool__buf_put_value(out, v);
         failed = c->nitems ? (int)n : 1;
         first_err = v;
-    } else if (listed(sh->fault_error, c->id) || init_failure) {
+    } else if (init_failure || pool__fault_error(sh, c, &injected)) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
-                                    : pool_error("InjectedError", "POOL_FAULT made call %llu fail",
-                                                 (unsigned long long)c->id);
+                                    : injected;
         for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
             pool__buf_put_value(out, v);
         failed = c->nitems ? (int)n : 1;
