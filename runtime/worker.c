@@ -279,6 +279,17 @@ static int send_result(pool__shared *sh, pool__call *c, pool__buf *out, pool_val
     return pool__payload_put(sh, c, &c->result, out->data, out->len);
 }
 
+/* Every item of call c (a chunk's inputs, or the one call) fails with v:
+ * out holds v once for each, in place of what it held. How many failed. */
+static int fail_all(const pool__call *c, pool__buf *out, pool_value v)
+{
+    uint32_t n = c->nitems ? c->nitems : 1;
+    out->len = 0;
+    for (uint32_t i = 0; i < n; i++)
+        pool__buf_put_value(out, v);
+    return (int)n;
+}
+
 /* Run call seq (claimed by this worker) and finish it. */
 static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *rec)
 {
@@ -321,16 +332,12 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         pool_value v = pool_error("PoolError", "the arguments could not be read: %s", why);
         if (args_errno == EBADF)
             leave = true;
-        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
-            pool__buf_put_value(out, v);
-        failed = c->nitems ? (int)n : 1;
+        failed = fail_all(c, out, v);
         first_err = v;
     } else if (init_failure || pool__fault_error(sh, c, &injected)) {
         pool_value v = init_failure ? pool_error("InitializerError", "%s", init_failure)
                                     : injected;
-        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
-            pool__buf_put_value(out, v);
-        failed = c->nitems ? (int)n : 1;
+        failed = fail_all(c, out, v);
         first_err = v;
     } else if (c->nitems == 0) {
         for (uint32_t i = 0; i < n && !r.bad; i++)
@@ -398,10 +405,7 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
          * trusted, and the call fails. */
         pool_value v = pool_error("WorkerDied", "%s() wrote past the end of its "
                                   "pool_bytes_alloc room of %zu bytes", c->name, room_n);
-        out->len = 0;
-        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
-            pool__buf_put_value(out, v);
-        failed = c->nitems ? (int)n : 1;
+        failed = fail_all(c, out, v);
         first_err = result = v;
         raw_result = false;
     }
@@ -434,15 +438,12 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
         pool__place_error(why, sizeof why, len, errno);
         pool_value v = pool_error("PoolError", "the result could not be sent to the master: %.180s",
                                   why);
-        out->len = 0;
-        for (uint32_t i = 0; i < (c->nitems ? n : 1); i++)
-            pool__buf_put_value(out, v);
+        failed = fail_all(c, out, v);
+        first_err = v;
         c->status = ST_ERROR;
         c->flags = 0;
         if (pool__payload_put(sh, c, &c->result, out->data, out->len) == -1)
             c->result = (pool__payload){0};
-        failed = c->nitems ? (int)n : 1;
-        first_err = v;
     }
     if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
         char err[1200] = "";
