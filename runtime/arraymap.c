@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base.h"
+#include "fork.h"
 #include "master.h"
 
 #define IN_FLIGHT 64        /* chunks out at once */

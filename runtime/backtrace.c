@@ -42,7 +42,11 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backtrace.h"
+#include "base.h"
+#include "shared.h"
+#include "wire.h"
+#include "worker.h"
 
 #define ALT_STACK (64 * 1024)   /* the fatal-signal handler's own stack */
 #define HANG_S 1                /* a backtrace that takes longer is given up */

@@ -38,7 +38,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "blob.h"
+#include "shared.h"
+#include "wire.h"
 
 #define KEEP_BELOW (4 << 20)    /* extents up to this size keep their memory when freed */
 #define KEEP_BIG (256u << 20)   /* larger ones, while such kept memory is under this */

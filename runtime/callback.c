@@ -24,7 +24,12 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "callback.h"
+#include "base.h"
+#include "calls.h"
+#include "handle.h"
 #include "master.h"
+#include "queue.h"
 
 /* Wake the watcher (it runs callbacks whose future is done). */
 void pool__poke_watcher(pool *p)

@@ -17,7 +17,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "calls.h"
+#include "base.h"
+#include "blob.h"
+#include "fork.h"
+#include "handle.h"
 #include "master.h"
+#include "queue.h"
+#include "shared.h"
+#include "trace.h"
+#include "tracefile.h"
+#include "wire.h"
+#include "worker.h"
 
 /* Write a record of f, which ended in the master, to the trace. */
 static void trace_here(pool *p, future *f, const char *err)

@@ -32,7 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
+#include "callback.h"
+#include "calls.h"
+#include "handle.h"
 #include "master.h"
+#include "queue.h"
+#include "shared.h"
 
 /* p->lock held. Take f off the overflow list; false if it is not on it. */
 static bool unlink_overflow(pool *p, future *f)

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "fault.h"
+#include "shared.h"
 
 void pool__fault_read(pool__shared *sh)
 {

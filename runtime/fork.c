@@ -24,7 +24,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fork.h"
+#include "base.h"
+#include "blob.h"
+#include "handle.h"
 #include "master.h"
+#include "shared.h"
+#include "tracefile.h"
+#include "worker.h"
 
 /* Live pools of this process. */
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;

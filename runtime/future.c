@@ -15,7 +15,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "future.h"
+#include "base.h"
+#include "calls.h"
+#include "handle.h"
 #include "master.h"
+#include "queue.h"
+#include "shared.h"
+#include "tracefile.h"
 
 /* The absolute CLOCK_MONOTONIC time seconds from now. */
 struct timespec pool__deadline(double seconds)

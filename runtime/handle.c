@@ -21,6 +21,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "handle.h"
+#include "base.h"
+#include "fork.h"
 #include "master.h"
 
 #define POOL_SHELLS 16

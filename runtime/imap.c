@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
+#include "calls.h"
+#include "fork.h"
 #include "master.h"
 
 #define WINDOW 256      /* tasks of one iteration out at once */

@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
+#include "calls.h"
+#include "fork.h"
+#include "future.h"
 #include "master.h"
 
 #define MAP_WINDOW 1024     /* tasks of one map out at once */

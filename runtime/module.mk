@@ -4,6 +4,7 @@
 # declares is exported (pool.h says so with a visibility pragma), and
 # libpool.map gives those symbols the ABI's version node.
 RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_HDR := $(wildcard runtime/*.h)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
 RUNTIME_PIC := $(RUNTIME_SRC:%.c=$(BUILD)/pic/%.o)
 

@@ -27,7 +27,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "namer.h"
+#include "backtrace.h"
+#include "base.h"
+#include "queue.h"
+#include "shared.h"
+#include "trace.h"
+#include "tracefile.h"
+#include "wire.h"
 
 #define NAMING_S 6.0    /* a helper's bound (addr2line has 5 s of its own) */
 

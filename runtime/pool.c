@@ -136,6 +136,19 @@
 #include <unistd.h>
 
 #include "master.h"
+#include "base.h"
+#include "callback.h"
+#include "calls.h"
+#include "fault.h"
+#include "fork.h"
+#include "future.h"
+#include "handle.h"
+#include "queue.h"
+#include "shared.h"
+#include "supervise.h"
+#include "tracefile.h"
+#include "watch.h"
+#include "wire.h"
 
 
 /* Worker count. ------------------------------------------------------------ */

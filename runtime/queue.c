@@ -32,7 +32,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "queue.h"
+#include "base.h"
+#include "blob.h"
+#include "namer.h"
+#include "shared.h"
+#include "trace.h"
+#include "tracefile.h"
+#include "wire.h"
+
+/* In a spin loop: let the other hyperthread (or the host) run a moment. */
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
 
 enum { CALL_FREE, CALL_QUEUED, CALL_HELD, CALL_FINISHING, CALL_DONE };
 
@@ -380,7 +397,7 @@ uint64_t pool__claim(pool__shared *sh, int w)
                     spin_give(sh, me);
                     return 0;
                 }
-                pool__relax();
+                relax();
             }
         }
         /* Nothing for a while: sleep until a put. The sleeper's bit is set
@@ -616,7 +633,7 @@ bool pool__call_wait(pool__shared *sh, uint64_t seq, double until)
     for (int i = 0; i < WAIT_SPIN; i++) {
         if (pool__call_over(sh, seq))
             return true;
-        pool__relax();
+        relax();
     }
     /* Then sleep on the slot's wake word. The count of sleepers goes up
      * before the last look, so a finish either sees it or is seen. */

@@ -23,7 +23,43 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct pool__shared pool__shared;
+#include "shared.h"
+
+/* The region. ---------------------------------------------------------------- */
+
+/* Make the region of a pool of n workers; NULL with errno set. */
+pool__shared *pool__shared_map(int n);
+void pool__shared_unmap(pool__shared *sh);
+
+/* Futex on a word in shared memory (not private: other processes wait too).
+ * seconds < 0: no time limit. */
+void pool__futex_wait(_Atomic uint32_t *word, uint32_t seen, double seconds);
+/* How many it woke. */
+int pool__futex_wake(_Atomic uint32_t *word, int n);
+
+/* The slot of call seq: its fields (not its state word) for whoever the
+ * verbs say may read or write them. */
+static inline pool__call *pool__slot(pool__shared *sh, uint64_t seq)
+{
+    return &pool__ring(sh)[seq & (POOL__RING - 1)];
+}
+
+/* Whoever finished a call, after marking it DONE: wake the threads that
+ * wait for several futures (wait.c), if any does. The fence pairs with the
+ * waiter's count: either the waiter sees DONE or this sees the waiter. */
+static inline void pool__finished_notify(pool__shared *sh)
+{
+#if defined(__SANITIZE_THREAD__)
+    /* TSan knows no fences: a read-modify-write gives the same order. */
+    if (atomic_fetch_add(&sh->finish_waiters, 0) > 0) {
+#else
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&sh->finish_waiters, memory_order_relaxed) > 0) {
+#endif
+        atomic_fetch_add(&sh->finished, 1);
+        pool__futex_wake(&sh->finished, 0x7fffffff);
+    }
+}
 
 /* Master, under the pool's lock. --------------------------------------------- */
 

@@ -19,7 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "room.h"
+#include "shared.h"
 
 #define KEEP_ROOM (256u << 20)  /* rooms up to this size stay mapped between calls */
 #define PATTERN 0xa5

@@ -37,7 +37,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "supervise.h"
+#include "backtrace.h"
+#include "base.h"
+#include "fault.h"
+#include "namer.h"
+#include "queue.h"
+#include "shared.h"
+#include "tracefile.h"
+#include "worker.h"
 
 #define END_GRACE_MS 100  /* how long an idle worker may take to leave at the end */
 #define RETRY_S 1.0     /* after a worker could not be started, try again this much later */

@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "trace.h"
+#include "base.h"
+#include "shared.h"
+#include "wire.h"
 
 static const char *const status_name[] = {"ok", "error", "crash", "terminated",
                                            "cancelled", "timeout", "retried"};

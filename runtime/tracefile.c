@@ -24,7 +24,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tracefile.h"
+#include "base.h"
+#include "fork.h"
 #include "master.h"
+#include "namer.h"
+#include "shared.h"
+#include "trace.h"
+#include "wire.h"
+#include "worker.h"
 
 /* Writing. ------------------------------------------------------------------
  *

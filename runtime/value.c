@@ -10,7 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "value.h"
+#include "base.h"
+#include "blob.h"
+#include "room.h"
+#include "worker.h"
 
 /* Values. ------------------------------------------------------------------ */
 

@@ -25,7 +25,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
+#include "calls.h"
+#include "fork.h"
+#include "future.h"
+#include "handle.h"
 #include "master.h"
+#include "queue.h"
+#include "shared.h"
+#include "tracefile.h"
 
 #define SPIN 20000      /* slot looks before sleeping, shared among the futures */
 

@@ -26,7 +26,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "watch.h"
+#include "base.h"
+#include "callback.h"
+#include "calls.h"
 #include "master.h"
+#include "namer.h"
+#include "queue.h"
+#include "shared.h"
+#include "supervise.h"
+#include "tracefile.h"
 
 #define RESTARTS_MAX 8    /* supervisors started again for one pool, at most */
 #define DEATH_WAIT_S 2.0    /* how long its workers may take to die with it */

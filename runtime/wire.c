@@ -17,7 +17,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "internal.h"
+#include "wire.h"
+#include "base.h"
+#include "blob.h"
+#include "shared.h"
 
 void pool__buf_reserve(pool__buf *b, size_t more)
 {

@@ -18,7 +18,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "worker.h"
+#include "backtrace.h"
+#include "base.h"
+#include "blob.h"
+#include "fault.h"
+#include "queue.h"
+#include "room.h"
+#include "shared.h"
+#include "trace.h"
+#include "tracefile.h"
+#include "value.h"
+#include "wire.h"
 
 bool pool__in_worker;
 

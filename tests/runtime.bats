@@ -724,11 +724,11 @@ sleepers() {
 # --- the transport seam -----------------------------------------------------------
 
 # state_word_users DIR: the lines of DIR/*.c and DIR/*.h outside queue.c that
-# name the call slot's state word or its encoding (internal.h's one line
+# name the call slot's state word or its encoding (shared.h's one line
 # that declares the word is allowed).
 state_word_users() {
     (cd "$1" && grep -nE 'POOL__(STATE|SEQ|ST|WORKER)\b|\bCALL_(FREE|QUEUED|HELD|FINISHING|DONE)\b|state_word' -- *.c *.h) |
-        grep -vE '^queue\.c:|^internal\.h:[0-9]+: +_Atomic uint64_t state_word;' || true
+        grep -vE '^queue\.c:|^shared\.h:[0-9]+: +_Atomic uint64_t state_word;' || true
 }
 
 @test "only queue.c reads or writes a call slot's state word: everything else asks its verbs (queue.h)" {

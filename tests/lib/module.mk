@@ -6,6 +6,6 @@
 LIB_TESTS := $(BUILD)/tests/lib/misuse $(BUILD)/tests/lib/scale $(BUILD)/asan/tests/lib/misuse
 PROGRAMS  += $(LIB_TESTS)
 
-$(BUILD)/asan/tests/lib/misuse: tests/lib/misuse.c $(RUNTIME_SRC) runtime/pool.h runtime/internal.h runtime/master.h
+$(BUILD)/asan/tests/lib/misuse: tests/lib/misuse.c $(RUNTIME_SRC) $(RUNTIME_HDR)
 	@mkdir -p $(@D)
 	$(CC) -Iruntime $(CFLAGS) $(SANITIZE) -o $@ $< $(RUNTIME_SRC) $(LDLIBS)

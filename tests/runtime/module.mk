@@ -36,11 +36,11 @@ SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer
 TSANITIZE    := -fsanitize=thread -fno-omit-frame-pointer
 PROGRAMS     += $(RUNTIME_ASAN) $(RUNTIME_TSAN)
 
-$(RUNTIME_ASAN): $(BUILD)/asan/tests/runtime/%: tests/runtime/%.c tests/runtime/check.h $(RUNTIME_SRC) runtime/pool.h runtime/internal.h
+$(RUNTIME_ASAN): $(BUILD)/asan/tests/runtime/%: tests/runtime/%.c tests/runtime/check.h $(RUNTIME_SRC) $(RUNTIME_HDR)
 	@mkdir -p $(@D)
 	$(CC) -Iruntime $(CFLAGS) $(SANITIZE) -o $@ $< $(RUNTIME_SRC) $(LDLIBS)
 
-$(RUNTIME_TSAN): $(BUILD)/tsan/tests/runtime/%: tests/runtime/%.c tests/runtime/check.h $(RUNTIME_SRC) runtime/pool.h runtime/internal.h
+$(RUNTIME_TSAN): $(BUILD)/tsan/tests/runtime/%: tests/runtime/%.c tests/runtime/check.h $(RUNTIME_SRC) $(RUNTIME_HDR)
 	@mkdir -p $(@D)
 	$(CC) -Iruntime $(CFLAGS) $(TSANITIZE) -o $@ $< $(RUNTIME_SRC) $(LDLIBS)
 

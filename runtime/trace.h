@@ -1,0 +1,34 @@
+/*
+ * trace.h - the trace's format (trace.c): its lines, made in memory
+ * (TRACE.md).
+ * Private to runtime/.
+ */
+#ifndef POOL_TRACE_H
+#define POOL_TRACE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "wire.h"
+
+/* Append call c's record, as a CSV line, to b. err: "Type: message" or "". */
+void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *c,
+                        const char *err);
+/* A call that ended before it began says so: start_s is end_s. */
+void pool__trace_not_begun(pool__call *c);
+/* A worker's event line ("# event worker=..."), into line (size bytes, cut
+ * to fit): its length, 0 if none could be made. */
+size_t pool__trace_event_line(char *line, size_t size, const pool__shared *sh, int w,
+                              pid_t pid, double at, const char *what, const char *how);
+/* A master thread's event line: it stopped to wait ("wait") or went on
+ * ("resume") in the public call in, on task on (n > 1: on n tasks; on < 0:
+ * on the whole pool). As pool__trace_event_line. */
+size_t pool__trace_wait_line(char *line, size_t size, const pool__shared *sh, pid_t pid,
+                             double at, const char *what, const char *in, long long on,
+                             size_t n);
+/* The first lines of a trace file (TRACE.md, version 3): the version, where
+ * the trace comes from (a pool of workers whose time 0 is t0, pool__now),
+ * the column names. */
+void pool__trace_header(pool__buf *b, int workers, double t0);
+
+#endif
