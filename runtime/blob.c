@@ -224,11 +224,11 @@ static char *at(const pool__shared *sh, uint64_t off, uint64_t len, bool ro)
     if (end > atomic_load(&win->known)) {
         struct stat st;
         if (!fd_is_ours(win) || fstat(win->fd, &st) == -1)
-            goto out;
+            goto unlock;
         atomic_store(&win->known, (uint64_t)st.st_size);
         if (end > (uint64_t)st.st_size) {
             errno = EINVAL;
-            goto out;
+            goto unlock;
         }
     }
     base = atomic_load(&win->at[v][s]);
@@ -236,7 +236,7 @@ static char *at(const pool__shared *sh, uint64_t off, uint64_t len, bool ro)
                  (s == e || atomic_load(&win->at[v][e]) == base + ((e - s) << SEG_SHIFT));
     if (whole || map_segments(win, v, s, e, ro ? PROT_READ : PROT_READ | PROT_WRITE))
         p = atomic_load(&win->at[v][s]) + (off - (s << SEG_SHIFT));
-out:
+unlock:
     pthread_mutex_unlock(&win_lock);
     return p;
 }

@@ -359,7 +359,7 @@ pool *pool_create(int n)
 
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)
-        goto fail_early;
+        goto no_memory;
     p->ctl_fd = p->sup_fd = p->life_fd = p->event_fd = p->ev_fd = -1;
     p->n = n;
     pool__self = getpid();  /* then kept by the fork handler */
@@ -374,7 +374,7 @@ pool *pool_create(int n)
     p->owner = calloc(POOL__RING, sizeof *p->owner);
     p->sh = pool__shared_map(n);
     if (p->owner == NULL || p->sh == NULL)
-        goto fail;
+        goto free_pool;
     pool__shared *sh = p->sh;
     sh->t0 = pool__now();
     sh->master = getpid();
@@ -382,7 +382,7 @@ pool *pool_create(int n)
     p->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     p->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (p->ev_fd < 0 || p->ctl_fd < 0)
-        goto fail;
+        goto free_pool;
     pool__fault_read(sh);
     sh->backtrace = read_backtrace();
 
@@ -403,7 +403,7 @@ pool *pool_create(int n)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     p->task_mask = old;
     if (pool__fork_supervisor(p) == -1)
-        goto fail_fork;
+        goto unmask_unlist;
     pid_t pid = p->sup_pid;
     int e;
     /* Wait for the first workers, as Pool() does: a pool that returns has
@@ -441,17 +441,17 @@ pool *pool_create(int n)
     p->thread_started = true;
     return p;
 
-fail_fork:
+unmask_unlist:     /* the signal mask, pool__pools_add */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pool__pools_remove(p);
-fail:;
+free_pool:;
     int err = errno;
     pool__set_error("cannot set up a pool of %d workers: %s", n, strerror(err));
     if (p)
         pool_free(p);
     errno = err;
     return NULL;
-fail_early:
+no_memory:     /* nothing made yet */
     pool__set_error("cannot set up a pool: out of memory");
     errno = ENOMEM;
     return NULL;
