@@ -5,10 +5,11 @@
  *
  * Who runs where. The master is the program that calls pool_create; any of
  * its threads may make calls and wait on futures. pool_create maps a shared
- * region (queue.c), then forks one supervisor process (supervise.c), which
- * forks the N workers (worker.c) and is their parent. The master keeps one
- * thread per pool, the watcher, which sleeps in poll() on a pipe that ends
- * when the supervisor does, and on an eventfd.
+ * region (its layout in shared.h; queue.c makes it), then forks one
+ * supervisor process (supervise.c), which forks the N workers (worker.c)
+ * and is their parent. The master keeps one thread per pool, the watcher,
+ * which sleeps in poll() on a pipe that ends when the supervisor does, and
+ * on an eventfd.
  *
  *   master threads --put--> [ shared ring of call slots ] <--claim-- workers
  *        ^                        |  DONE + futex wake            |
@@ -16,25 +17,27 @@
  *   supervisor: waits for workers (it is their parent), fails the
  *   call a dead one held, starts a new one; watches the master.
  *
- * A call. pool_submit encodes the arguments, and under the pool's lock fills
- * the next slot of the ring and marks it QUEUED (pool__put): one store, a
- * counter bump, and a futex wake only if no worker spins for work, one
- * sleeps, and no wake is on its way already (a map's chunks are put as one
- * batch, with one wake). It never waits. A free worker claims the oldest
- * QUEUED call itself with one compare-and-swap that also records which
- * worker holds it. So the next call always goes to whichever worker frees
- * up first: no hand-out, nothing to tune, and nothing the trace can change.
- * Who spins and who sleeps is per-worker state that the supervisor clears
- * when it reaps a worker, and sleepers look again every 0.2 s anyway
- * (queue.c), so no death or stop of a worker leaves calls waiting.
+ * A call. pool_submit encodes the arguments (calls.c; a call's time limit
+ * and retries come down to pool__submit in a struct pool__call_opts), and
+ * under the pool's lock fills the next slot of the ring and marks it QUEUED
+ * (pool__put): one store, a counter bump, and a futex wake only if no
+ * worker spins for work, one sleeps, and no wake is on its way already (a
+ * map's chunks are put as one batch, with one wake). It never waits. A free
+ * worker claims the oldest QUEUED call itself with one compare-and-swap
+ * that also records which worker holds it. So the next call always goes to
+ * whichever worker frees up first: no hand-out, nothing to tune, and
+ * nothing the trace can change. Who spins and who sleeps is per-worker
+ * state that the supervisor clears when it reaps a worker, and sleepers
+ * look again every 0.2 s anyway (queue.c), so no death or stop of a worker
+ * leaves calls waiting.
  *
- * How a future completes. The worker encodes the result once, into the
- * slot (small ones) or an extent of the pool's shared memory (blob.c), its
- * trace record into its own buffer, then
- * marks the slot DONE and wakes waiters on the slot's futex word. A thread
- * in future_wait spins briefly on the slot, then sleeps on that word; once
- * DONE, it takes the result into the future (harvest) and frees the slot.
- * Results nobody waits for are harvested when their slot is needed again.
+ * How a future completes. The worker encodes the result once, into the slot
+ * (small ones) or an extent of the pool's shared memory (blob.c), its trace
+ * record (trace.c) into its own buffer (tracefile.c), then marks the slot
+ * DONE and wakes waiters on the slot's futex word. A thread in future_wait
+ * spins briefly on the slot, then sleeps on that word; once DONE, it takes
+ * the result into the future (harvest) and frees the slot. Results nobody
+ * waits for are harvested when their slot is needed again.
  *
  * Walls. Processes exist so that one task's bug cannot reach another call,
  * and shared memory must not undo that. A task never holds a writable
@@ -62,6 +65,10 @@
  * left (pool_set_retries) is queued again instead, in its own slot, ahead
  * of the calls not begun. It then starts a new worker. If none can
  * be started and none is left, queued calls fail and it tries again later.
+ * A running call stopped on purpose (future_kill, a time limit) is such a
+ * death, which the supervisor causes (supervise.c: it stops the worker,
+ * checks that it still runs that call, kills it) and names: the call fails
+ * Cancelled or Timeout.
  *
  * Stopping. pool_close: no more calls; workers leave when the queue is
  * empty, the supervisor when they have gone; pool_join waits for the
@@ -92,25 +99,37 @@
  * message answered with the call, finish a result message, and a rank that
  * fails is the death the supervisor reports here; futures do not change.
  *
- * Files. pool.c: a pool's life (this file). calls.c: submit, put, harvest,
- * the overflow list. future.c: waiting. map.c: pool_apply, pool_map and
- * chunks. watch.c: the watcher thread. fork.c: the pools of a process
- * across fork, exit and signals. queue.c: the shared region and the
- * transport's verbs (declared in queue.h), waking workers. blob.c: a
- * call's bytes: extents of the shared memory,
- * the window each process maps it through once, payloads, kept results.
- * room.c: a task's own guarded memory. arraymap.c: pool_map_array.
- * handle.c: what pool_destroy keeps to name a later use. supervise.c: the supervisor
- * process. worker.c: a worker's loop and what a task may call.
- * backtrace.c: where a dying worker was, and the names of its frames;
- * namer.c: naming them in a helper process, beside the supervisor. trace.c:
- * records and trace files. value.c, wire.c: values and their encoding.
- * base.c: the last error, the clock and the time scale (a leaf).
- * wait.c: waiting for several futures (a pool-wide futex word that
- * finishes bump while someone waits). cancel.c: cancelling a call, before
- * it begins (master) or while it runs (the supervisor kills its worker),
- * and time limits per call (the supervisor again). callback.c: callbacks,
- * run on the watcher thread. imap.c: pool_imap_unordered, pool_map_async.
+ * Files. Each .c file declares what it gives the others in a header of
+ * its own name (blob.h for blob.c, ...; master.h: the master's two structs
+ * and pool.c's own), and includes the headers of what it uses.
+ *
+ * The master: pool.c: a pool's life (this file). calls.c: submit, put,
+ * harvest, the overflow list. future.c: waiting for one future. wait.c:
+ * waiting for several (a pool-wide futex word that finishes bump while
+ * someone waits). map.c: pool_apply, pool_map and chunks. arraymap.c:
+ * pool_map_array. imap.c: pool_imap_unordered, pool_map_async. cancel.c:
+ * cancelling a call before it begins, asking the supervisor to stop one
+ * that runs, pool_submit_limit. callback.c: callbacks, run on the watcher
+ * thread. watch.c: the watcher thread. fork.c: the pools of a process
+ * across fork, exit and signals. handle.c: what pool_destroy keeps to name
+ * a later use.
+ *
+ * The supervisor and the workers: supervise.c: the supervisor process,
+ * and stopping a running call on purpose (cancel, time limits). worker.c:
+ * a worker's loop and what a task may call. room.c: a task's own guarded
+ * memory. backtrace.c: where a dying worker was, and the names of its
+ * frames; namer.c: naming them in a helper process, beside the supervisor.
+ * fault.c: POOL_FAULT, faults on purpose (reading it, the checks, the
+ * injection).
+ *
+ * Shared by all: shared.h: the region's layout. queue.c: the shared
+ * region and the transport's verbs (declared in queue.h), waking workers.
+ * blob.c: a call's bytes: extents of the shared memory, the window each
+ * process maps it through once, payloads, kept results. trace.c: the
+ * trace's lines (records, events, the header); tracefile.c: the trace
+ * file (each process's descriptor, claimed ranges, a dead writer's
+ * records). value.c, wire.c: values and their encoding. base.c: the last
+ * error, the clock and the time scale (a leaf).
  *
  * Locks. pool->lock guards the master's side: the ring's tail and who owns
  * each slot, the overflow list, the futures' fields, the pool's state. The
