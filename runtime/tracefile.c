@@ -231,6 +231,7 @@ static void put_range(pool__shared *sh, int fd, const char *p, size_t n, uint64_
     }
     if (fd < 0) {
         lost(sh, "it cannot be opened");
+        cut(sh, fd, gen, off);  /* a dead writer's range: the file ends there */
         return;
     }
     /* Room first: on a full disk a write stops part way and leaves the
@@ -317,6 +318,12 @@ static void stage_flush(pool__shared *sh, int who)
         if (gen == 0)
             break;
         int fd = fd_for(sh, gen);
+        if (fd < 0) {
+            /* No range claimed: a claim left unwritten would be a hole of
+             * NUL bytes between the records around it. */
+            lost(sh, "it cannot be opened");
+            break;
+        }
         uint64_t off;
         if (!claim(sh, who, st, n, gen, &off))
             continue;   /* pool_trace_open is moving the trace: look again */
@@ -477,8 +484,14 @@ void pool__trace_flush_worker_all(pool__shared *sh, int w)
         char self[64];
         snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
         int afd = fd >= 0 ? open(self, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK) : -1;
-        if (afd < 0 || write(afd, pool__wslots(sh)[w].trace, n) != (ssize_t)n)
-            lost(sh, "a write of the records made before pool_trace_open failed");
+        ssize_t wrote = afd >= 0 ? write(afd, pool__wslots(sh)[w].trace, n) : -1;
+        if (wrote != (ssize_t)n) {
+            char why[160];
+            snprintf(why, sizeof why, "the records made before pool_trace_open: %s",
+                     fd < 0 ? "this worker had no descriptor for that file"
+                     : wrote < 0 ? strerror(errno) : "a short write");
+            lost(sh, why);
+        }
         if (afd >= 0)
             close(afd);
         atomic_store(&st->len, 0);
@@ -623,5 +636,10 @@ int pool_trace_open(pool *p, const char *path)
     memcpy(p->sh->trace_path, abs, strlen(abs) + 1);
     atomic_store(&p->sh->trace_gen, gen);
     pthread_mutex_unlock(&p->lock);
+    /* The master's own descriptor, now: a program that later runs out of
+     * descriptors (RLIMIT_NOFILE) still has its records written. */
+    stage_lock_take();
+    fd_for(p->sh, gen);
+    stage_unlock();
     return 0;
 }

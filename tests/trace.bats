@@ -118,6 +118,21 @@ field() {
     assert_output ""
 }
 
+# The master opens its descriptor for the trace when the trace is opened,
+# not at its first record: a program that then runs out of descriptors
+# still has its waits traced. (Opened late, it failed, and the range it had
+# claimed stayed a run of NUL bytes between the records around it.)
+@test "a master that can open no more descriptors after pool_create: its records are written, no hole" {
+    run --separate-stderr timeout 30 "$BIN/tracefaults" nofile
+    assert_success
+    assert_equal "$stderr" ""
+    check_trace
+    [ "$(tr -d '\0' <"$POOL_TRACE" | wc -c)" -eq "$(wc -c <"$POOL_TRACE")" ] ||
+        fail "NUL bytes in the trace"
+    [ "$(count '$8 == "ok"')" -eq 20 ]
+    [ "$(grep -c '^# event worker=master .*what=wait' "$POOL_TRACE")" -eq 20 ]
+}
+
 @test "the file-size limit (ulimit -f) reached by the trace: records are lost, no process is; one warning" {
     run --separate-stderr bash -c "ulimit -f 16; exec timeout 60 '$BIN/tracefaults' many 3000"
     assert_success

@@ -20,6 +20,9 @@
  *                                naming its frames is slow (the test's addr2line)
  *     tracefaults limitheld DIR  a time limit beside a crash whose frames are
  *                                slow to name
+ *     tracefaults nofile         the master can open no descriptor
+ *                                (RLIMIT_NOFILE) from just after pool_create;
+ *                                twenty calls follow, each waited for
  *
  * Each prints one line "NAME: ..." with its counts when its checks pass.
  */
@@ -31,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -299,6 +303,28 @@ static int limitheld(int argc, char **argv)
     return 0;
 }
 
+/* nofile -------------------------------------------------------------------- */
+
+static int nofile(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    pool *p = pool_create(1);
+    CHECK(p, "pool_create: %s", pool_last_error());
+    /* From here on the master can open no descriptor. */
+    int lowest = dup(0);
+    CHECK(lowest >= 0, "dup: %s", strerror(errno));
+    close(lowest);
+    struct rlimit rl;
+    CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0, "getrlimit");
+    rl.rlim_cur = (rlim_t)lowest;
+    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0, "setrlimit: %s", strerror(errno));
+    for (int i = 0; i < 20; i++)
+        CHECK_INT(pool_apply(p, add, i, 1), i + 1);
+    pool_destroy(p);
+    printf("nofile: 20 calls returned\n");
+    return 0;
+}
+
 /* many --------------------------------------------------------------------- */
 
 static int many(int argc, char **argv)
@@ -324,10 +350,10 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
     } cmds[] = {{"killflush", killflush}, {"supkill", supkill}, {"supkillfail", supkillfail},
                 {"supstop", supstop},     {"initcrash", initcrash}, {"many", many},
-                {"retryahead", retryahead}, {"limitheld", limitheld}};
+                {"retryahead", retryahead}, {"limitheld", limitheld}, {"nofile", nofile}};
     for (size_t k = 0; argc > 1 && k < sizeof cmds / sizeof cmds[0]; k++)
         if (strcmp(argv[1], cmds[k].name) == 0)
             return cmds[k].run(argc - 2, argv + 2);
-    fprintf(stderr, "usage: tracefaults killflush|supkill|supkillfail|supstop|initcrash|many|retryahead|limitheld ...\n");
+    fprintf(stderr, "usage: tracefaults killflush|supkill|supkillfail|supstop|initcrash|many|retryahead|limitheld|nofile ...\n");
     return 2;
 }
