@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -285,7 +286,13 @@ static int send_result(pool__shared *sh, pool__call *c, pool__buf *out, pool_val
         size_t size = pool__values_size(&v, 1);
         if (size > POOL__INLINE)
             return pool__values_place(sh, &v, 1, size, &c->result);
-        pool__buf_put_value(out, v);
+        /* Encoded straight into the slot: exactly size bytes, never grown. */
+        pool__buf b = {.data = c->data, .cap = size};
+        pool__buf_put_value(&b, v);
+        if (b.len != size || b.data != c->data)
+            pool__die("a result of %zu bytes was encoded in %zu", size, b.len);
+        c->result = (pool__payload){.len = (uint32_t)size};
+        return 0;
     }
     return pool__payload_put(sh, c, &c->result, out->data, out->len);
 }
@@ -403,7 +410,8 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
                 pool__buf_put_value(out, res[i]);
         }
     }
-    fflush(stdout);     /* the task's lines come out before its result does */
+    if (__fpending(stdout) > 0)
+        fflush(stdout);     /* the task's lines come out before its result does */
     double end = pool__now();
     /* A task that made system calls (it ran a microsecond or more) may have
      * closed the pool's descriptor: then this worker leaves after the call,
