@@ -279,9 +279,15 @@ static bool leave;
 
 /* Write call c's result into its slot, or an extent: a chunk's (in out
  * already), or a single call's value v, encoded once, straight to where it
- * goes. -1 with errno if there is no room for it. */
+ * goes. The arguments' extent is given back, or holds a chunk's results
+ * if they fit in it (no lock of the allocator, either way). -1 with errno
+ * if there is no room for it. */
 static int send_result(pool__shared *sh, pool__call *c, pool__buf *out, pool_value v)
 {
+    if ((c->nitems > 0 || out->len > 0) &&
+        pool__payload_reuse(sh, &c->result, &c->args, out->data, out->len) == 0)
+        return 0;
+    pool__payload_free(sh, &c->args);
     if (c->nitems == 0 && out->len == 0) {
         size_t size = pool__values_size(&v, 1);
         if (size > POOL__INLINE)
@@ -446,7 +452,6 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     c->end = end;       /* last: a record with an end is whole (pool__fail_begin) */
     c->status = failed ? ST_ERROR : ST_OK;
     c->flags = raw_result ? POOL__RAW_RESULT : 0;
-    pool__payload_free(sh, &c->args);
     if (send_result(sh, c, out, result) == -1) {
         /* No room in shared memory: the call fails, with a message that
          * fits in its slot. */
