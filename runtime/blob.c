@@ -471,13 +471,34 @@ const char *pool__payload_view(pool__shared *sh, pool__call *c, const pool__payl
     return at(sh, p->blob, p->len, ro);
 }
 
+/* p names an extent the allocator could have made (a slot a task wrote
+ * over may say anything). */
+static bool extent_ok(const pool__payload *p)
+{
+    return p->blob && p->class < POOL__CLASSES &&
+           (p->blob & (pool__blob_class_size(p->class) - 1)) == 0;
+}
+
 void pool__payload_free(pool__shared *sh, pool__payload *p)
 {
-    if (p->blob && p->class < POOL__CLASSES &&
-        (p->blob & (pool__blob_class_size(p->class) - 1)) == 0)
+    if (extent_ok(p))
         pool__blob_free(sh, p->blob, p->class);
     p->blob = 0;
     p->len = 0;
+}
+
+int pool__payload_reuse(pool__shared *sh, pool__payload *to, pool__payload *from,
+                        const char *bytes, size_t len)
+{
+    if (len <= POOL__INLINE || !extent_ok(from) || len > pool__blob_class_size(from->class))
+        return -1;
+    char *m = at(sh, from->blob, len, false);
+    if (m == NULL)
+        return -1;
+    memcpy(m, bytes, len);
+    *to = (pool__payload){.blob = from->blob, .len = (uint32_t)len, .class = from->class};
+    *from = (pool__payload){0};
+    return 0;
 }
 
 void pool__payload_error(char *buf, size_t len, size_t size, int e)

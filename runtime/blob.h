@@ -43,6 +43,12 @@ const char *pool__payload_view(pool__shared *sh, pool__call *c, const pool__payl
                                bool ro);
 /* Give a payload's extent back. */
 void pool__payload_free(pool__shared *sh, pool__payload *p);
+/* Write len bytes (more than fit in a slot) as payload to, in the extent
+ * of payload from if they fit there: from is then empty, and the extent
+ * to's. No lock of the allocator is taken. -1 (nothing changed) if from
+ * has no extent, or too small a one, or it cannot be reached. */
+int pool__payload_reuse(pool__shared *sh, pool__payload *to, pool__payload *from,
+                        const char *bytes, size_t len);
 /* A sentence on why a payload of size bytes could not be read (errno e). */
 void pool__payload_error(char *buf, size_t len, size_t size, int e);
 

@@ -203,6 +203,37 @@ static void decode_result(pool__shared *sh, pool__call *c, future *f)
     }
 }
 
+#define KEEP_CLASS 2     /* extents up to 16 KiB are kept for arguments */
+
+/* p->lock held. Keep call c's result extent for a later call's arguments,
+ * if it is small and there is room; else give it back. */
+static void keep_extent(pool *p, pool__call *c)
+{
+    pool__payload e = c->result;
+    int max = (int)(sizeof p->kept / sizeof p->kept[0]);
+    if (e.blob != 0 && e.class <= KEEP_CLASS && p->nkept < max &&
+        (e.blob & (pool__blob_class_size(e.class) - 1)) == 0) {
+        p->kept[p->nkept++] = e;
+        c->result = (pool__payload){0};
+    } else {
+        pool__payload_free(p->sh, &c->result);
+    }
+}
+
+/* p->lock held. f's encoded arguments into call c's slot, or an extent: one
+ * kept from a result (keep_extent) if they fit, else a new one. -1 with
+ * errno if none can be had. */
+static int put_args(pool *p, pool__call *c, future *f)
+{
+    if (f->args.len > POOL__INLINE && p->nkept > 0 &&
+        pool__payload_reuse(p->sh, &c->args, &p->kept[p->nkept - 1], f->args.data,
+                            f->args.len) == 0) {
+        p->nkept--;
+        return 0;
+    }
+    return pool__payload_put(p->sh, c, &c->args, f->args.data, f->args.len);
+}
+
 void pool__harvest(pool *p, future *f)
 {
     pool__shared *sh = p->sh;
@@ -214,7 +245,7 @@ void pool__harvest(pool *p, future *f)
     f->worker = c->worker;
     f->tries = (int)c->tries;
     decode_result(sh, c, f);
-    pool__payload_free(sh, &c->result);
+    keep_extent(p, c);
     p->owner[f->seq & (POOL__RING - 1)] = NULL;
     pool__call_free(sh, f->seq);
     done(p, f);
@@ -255,7 +286,7 @@ static bool put(pool *p, future *f)
     if (f->placed.blob) {
         c->args = f->placed;        /* encoded in shared memory at submit */
         f->placed = (pool__payload){0};
-    } else if (pool__payload_put(sh, c, &c->args, f->args.data, f->args.len) == -1) {
+    } else if (put_args(p, c, f) == -1) {
         char msg[200];
         snprintf(msg, sizeof msg, "the arguments (%zu bytes) cannot be sent: %s",
                  f->args.len, strerror(errno));

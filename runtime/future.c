@@ -59,13 +59,13 @@ static bool ended(pool *p, future *f)
     return pool__call_done(p->sh, f->seq);
 }
 
-/* Wait for f until limit (NULL: forever); true once f is done. in names
- * the public call, for the trace's master events: a wait is traced only
- * if f had not ended when it began (it blocks). */
-static bool wait_until(future *f, const struct timespec *limit, const char *in)
+/* p->lock held (let go while it waits). Wait for f until limit (NULL:
+ * forever); true once f is done. in names the public call, for the trace's
+ * master events: a wait is traced only if f had not ended when it began
+ * (it blocks). */
+static bool wait_held(future *f, const struct timespec *limit, const char *in)
 {
     pool *p = f->p;
-    pthread_mutex_lock(&p->lock);
     bool traced = !f->done && atomic_load(&p->sh->trace_gen) && !ended(p, f);
     if (traced)
         pool__trace_master(p, "wait", in, (long long)f->id, 1);
@@ -98,10 +98,16 @@ static bool wait_until(future *f, const struct timespec *limit, const char *in)
                 break;
         }
     }
-    bool done = f->done;
     if (traced)
         pool__trace_master(p, "resume", in, (long long)f->id, 1);
-    pthread_mutex_unlock(&p->lock);
+    return f->done;
+}
+
+static bool wait_until(future *f, const struct timespec *limit, const char *in)
+{
+    pthread_mutex_lock(&f->p->lock);
+    bool done = wait_held(f, limit, in);
+    pthread_mutex_unlock(&f->p->lock);
     return done;
 }
 
@@ -121,6 +127,26 @@ void pool__wait_in(future *f, const char *in)
 {
     if (usable(f, in))
         wait_until(f, NULL, in);
+}
+
+pool_value pool__wait_result(future *f, const char *in)
+{
+    if (!usable(f, in))
+        return pool_error("PoolError", "%s", pool_last_error());
+    pool *p = f->p;
+    pthread_mutex_lock(&p->lock);
+    wait_held(f, NULL, in);
+    pool_value v = f->result;
+    if (v.kind == POOL_BYTES)
+        f->result = pool_none();    /* the caller holds them now, where they are */
+    else
+        v = pool__value_dup(v);     /* outlives the future */
+    if (f->cb_pending)
+        f->user_gone = true;        /* released after its callback */
+    else
+        pool__release(f);
+    pthread_mutex_unlock(&p->lock);
+    return v;
 }
 
 bool future_wait_for(future *f, double seconds)

@@ -28,16 +28,7 @@ pool_value pool_call(pool *p, pool_fn fn, const char *name,
     future *f = pool_submit(p, fn, name, args, count);
     if (f == NULL)
         return pool_error("ValueError", "%s", pool_last_error());
-    pool__wait_in(f, "pool_apply");
-    pool_value v = future_get(f);
-    pthread_mutex_lock(&p->lock);
-    if (v.kind == POOL_BYTES)
-        f->result = pool_none();    /* the caller holds them now, where they are */
-    else
-        v = pool__value_dup(v);     /* outlives the future */
-    pthread_mutex_unlock(&p->lock);
-    future_free(f);
-    return v;
+    return pool__wait_result(f, "pool_apply");
 }
 
 /* Python's rule: about four chunks per worker. */

@@ -86,6 +86,10 @@ struct pool {
     future *all;
     future *spare;          /* freed futures, kept for reuse (linked by next) */
     int nspare;
+    /* Small extents of results taken in, kept for the next calls' arguments
+     * (calls.c): a map's chunks then take no lock of the shared allocator. */
+    pool__payload kept[16];
+    int nkept;
     future *cbs;            /* futures whose callback waits (callback.c) */
     uint64_t next_id;
     int batch;              /* > 0: puts wake no worker; pool__batch_end does */

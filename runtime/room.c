@@ -31,6 +31,8 @@ static struct room {
     char *data;         /* the task's bytes, NULL while the room is free */
     size_t n;
 } rooms[POOL__LENT];
+static int taken;           /* rooms[0..taken) hold a task's bytes: they are
+                               taken in order and released all at once */
 
 static char *args_page;     /* a page for small arguments, then a guard */
 
@@ -59,9 +61,7 @@ static char *map_guarded(size_t body)
 
 void *pool__room_take(size_t n)
 {
-    int i = 0;
-    while (i < POOL__LENT && rooms[i].data)
-        i++;
+    int i = taken;
     if (i == POOL__LENT) {
         errno = EMLINK;
         return NULL;
@@ -86,23 +86,19 @@ void *pool__room_take(size_t n)
     r->data = end - body;
     r->n = n;
     memset(r->data + n, PATTERN, body - n);
+    taken++;
     return r->data;
 }
 
 int pool__room_count(void)
 {
-    int n = 0;
-    while (n < POOL__LENT && rooms[n].data)
-        n++;
-    return n;
+    return taken;
 }
 
 bool pool__room_intact(int from, size_t *n)
 {
-    for (int i = from; i < POOL__LENT; i++) {
+    for (int i = from; i < taken; i++) {
         struct room *r = &rooms[i];
-        if (r->data == NULL)
-            continue;
         size_t body = (r->n + 15) & ~(size_t)15;
         for (size_t k = r->n; k < body; k++)
             if ((unsigned char)r->data[k] != PATTERN) {
@@ -130,7 +126,7 @@ size_t pool__room_guard_hit(const void *addr)
 
 void pool__room_release(void)
 {
-    for (int i = 0; i < POOL__LENT; i++) {
+    for (int i = 0; i < taken; i++) {
         struct room *r = &rooms[i];
         r->data = NULL;
         if (r->map && r->size > KEEP_ROOM) {
@@ -139,6 +135,7 @@ void pool__room_release(void)
             r->size = 0;
         }
     }
+    taken = 0;
 }
 
 char *pool__room_args(const char *bytes, size_t len)

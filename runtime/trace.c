@@ -35,47 +35,65 @@ static void csv_field(pool__buf *b, const char *s)
 }
 
 /* The record is written by hand, not with printf: one is made for every
- * call, and %f alone costs more than the rest of the record. */
+ * call, and %f alone costs more than the rest of the record. The numbers
+ * are written backwards, two digits at a time, into one small buffer, and
+ * the record goes into b in a few pieces: a worker makes one per call, on
+ * the path of the next call. */
+
+static const char two_digits[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* Write the digits of v backwards, ending at end; return where they begin. */
 static char *digits(char *end, unsigned long long v)
 {
-    do
-        *--end = (char)('0' + v % 10);
-    while (v /= 10);
+    while (v >= 100) {
+        end -= 2;
+        memcpy(end, two_digits + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, two_digits + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
     return end;
 }
 
-/* Append sep (if not NUL) and then v. */
-static void put_int(pool__buf *b, char sep, long long v)
+/* Write sep and then v backwards, ending at end; return where they begin. */
+static char *put_int(char *end, char sep, long long v)
 {
-    char s[24], *end = s + sizeof s;
     char *at = digits(end, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v);
     if (v < 0)
         *--at = '-';
-    if (sep)
-        *--at = sep;
-    pool__buf_put(b, at, (size_t)(end - at));
+    *--at = sep;
+    return at;
 }
 
-/* Append ",S.UUUUUU": t seconds, to the microsecond. */
-static void put_seconds(pool__buf *b, double t)
+/* Write ",S.UUUUUU" backwards (t seconds, to the microsecond), ending at
+ * end; return where it begins. */
+static char *put_seconds(char *end, double t)
 {
     unsigned long long us = t > 0 ? (unsigned long long)(t * 1e6 + 0.5) : 0;
-    char s[32], *end = s + sizeof s, *at = digits(end, us % 1000000);
-    while (at > end - 6)
-        *--at = '0';
-    *--at = '.';
-    at = digits(at, us / 1000000);
-    *--at = ',';
-    pool__buf_put(b, at, (size_t)(end - at));
+    unsigned long frac = (unsigned long)(us % 1000000);
+    for (int i = 0; i < 3; i++, frac /= 100) {
+        end -= 2;
+        memcpy(end, two_digits + 2 * (frac % 100), 2);
+    }
+    *--end = '.';
+    return put_int(end, ',', (long long)(us / 1000000));
 }
 
 void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *c,
                         const char *err)
 {
-    put_int(b, '\0', (long long)c->id);
-    pool__buf_put(b, ",", 1);
+    /* id, then the name, then the rest up to the error field */
+    char head[24], *head_end = head + sizeof head;
+    char *id = digits(head_end - 1, (unsigned long long)c->id);
+    head_end[-1] = ',';
+    pool__buf_put(b, id, (size_t)(head_end - id));
     if (c->nitems > 1) {
         /* A chunk of a map: name[first..last], the inputs it ran. */
         char name[128];
@@ -86,15 +104,18 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
     } else {
         csv_field(b, c->name);
     }
-    put_int(b, ',', c->pid);
-    put_int(b, ',', c->worker);
-    put_seconds(b, c->submit - sh->t0);
-    put_seconds(b, c->start - sh->t0);
-    put_seconds(b, c->end - sh->t0);
-    pool__buf_put(b, ",", 1);
     const char *st = status_name[c->status <= ST_RETRIED ? c->status : ST_ERROR];
-    pool__buf_put(b, st, strlen(st));
-    pool__buf_put(b, ",", 1);
+    size_t st_len = strlen(st);
+    char tail[160], *end = tail + sizeof tail, *at = end - 2 - st_len;
+    *at = ',';
+    memcpy(at + 1, st, st_len);
+    end[-1] = ',';
+    at = put_seconds(at, c->end - sh->t0);
+    at = put_seconds(at, c->start - sh->t0);
+    at = put_seconds(at, c->submit - sh->t0);
+    at = put_int(at, ',', c->worker);
+    at = put_int(at, ',', c->pid);
+    pool__buf_put(b, at, (size_t)(end - at));
     if (c->status != ST_OK && err)
         csv_field(b, err);
     pool__buf_put(b, "\n", 1);

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -278,14 +279,26 @@ static bool leave;
 
 /* Write call c's result into its slot, or an extent: a chunk's (in out
  * already), or a single call's value v, encoded once, straight to where it
- * goes. -1 with errno if there is no room for it. */
+ * goes. The arguments' extent is given back, or holds a chunk's results
+ * if they fit in it (no lock of the allocator, either way). -1 with errno
+ * if there is no room for it. */
 static int send_result(pool__shared *sh, pool__call *c, pool__buf *out, pool_value v)
 {
+    if ((c->nitems > 0 || out->len > 0) &&
+        pool__payload_reuse(sh, &c->result, &c->args, out->data, out->len) == 0)
+        return 0;
+    pool__payload_free(sh, &c->args);
     if (c->nitems == 0 && out->len == 0) {
         size_t size = pool__values_size(&v, 1);
         if (size > POOL__INLINE)
             return pool__values_place(sh, &v, 1, size, &c->result);
-        pool__buf_put_value(out, v);
+        /* Encoded straight into the slot: exactly size bytes, never grown. */
+        pool__buf b = {.data = c->data, .cap = size};
+        pool__buf_put_value(&b, v);
+        if (b.len != size || b.data != c->data)
+            pool__die("a result of %zu bytes was encoded in %zu", size, b.len);
+        c->result = (pool__payload){.len = (uint32_t)size};
+        return 0;
     }
     return pool__payload_put(sh, c, &c->result, out->data, out->len);
 }
@@ -403,7 +416,8 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
                 pool__buf_put_value(out, res[i]);
         }
     }
-    fflush(stdout);     /* the task's lines come out before its result does */
+    if (__fpending(stdout) > 0)
+        fflush(stdout);     /* the task's lines come out before its result does */
     double end = pool__now();
     /* A task that made system calls (it ran a microsecond or more) may have
      * closed the pool's descriptor: then this worker leaves after the call,
@@ -438,7 +452,6 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     c->end = end;       /* last: a record with an end is whole (pool__fail_begin) */
     c->status = failed ? ST_ERROR : ST_OK;
     c->flags = raw_result ? POOL__RAW_RESULT : 0;
-    pool__payload_free(sh, &c->args);
     if (send_result(sh, c, out, result) == -1) {
         /* No room in shared memory: the call fails, with a message that
          * fits in its slot. */

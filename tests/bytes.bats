@@ -19,7 +19,7 @@ CHECKER="$ROOT/tests/runtime/trace_check"
 
 # Every sub-command but fsize (a file size limit says nothing more under a
 # checker) and wrong_kind (it aborts on purpose).
-ALL=(sizes kinds lifetime errors crash fault retry maps callback starmap starmap_errors starmap_crash nest array)
+ALL=(sizes kinds lifetime errors crash fault retry maps callback starmap starmap_errors starmap_crash nest array recycle)
 # Under valgrind, all but sizes (ASan runs it; its 20 MB patterns are slow there).
 
 setup_file() {
@@ -98,6 +98,10 @@ trace() {
 
 @test "bytes in pool_map, pool_imap_unordered and pool_map_async (inputs and results), and read in a callback" {
     bt maps callback
+}
+
+@test "extents passed from results to the next arguments and back carry the right bytes; the blob file stops growing" {
+    bt recycle
 }
 
 @test "pool_starmap: rows of three values, in chunks as pool_map makes them; rows of bytes" {

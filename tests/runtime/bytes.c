@@ -280,6 +280,24 @@ static pool_value once_abort(pool_args a)
     return v;
 }
 
+/* (i): a string of 300 to 349 characters that names i. */
+static pool_value long_name(pool_args a)
+{
+    long i = pool_arg_int(a, 0);
+    char s[400];
+    int n = snprintf(s, sizeof s, "%ld:", i);
+    memset(s + n, 'a' + (char)(i % 26), (size_t)(300 + i % 50 - n));
+    s[300 + i % 50] = '\0';
+    return pool_str(s);
+}
+
+/* (i): i * i. */
+static pool_value square_of(pool_args a)
+{
+    long i = pool_arg_int(a, 0);
+    return pool_int(i * i);
+}
+
 /* Helpers. ----------------------------------------------------------------- */
 
 /* The size of the pool's blob file (the one memfd "pool-blobs" of this
@@ -664,6 +682,55 @@ static void maps(void)
     printf("maps: ok\n");
 }
 
+/* Extents go from results to the next arguments and back (a chunk's
+ * results in its arguments' extent, the master's kept result extents for
+ * its next arguments), across sizes that fit and sizes that do not:
+ * every byte comes where it should, and the blob file stops growing. */
+static void recycle(void)
+{
+    static const size_t ns[] = {233, 300, 4000, 4096, 5000, 9000, 16000, 17000};
+    enum { N = 2000 };
+    pool *p = pool_create(2);
+    CHECK(p != NULL, "pool_create: %s", pool_last_error());
+    pool_value in[N], out[N];
+    off_t size0 = 0, used;
+    for (int round = 0; round < 40; round++) {
+        for (int i = 0; i < N; i++)
+            in[i] = pool_int(i + round);
+        /* chunks of 10 and 40 ints (over a slot): results as ints, then
+         * as strings too long for the arguments' extent */
+        size_t chunk = round % 2 ? 10 : 40;
+        CHECK(pool_map_chunked(p, square_of, in, N, out, chunk) == 0, "map failed");
+        for (int i = 0; i < N; i++)
+            CHECK_INT(out[i], (long)(i + round) * (i + round));
+        CHECK(pool_map_chunked(p, long_name, in, N, out, chunk) == 0, "map failed");
+        for (int i = 0; i < N; i++) {
+            char want[32];
+            int n = snprintf(want, sizeof want, "%d:", i + round);
+            const char *got = pool_as_str(out[i]);
+            CHECK(strncmp(got, want, (size_t)n) == 0 &&
+                  strlen(got) == (size_t)(300 + (i + round) % 50),
+                  "input %d of round %d came back as %.40s", i, round, got);
+            pool_value_free(out[i]);
+        }
+        /* bytes around the sizes of the kept extents, there and back */
+        for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+            size_t n = ns[(k + (size_t)round) % (sizeof ns / sizeof ns[0])];
+            unsigned seed = (unsigned)(round * 8 + (int)k);
+            unsigned char *buf = pattern_buf(n, seed);
+            pool_value v = pool_apply(p, echo, pool_bytes(buf, n));
+            CHECK_BYTES(v, n, seed);
+            pool_value_free(v);
+            free(buf);
+        }
+        if (round == 3)
+            blob_file(&size0, &used);
+    }
+    check_no_growth(size0);
+    pool_destroy(p);
+    printf("recycle: ok\n");
+}
+
 static int cb_ok;
 
 static void on_bytes(future *f, void *arg)
@@ -888,7 +955,7 @@ int main(int argc, char **argv)
         {"fsize", fsize}, {"crash", crash}, {"fault", fault}, {"maps", maps},
         {"callback", callback}, {"starmap", starmap}, {"starmap_errors", starmap_errors},
         {"starmap_crash", starmap_crash}, {"nest", nest}, {"retry", retry},
-        {"array", array}, {"wrong_kind", wrong_kind},
+        {"array", array}, {"wrong_kind", wrong_kind}, {"recycle", recycle},
     };
     CHECK(pipe(pid_pipe) == 0, "pipe");
     tries = mmap(NULL, sizeof *tries, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
