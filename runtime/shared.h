@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "pool.h"
+#include "status.h"
 
 /*
  * One region per pool, mapped MAP_SHARED before the pool's first fork, so the
@@ -42,9 +43,14 @@
 #define POOL__RAW_ARGS 1u
 #define POOL__RAW_RESULT 2u
 
-/* How a call ended. ST_RETRIED is no end: a try whose worker died, run
- * again (its trace record only; the call goes on). */
-enum { ST_OK, ST_ERROR, ST_CRASH, ST_TERMINATED, ST_CANCELLED, ST_TIMEOUT, ST_RETRIED };
+/* How a call ended: status.h's table, which the trace reader shares.
+ * ST_RETRIED is no end: a try whose worker died, run again (its trace
+ * record only; the call goes on). */
+enum {
+    ST_OK = POOL_STATUS_OK, ST_ERROR = POOL_STATUS_ERROR, ST_CRASH = POOL_STATUS_CRASH,
+    ST_TERMINATED = POOL_STATUS_TERMINATED, ST_RETRIED = POOL_STATUS_RETRIED,
+    ST_CANCELLED = POOL_STATUS_CANCELLED, ST_TIMEOUT = POOL_STATUS_TIMEOUT
+};
 enum { POOL_RUNNING, POOL_CLOSED, POOL_TERMINATING };
 
 /* Faults on purpose (POOL_FAULT), for tests and the grader: fault.c's

@@ -15,9 +15,6 @@
 #include "shared.h"
 #include "wire.h"
 
-static const char *const status_name[] = {"ok", "error", "crash", "terminated",
-                                           "cancelled", "timeout", "retried"};
-
 /* Write s as one CSV field, quoted when it has to be. */
 static void csv_field(pool__buf *b, const char *s)
 {
@@ -104,7 +101,7 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
     } else {
         csv_field(b, c->name);
     }
-    const char *st = status_name[c->status <= ST_RETRIED ? c->status : ST_ERROR];
+    const char *st = pool_status_word(c->status);
     size_t st_len = strlen(st);
     char tail[160], *end = tail + sizeof tail, *at = end - 2 - st_len;
     *at = ',';

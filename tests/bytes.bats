@@ -15,7 +15,7 @@ ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime/bytes"
 ASAN="$ROOT/build/asan/tests/runtime/bytes"
 TSAN="$ROOT/build/tsan/tests/runtime/bytes"
-CHECKER="$ROOT/tests/runtime/trace_check"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 # Every sub-command but fsize (a file size limit says nothing more under a
 # checker) and wrong_kind (it aborts on purpose).
@@ -45,7 +45,7 @@ bt() {
 # trace [FILE]: check the trace and put its records, tab-separated, in $TSV.
 trace() {
     TSV="$BATS_TEST_TMPDIR/trace.tsv"
-    "$CHECKER" "${1:-$POOL_TRACE}" >"$TSV" || fail "the trace breaks runtime/TRACE.md"
+    "$POOLTRACE" tsv "${1:-$POOL_TRACE}" >"$TSV" || fail "the trace breaks runtime/TRACE.md"
 }
 
 @test "bytes of 0 B to 20 MB go to a task and come back whole; large ones aligned to 16" {

@@ -4,7 +4,7 @@
 # tests/runtime/faults.c, schedule.c and soak.c (written against pool.h
 # only). Each program checks its own results (FAIL file:line, exit 1); the
 # tests here add the exit status, stderr, and the trace, which
-# tests/runtime/trace_check validates against runtime/TRACE.md first.
+# `pooltrace check` (tools/trace) validates against runtime/TRACE.md first.
 #
 # Every run has a timeout, so a hang is a failure, not a stuck suite. Order
 # and overlap come from the trace; the schedule test is the one place with a
@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime"
-CHECKER="$ROOT/tests/runtime/trace_check"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/faults \
@@ -43,7 +43,7 @@ trace() {
     local file=${1:-$POOL_TRACE}
     [ -f "$file" ] || fail "no trace at $file"
     TSV="$BATS_TEST_TMPDIR/trace.tsv"
-    "$CHECKER" "$file" >"$TSV" || fail "the trace $file breaks runtime/TRACE.md (above)"
+    "$POOLTRACE" tsv "$file" >"$TSV" || fail "the trace $file breaks runtime/TRACE.md (above)"
 }
 
 # --- D1: no master death by SIGPIPE ----------------------------------------------
@@ -195,7 +195,7 @@ d9b_signal() {
     [ "$st" -eq "$2" ] || fail "the program ended with status $st, not $2 (death by SIG$1); stderr: $(cat "$err")"
     local i ok=""
     for i in $(seq 20); do
-        if [ -s "$POOL_TRACE" ] && "$CHECKER" "$POOL_TRACE" >/dev/null 2>&1; then
+        if [ -s "$POOL_TRACE" ] && "$POOLTRACE" tsv "$POOL_TRACE" >/dev/null 2>&1; then
             trace
             if [ "$(count '$8 == "terminated"')" -eq 2 ]; then ok=1; break; fi
         fi

@@ -17,7 +17,7 @@ ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime/futures"
 ASAN="$ROOT/build/asan/tests/runtime/futures"
 TSAN="$ROOT/build/tsan/tests/runtime/futures"
-CHECKER="$ROOT/tests/runtime/trace_check"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/futures \
@@ -45,7 +45,7 @@ ft() {
 # trace: check $POOL_TRACE and put its records, tab-separated, in $TSV.
 trace() {
     TSV="$BATS_TEST_TMPDIR/trace.tsv"
-    "$CHECKER" "$POOL_TRACE" >"$TSV" || fail "the trace breaks runtime/TRACE.md"
+    "$POOLTRACE" tsv "$POOL_TRACE" >"$TSV" || fail "the trace breaks runtime/TRACE.md"
 }
 
 @test "wait_any: a time limit passes with nothing done; then it gives the one call let go" {
@@ -336,7 +336,7 @@ $stderr"
     # One trace per pool: trace.csv (grow), trace-2.csv (shrink), ...
     local t
     for t in "$BATS_TEST_TMPDIR"/trace*.csv; do
-        "$CHECKER" "$t" >/dev/null || fail "$t breaks runtime/TRACE.md"
+        "$POOLTRACE" tsv "$t" >/dev/null || fail "$t breaks runtime/TRACE.md"
     done
     # After the shrink, the two workers that left ended normally before the
     # pool's end, and no new worker took their slots (three starts only).

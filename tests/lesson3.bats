@@ -76,7 +76,7 @@ $(printf '%s\n' "${OUT_LINES[@]}")"
 # worker submit start end status error. TRACE_EVENTS: its event lines.
 trace() {
     [[ $(head -n 1 "$POOL_TRACE") =~ ^#\ pool-trace\ v[23]$ ]] || fail "no pool trace (v2 or v3) at $POOL_TRACE"
-    TRACE=$(awk -f "$ROOT/tools/grade/trace.awk" "$POOL_TRACE" | sort -t $'\t' -k1,1n |
+    TRACE=$("$ROOT/build/tools/trace/pooltrace" tsv --lenient "$POOL_TRACE" | sort -t $'\t' -k1,1n |
         awk -F '\t' '{ print NR - 1 "\t" $0 }')
     TRACE_EVENTS=$(grep '^# event ' "$POOL_TRACE" || true)
 }
@@ -259,7 +259,7 @@ statuses() { cut -f9 <<<"$TRACE" | paste -sd ' ' -; }
                'Call 1 failed after 3 tries: WorkerDied : worker [01] \(pid [0-9]+\) was killed by signal 11 \(SIGSEGV.* while running initial.* \(try 3 of 3\)'
         # One row per try, each under its call's id: retried, then how it ended.
         local rows
-        rows=$(awk -f "$ROOT/tools/grade/trace.awk" "$POOL_TRACE" | sort -t $'\t' -k1,1n -k6,6g |
+        rows=$("$ROOT/build/tools/trace/pooltrace" tsv --lenient "$POOL_TRACE" | sort -t $'\t' -k1,1n -k6,6g |
             awk -F '\t' '{ if (!($1 in k)) k[$1] = n++; printf "%d %s %s\n", k[$1], $2, $8 }')
         assert_equal "$rows" "0 slow_square retried
 0 slow_square ok

@@ -12,7 +12,7 @@ bats_require_minimum_version 1.5.0
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime/retry"
 ASAN="$ROOT/build/asan/tests/runtime/retry"
-CHECKER="$ROOT/tests/runtime/trace_check"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/retry \
@@ -41,7 +41,7 @@ $output"
 
 # statuses ID: the statuses of task ID's records, in file order, on one line.
 statuses() {
-    "$CHECKER" "$POOL_TRACE" >"$BATS_TEST_TMPDIR/trace.tsv" ||
+    "$POOLTRACE" tsv "$POOL_TRACE" >"$BATS_TEST_TMPDIR/trace.tsv" ||
         fail "the trace breaks runtime/TRACE.md"
     awk -F'\t' -v id="$1" '$1 == id { printf "%s%s", n++ ? " " : "", $8 } END { print "" }' \
         "$BATS_TEST_TMPDIR/trace.tsv"
@@ -50,7 +50,7 @@ statuses() {
 # call N: the task id of the pool's Nth call (1, 2, ...), whatever the
 # first id is.
 call() {
-    "$CHECKER" "$POOL_TRACE" | awk -F'\t' -v n="$1" \
+    "$POOLTRACE" tsv "$POOL_TRACE" | awk -F'\t' -v n="$1" \
         'NR == 1 || $1 < min { min = $1 } END { print min + n - 1 }'
 }
 
@@ -169,25 +169,25 @@ call() {
     POOL_FAULT=crash:3 rt fault 3 2
     run "$ROOT/build/tools/plot/tracestat" -c "$POOL_TRACE"
     assert_success
-    run awk -f "$ROOT/tools/grade/trace.awk" "$POOL_TRACE"
+    run "$ROOT/build/tools/trace/pooltrace" tsv --lenient "$POOL_TRACE"
     assert_success
     assert_equal "$(grep -c $'^3\tadd\t' <<<"$output")" 3
     local t="$BATS_TEST_TMPDIR/bad.csv"
     printf '%s\n' '# pool-trace v1' 'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
         '1,f,10,0,0.000001,0.000002,0.000003,crash,WorkerDied: x' \
         '1,f,11,1,0.000001,0.000004,0.000005,ok,' >"$t"
-    run "$CHECKER" "$t"
+    run "$POOLTRACE" tsv "$t"
     assert_failure
     assert_output --partial "repeated task id '1'"
     run "$ROOT/build/tools/plot/tracestat" -c "$t"
     assert_failure
     assert_output --regexp "task [01] appears twice"     # v1 ids may be shown from 0
-    run awk -f "$ROOT/tools/grade/trace.awk" "$t"
+    run "$ROOT/build/tools/trace/pooltrace" tsv --lenient "$t"
     assert_failure
     assert_output --regexp "task [01] appears twice"     # v1 ids may be shown from 0
     printf '%s\n' '# pool-trace v1' 'task,function,pid,worker,submit_s,start_s,end_s,status,error' \
         '1,f,10,0,0.000001,0.000002,0.000003,retried,WorkerDied: x (try 1 of 2)' >"$t"
-    run "$CHECKER" "$t"
+    run "$POOLTRACE" tsv "$t"
     assert_failure
     assert_output --partial "its last record says retried"
 }

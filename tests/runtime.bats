@@ -6,7 +6,7 @@
 #
 # The programs check their own results (a failed check prints "FAIL file:line"
 # and exits 1); the tests here check their output lines, their exit status,
-# and the trace, which tests/runtime/trace_check validates against
+# and the trace, which `pooltrace check` (tools/trace) validates against
 # runtime/TRACE.md before any test reads it. Order and overlap come from the
 # trace or from gates (pipes the program holds its tasks on), never from the
 # clock; every run has a timeout, so a hang fails instead of waiting forever.
@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime"
-CHECKER="$ROOT/tests/runtime/trace_check"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 setup_file() {
     # make test has built everything; this makes a lone run of the suite work too.
@@ -56,7 +56,7 @@ $output"
 trace() {
     [ -f "$POOL_TRACE" ] || fail "no trace at $POOL_TRACE"
     TSV="$BATS_TEST_TMPDIR/trace.tsv"
-    "$CHECKER" "$POOL_TRACE" >"$TSV" || fail "the trace breaks runtime/TRACE.md (above)"
+    "$POOLTRACE" tsv "$POOL_TRACE" >"$TSV" || fail "the trace breaks runtime/TRACE.md (above)"
 }
 
 # distinct_pids [AWK-CONDITION]: the distinct non-zero PIDs in the trace.
@@ -585,7 +585,7 @@ $wrong"
     rt calls waits
     lines "waits: ok"
     trace
-    run "$CHECKER" -m "$POOL_TRACE"
+    run "$POOLTRACE" events "$POOL_TRACE"
     assert_success
     local ev=$output
     # In call order (calls.c, waits): task 1 had ended when it was waited

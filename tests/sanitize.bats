@@ -54,7 +54,7 @@ vg() {
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "status $status; stderr:
 $stderr"
     assert_output "workload: ok"
-    "$ROOT/tests/runtime/trace_check" "$POOL_TRACE" >/dev/null
+    "$ROOT/build/tools/trace/pooltrace" tsv "$POOL_TRACE" >/dev/null
 }
 
 @test "ASan + UBSan: a planted leak and a planted overflow are caught" {

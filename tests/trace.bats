@@ -3,7 +3,7 @@
 # workers killed while they write their records, the supervisor killed,
 # killed while it names a dead worker's frames, or stopped; a worker dead
 # before its call began; the file-size limit, a full disk, an I/O error. Each trace is checked whole by
-# tests/runtime/trace_check, and counted: one final record per call, as
+# pooltrace (tools/trace), and counted: one final record per call, as
 # many ok records as calls that returned.
 
 load '/usr/lib/bats/bats-support/load'
@@ -13,7 +13,7 @@ bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime"
-CHECKER="$ROOT/tests/runtime/trace_check"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/tracefaults \
@@ -30,10 +30,10 @@ teardown() {
     no_leftovers
 }
 
-# check_trace: the trace is whole (trace_check), each task id has one final
+# check_trace: the trace is whole (pooltrace check), each task id has one final
 # record, and TSV holds the records.
 check_trace() {
-    "$CHECKER" "$POOL_TRACE" >"$TSV" || fail "trace_check refused the trace"
+    "$POOLTRACE" tsv "$POOL_TRACE" >"$TSV" || fail "pooltrace refused the trace"
     local doubled
     doubled=$(awk -F'\t' '$8 != "retried" { print $1 }' "$TSV" | sort | uniq -d | head -3)
     [ -z "$doubled" ] || fail "tasks with two final records: $doubled"

@@ -19,7 +19,7 @@ bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 BIN="$ROOT/build/tests/runtime"
-CALLS="$ROOT/tests/runtime/trace_calls"
+POOLTRACE="$ROOT/build/tools/trace/pooltrace"
 
 setup_file() {
     make -C "$ROOT" -s --no-print-directory build/tests/runtime/walls \
@@ -38,14 +38,14 @@ teardown() {
 # calls FILE [N]: FILE is a good trace with one final record per call
 # (N calls, when given).
 calls() {
-    run "$CALLS" "$@"
+    run "$POOLTRACE" final "$@"
     [ "$status" -eq 0 ] || fail "the trace $1: $output"
 }
 
 # bad_records FILE FUNCTION: how many of FUNCTION's records in FILE failed
 # and say pool_bytes_alloc.
 bad_records() {
-    "$ROOT/tests/runtime/trace_check" "$1" |
+    "$ROOT/build/tools/trace/pooltrace" tsv "$1" |
         awk -F'\t' -v fn="$2" '$2 == fn && $8 != "ok" && $9 ~ /pool_bytes_alloc/ { n++ }
                                END { print n + 0 }'
 }

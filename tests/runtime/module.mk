@@ -53,13 +53,13 @@ $(RUNTIME_TSAN): $(BUILD)/tsan/tests/runtime/%: tests/runtime/%.c tests/runtime/
 SOAK_SECONDS  ?= 120
 CHAOS_SECONDS ?= 60
 CHAOS_TRACE   := $(BUILD)/soak-chaos.csv
-soak: $(BUILD)/tests/runtime/soak $(BUILD)/tests/runtime/walls
+soak: $(BUILD)/tests/runtime/soak $(BUILD)/tests/runtime/walls $(BUILD)/tools/trace/pooltrace
 	timeout $$(( $(SOAK_SECONDS) + 60 )) $(BUILD)/tests/runtime/soak $(SOAK_SECONDS)
 	rm -f $(CHAOS_TRACE)
 	POOL_TRACE=$(CHAOS_TRACE) timeout $$(( $(CHAOS_SECONDS) + 90 )) \
 	    $(BUILD)/tests/runtime/soak $(CHAOS_SECONDS) chaos >$(CHAOS_TRACE).out; \
 	    s=$$?; cat $(CHAOS_TRACE).out; exit $$s
-	tests/runtime/trace_calls $(CHAOS_TRACE) \
+	$(BUILD)/tools/trace/pooltrace final $(CHAOS_TRACE) \
 	    "$$(sed -n 's/.* \([0-9]*\) task ids$$/\1/p' $(CHAOS_TRACE).out)"
 	timeout 600 $(BUILD)/tests/runtime/walls kept 1000000
 

@@ -19,7 +19,7 @@
  * WorkerDied naming SIGKILL, a limited call with Timeout; none may hang
  * (30 s per call) or give a wrong value. The verdict line ends with how
  * many task ids the pool gave out, so that the trace can be checked for
- * one final record per call (tests/runtime/trace_calls).
+ * one final record per call (pooltrace final, tools/trace).
  *
  * The master's VmRSS is sampled after a warm-up (a fifth of the run) and
  * at the end: it may grow by at most 8 MB.

@@ -1,7 +1,7 @@
 /*
  * tracefaults.c - the trace and the supervisor under faults, one
  * sub-command per case; tests/trace.bats drives them (POOL_TRACE set) and
- * checks the trace each leaves with tests/runtime/trace_check.
+ * checks the trace each leaves with pooltrace (tools/trace).
  *
  *     tracefaults killflush K    quick calls on 4 workers while a thread kills
  *                                a worker every millisecond or so, K kills

@@ -1,7 +1,7 @@
 # truth.awk - what each call of a graded run really gave, one line per call:
 #   index task function status value etype emsg call received early
 # (tab-separated). Reads the shim's record (calls.tsv, see shim.c) and the
-# run's trace as tab-separated lines (trace.awk):
+# run's trace as tab-separated lines (pooltrace tsv --lenient, tools/trace):
 #     awk -F '\t' -f truth.awk calls.tsv trace.tsv
 # status is the trace's (ok, error, crash, terminated) or "missing"; of a
 # call tried again after its worker died, its last record's. value
@@ -14,7 +14,7 @@
 # with the first unclaimed task after task B that ran its function; a map
 # chunk's record "name[first..last]" covers inputs first to last.
 # Without a call record (a call the shim did not see), task i is call i:
-# ids count from 0 in call order (trace.awk makes them so in every
+# ids count from 0 in call order (pooltrace makes them so in every
 # version).
 
 FILENAME == ARGV[1] && $1 == "call" {

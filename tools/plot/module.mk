@@ -5,14 +5,16 @@
 
 PLOT_BIN   := $(BUILD)/tools/plot
 PLOT_TOOLS := $(PLOT_BIN)/tracestat $(PLOT_BIN)/trace2json
-PLOT_OBJ   := $(BUILD)/obj/tools/plot/trace.o
 PROGRAMS   += $(PLOT_TOOLS) $(BUILD)/tests/plot/tasks
 
-# The tools read traces only: they do not link the runtime.
-$(PLOT_BIN)/tracestat: $(BUILD)/obj/tools/plot/tracestat.o $(PLOT_OBJ)
+# The tools read traces only, with the one reader (tools/trace,
+# libpooltrace.a; named here, as tools/trace/module.mk comes later): they do
+# not link the runtime.
+$(BUILD)/obj/tools/plot/%.o: CPPFLAGS += -Itools/trace
+$(PLOT_BIN)/tracestat: $(BUILD)/obj/tools/plot/tracestat.o $(BUILD)/lib/libpooltrace.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
-$(PLOT_BIN)/trace2json: $(BUILD)/obj/tools/plot/trace2json.o $(PLOT_OBJ)
+$(PLOT_BIN)/trace2json: $(BUILD)/obj/tools/plot/trace2json.o $(BUILD)/lib/libpooltrace.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace.h"
+#include "reader.h"
 
 static void put_string(FILE *f, const char *s)
 {

@@ -31,7 +31,7 @@
 
 #include <stdbool.h>
 
-#include "trace.h"
+#include "reader.h"
 
 /* A worker process as the charts show it: one row of the timeline, one bar
  * of the distribution. pid 0 is a slot that ran nothing. */

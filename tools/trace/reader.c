@@ -1,11 +1,13 @@
 /*
- * trace.c - the pool trace reader (formats v1, v2 and v3).
+ * reader.c - the pool trace reader (formats v1, v2 and v3).
  *
- * The whole file is read into memory, then walked record by record with a
- * small RFC 4180 field splitter: only `function` and `error` may be quoted,
- * and a quoted field may hold commas, doubled quotes and line breaks.
+ * The whole file is read into memory, then walked line by line (trace_open,
+ * trace_next) with a small RFC 4180 field splitter: only `function` and
+ * `error` may be quoted, and a quoted field may hold commas, doubled quotes
+ * and line breaks. trace_read builds the plots' view on that walk;
+ * check.c, the format's every rule.
  */
-#include "trace.h"
+#include "reader.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,18 +17,22 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define NFIELDS 9
+#define NFIELDS TRACE_FIELDS
 
 static const char MAGIC[] = "# pool-trace v";     /* then 1, 2 or 3 */
-static const char HEADER[] =
-    "task,function,pid,worker,submit_s,start_s,end_s,status,error";
-
-static const char *status_names[TS_COUNT] = { "ok", "error", "crash", "terminated", "retried",
-                                              "cancelled", "timeout" };
+static const char HEADER[] = TRACE_HEADER;
 
 const char *trace_status_name(enum trace_status s)
 {
-    return status_names[s];
+    return pool_status_word((unsigned)s);
+}
+
+int trace_status_parse(const char *word)
+{
+    for (int i = 0; i < POOL_STATUS_COUNT; i++)
+        if (strcmp(word, pool_status_looks[i].word) == 0)
+            return i;
+    return -1;
 }
 
 int trace_task_ran(const struct trace_task *k)
@@ -91,7 +97,7 @@ static char *slurp(const char *path, size_t *len)
  * in place. Advances *pos past the record's line end and counts the lines
  * it crossed. Returns the number of fields, -1 on a quoting error, or -2
  * for a record that runs off the end of the file (a trace cut short). */
-static int split_record(char **pos, char *end, char *field[], int *lines)
+static int split_record(char **pos, char *end, char *field[], int *lines, bool lenient)
 {
     char *p = *pos;
     int n = 0;
@@ -130,6 +136,12 @@ static int split_record(char **pos, char *end, char *field[], int *lines)
         if (n < NFIELDS)
             field[n] = start;
         n++;
+        if (p >= end && lenient) {          /* the last line, without its end */
+            *out = '\0';
+            *pos = p;
+            (*lines)++;
+            return n;
+        }
         if (p >= end)
             return -2;                      /* no line end: cut short */
         if (*p == '\r')
@@ -179,12 +191,11 @@ static int parse_time(const char *s, double *v)
 
 static int parse_status(const char *s, enum trace_status *st)
 {
-    for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
-        if (strcmp(s, status_names[i]) == 0) {
-            *st = (enum trace_status)i;
-            return 0;
-        }
-    return -1;
+    int i = trace_status_parse(s);
+    if (i < 0)
+        return -1;
+    *st = (enum trace_status)i;
+    return 0;
 }
 
 /* Check and copy the fields of one record into k; base: where the file's
@@ -420,10 +431,140 @@ static int take_line(char **p, char *end, size_t *len)
     return nl != NULL;
 }
 
-int trace_read(const char *path, struct trace *t, char *why, size_t size)
+int trace_open(const char *path, int flags, struct trace_cursor *c, char *why, size_t size)
 {
     size_t len;
-    int line = 1;
+
+    memset(c, 0, sizeof *c);
+    c->lenient = (flags & TRACE_LENIENT) != 0;
+    c->line = 1;
+    c->buf = slurp(path, &len);
+    if (c->buf == NULL) {
+        complain(why, size, "cannot read it: %s", strerror(errno));
+        return -1;
+    }
+    char *end = c->end = c->buf + len, *p = c->buf;
+    if (len == 0) {
+        complain(why, size, "the file is empty, not a pool trace");
+        goto fail;
+    }
+    if (!c->lenient && memchr(c->buf, '\0', len) != NULL) {
+        complain(why, size, "the file holds binary data, not a pool trace");
+        goto fail;
+    }
+
+    char *l = p;
+    size_t n;
+    int whole = take_line(&p, end, &n);
+    size_t m = strlen(MAGIC);
+    c->version = n == m + 1 && strncmp(l, MAGIC, m) == 0 && l[m] >= '1' && l[m] <= '3'
+                 ? l[m] - '0' : 0;
+    if (c->version == 0) {
+        if (strncmp(l, MAGIC, m) == 0)
+            complain(why, size, "line 1 says '%.*s': this tool reads formats v1, v2 and v3",
+                     (int)(n < 40 ? n : 40), l);
+        else
+            complain(why, size, "not a pool trace: line 1 is not '%s3'", MAGIC);
+        goto fail;
+    }
+    c->base = c->version >= 3 ? 0 : 1;
+    if (!whole) {
+        complain(why, size, "truncated: the file ends inside line 1");
+        goto fail;
+    }
+    c->line = 2;
+    l = p;
+    whole = take_line(&p, end, &n);
+    if (whole && n > 0 && *l == '#') {
+        /* v2, v3: where the trace came from ("# workers=N program=..."). */
+        if (c->version >= 2) {
+            c->about = l;
+            c->aboutlen = n;
+        }
+        c->line = 3;
+        l = p;
+        whole = take_line(&p, end, &n);
+    }
+    if (n != strlen(HEADER) || strncmp(l, HEADER, n) != 0) {
+        if (!whole && n == 0)
+            complain(why, size, "truncated: no header line after line 1");
+        else
+            complain(why, size, "line %d is not the column header '%s'", c->line, HEADER);
+        goto fail;
+    }
+    if (!whole && !c->lenient) {
+        complain(why, size, "truncated: the file ends inside line %d", c->line);
+        goto fail;
+    }
+    c->header_line = c->line;
+    c->line++;
+    c->p = p;
+    return 0;
+
+fail:
+    trace_close(c);
+    return -1;
+}
+
+int trace_next(struct trace_cursor *c, struct trace_item *it, char *why, size_t size)
+{
+    for (;;) {
+        if (c->p >= c->end)
+            return 0;
+        it->line = c->line;
+        if (c->version >= 2 && *c->p == '#') {
+            /* v2, v3: an event line ("# event ..."), not a record. */
+            it->kind = TRACE_EVENT;
+            it->text = c->p;
+            it->nfields = 0;
+            take_line(&c->p, c->end, &it->len);
+            c->line++;
+            return 1;
+        }
+        if (c->lenient && (*c->p == '\n' || *c->p == '\r')) {
+            size_t n;               /* a blank line: nothing */
+            take_line(&c->p, c->end, &n);
+            c->line++;
+            continue;
+        }
+        it->kind = TRACE_RECORD;
+        it->text = NULL;
+        it->len = 0;
+        int n = split_record(&c->p, c->end, it->field, &c->line, c->lenient);
+        if (n == -2) {
+            if (c->lenient)
+                return 0;           /* a last record cut short: not there */
+            complain(why, size, "truncated: the record on line %d has no line "
+                     "end (the trace was cut short)", it->line);
+            return -1;
+        }
+        if (n < 0) {
+            if (c->lenient) {       /* skip the line */
+                size_t len;
+                c->line = it->line + 1;
+                take_line(&c->p, c->end, &len);
+                continue;
+            }
+            complain(why, size, "line %d: garbled record (bad quoting)", it->line);
+            return -1;
+        }
+        it->nfields = n;
+        for (int i = n; i < NFIELDS; i++)
+            it->field[i] = c->end;      /* the file's final NUL: "" */
+        return 1;
+    }
+}
+
+void trace_close(struct trace_cursor *c)
+{
+    free(c->buf);
+    c->buf = c->p = c->end = NULL;
+}
+
+int trace_read(const char *path, struct trace *t, char *why, size_t size)
+{
+    struct trace_cursor c;
+    struct trace_item it;
 
     t->task = NULL;
     t->ntasks = 0;
@@ -438,113 +579,48 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     t->nends = 0;
     t->starts = NULL;
     t->nstarts = 0;
-    char *buf = slurp(path, &len);
-    if (buf == NULL) {
-        complain(why, size, "cannot read it: %s", strerror(errno));
+    if (trace_open(path, 0, &c, why, size) != 0)
         return -1;
-    }
-    char *end = buf + len, *p = buf;
-    if (len == 0) {
-        complain(why, size, "the file is empty, not a pool trace");
-        goto fail;
-    }
-    if (memchr(buf, '\0', len) != NULL) {
-        complain(why, size, "the file holds binary data, not a pool trace");
-        goto fail;
-    }
-
-    char *l = p;
-    size_t n;
-    int whole = take_line(&p, end, &n);
-    size_t m = strlen(MAGIC);
-    t->version = n == m + 1 && strncmp(l, MAGIC, m) == 0 && l[m] >= '1' && l[m] <= '3'
-                 ? l[m] - '0' : 0;
-    if (t->version == 0) {
-        if (strncmp(l, MAGIC, m) == 0)
-            complain(why, size, "line 1 says '%.*s': this tool reads formats v1, v2 and v3",
-                     (int)(n < 40 ? n : 40), l);
-        else
-            complain(why, size, "not a pool trace: line 1 is not '%s3'", MAGIC);
-        goto fail;
-    }
-    bool v2 = t->version >= 2;          /* a header line and events */
-    long base = t->version >= 3 ? 0 : 1;
-    if (!whole) {
-        complain(why, size, "truncated: the file ends inside line 1");
-        goto fail;
-    }
-    line = 2;
-    l = p;
-    whole = take_line(&p, end, &n);
-    if (whole && n > 0 && *l == '#') {
-        /* v2, v3: where the trace came from ("# workers=N program=..."); the
-         * pool's size is kept (idle workers leave no record). */
-        if (v2 && n > 10 && strncmp(l, "# workers=", 10) == 0) {
-            t->workers = atoi(l + 10);
-            const char *ts = strstr(l, " time_scale=");
-            if (ts && ts < l + n)
-                t->time_scale = strtod(ts + 12, NULL);
-            const char *pr = strstr(l, " program=\"");
-            if (pr && pr < l + n) {
-                size_t k = 0;
-                for (pr += 10; *pr && *pr != '"' && *pr != '\n' && k + 1 < sizeof t->program; pr++)
-                    if (*pr != '\\')
-                        t->program[k++] = *pr;
-                t->program[k] = '\0';
-            }
+    t->version = c.version;
+    if (c.about != NULL && c.aboutlen > 10 && strncmp(c.about, "# workers=", 10) == 0) {
+        /* v2, v3: where the trace came from; the pool's size is kept
+         * (idle workers leave no record). */
+        const char *l = c.about;
+        size_t n = c.aboutlen;
+        t->workers = atoi(l + 10);
+        const char *ts = strstr(l, " time_scale=");
+        if (ts && ts < l + n)
+            t->time_scale = strtod(ts + 12, NULL);
+        const char *pr = strstr(l, " program=\"");
+        if (pr && pr < l + n) {
+            size_t k = 0;
+            for (pr += 10; *pr && *pr != '"' && *pr != '\n' && k + 1 < sizeof t->program; pr++)
+                if (*pr != '\\')
+                    t->program[k++] = *pr;
+            t->program[k] = '\0';
         }
-        line = 3;
-        l = p;
-        whole = take_line(&p, end, &n);
     }
-    if (n != strlen(HEADER) || strncmp(l, HEADER, n) != 0) {
-        if (!whole && n == 0)
-            complain(why, size, "truncated: no header line after line 1");
-        else
-            complain(why, size, "line %d is not the column header '%s'", line, HEADER);
-        goto fail;
-    }
-    if (!whole) {
-        complain(why, size, "truncated: the file ends inside line %d", line);
-        goto fail;
-    }
-    line++;
 
     size_t cap = 0;
     int depth = 0;          /* master threads blocked at the moment */
     double from = 0;        /* since when */
     char on[48] = "";       /* on what */
-    while (p < end) {
-        if (v2 && *p == '#') {
-            /* v2, v3: an event line ("# event ..."), not a record; v3's
-             * master events say when the master was blocked, a worker's
-             * end event how it ended. */
-            l = p;
-            take_line(&p, end, &n);
-            line++;
+    int got;
+    while ((got = trace_next(&c, &it, why, size)) == 1) {
+        if (it.kind == TRACE_EVENT) {
+            /* v3's master events say when the master was blocked, a
+             * worker's end event how it ended. */
             if ((t->version >= 3 &&
-                 master_event(t, l, n, &depth, &from, on, sizeof on) != 0) ||
-                worker_end(t, l, n) != 0) {
+                 master_event(t, it.text, it.len, &depth, &from, on, sizeof on) != 0) ||
+                worker_end(t, it.text, it.len) != 0) {
                 complain(why, size, "out of memory");
                 goto fail;
             }
             continue;
         }
-        char *field[NFIELDS];
-        int first = line;
-        int n = split_record(&p, end, field, &line);
-        if (n == -2) {
-            complain(why, size, "truncated: the record on line %d has no line "
-                     "end (the trace was cut short)", first);
-            goto fail;
-        }
-        if (n < 0) {
-            complain(why, size, "line %d: garbled record (bad quoting)", first);
-            goto fail;
-        }
-        if (n != NFIELDS) {
+        if (it.nfields != NFIELDS) {
             complain(why, size, "line %d: %d fields where a record has %d",
-                     first, n, NFIELDS);
+                     it.line, it.nfields, NFIELDS);
             goto fail;
         }
         if (t->ntasks == cap) {
@@ -556,10 +632,12 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
             }
             t->task = more;
         }
-        if (parse_task(field, &t->task[t->ntasks], first, base, why, size) != 0)
+        if (parse_task(it.field, &t->task[t->ntasks], it.line, c.base, why, size) != 0)
             goto fail;
         t->ntasks++;
     }
+    if (got < 0)
+        goto fail;
     if (t->ntasks == 0) {
         complain(why, size, "no task records: the program made no pool call "
                  "(or stopped before any ended)");
@@ -579,11 +657,11 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
             goto fail;
         }
     }
-    free(buf);
+    trace_close(&c);
     return 0;
 
 fail:
-    free(buf);
+    trace_close(&c);
     trace_free(t);
     return -1;
 }
