@@ -862,8 +862,8 @@ PYEOF
     run grep '^master' "$BATS_TEST_TMPDIR/v3.ev"
     assert_line --index 0 "master blocked 11358 6209.0 20384.0 None future_get #0"
     # The test oracle reads both alike.
-    assert_equal "$(tests/runtime/trace_check "$FIX/run-v3.csv")" \
-        "$(tests/runtime/trace_check "$FIX/run-v2.csv")"
+    assert_equal "$(build/tools/trace/pooltrace tsv "$FIX/run-v3.csv")" \
+        "$(build/tools/trace/pooltrace tsv "$FIX/run-v2.csv")"
     # The pictures: the master's row is drawn in v3's charts only. A v3
     # run whose master never blocked (it polled) says so on its row, and
     # has no legend entry for an empty row.
@@ -969,36 +969,41 @@ st5 = "retried (R)"'
 }
 
 # Each status looks its own way (colour, fill, edge), and the same in the
-# PNG and SVG charts (status.gp) as in the report (report.html); the legend
-# entries are tracestat's in both.
-@test "every status has its own colour and fill, the same in the charts and the report" {
-    run python3 - tools/plot/status.gp tools/plot/report.html tools/plot/tracestat.c <<'EOF'
-import re, sys
-gp, page, c = (open(p).read() for p in sys.argv[1:])
-lt = dict(re.findall(r"^set linetype (\d) lc rgb '(#\w+)'", gp, re.M))
-sp = re.search(r"array SP\[7\] = \[([^]]*)\]", gp).group(1).replace(' ', '').split(',')
-se = re.findall(r"'(#\w+)'", re.search(r"array SE\[7\] = \[([^]]*)\]", gp).group(1))
-names = re.findall(r'"(\w+)"', re.search(r'const STATUSES = \[([^]]*)\]', page).group(1))
-def table(name):
-    body = re.search(r'const %s = \{(.*?)\};' % name, page, re.S).group(1)
-    return dict(re.findall(r'(\w+): "([^"]*)"', body))
-colour, edge, pattern, legend = table('COLOUR'), table('EDGE'), table('PATTERN'), table('LEGEND')
-cl = re.findall(r'"([^"]+)"', re.search(r'legend\[TS_COUNT\] = \{(.*?)\};', c, re.S).group(1))
+# PNG and SVG charts (the .vars tracestat writes for gnuplot) as in the
+# report (its JSON): both come from runtime/status.h, the one table of the
+# status words and their looks, which the runtime's writer uses too. No
+# other file spells a status's colour.
+@test "every status has its own colour and fill, the same in the charts and the report, from one table" {
+    "$TRACESTAT" -o "$OUT" -j "$OUT/report.json" "$FIX/crash.csv" >/dev/null
+    run python3 - "$OUT/crash.vars" "$OUT/overview.vars" "$OUT/report.json" runtime/status.h <<'EOF'
+import json, re, sys
+runvars, overvars, report, header = (open(p).read() for p in sys.argv[1:])
+statuses = json.loads(report)["statuses"]
+names = [s["word"] for s in statuses]
+table = re.findall(r'X\((\w+), *"(\w+)", *"(.?)", *"([^"]*)", *"(#\w+)", *"(#\w+)", *(\d)', header)
+assert [t[1] for t in table] == names, (table, names)
 gpfill = {'3': 'solid', '1': 'cross', '2': 'cross', '4': 'down', '5': 'up'}
-looks = set()
-for i, s in enumerate(names):
-    g = (lt[str(i + 1)], se[i], gpfill[sp[i]])
-    h = (colour[s], edge[s], pattern[s])
-    assert g == h, '%s: charts %s, report %s' % (s, g, h)
-    assert legend[s] == cl[i], (legend[s], cl[i])
-    looks.add((colour[s], pattern[s]))
-    print(s, colour[s], pattern[s], legend[s])
+for gp in (runvars, overvars):
+    lt = dict(re.findall(r"^set linetype (\d) lc rgb '(#\w+)'", gp, re.M))
+    sp = re.search(r"array SP\[7\] = \[([^]]*)\]", gp).group(1).replace(' ', '').split(',')
+    se = re.findall(r"'(#\w+)'", re.search(r"array SE\[7\] = \[([^]]*)\]", gp).group(1))
+    for i, s in enumerate(statuses):
+        g = (lt[str(i + 1)], se[i], gpfill[sp[i]])
+        h = (s["fill"], s["edge"], s["pattern"])
+        assert g == h, '%s: charts %s, report %s' % (s["word"], g, h)
+looks = {(s["fill"], s["pattern"]) for s in statuses}
+for s in statuses:
+    print(s["word"], s["fill"], s["pattern"], s["legend"])
 assert len(names) == 7 and len(looks) == 7, 'two statuses look alike'
-assert len({l[-2] for l in cl[1:]}) == 6, 'two statuses share a mark'
+assert len({s["mark"] for s in statuses[1:]}) == 6, 'two statuses share a mark'
 EOF
     assert_success
     assert_line "cancelled #d9a300 up cancelled (C)"
     assert_line "timeout #dd3497 down timeout (L)"
+    # The one table: no other source spells a status's colour, or the
+    # status words as a list.
+    run grep -rlE '#d9a300|#dd3497|"terminated", *"(cancelled|retried)"' runtime tools tests/runtime
+    assert_output "runtime/status.h"
 }
 
 # A worker that did not exit normally is marked where it ended: at the end

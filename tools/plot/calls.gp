@@ -32,7 +32,7 @@ set key outside bottom center horizontal @keyorder maxcols 3
 if (kind ne 'text') { set bmargin at screen 0.115 + 0.04 * ckeyrows }
 set datafile separator "\t"
 
-load (ARG0[1:strstrt(ARG0, 'calls.gp') - 1]).'status.gp'
+# The statuses' looks (linetypes 1-7, SP, SE) came with data.vars.
 box(s) = (column(5) == s ? column(8) : NaN)
 h = ncalls > 12 ? 0.4 : 0.3
 lf = (kind eq 'text') ? '' : ',16'

@@ -31,7 +31,7 @@ textcols = exists('textcols') ? textcols : 120
 load here.'style.gp'
 
 set datafile separator "\t"
-load here.'status.gp'
+# The statuses' looks (linetypes 1-7, SP, SE) came with overview.vars.
 side(r) = (column(4) == r ? stringcolumn(3) : '')
 box(s) = (column(7) == s ? column(1) : NaN)
 mk(s) = (column(3) == s ? column(1) : NaN)

@@ -41,8 +41,8 @@ if (kind ne 'text') { set bmargin at screen 0.115 + 0.04 * keyrows }
 set datafile separator "\t"
 
 # Colour, fill and the mark after the task id tell the statuses apart
-# (status.gp); the mark does it where there is no colour (text).
-load (ARG0[1:strstrt(ARG0, 'timeline.gp') - 1]).'status.gp'
+# (linetypes 1-7, SP and SE in data.vars: runtime/status.h's table, as
+# tracestat wrote it); the mark does it where there is no colour (text).
 notrun = data.'.notrun'
 box(s) = (column(7) == s ? column(1) : NaN)
 mk(s) = (column(3) == s ? column(1) : NaN)

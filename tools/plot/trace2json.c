@@ -113,8 +113,6 @@ static void put_ends(FILE *f, const struct trace *t)
 static void put_events(FILE *f, const struct trace *t)
 {
     /* Chrome's colour names, for viewers that know them. */
-    static const char *cname[TS_COUNT] = { "good", "bad", "terrible", "grey", "yellow",
-                                           "olive", "black" };
 
     for (size_t i = 0; i < t->ntasks; i++) {
         const struct trace_task *k = &t->task[i];
@@ -124,7 +122,7 @@ static void put_events(FILE *f, const struct trace *t)
                 "\"pid\":%ld,\"tid\":%ld,\"cname\":\"%s\",\"args\":{\"task\":%ld,"
                 "\"worker\":%d,\"status\":\"%s\",\"submit_us\":%.3f,\"error\":",
                 trace_status_name(k->status), k->start * 1e6,
-                (k->end - k->start) * 1e6, k->pid, k->pid, cname[k->status],
+                (k->end - k->start) * 1e6, k->pid, k->pid, pool_status_looks[k->status].perfetto,
                 k->id, k->worker, trace_status_name(k->status), k->submit * 1e6);
         put_string(f, k->error);
         fprintf(f, "}}%s\n", i + 1 < t->ntasks ? "," : "");

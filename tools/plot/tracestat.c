@@ -397,12 +397,28 @@ static int row_of(const struct run *r, const struct trace_task *k)
 }
 
 /* Each status's mark and legend entry, the same in every chart and in the
- * report: a mark tells a status where colour does not show (text). */
-static const char *const mark[TS_COUNT] = { "", "!", "X", "T", "R", "C", "L" };
-static const char *const legend[TS_COUNT] = {
-    "ok", "error (!)", "crash (X)", "terminated (T)", "retried (R)",
-    "cancelled (C)", "timeout (L)"
-};
+ * report: runtime/status.h's table. A mark tells a status where colour does
+ * not show (text). */
+#define mark(s) (pool_status_looks[s].mark)
+#define legend(s) (pool_status_looks[s].legend)
+
+/* How the statuses look in gnuplot (status code s + 1 is linetype s + 1,
+ * with fill pattern SP[s + 1] and edge SE[s + 1]), into a .vars file that
+ * the chart scripts load. */
+static void status_looks_gp(FILE *f)
+{
+    for (int s = 0; s < TS_COUNT; s++)
+        fprintf(f, "set linetype %d lc rgb '%s'\n", s + 1, pool_status_looks[s].fill);
+    fprintf(f, "array SP[%d] = [", TS_COUNT);
+    for (int s = 0; s < TS_COUNT; s++)
+        fprintf(f, "%s%d", s ? ", " : "", pool_status_looks[s].gnuplot_pattern);
+    fprintf(f, "]\narray SE[%d] = [", TS_COUNT);
+    for (int s = 0; s < TS_COUNT; s++)
+        fprintf(f, "%s'%s'", s ? ", " : "", pool_status_looks[s].edge);
+    fputs("]\n", f);
+    /* Not statuses: the master's bars (8), the queue wait (9). */
+    fputs("set linetype 8 lc rgb '#525252'\nset linetype 9 lc rgb '#969696'\n", f);
+}
 
 /* The name of the master's row (a v3 trace): it says so when the master
  * never blocked, so that an empty row is not taken for a missing one. */
@@ -423,7 +439,7 @@ static const char *master_row(const struct run *r)
 static void task_label(const struct trace_task *k, double chars, int two_lines,
                        char *l1, char *l2, size_t size)
 {
-    const char *m = mark[k->status], *gap = k->status == TS_OK ? "" : " ";
+    const char *m = mark(k->status), *gap = k->status == TS_OK ? "" : " ";
     char fn[64];
 
     snprintf(fn, sizeof fn, "%s", k->function);
@@ -613,7 +629,7 @@ static void group_label(struct trace_task **v, size_t n, char *out, size_t size)
         if (i == 0 && j + 1 == n && samefn && len < size)
             len += (size_t)snprintf(out + len, size - len, " %s", v[0]->function);
         if (v[i]->status != TS_OK && len < size)
-            len += (size_t)snprintf(out + len, size - len, " %s", mark[v[i]->status]);
+            len += (size_t)snprintf(out + len, size - len, " %s", mark(v[i]->status));
         i = j + 1;
     }
     clean(out);
@@ -786,7 +802,7 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
         snprintf(fn, sizeof fn, "%s", k->function);
         clean(fn);
         fprintf(g, "%zu\t#%ld %s%s%s\n", i, k->id, fn,
-                k->status == TS_OK ? "" : " ", mark[k->status]);
+                k->status == TS_OK ? "" : " ", mark(k->status));
     }
     free(by);
     snprintf(what, sizeof what, "%s.calls", r->name);
@@ -820,11 +836,12 @@ static void write_timeline(const char *dir, struct run *r, const struct axis *ax
     f = create(dir, r->name, ".vars");
     /* mrow: 1 if the trace says when the master was blocked (v3): the
      * charts then have a row for it on top. */
+    status_looks_gp(f);
     fprintf(f, "mrow = %d\n", r->t.version >= 3);
     fprintf(f, "mtitle = \"%s\"\n", r->t.nblocked ? "master blocked" : "");
     /* Legend entries: a status's or a mark's only when the run has one. */
     for (int s = 0; s < TS_COUNT; s++)
-        fprintf(f, "st%d = \"%s\"\n", s + 1, r->count[s] ? legend[s] : "");
+        fprintf(f, "st%d = \"%s\"\n", s + 1, r->count[s] ? legend(s) : "");
     fprintf(f, "mk1t = \"%s\"\nmk2t = \"%s\"\nmk3t = \"%s\"\n",
             has[MK_DIED] ? "worker died" : "", has[MK_NEW] ? "new worker took the slot" : "",
             has[MK_KILLED] ? "worker killed by the pool" : "");
@@ -948,6 +965,7 @@ static void write_overview(const char *dir, struct run *runs, int n, const struc
     if (*program)
         fprintf(f, " worker%s", n == 1 && runs[0].nworkers == 1 ? "" : "s");
     fprintf(f, " on one time axis\"\n");
+    status_looks_gp(f);
     /* Its one legend: what any of the runs has. */
     int any[TS_COUNT] = { 0 }, mk[4] = { 0 }, blocked = 0;
     for (int i = 0; i < n; i++) {
@@ -961,7 +979,7 @@ static void write_overview(const char *dir, struct run *runs, int n, const struc
         free(m);
     }
     for (int s = 0; s < TS_COUNT; s++)
-        fprintf(f, "st%d = \"%s\"\n", s + 1, any[s] ? legend[s] : "");
+        fprintf(f, "st%d = \"%s\"\n", s + 1, any[s] ? legend(s) : "");
     fprintf(f, "mtitle = \"%s\"\n", blocked ? "master blocked" : "");
     fprintf(f, "mk1t = \"%s\"\nmk2t = \"%s\"\nmk3t = \"%s\"\n",
             mk[MK_DIED] ? "worker died" : "", mk[MK_NEW] ? "new worker took the slot" : "",
@@ -1037,7 +1055,15 @@ static void write_json(const char *path, struct run *runs, int n, const struct a
     json_str(f, program);
     fprintf(f, ",\"scale\":%g,\"tmax\":%.6f,\"xlabel\":", scale, ax->tmax);
     json_str(f, xl);
-    fputs(",\"runs\":[", f);
+    /* How each status looks: runtime/status.h, as the charts have it. */
+    fputs(",\"statuses\":[", f);
+    for (int s = 0; s < TS_COUNT; s++) {
+        const struct pool_status_look *l = &pool_status_looks[s];
+        fprintf(f, "%s{\"word\":\"%s\",\"mark\":\"%s\",\"legend\":\"%s\",\"fill\":\"%s\","
+                "\"edge\":\"%s\",\"pattern\":\"%s\"}", s ? "," : "", l->word, l->mark,
+                l->legend, l->fill, l->edge, l->html_pattern);
+    }
+    fputs("],\"runs\":[", f);
     for (int i = 0; i < n; i++) {
         struct run *r = &runs[i];
         char title[160];
@@ -1049,13 +1075,12 @@ static void write_json(const char *path, struct run *runs, int n, const struct a
         fputs(",\"trace\":", f);
         json_str(f, r->path);
         fprintf(f, ",\"workers\":%d,\"inferred\":%s,\"makespan\":%.6f,\"bound\":%.6f,"
-                "\"work\":%.6f,\"longest\":%.6f,\"t0\":%.6f,\"t1\":%.6f,"
-                "\"ok\":%d,\"error\":%d,\"crash\":%d,\"terminated\":%d,\"retried\":%d,"
-                "\"cancelled\":%d,\"timeout\":%d,\"notrun\":%d,",
+                "\"work\":%.6f,\"longest\":%.6f,\"t0\":%.6f,\"t1\":%.6f,",
                 r->nworkers, r->inferred ? "true" : "false", makespan(r), bound(r),
-                r->work, r->longest, r->t0, r->t1, r->count[TS_OK], r->count[TS_ERROR],
-                r->count[TS_CRASH], r->count[TS_TERMINATED], r->count[TS_RETRIED],
-                r->count[TS_CANCELLED], r->count[TS_TIMEOUT], r->notrun);
+                r->work, r->longest, r->t0, r->t1);
+        for (int s = 0; s < TS_COUNT; s++)      /* "ok":N, "error":N, ... */
+            fprintf(f, "\"%s\":%d,", pool_status_looks[s].word, r->count[s]);
+        fprintf(f, "\"notrun\":%d,", r->notrun);
         /* The marks and the labels of the calls that never started, as
          * the charts have them; rows count the workers' from 0. */
         struct mark *m = xcalloc(2 * (r->t.ntasks + r->t.nends), sizeof *m);
