@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "calls.h"
 #include "fork.h"
 #include "master.h"
 
@@ -73,7 +74,8 @@ int pool_map_array_named(pool *p, pool_array_fn fn, const char *name, const void
             pool_value args[4] = {
                 pool_int((long)(uintptr_t)fn), pool_int((long)out_size), pool_int((long)count),
                 pool_bytes((const char *)in + at * in_size, count * in_size)};
-            f[sent % IN_FLIGHT] = pool_submit(p, array_chunk, label, args, 4);
+            struct pool__call_opts opts = {.limit = 0, .retries = -1, .api = "pool_map_array"};
+            f[sent % IN_FLIGHT] = pool__submit_call(p, array_chunk, label, args, 4, &opts);
             if (f[sent % IN_FLIGHT] == NULL && failed++ == 0)
                 snprintf(first, sizeof first, "%s: %s", label, pool_last_error());
             sent++;

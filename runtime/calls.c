@@ -474,6 +474,7 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
         pool__complete_here(p, f, ST_ERROR, "PoolError", why);
     } else
         pool__enqueue(p, f);
+    pool__trace_call(p, f, args, count, opts && opts->api ? opts->api : "pool_apply_async");
     pthread_mutex_unlock(&p->lock);
     return f;
 }
@@ -516,6 +517,7 @@ future *pool_submit_retries(pool *p, int retries, pool_fn fn, const char *name,
         errno = EINVAL;
         return NULL;
     }
-    struct pool__call_opts opts = {.limit = 0, .retries = retries};
+    struct pool__call_opts opts = {.limit = 0, .retries = retries,
+                                   .api = "pool_apply_async_retries"};
     return pool__submit_call(p, fn, name, args, count, &opts);
 }

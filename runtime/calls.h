@@ -40,6 +40,8 @@ struct pool__call_opts {
     double limit;       /* seconds it may run once begun, scaled (cancel.c); 0: none */
     int retries;        /* tries it may have after its worker died; < 0: the
                            pool's setting (pool_set_retries) */
+    const char *api;    /* the public call that made it, for the trace's call
+                           event (TRACE.md); NULL: pool_apply_async */
 };
 /* Submit a map chunk (nitems > 0 rows of count values, count 0 meaning
  * one) or a call of count values, with opts (NULL: no limit, the pool's

@@ -207,7 +207,8 @@ future *pool_submit_limit(pool *p, double seconds, pool_fn fn, const char *name,
         errno = EINVAL;
         return NULL;
     }
-    struct pool__call_opts opts = {.limit = seconds * pool_time_scale(), .retries = -1};
+    struct pool__call_opts opts = {.limit = seconds * pool_time_scale(), .retries = -1,
+                                   .api = "pool_apply_async_limit"};
     future *f = pool__submit_call(p, fn, name, args, count, &opts);
     if (f != NULL) {
         /* The supervisor looks at limits only while it knows of one. */

@@ -32,6 +32,7 @@ struct pool_imap {
     pool *p;
     pool_fn fn;
     char name[64];
+    const char *what;           /* "pool_imap_unordered" or "pool_map_async" */
     const pool_value *in;
     size_t n, chunk;
     pool_value *out;            /* one result per input, filled by harvest */
@@ -59,8 +60,9 @@ static bool top_up(pool_imap *m)
             first = m->again[m->sent_again];
             count = 1;
         }
+        struct pool__call_opts opts = {.limit = 0, .retries = -1, .api = m->what};
         future *f = pool__submit(m->p, m->fn, m->name, &m->in[first], 0, (uint32_t)count,
-                                 first, &m->out[first], NULL);
+                                 first, &m->out[first], &opts);
         if (f == NULL) {
             made = false;
             break;
@@ -111,6 +113,7 @@ static pool_imap *start(pool *p, pool_fn fn, const char *name, const pool_value 
     }
     m->p = p;
     m->fn = fn;
+    m->what = what;
     snprintf(m->name, sizeof m->name, "%s", name && *name ? name : "?");
     m->in = in;
     m->n = n;

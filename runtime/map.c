@@ -25,7 +25,8 @@
 pool_value pool_call(pool *p, pool_fn fn, const char *name,
                      const pool_value *args, int count)
 {
-    future *f = pool_submit(p, fn, name, args, count);
+    struct pool__call_opts opts = {.limit = 0, .retries = -1, .api = "pool_apply"};
+    future *f = pool__submit_call(p, fn, name, args, count, &opts);
     if (f == NULL)
         return pool_error("ValueError", "%s", pool_last_error());
     return pool__wait_result(f, "pool_apply");
@@ -63,6 +64,7 @@ static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
     size_t *again = NULL, nagain = 0, sent_again = 0;
     int failed = 0;
     bool refused = false;
+    struct pool__call_opts opts = {.limit = 0, .retries = -1, .api = what};
     for (;;) {
         pool__batch_begin(p);
         while (!refused && made - waited < MAP_WINDOW &&
@@ -76,7 +78,7 @@ static int map_rows(pool *p, pool_fn fn, const char *name, const pool_value *in,
                 count = 1;
             }
             future *f = pool__submit(p, fn, name, &in[first * row], width,
-                                     (uint32_t)count, first, &out[first], NULL);
+                                     (uint32_t)count, first, &out[first], &opts);
             if (f == NULL) {
                 refused = true;
                 break;

@@ -95,6 +95,7 @@ struct pool {
     int batch;              /* > 0: puts wake no worker; pool__batch_end does */
     bool held;              /* a put in the batch woke nobody */
     char *trace_path;       /* the trace file (absolute path), NULL if none */
+    pool__buf callev;       /* call events not yet in the trace (tracefile.c) */
 };
 
 /* pool.c. */

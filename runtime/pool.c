@@ -17,8 +17,10 @@
  *   supervisor: waits for workers (it is their parent), fails the
  *   call a dead one held, starts a new one; watches the master.
  *
- * A call. pool_submit encodes the arguments (calls.c; a call's time limit
- * and retries come down to pool__submit in a struct pool__call_opts), and
+ * A call. pool_submit encodes the arguments (calls.c; a call's time limit,
+ * retries and the public call that made it come down to pool__submit in a
+ * struct pool__call_opts), keeps the call's event for the trace (its API,
+ * function and arguments, written some KiB at a time: tracefile.c), and
  * under the pool's lock fills the next slot of the ring and marks it QUEUED
  * (pool__put): one store, a counter bump, and a futex wake only if no
  * worker spins for work, one sleeps, and no wake is on its way already (a
@@ -297,6 +299,8 @@ void pool__let_go(pool *p)
         close(p->ev_fd);
     p->event_fd = p->ev_fd = -1;
     if (p->sh) {
+        pool__trace_calls_flush(p);
+        pool__buf_free(&p->callev);
         pool__trace_forget(p->sh);
         pool__shared_unmap(p->sh);
     }

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -163,6 +164,133 @@ static void quoted(pool__buf *b, const char *s)
         pool__buf_put(b, *s == '\n' ? " " : s, 1);
     }
     pool__buf_put(b, "\"", 1);
+}
+
+/* A call event. -------------------------------------------------------------- */
+
+#define ARGS_MAX 300        /* bytes of arguments written, then ", ..." */
+
+/* Append sep (none if NUL) and then v to b. */
+static void buf_int(pool__buf *b, char sep, long long v)
+{
+    char s[24], *end = s + sizeof s, *at = put_int(end, sep ? sep : ' ', v);
+    at += !sep;
+    pool__buf_put(b, at, (size_t)(end - at));
+}
+
+/* Append ",S.UUUUUU" (t seconds) to b. */
+static void buf_seconds(pool__buf *b, double t)
+{
+    char s[32], *end = s + sizeof s, *at = put_seconds(end, t);
+    pool__buf_put(b, at, (size_t)(end - at));
+}
+
+/* Append n bytes of s inside a quoted value: '"' and '\' escaped by '\'. */
+static void put_q(pool__buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            pool__buf_put(b, "\\", 1);
+        pool__buf_put(b, &s[i], 1);
+    }
+}
+
+/* Append v as a call event writes an argument (13, 2.5, "text", none,
+ * bytes(N)), inside the quoted args value that began at from. False if a
+ * string was cut short, the value past ARGS_MAX bytes. Written by hand, as
+ * records are: one is made for every call. */
+static bool put_arg(pool__buf *b, pool_value v, size_t from)
+{
+    char s[64];
+    switch (v.kind) {
+    case POOL_INT:
+        buf_int(b, '\0', v.as.i);
+        return true;
+    case POOL_DOUBLE:
+        snprintf(s, sizeof s, "%.17g", v.as.d);
+        if (strpbrk(s, ".eEni") == NULL)
+            strcat(s, ".0");        /* a double never reads as an int */
+        break;
+    case POOL_STR: {
+        const char *c = v.as.s ? v.as.s : "";
+        put_q(b, "\"", 1);
+        for (; *c && b->len - from < ARGS_MAX; c++) {
+            const char *esc = *c == '"' ? "\\\"" : *c == '\\' ? "\\\\" : *c == '\n' ? "\\n"
+                            : *c == '\t' ? "\\t" : *c == '\r' ? "\\r" : NULL;
+            put_q(b, esc ? esc : c, esc ? 2 : 1);
+        }
+        put_q(b, "\"", 1);
+        return *c == '\0';
+    }
+    case POOL_NONE:
+        snprintf(s, sizeof s, "none");
+        break;
+    case POOL_BYTES:
+        snprintf(s, sizeof s, "bytes(%zu)", v.as.b.n);
+        break;
+    default:
+        snprintf(s, sizeof s, "?");
+        break;
+    }
+    pool__buf_put(b, s, strlen(s));
+    return true;
+}
+
+/* Append a name and then v as "NAME=V". */
+static void put_key(pool__buf *b, const char *name, long long v)
+{
+    pool__buf_put(b, name, strlen(name));
+    buf_int(b, '=', v);
+}
+
+void pool__trace_call_line(pool__buf *b, const pool__shared *sh, pid_t pid, const char *api,
+                           const char *name, uint64_t id, uint32_t nitems, uint64_t first,
+                           double submit, const pool_value *args, int count)
+{
+    static const char head[] = "# event worker=master";
+    pool__buf_put(b, head, sizeof head - 1);
+    put_key(b, " pid", pid);
+    pool__buf_put(b, " t", 2);
+    size_t comma = b->len;
+    buf_seconds(b, submit - sh->t0);        /* ",S.UUUUUU" */
+    b->data[comma] = '=';
+    pool__buf_put(b, " what=call api=", 15);
+    pool__buf_put(b, api, strlen(api));
+    pool__buf_put(b, " fn=", 4);
+    quoted(b, name);
+    put_key(b, " on", (long long)id);
+    if (nitems) {
+        put_key(b, " inputs", (long long)first);
+        pool__buf_put(b, "..", 2);
+        buf_int(b, '\0', (long long)(first + nitems - 1));
+    }
+    pool__buf_put(b, " args=\"", 7);
+    /* The arguments, a chunk's rows; cut after ARGS_MAX bytes. */
+    size_t rows = nitems ? nitems : 1, width = nitems && !count ? 1 : (size_t)count;
+    if (strcmp(api, "pool_map_array") == 0 && count == 4) {
+        args += 3;      /* its plumbing (a function's address, sizes), then the program's bytes */
+        width = 1;
+    }
+    size_t from = b->len;
+    bool whole = true;
+    for (size_t r = 0; r < rows && whole; r++) {
+        if (r)
+            pool__buf_put(b, ", ", 2);
+        if (nitems && count)
+            pool__buf_put(b, "(", 1);      /* a row of a starmap */
+        for (size_t i = 0; i < width && whole; i++) {
+            if (i)
+                pool__buf_put(b, ", ", 2);
+            whole = put_arg(b, args[r * width + i], from) && b->len - from <= ARGS_MAX;
+        }
+        if (nitems && count && whole)
+            pool__buf_put(b, ")", 1);
+        if (whole && r + 1 < rows && b->len - from > ARGS_MAX)
+            whole = false;
+    }
+    if (!whole)
+        pool__buf_put(b, ", ...", 5);
+    pool__buf_put(b, "\"\n", 2);
 }
 
 void pool__trace_header(pool__buf *b, int workers, double t0_mono)

@@ -26,6 +26,13 @@ size_t pool__trace_event_line(char *line, size_t size, const pool__shared *sh, i
 size_t pool__trace_wait_line(char *line, size_t size, const pool__shared *sh, pid_t pid,
                              double at, const char *what, const char *in, long long on,
                              size_t n);
+/* A call event (TRACE.md), appended to b: the master (pid) made task id,
+ * of function name, at time submit (pool__now), through the public call
+ * api, with count arguments args; a chunk of a map (nitems > 0) runs
+ * inputs first.. of the map, its rows of count values (0: one each). */
+void pool__trace_call_line(pool__buf *b, const pool__shared *sh, pid_t pid, const char *api,
+                           const char *name, uint64_t id, uint32_t nitems, uint64_t first,
+                           double submit, const pool_value *args, int count);
 /* The first lines of a trace file (TRACE.md, version 3): the version, where
  * the trace comes from (a pool of workers whose time 0 is t0, pool__now),
  * the column names. */

@@ -566,8 +566,36 @@ void pool__trace_master(pool *p, const char *what, const char *in, long long on,
     char line[256];
     size_t len = pool__trace_wait_line(line, sizeof line, sh, pool__self, pool__now(), what,
                                        in, on, n);
-    if (len > 0)
+    if (len == 0)
+        return;
+    if (p->callev.len == 0) {
         pool__trace_write(sh, line, len);
+        return;
+    }
+    /* The call events kept go out with it, in the same write: a program
+     * that then waits for ever has them in its trace. */
+    pool__buf_put(&p->callev, line, len);
+    pool__trace_calls_flush(p);
+}
+
+#define CALLEV_BATCH 8192   /* bytes of call events written at once */
+
+void pool__trace_call(pool *p, const future *f, const pool_value *args, int count,
+                      const char *api)
+{
+    if (p->overwritten || !atomic_load(&p->sh->trace_gen))
+        return;
+    pool__trace_call_line(&p->callev, p->sh, pool__self, api, f->name, f->id, f->nitems,
+                          f->first, f->submit, args, count);
+    if (p->callev.len >= CALLEV_BATCH)
+        pool__trace_calls_flush(p);
+}
+
+void pool__trace_calls_flush(pool *p)
+{
+    if (p->callev.len && p->sh && pool__self == p->creator && !p->overwritten)
+        pool__trace_write(p->sh, p->callev.data, p->callev.len);
+    p->callev.len = 0;
 }
 
 /* The master: pool_trace_open. ----------------------------------------------- */

@@ -67,5 +67,16 @@ void pool__trace_wait_named(pool__shared *sh);
  * on task on (n > 1: on n tasks, on the lowest id; on < 0: on the whole
  * pool). p->lock held; nothing is written when the pool has no trace. */
 void pool__trace_master(pool *p, const char *what, const char *in, long long on, size_t n);
+/* The call event of f, made through the public call api with count
+ * arguments args (a chunk: its rows); nothing when the pool has no trace.
+ * pool__submit makes one for every call it makes. p->lock held. The
+ * events are kept in p->callev and written some KiB at a time, with the
+ * master's next wait event, and when the pool ends (pool__trace_calls_flush):
+ * a write per call would cost more than the call. */
+void pool__trace_call(pool *p, const future *f, const pool_value *args, int count,
+                      const char *api);
+/* Write the call events kept (in the process that made p; another, a
+ * child of fork, lets them go). */
+void pool__trace_calls_flush(pool *p);
 
 #endif

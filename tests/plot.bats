@@ -974,6 +974,7 @@ st5 = "retried (R)"'
 # status words and their looks, which the runtime's writer uses too. No
 # other file spells a status's colour.
 @test "every status has its own colour and fill, the same in the charts and the report, from one table" {
+    mkdir -p "$OUT"
     "$TRACESTAT" -o "$OUT" -j "$OUT/report.json" "$FIX/crash.csv" >/dev/null
     run python3 - "$OUT/crash.vars" "$OUT/overview.vars" "$OUT/report.json" runtime/status.h <<'EOF'
 import json, re, sys

@@ -6,7 +6,7 @@
 # build/tsan/tests/runtime/PROG with ThreadSanitizer, so that the runtime
 # itself is checked, not only the calls into libpool.a.
 
-RUNTIME_TEST_NAMES := create calls crash lifecycle many output sleepers workload
+RUNTIME_TEST_NAMES := create calls callevents crash lifecycle many output sleepers workload
 # The regression tests of the runtime core: the fault matrix, the
 # schedule, the soak.
 CORE_TEST_NAMES    := faults schedule soak tracefaults

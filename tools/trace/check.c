@@ -176,13 +176,15 @@ static char *unquote(const char **s)
     return v;
 }
 
-/* A master's event (v3): '# event worker=master pid=P t=T what=wait
- * in=CALL on=ID' (or what=resume; on=ID n=K, on=all), or (v3, runtime
- * 2.2) 'what=call api=API fn="NAME" on=ID args="..."' (on=ID n=K for a
- * map's K chunks). 1 and e filled; 0 if it is not one. -1: no memory. */
-static int master_line(const char *s, struct trace_event *e)
+int trace_master_event(const char *text, size_t len, struct trace_event *e)
 {
+    char line[2048];
     memset(e, 0, sizeof *e);
+    if (len >= sizeof line)
+        return 0;
+    memcpy(line, text, len);
+    line[len] = '\0';
+    const char *s = line;
     if (!lit(&s, "# event worker=master pid=") || !digits(&s) || !lit(&s, " t="))
         return 0;
     const char *t = s;
@@ -201,30 +203,39 @@ static int master_line(const char *s, struct trace_event *e)
     if (!name(&s, e->in, sizeof e->in))
         return 0;
     if (call) {
-        if (!lit(&s, " fn="))
+        const char *q;
+        if (!lit(&s, " fn=") || !quoted((q = s, &q)))
             return 0;
         if ((e->fn = unquote(&s)) == NULL)
-            return *s == '"' ? -1 : 0;
+            return -1;
     }
     if (!lit(&s, " on="))
-        return 0;
+        goto bad;
     const char *on = s;
     if (lit(&s, "all")) {
         if (call)
             goto bad;
-    } else if (!digits(&s) || (lit(&s, " n=") && !digits(&s))) {
+    } else if (!digits(&s) || (!call && lit(&s, " n=") && !digits(&s))) {
         goto bad;
     }
     if ((size_t)(s - on) >= sizeof e->on)
         goto bad;
     memcpy(e->on, on, (size_t)(s - on));
+    if (call && lit(&s, " inputs=")) {
+        const char *from = s;
+        if (!digits(&s) || !lit(&s, "..") || !digits(&s) ||
+            (size_t)(s - from) >= sizeof e->inputs)
+            goto bad;
+        memcpy(e->inputs, from, (size_t)(s - from));
+    }
     if (call) {
-        if (!lit(&s, " args="))
+        const char *q;
+        if (!lit(&s, " args=") || !quoted((q = s, &q)))
             goto bad;
         if ((e->args = unquote(&s)) == NULL) {
-            if (*s == '"')
-                return -1;
-            goto bad;
+            free(e->fn);
+            e->fn = NULL;
+            return -1;
         }
     }
     if (*s == '\0')
@@ -396,12 +407,12 @@ int trace_check(const char *path, struct trace_checked *out,
     int r;
     while ((r = trace_next(&c, &it, why, sizeof why)) == 1) {
         if (it.kind == TRACE_EVENT) {
-            char line[1024];
+            char line[2048];
             struct trace_event e;
             size_t n = it.len < sizeof line - 1 ? it.len : sizeof line - 1;
             memcpy(line, it.text, n);
             line[n] = '\0';
-            int m = c.version >= 3 ? master_line(line, &e) : 0;
+            int m = c.version >= 3 ? trace_master_event(it.text, it.len, &e) : 0;
             if (m < 0) {
                 k.nomem = true;
                 break;

@@ -10,8 +10,10 @@
  *   pooltrace tsv --lenient TRACE  the records as a program wrote them
  *                                  (the grader's reading; see below)
  *   pooltrace events TRACE         checked, then the master's waits (v3)
- *   pooltrace calls TRACE          checked, then the calls the program made
- *                                  (v3 from runtime 2.2: its call events)
+ *   pooltrace calls [--lenient] TRACE  checked (unless lenient), then the
+ *                                  calls the program made, from the call
+ *                                  events (v3): task input api function
+ *                                  and its arguments as kind value pairs
  *   pooltrace final TRACE [N]      checked, and one final record (any
  *                                  status but retried) for each task id from
  *                                  0 up, N of them when N is given
@@ -32,6 +34,7 @@
  * Exit status: 0; 1 when the trace breaks a rule (one line per problem on
  * stderr); 2 for a bad command line.
  */
+#define _GNU_SOURCE     /* open_memstream */
 #include "reader.h"
 
 #include <stdbool.h>
@@ -44,7 +47,7 @@ static const char *me = "pooltrace";
 static void usage(void)
 {
     fprintf(stderr, "usage: %s check TRACE | tsv [--lenient] TRACE | events TRACE | "
-            "calls TRACE | final TRACE [N]\n", me);
+            "calls [--lenient] TRACE | final TRACE [N]\n", me);
     exit(2);
 }
 
@@ -64,8 +67,8 @@ static int checked(const char *path, struct trace_checked *out)
     return n > 0;
 }
 
-/* s as one TSV field: \t, \n and \\ for a tab, a line break, a backslash. */
-static void field(const char *s, bool last)
+/* s in TSV: \t, \n and \\ for a tab, a line break, a backslash. */
+static void escaped(const char *s)
 {
     for (; *s; s++) {
         if (*s == '\\')
@@ -77,6 +80,12 @@ static void field(const char *s, bool last)
         else
             putchar(*s);
     }
+}
+
+/* s as one TSV field, then a tab, or the line's end if it is the last. */
+static void field(const char *s, bool last)
+{
+    escaped(s);
     putchar(last ? '\n' : '\t');
 }
 
@@ -106,25 +115,176 @@ static int events(const char *path)
     return 0;
 }
 
-/* One line per call event: task, api, function, arguments, time (the
- * chunks of a map: "ID n=K" in the task's field, its first chunk's id). */
-static int calls(const char *path)
+/* The arguments of a call event, read back: a list of items, each one
+ * value or a row of them (a starmap's), each value as "kind<TAB>value"
+ * (kind int, double, str, none or bytes), escaped as field() does. */
+struct args {
+    char **value;           /* every value, in order */
+    size_t *item;           /* the item each value belongs to */
+    size_t nvalues, nitems;
+};
+
+/* One value at *s into a new string; NULL at a cut ("..."), at the end, or
+ * at text that is no value. */
+static char *arg_value(const char **s)
 {
-    struct trace_checked t;
-    if (checked(path, &t))
-        return 1;
-    for (size_t i = 0; i < t.nevents; i++) {
-        struct trace_event *e = &t.event[i];
-        if (e->fn == NULL)
-            continue;
-        field(e->on, false);
-        field(e->in, false);
-        field(e->fn, false);
-        field(e->args, false);
-        field(e->t, true);
+    const char *p = *s;
+    char *out = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&out, &size);
+    if (f == NULL)
+        return NULL;
+    bool ok = true;
+    if (*p == '"') {
+        fputs("str\t", f);
+        for (p++; *p && *p != '"'; p++) {
+            char c = *p;
+            if (c == '\\' && p[1]) {
+                c = *++p;
+                c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+            }
+            fputs(c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : "", f);
+            if (c != '\\' && c != '\t' && c != '\n')
+                fputc(c, f);
+        }
+        ok = *p == '"';
+        p += ok;
+    } else if (strncmp(p, "none", 4) == 0) {
+        fputs("none", f);
+        p += 4;
+    } else if (strncmp(p, "bytes(", 6) == 0 && strchr(p, ')') != NULL) {
+        fprintf(f, "bytes\t%.*s", (int)(strchr(p, ')') - p - 6), p + 6);
+        p = strchr(p, ')') + 1;
+    } else {
+        size_t n = strcspn(p, ",)");
+        ok = n > 0 && strncmp(p, "...", 3) != 0;
+        size_t sign = *p == '-';
+        bool whole = strspn(p + sign, "0123456789") + sign == n;
+        fprintf(f, "%s\t%.*s", whole ? "int" : "double", (int)n, p);
+        p += n;
     }
-    trace_checked_free(&t);
-    return 0;
+    fclose(f);
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+    *s = p;
+    return out;
+}
+
+static void args_free(struct args *a)
+{
+    for (size_t i = 0; i < a->nvalues; i++)
+        free(a->value[i]);
+    free(a->value);
+    free(a->item);
+}
+
+/* Read text into a; false when out of memory (a cut or bad text just ends
+ * the list). */
+static bool args_read(const char *s, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    bool row = false;
+    while (*s) {
+        if (!row && *s == '(') {
+            row = true;
+            s++;
+        }
+        char *v = arg_value(&s);
+        if (v == NULL)
+            break;
+        char **values = realloc(a->value, (a->nvalues + 1) * sizeof *values);
+        size_t *items = values ? realloc(a->item, (a->nvalues + 1) * sizeof *items) : NULL;
+        if (values)
+            a->value = values;
+        if (items == NULL) {
+            free(v);
+            return false;
+        }
+        a->item = items;
+        a->value[a->nvalues] = v;
+        a->item[a->nvalues++] = a->nitems;
+        if (row && *s == ')') {
+            row = false;
+            s++;
+        }
+        if (!row)
+            a->nitems++;
+        if (strncmp(s, ", ", 2) != 0)
+            break;
+        s += 2;
+    }
+    return true;
+}
+
+/* A call event as lines "task input api function kind value ...": one
+ * line for a call (input "-", all its arguments), one per input for a
+ * chunk of a map (its value, or its row's). Inputs past a cut in the
+ * arguments have none. */
+static bool call_lines(const struct trace_event *e)
+{
+    struct args a;
+    unsigned long first = 0, last = 0;
+    bool chunk = e->inputs[0] != '\0';
+
+    if (chunk && sscanf(e->inputs, "%lu..%lu", &first, &last) != 2)
+        return true;
+    if (!args_read(e->args, &a)) {
+        args_free(&a);
+        return false;
+    }
+    for (unsigned long k = first; k <= last; k++) {
+        field(e->on, false);
+        if (chunk)
+            printf("%lu\t", k);
+        else
+            fputs("-\t", stdout);
+        field(e->in, false);
+        escaped(e->fn);
+        for (size_t i = 0; i < a.nvalues; i++)
+            if (!chunk || a.item[i] == k - first)
+                printf("\t%s", a.value[i]);
+        putchar('\n');
+        if (!chunk)
+            break;
+    }
+    args_free(&a);
+    return true;
+}
+
+/* The call events of path (checked first, unless loose). */
+static int calls(const char *path, bool loose)
+{
+    struct trace_cursor c;
+    struct trace_item it;
+    char why[400];
+
+    if (!loose && checked(path, NULL))
+        return 1;
+    if (trace_open(path, loose ? TRACE_LENIENT : 0, &c, why, sizeof why) != 0) {
+        fprintf(stderr, "%s: %s: %s\n", me, path, why);
+        return 1;
+    }
+    int status = 0;
+    while (c.version >= 3 && trace_next(&c, &it, why, sizeof why) == 1) {
+        struct trace_event e;
+        if (it.kind != TRACE_EVENT)
+            continue;
+        int m = trace_master_event(it.text, it.len, &e);
+        if (m < 0 || (m == 1 && e.fn != NULL && !call_lines(&e))) {
+            fprintf(stderr, "%s: %s: out of memory\n", me, path);
+            status = 1;
+        }
+        if (m == 1) {
+            free(e.fn);
+            free(e.args);
+        }
+        if (status)
+            break;
+    }
+    trace_close(&c);
+    return status;
 }
 
 /* Every task id from 0 to the highest has one final record; with want >= 0,
@@ -296,7 +456,9 @@ int main(int argc, char **argv)
     if (strcmp(mode, "events") == 0 && argc == 3)
         return events(argv[2]);
     if (strcmp(mode, "calls") == 0 && argc == 3)
-        return calls(argv[2]);
+        return calls(argv[2], false);
+    if (strcmp(mode, "calls") == 0 && argc == 4 && strcmp(argv[2], "--lenient") == 0)
+        return calls(argv[3], true);
     if (strcmp(mode, "final") == 0 && (argc == 3 || argc == 4)) {
         long want = -1;
         if (argc == 4) {

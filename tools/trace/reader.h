@@ -144,9 +144,17 @@ struct trace_event {
     char in[40];        /* wait, resume: the call waited in; call: the API that made it */
     char on[48];        /* the task id, "ID n=K" or "all" */
     char t[24];         /* its time, as written */
+    char inputs[48];    /* call, a chunk of a map: "FIRST..LAST"; "" for a call */
     char *fn;           /* call: the function's name; NULL for the others */
     char *args;         /* call: its arguments, as TRACE.md writes them; NULL */
 };
+
+/* Read an event line of the master's (v3; text, len bytes without the
+ * line end): '# event worker=master pid=P t=T what=wait in=CALL on=ID'
+ * (what=resume; on=ID n=K, on=all), or 'what=call api=API fn="NAME"
+ * on=ID [inputs=F..L] args="..."'. 1 and e filled (e->fn and e->args are
+ * the caller's to free); 0 if the line is not one; -1: out of memory. */
+int trace_master_event(const char *text, size_t len, struct trace_event *e);
 
 /* What trace_check found in a trace that keeps every rule. */
 struct trace_checked {
