@@ -24,7 +24,10 @@
  *     early INDEX                  future_successful gave -1 (not finished)
  *     master                       a task's function ran in the master
  * INDEX counts calls from 0 in the order they were made (the "Process i"
- * of the exercises). TASK is the call's task id, as in the trace (from 0,
+ * of the exercises); a get or early line about a future whose call the
+ * shim did not see (one made where no wrapper reaches, e.g. inside the
+ * library) has "@TASK" for INDEX, its task id: the grader learns such a
+ * call from the trace's call events (truth.awk). TASK is the call's task id, as in the trace (from 0,
  * so most often TASK is INDEX), or "-" for a call the pool refused; for a
  * call made inside pool_apply or pool_map the shim cannot see the id, and
  * writes "~B" (pool_apply: the first task after task B with this
@@ -249,13 +252,16 @@ pool_value __wrap_future_get(future *f)
     if (inside)
         return v;
     pthread_mutex_lock(&lock);
-    for (size_t i = nseen; i-- > 0;) {
-        if (seen[i] == f && f != NULL) {    /* the newest: a freed future's address may come back */
-            putf(&l, "get\t%zu", i);
-            put_value(&l, v);
-            emit(&l);
-            break;
-        }
+    size_t i = nseen;
+    while (i-- > 0 && !(seen[i] == f && f != NULL))
+        ;                                   /* the newest: a freed future's address may come back */
+    if (i != (size_t)-1)
+        putf(&l, "get\t%zu", i);
+    else if (f != NULL)                     /* a call the shim did not see: by its task */
+        putf(&l, "get\t@%lu", future_id(f));
+    if (f != NULL) {
+        put_value(&l, v);
+        emit(&l);
     }
     pthread_mutex_unlock(&lock);
     return v;
@@ -266,16 +272,17 @@ int __wrap_future_successful(future *f)
     int ok = __real_future_successful(f);
     struct line l = { .len = 0 };
 
-    if (ok != -1 || inside)
+    if (ok != -1 || inside || f == NULL)
         return ok;
     pthread_mutex_lock(&lock);
-    for (size_t i = nseen; i-- > 0;) {
-        if (seen[i] == f && f != NULL) {
-            putf(&l, "early\t%zu", i);
-            emit(&l);
-            break;
-        }
-    }
+    size_t i = nseen;
+    while (i-- > 0 && seen[i] != f)
+        ;
+    if (i != (size_t)-1)
+        putf(&l, "early\t%zu", i);
+    else
+        putf(&l, "early\t@%lu", future_id(f));
+    emit(&l);
     pthread_mutex_unlock(&lock);
     return ok;
 }
