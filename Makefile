@@ -11,6 +11,8 @@
 #                   chaos (workers killed and stopped at random), 1M results kept at once
 #   make test       install what the tests need (as root), build, run every suite
 #   make deps       only the installing part of make test
+#   make MPI=1      also libpool_mpi.a: pools across machines over Open MPI (runtime/mpi/);
+#                   make deps MPI=1 and make test MPI=1 install Open MPI and run its suite
 #   make deps-student  what a student needs: a C compiler, make, bubblewrap (for make grade)
 #   make install    libpool (static and shared), pool.h and libpool.pc under
 #                   PREFIX (default /usr/local); DESTDIR for packages
@@ -54,6 +56,9 @@ $(BUILD)/obj/%.o: %.c
 # installed; otherwise the exact command is printed and make stops.
 deps:
 	@tools/deps
+ifeq ($(MPI),1)
+	@tools/deps --mpi
+endif
 
 # What a student needs for the lessons and make grade, nothing more.
 deps-student:

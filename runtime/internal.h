@@ -16,6 +16,7 @@
 #include "fault.h"
 #include "namer.h"
 #include "queue.h"
+#include "remote.h"
 #include "room.h"
 #include "shared.h"
 #include "supervise.h"

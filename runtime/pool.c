@@ -165,12 +165,22 @@
 #include "future.h"
 #include "handle.h"
 #include "queue.h"
+#include "remote.h"
 #include "shared.h"
 #include "supervise.h"
 #include "tracefile.h"
 #include "watch.h"
 #include "wire.h"
 
+/* Calls that run elsewhere: NULL unless the MPI build's transport is in
+ * this process (runtime/mpi/: rank 0 of an mpirun under POOL_MPI). */
+const pool__transport *pool__remote;
+#ifdef POOL_MPI
+/* The MPI build: link the transport, whose constructor sets pool__remote
+ * (and turns the other ranks into stations before main). */
+extern const char pool__mpi_linked;
+__attribute__((used)) static const char *const mpi_linked = &pool__mpi_linked;
+#endif
 
 /* Worker count. ------------------------------------------------------------ */
 
@@ -381,6 +391,17 @@ pool *pool_create(int n)
         return NULL;
 
     pool *p = calloc(1, sizeof *p);
+    if (p && pool__remote) {
+        /* Its workers are relays, one for each worker elsewhere. */
+        int total = pool__remote->create(p, n);
+        if (total < 0) {
+            int e = errno;
+            free(p);
+            errno = e;
+            return NULL;
+        }
+        n = total;
+    }
     if (p == NULL)
         goto no_memory;
     p->ctl_fd = p->sup_fd = p->life_fd = p->event_fd = p->ev_fd = -1;
@@ -408,6 +429,10 @@ pool *pool_create(int n)
         goto free_pool;
     pool__fault_read(sh);
     sh->backtrace = read_backtrace();
+    if (pool__remote) {
+        sh->remote = 1;
+        pool__remote->attach(p);
+    }
 
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, master_stdout);
@@ -580,6 +605,8 @@ int pool_initializer(pool *p, pool_fn fn, const char *name,
     atomic_fetch_add(&sh->init_gen, 1);
     pthread_mutex_unlock(&sh->init_lock);
     pool__buf_free(&b);
+    if (sh->remote)
+        pool__remote->initializer(p);
     return 0;
 }
 
@@ -718,6 +745,8 @@ void pool_destroy(pool *p)
         return;
     pool__pools_remove(p);
     pool_terminate(p);
+    if (p->sh && p->sh->remote)
+        pool__remote->destroy(p);
     /* The program may still hold p and the futures it did not free: their
      * structs are kept, marked, so that a later use is named (handle.c). */
     pthread_mutex_lock(&p->lock);

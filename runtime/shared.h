@@ -229,6 +229,11 @@ typedef struct pool__shared {
     _Atomic uint32_t finished;
     _Atomic uint32_t finish_waiters;
 
+    /* 1: a pool whose calls run elsewhere (the MPI build, runtime/mpi/):
+     * its workers are relays that hand each call they claim to the
+     * transport and finish it with what comes back. Set before the fork. */
+    uint32_t remote;
+
 } pool__shared;
 
 /* The worker slots (POOL_MAX_WORKERS of them, after the header) and the

@@ -270,6 +270,8 @@ static int stop_calls(void)
             seen_at[w] = now;
         }
         double end = seen_at[w] + c->limit;
+        if (sh->remote)
+            end += 1.0;     /* stopped where it runs; here only if that is not heard of */
         if (now >= end)
             stop_call(w, seq, KILL_TIMEOUT);
         else if (next < 0 || end < next)

@@ -25,6 +25,7 @@
 #include "blob.h"
 #include "fault.h"
 #include "queue.h"
+#include "remote.h"
 #include "room.h"
 #include "shared.h"
 #include "trace.h"
@@ -492,6 +493,55 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     task_name = "?";
 }
 
+/* A relay (a pool whose calls run elsewhere): hand call seq to the
+ * transport, then finish it as run_call would, with what came back. A try
+ * whose place was lost is queued again if it may be tried again. */
+static void relay_call(pool__shared *sh, uint64_t seq, pool__buf *rec)
+{
+    pool__call *c = pool__slot(sh, seq);
+    atomic_store(&pool__wslots(sh)[me].start, pool__now());
+    c->tries++;
+    pool__answer a;
+    pool__remote->run(sh, me, seq, &a);
+    if (a.tries > 1)
+        c->tries += a.tries - 1;
+    if (a.status == ST_RETRIED) {
+        /* Lost with the place it ran: as if this worker had died. */
+        if (pool__fail_begin(sh, seq)) {
+            c->pid = a.pid;
+            if (c->tries > c->retries || atomic_load(&sh->state) == POOL_TERMINATING ||
+                !pool__requeue(sh, seq, a.err)) {
+                const char *msg = strchr(a.err, ':');
+                pool__fail_end(sh, seq, ST_CRASH, "StationDied", msg ? msg + 2 : a.err);
+            }
+        }
+    } else if (pool__finish_begin(sh, seq, me)) {
+        c->pid = a.pid;
+        c->worker = me;
+        c->start = a.start;
+        c->end = a.end;     /* last: a record with an end is whole (pool__fail_begin) */
+        c->status = a.status;
+        c->flags = a.flags;
+        pool__payload_free(sh, &c->args);
+        if (a.result.blob)
+            c->result = a.result;
+        else if (pool__payload_put(sh, c, &c->result, a.bytes, a.len) == -1)
+            c->result = (pool__payload){0};
+        if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
+            rec->len = 0;
+            pool__trace_format(rec, sh, c, a.err);
+            pool__trace_add_worker(sh, me, rec->data, rec->len, false);
+        }
+        atomic_fetch_add_explicit(&pool__wslots(sh)[me].tasks, 1, memory_order_relaxed);
+        atomic_store_explicit(&pool__wslots(sh)[me].holding, 0, memory_order_relaxed);
+        atomic_store_explicit(&pool__wslots(sh)[me].start, 0, memory_order_relaxed);
+        pool__finish_end(sh, seq);
+        return;
+    }
+    atomic_store_explicit(&pool__wslots(sh)[me].holding, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool__wslots(sh)[me].start, 0, memory_order_relaxed);
+}
+
 void pool__worker_main(pool__shared *sh, int w)
 {
     me_sh = sh;
@@ -512,7 +562,10 @@ void pool__worker_main(pool__shared *sh, int w)
     pool__buf out = {0}, rec = {0};
     uint64_t seq;
     while ((seq = pool__claim(sh, w)) != 0) {
-        run_call(sh, seq, &out, &rec);
+        if (sh->remote)
+            relay_call(sh, seq, &rec);
+        else
+            run_call(sh, seq, &out, &rec);
         arena_clear();
         if (leave)
             break;      /* its descriptor is gone: the supervisor starts another */

@@ -1,0 +1,731 @@
+/*
+ * master.c - rank 0: its pools' calls go to the stations.
+ *
+ * A pool made here is an ordinary pool (pool.c) whose workers are relays,
+ * one for each worker the stations have for it: a relay claims a call as
+ * any worker does, puts its seq in its box (shared memory made before the
+ * fork) and sleeps on the box. The transport thread, the one thread of
+ * this process that makes MPI calls, sends the call to a station with a
+ * free worker, and when the station's DONE comes writes the answer into
+ * the box and wakes the relay, which finishes the call as a worker would
+ * (worker.c). So futures, waits, callbacks, cancels, time limits and
+ * retries are the pool's own, unchanged; a relay killed by its supervisor
+ * (a cancel, a kill) is noticed here, and the station told to stop the call.
+ *
+ * Leases. Every station beats when it has sent nothing for MP_BEAT; one
+ * silent for mp_lease() is dead: its calls' relays are told ST_RETRIED
+ * (run again elsewhere if they may, else StationDied), its workers are
+ * taken from the pool's size, and nothing is sent to it again. Stations
+ * hold a lease on the master the same way (station.c).
+ *
+ * The end. At exit the stations are told to stop, and MPI_Finalize is
+ * called only if no rank died (it would wait for the dead forever). A
+ * file named by $POOL_MPI_STATUS gets main's exit status, which mpirun
+ * does not pass on under --enable-recovery (tools/poolrun reads it).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mpi/transport.h"
+
+#define MAX_POOLS 64
+#define BOX_DATA 16384      /* a result up to this goes in the box; larger ones in an extent */
+
+enum { BOX_IDLE, BOX_ASKED, BOX_SENT, BOX_ANSWERED };
+
+/* A relay's box. state is the futex the relay sleeps on; the rest is
+ * written by whoever the state says: the relay (seq, then ASKED), the
+ * transport (the answer, then ANSWERED). */
+struct box {
+    _Atomic uint32_t state;
+    uint32_t status, flags, tries;
+    uint64_t seq;
+    int32_t pid, rank;
+    double start, end;
+    pool__payload result;
+    uint32_t len;
+    char host[64];
+    char err[1400];
+    _Alignas(16) char data[BOX_DATA];
+};
+
+struct station {
+    int rank;
+    bool hello, live;
+    char host[64];
+    double heard, said;
+};
+
+/* A pool of this process whose calls run at the stations. */
+struct rpool {
+    pool *p;
+    pool__shared *sh;
+    uint32_t id;
+    struct box *boxes;
+    int nboxes;
+    int *at;                /* its workers at each station (by rank) */
+    int *out;               /* its calls out at each station */
+    /* A create being answered (only while the pool is made). */
+    int waiting, total;
+    char why[600];
+};
+
+/* A call at a station. */
+struct flight {
+    uint64_t key;
+    struct rpool *rp;
+    int w;
+    uint64_t seq;
+    int rank;
+    struct flight *next;
+};
+
+/* lock guards everything below; the transport thread holds it while it
+ * works, and lets it go only to nap. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;   /* on CLOCK_MONOTONIC (pool__deadline) */
+static int nranks;
+static struct station *st;          /* st[rank], rank >= 1 */
+static struct rpool *pools[MAX_POOLS];
+static struct flight *flights;
+static uint64_t next_key = 1;
+static uint32_t next_id = 1;
+static int ready;                   /* 0 handshake going on, 1 done, -1 refused */
+static char refused[800];
+static bool stopping, stopped, death_seen;
+static pool__buf *bcast;            /* messages for every live station (API threads) */
+static int *bcast_tag;
+static size_t nbcast;
+static pthread_t thread;
+static pid_t master_pid;
+
+/* Rung by relays when they ask (shared with every fork: made before any). */
+static _Atomic uint32_t *bell;
+
+/* Relays, in the forked worker processes: no lock, no MPI. ------------------- */
+
+/* The box of relay w of pool sh, from the table as it was at the fork. */
+static struct box *box_of(pool__shared *sh, int w)
+{
+    for (int i = 0; i < MAX_POOLS; i++)
+        if (pools[i] && pools[i]->sh == sh && w < pools[i]->nboxes)
+            return &pools[i]->boxes[w];
+    pool__die("a relay of a pool the transport does not know");
+}
+
+static void relay_run(pool__shared *sh, int w, uint64_t seq, pool__answer *a)
+{
+    struct box *b = box_of(sh, w);
+    b->seq = seq;
+    atomic_store(&b->state, BOX_ASKED);
+    atomic_fetch_add(bell, 1);
+    pool__futex_wake(bell, 1);
+    uint32_t s;
+    while ((s = atomic_load(&b->state)) != BOX_ANSWERED)
+        pool__futex_wait(&b->state, s, 1.0);
+    *a = (pool__answer){
+        .status = b->status, .flags = b->flags, .tries = b->tries, .pid = b->pid,
+        .start = b->start, .end = b->end, .result = b->result,
+        .bytes = b->data, .len = b->len, .err = b->err, .host = b->host, .rank = b->rank,
+    };
+}
+
+/* The API: pool_create and the rest, on the program's threads. ---------------- */
+
+static struct rpool *find(const pool *p)
+{
+    for (int i = 0; i < MAX_POOLS; i++)
+        if (pools[i] && pools[i]->p == p)
+            return pools[i];
+    return NULL;
+}
+
+static void ring(void)
+{
+    atomic_fetch_add(bell, 1);
+    pool__futex_wake(bell, 1);
+}
+
+/* lock held: a message for every live station, sent by the transport. */
+static void broadcast(int tag, pool__buf *b)
+{
+    bcast = realloc(bcast, (nbcast + 1) * sizeof *bcast);
+    bcast_tag = realloc(bcast_tag, (nbcast + 1) * sizeof *bcast_tag);
+    if (bcast == NULL || bcast_tag == NULL)
+        pool__die("out of memory");
+    bcast[nbcast] = *b;
+    bcast_tag[nbcast++] = tag;
+    *b = (pool__buf){0};
+    ring();
+}
+
+/* lock held: wait (at most seconds) until done() or the handshake failed. */
+static bool wait_until(bool (*done)(void *), void *arg, double seconds)
+{
+    struct timespec t = pool__deadline(seconds);
+    while (!done(arg) && ready >= 0)
+        if (pthread_cond_timedwait(&changed, &lock, &t) == ETIMEDOUT)
+            return done(arg);
+    return done(arg);
+}
+
+static bool handshake_over(void *arg)
+{
+    (void)arg;
+    return ready != 0;
+}
+
+static bool create_answered(void *arg)
+{
+    return ((struct rpool *)arg)->waiting == 0;
+}
+
+static int remote_create(pool *p, int n)
+{
+    pthread_mutex_lock(&lock);
+    wait_until(handshake_over, NULL, 10 + 2 * mp_lease());
+    if (ready != 1) {
+        pool__set_error("%s", ready < 0 ? refused : "the stations did not say hello in time");
+        pthread_mutex_unlock(&lock);
+        errno = ready < 0 ? EPROTO : ETIMEDOUT;
+        return -1;
+    }
+    int slot = -1;
+    for (int i = 0; i < MAX_POOLS && slot < 0; i++)
+        if (pools[i] == NULL)
+            slot = i;
+    struct rpool *rp = calloc(1, sizeof *rp);
+    if (rp)
+        rp->at = calloc((size_t)nranks, sizeof *rp->at);
+    if (rp)
+        rp->out = calloc((size_t)nranks, sizeof *rp->out);
+    if (slot < 0 || rp == NULL || rp->at == NULL || rp->out == NULL) {
+        pool__set_error("cannot set up a pool across ranks: %s",
+                        slot < 0 ? "64 are made already" : "out of memory");
+        pthread_mutex_unlock(&lock);
+        errno = ENOMEM;
+        return -1;
+    }
+    rp->p = p;
+    rp->id = next_id++;
+    for (int r = 1; r < nranks; r++)
+        rp->waiting += st[r].live;
+    pools[slot] = rp;
+    pool__buf b = {0};
+    pool__buf_put_u32(&b, rp->id);
+    pool__buf_put_u32(&b, (uint32_t)n);
+    broadcast(TAG_CREATE, &b);
+    bool answered = wait_until(create_answered, rp, 5 + 2 * mp_lease());
+    int total = rp->total;
+    if (!answered || rp->why[0] || total < 1 || total > POOL_MAX_WORKERS) {
+        if (rp->why[0])
+            pool__set_error("%s", rp->why);
+        else if (!answered)
+            pool__set_error("the stations did not answer in time");
+        else
+            pool__set_error("the stations have %d workers in all: a pool holds 1 to %d",
+                            total, POOL_MAX_WORKERS);
+        pool__buf d = {0};
+        pool__buf_put_u32(&d, rp->id);
+        broadcast(TAG_DESTROY, &d);
+        pools[slot] = NULL;
+        free(rp->at);
+        free(rp->out);
+        free(rp);
+        pthread_mutex_unlock(&lock);
+        errno = EAGAIN;
+        return -1;
+    }
+    pthread_mutex_unlock(&lock);
+    return total;
+}
+
+static void remote_attach(pool *p)
+{
+    pthread_mutex_lock(&lock);
+    struct rpool *rp = find(p);
+    if (rp) {
+        rp->sh = p->sh;
+        rp->nboxes = p->n;
+        rp->boxes = mmap(NULL, (size_t)p->n * sizeof *rp->boxes, PROT_READ | PROT_WRITE,
+                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (rp->boxes == MAP_FAILED)
+            pool__die("cannot map the relays' boxes: %s", strerror(errno));
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static void remote_initializer(pool *p)
+{
+    pool__shared *sh = p->sh;
+    uint64_t off;
+    pool__buf b = {0};
+    pthread_mutex_lock(&sh->init_lock);
+    bool ok = mp_fn_offset((pool_fn)(uintptr_t)sh->init_fn, &off);
+    pthread_mutex_lock(&lock);
+    struct rpool *rp = find(p);
+    if (rp && ok) {
+        pool__buf_put_u32(&b, rp->id);
+        pool__buf_put_u64(&b, off);
+        pool__buf_put_str(&b, sh->init_name);
+        pool__buf_put_u32(&b, sh->init_argc);
+        pool__buf_put(&b, sh->init_data, sh->init_len);
+        broadcast(TAG_INIT, &b);
+    }
+    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&sh->init_lock);
+    if (!ok)
+        fprintf(stderr, "pool: warning: the initializer %s is not in the program's own "
+                "code; the stations cannot run it\n", sh->init_name);
+}
+
+static void remote_destroy(pool *p)
+{
+    pthread_mutex_lock(&lock);
+    struct rpool *rp = find(p);
+    if (rp) {
+        for (struct flight **f = &flights; *f;) {
+            if ((*f)->rp == rp) {
+                struct flight *gone = *f;
+                *f = gone->next;
+                free(gone);
+            } else {
+                f = &(*f)->next;
+            }
+        }
+        pool__buf b = {0};
+        pool__buf_put_u32(&b, rp->id);
+        broadcast(TAG_DESTROY, &b);
+        for (int i = 0; i < MAX_POOLS; i++)
+            if (pools[i] == rp)
+                pools[i] = NULL;
+        munmap(rp->boxes, (size_t)rp->nboxes * sizeof *rp->boxes);
+        free(rp->at);
+        free(rp->out);
+        free(rp);
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static const pool__transport transport = {
+    .create = remote_create,
+    .attach = remote_attach,
+    .run = relay_run,
+    .initializer = remote_initializer,
+    .destroy = remote_destroy,
+};
+
+/* The transport thread: every MPI call of this process. ---------------------- */
+
+static void send_to(int rank, int tag, pool__buf *b)
+{
+    mp_send(rank, tag, b);
+    st[rank].said = pool__now();
+}
+
+/* The answer to relay box b: written, then the relay woken. */
+static void answer(struct box *b)
+{
+    atomic_store(&b->state, BOX_ANSWERED);
+    pool__futex_wake(&b->state, 1);
+}
+
+static void answer_error(struct box *b, int status, const char *type, const char *msg)
+{
+    pool__buf v = {0};
+    pool__buf_put_value(&v, (pool_value){.kind = POOL_ERROR, .as.err = {type, msg}});
+    b->status = (uint32_t)status;
+    b->flags = 0;
+    b->tries = 1;
+    b->pid = 0;
+    b->start = b->end = pool__now();
+    b->result = (pool__payload){0};
+    b->len = v.len <= BOX_DATA ? (uint32_t)v.len : 0;
+    memcpy(b->data, v.data, b->len);
+    snprintf(b->err, sizeof b->err, "%s: %s", type, msg);
+    pool__buf_free(&v);
+    answer(b);
+}
+
+static void station_dead(int rank, const char *why)
+{
+    struct station *s = &st[rank];
+    s->live = false;
+    death_seen = true;
+    mp_abandon(rank);
+    fprintf(stderr, "pool: rank %d on %s %s; its calls are run again elsewhere or fail\n",
+            rank, s->host, why);
+    for (struct flight **f = &flights; *f;) {
+        struct flight *fl = *f;
+        if (fl->rank != rank) {
+            f = &fl->next;
+            continue;
+        }
+        *f = fl->next;
+        struct box *b = &fl->rp->boxes[fl->w];
+        if (atomic_load(&b->state) == BOX_SENT && b->seq == fl->seq) {
+            char msg[600];
+            pool__call *c = pool__slot(fl->rp->sh, fl->seq);
+            snprintf(msg, sizeof msg, "rank %d on %s stopped answering while running %s "
+                     "(try %u of %u)", rank, s->host, c->name, c->tries, c->retries + 1);
+            answer_error(b, ST_RETRIED, "StationDied", msg);
+            b->pid = 0;
+        }
+        free(fl);
+    }
+    /* The pools have fewer workers now: pool_size says so. */
+    for (int i = 0; i < MAX_POOLS; i++) {
+        struct rpool *rp = pools[i];
+        if (rp == NULL || rp->sh == NULL || rp->at[rank] == 0)
+            continue;
+        int left = rp->p->n - rp->at[rank];
+        rp->at[rank] = 0;
+        rp->out[rank] = 0;
+        if (left >= 1) {
+            pthread_mutex_unlock(&lock);    /* pool_resize takes the pool's lock */
+            pool_resize(rp->p, left);
+            pthread_mutex_lock(&lock);
+        }
+    }
+    pthread_cond_broadcast(&changed);
+}
+
+static void on_hello(int rank, pool__rd *r)
+{
+    struct station *s = &st[rank];
+    const char *id = pool__rd_str(r);
+    snprintf(s->host, sizeof s->host, "%s", pool__rd_str(r));
+    s->hello = true;
+    if (strcmp(id, mp_build_id()) != 0 && ready == 0) {
+        ready = -1;
+        snprintf(refused, sizeof refused, "rank %d on %s runs another build of the program "
+                 "(build-id %.16s, not %.16s): every rank must run the same binary",
+                 rank, s->host, id, mp_build_id());
+    }
+}
+
+static void on_created(int rank, pool__rd *r)
+{
+    uint32_t id = pool__rd_u32(r);
+    uint32_t n = pool__rd_u32(r);
+    const char *why = pool__rd_str(r);
+    for (int i = 0; i < MAX_POOLS; i++) {
+        struct rpool *rp = pools[i];
+        if (rp == NULL || rp->id != id || rp->waiting == 0)
+            continue;
+        rp->waiting--;
+        rp->at[rank] = (int)n;
+        rp->total += (int)n;
+        if (n == 0 && rp->why[0] == '\0')
+            snprintf(rp->why, sizeof rp->why, "%s", why);
+        pthread_cond_broadcast(&changed);
+    }
+}
+
+static void on_done(int rank, pool__rd *r)
+{
+    uint64_t key = pool__rd_u64(r);
+    struct flight *fl = NULL, **at;
+    for (at = &flights; *at; at = &(*at)->next)
+        if ((*at)->key == key) {
+            fl = *at;
+            *at = fl->next;
+            break;
+        }
+    if (fl == NULL)
+        return;     /* the call ended here first (cancelled, killed, terminated) */
+    fl->rp->out[rank]--;
+    struct box *b = &fl->rp->boxes[fl->w];
+    if (atomic_load(&b->state) != BOX_SENT || b->seq != fl->seq) {
+        free(fl);
+        return;
+    }
+    b->status = pool__rd_u32(r);
+    b->flags = pool__rd_u32(r);
+    b->tries = pool__rd_u32(r);
+    b->pid = (int32_t)pool__rd_u32(r);
+    b->start = pool__rd_f64(r);
+    b->end = pool__rd_f64(r);
+    snprintf(b->err, sizeof b->err, "%s", pool__rd_str(r));
+    uint32_t len = pool__rd_u32(r);
+    size_t pad = (uintptr_t)r->p % 16 ? 16 - (uintptr_t)r->p % 16 : 0;
+    if (r->bad || pad + len > r->left) {
+        answer_error(b, ST_ERROR, "PoolError", "the station's answer came garbled");
+        free(fl);
+        return;
+    }
+    const char *bytes = r->p + pad;
+    b->rank = rank;
+    snprintf(b->host, sizeof b->host, "%s", st[rank].host);
+    b->result = (pool__payload){0};
+    b->len = 0;
+    if (len <= BOX_DATA) {
+        memcpy(b->data, bytes, len);
+        b->len = len;
+    } else {
+        char *m = pool__blob_take(fl->rp->sh, len, &b->result.blob, &b->result.class);
+        if (m == NULL) {
+            answer_error(b, ST_ERROR, "PoolError", "no shared memory for the result");
+            free(fl);
+            return;
+        }
+        memcpy(m, bytes, len);
+        b->result.len = len;
+    }
+    answer(b);
+    free(fl);
+}
+
+/* Relays that asked: their calls to stations with a free worker. */
+static bool dispatch(void)
+{
+    bool any = false;
+    for (int i = 0; i < MAX_POOLS; i++) {
+        struct rpool *rp = pools[i];
+        if (rp == NULL || rp->boxes == NULL)
+            continue;
+        for (int w = 0; w < rp->nboxes; w++) {
+            struct box *b = &rp->boxes[w];
+            if (atomic_load(&b->state) != BOX_ASKED)
+                continue;
+            int rank = -1;
+            for (int r = 1; r < nranks; r++)
+                if (st[r].live && rp->out[r] < rp->at[r] &&
+                    (rank < 0 || rp->out[r] * rp->at[rank] < rp->out[rank] * rp->at[r]))
+                    rank = r;
+            if (rank < 0)
+                break;      /* every station is busy: the next DONE frees one */
+            any = true;
+            uint64_t seq = b->seq, off;
+            pool__call *c = pool__slot(rp->sh, seq);
+            if (!mp_fn_offset((pool_fn)(uintptr_t)c->fn, &off)) {
+                answer_error(b, ST_ERROR, "PoolError", "the function is not in the "
+                             "program's own code (a shared library's): it cannot run on "
+                             "another rank");
+                continue;
+            }
+            const char *args = pool__payload_view(rp->sh, c, &c->args, false);
+            if (args == NULL) {
+                answer_error(b, ST_ERROR, "PoolError", "the arguments could not be read");
+                continue;
+            }
+            pool__buf m = {0};
+            uint64_t key = next_key++;
+            pool__buf_put_u64(&m, key);
+            pool__buf_put_u32(&m, rp->id);
+            pool__buf_put_u64(&m, off);
+            pool__buf_put_str(&m, c->name);
+            pool__buf_put_u32(&m, c->nitems);
+            pool__buf_put_u32(&m, c->argc);
+            pool__buf_put_u32(&m, c->flags & POOL__RAW_ARGS);
+            pool__buf_put_u64(&m, c->first);
+            pool__buf_put_f64(&m, c->limit);
+            pool__buf_put_u32(&m, c->retries + 1 > c->tries ? c->retries + 1 - c->tries : 0);
+            pool__buf_put_u32(&m, c->args.len);
+            mp_align(&m);
+            pool__buf_put(&m, args, c->args.len);
+            send_to(rank, TAG_CALL, &m);
+            atomic_store(&b->state, BOX_SENT);
+            struct flight *fl = malloc(sizeof *fl);
+            if (fl == NULL)
+                pool__die("out of memory");
+            *fl = (struct flight){.key = key, .rp = rp, .w = w, .seq = seq, .rank = rank,
+                                  .next = flights};
+            flights = fl;
+            rp->out[rank]++;
+        }
+    }
+    return any;
+}
+
+/* Calls that ended here while a station ran them (cancelled, killed,
+ * terminated: the relay was killed): the station is told to stop them. */
+static void abandoned(void)
+{
+    for (struct flight **f = &flights; *f;) {
+        struct flight *fl = *f;
+        struct box *b = &fl->rp->boxes[fl->w];
+        if (pool__call_holder(fl->rp->sh, fl->seq) == fl->w &&
+            atomic_load(&b->state) == BOX_SENT && b->seq == fl->seq) {
+            f = &fl->next;
+            continue;
+        }
+        pool__buf m = {0};
+        pool__buf_put_u64(&m, fl->key);
+        if (st[fl->rank].live)
+            send_to(fl->rank, TAG_KILL, &m);
+        fl->rp->out[fl->rank]--;
+        *f = fl->next;
+        free(fl);
+    }
+}
+
+static void stop_all(void)
+{
+    for (int r = 1; r < nranks; r++) {
+        if (!st[r].live)
+            continue;
+        pool__buf m = {0};
+        pool__buf_put_u32(&m, death_seen ? 0 : 1);
+        send_to(r, TAG_STOP, &m);
+    }
+    double until = pool__now() + mp_lease();
+    while (mp_progress() && pool__now() < until)
+        mp_nap(1e-3);
+    if (!death_seen && !mp_progress())
+        MPI_Finalize();
+}
+
+static void *transport_main(void *arg)
+{
+    (void)arg;
+    int got;
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &got);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    pthread_mutex_lock(&lock);
+    double t0 = pool__now();
+    for (int r = 1; r < nranks; r++)
+        st[r] = (struct station){.rank = r, .heard = t0, .said = t0};
+    pool__buf in = {0};
+    double nap = 0;
+    for (;;) {
+        bool busy = false;
+        int from, tag;
+        while (mp_recv(&from, &tag, &in)) {
+            busy = true;
+            if (from < 1 || from >= nranks || (!st[from].live && tag != TAG_HELLO))
+                continue;   /* a station given up for dead: a late word is dropped */
+            st[from].heard = pool__now();
+            pool__rd r = {.p = in.data, .left = in.len};
+            switch (tag) {
+            case TAG_HELLO: on_hello(from, &r); break;
+            case TAG_CREATED: on_created(from, &r); break;
+            case TAG_DONE: on_done(from, &r); break;
+            default: break;
+            }
+        }
+        double now = pool__now();
+        if (ready == 0) {
+            bool all = true;
+            for (int r = 1; r < nranks; r++)
+                all &= st[r].hello;
+            if (all || now - t0 > 10) {
+                if (!all)
+                    snprintf(refused, sizeof refused, "not every rank said hello within 10 s");
+                ready = all ? 1 : -1;
+            }
+            if (ready != 0) {
+                for (int r = 1; r < nranks; r++) {
+                    st[r].live = st[r].hello;
+                    if (!st[r].live)
+                        continue;
+                    pool__buf m = {0};
+                    pool__buf_put_u32(&m, ready == 1);
+                    pool__buf_put_str(&m, ready == 1 ? "" : refused);
+                    send_to(r, TAG_WELCOME, &m);
+                    if (ready != 1)
+                        st[r].live = false;
+                }
+                pthread_cond_broadcast(&changed);
+            }
+        }
+        for (size_t i = 0; i < nbcast; i++) {
+            for (int r = 1; r < nranks; r++) {
+                if (!st[r].live)
+                    continue;
+                pool__buf m = {0};
+                pool__buf_put(&m, bcast[i].data, bcast[i].len);
+                send_to(r, bcast_tag[i], &m);
+            }
+            pool__buf_free(&bcast[i]);
+        }
+        nbcast = 0;
+        busy |= dispatch();
+        abandoned();
+        mp_progress();
+        now = pool__now();
+        for (int r = 1; r < nranks; r++) {
+            if (!st[r].live)
+                continue;
+            if (now - st[r].heard > mp_lease()) {
+                char why[100];
+                snprintf(why, sizeof why, "has said nothing for %g s", mp_lease());
+                station_dead(r, why);
+            } else if (now - st[r].said > MP_BEAT) {
+                pool__buf m = {0};
+                send_to(r, TAG_BEAT, &m);
+            }
+        }
+        if (stopping) {
+            stop_all();
+            stopped = true;
+            pthread_cond_broadcast(&changed);
+            pthread_mutex_unlock(&lock);
+            return NULL;
+        }
+        if (busy) {
+            nap = 0;
+            continue;
+        }
+        /* Spin a little, then nap longer and longer (to 1 ms while calls
+         * are out, 20 ms when idle); a relay's ask rings the bell. */
+        nap = nap == 0 ? 5e-6 : nap * 2;
+        double most = flights ? 1e-3 : 20e-3;
+        if (nap > most)
+            nap = most;
+        uint32_t seen = atomic_load(bell);
+        pthread_mutex_unlock(&lock);
+        pool__futex_wait(bell, seen, nap);
+        pthread_mutex_lock(&lock);
+    }
+}
+
+/* main has returned (or exit was called): the stations are told to stop;
+ * main's status goes to $POOL_MPI_STATUS. After the program's pools have
+ * ended (their atexit handler was registered later, so it ran first). */
+static void at_exit(int status, void *arg)
+{
+    (void)arg;
+    if (getpid() != master_pid)
+        return;     /* a fork of the master (a worker that called exit) */
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    ring();
+    pthread_mutex_unlock(&lock);
+    pthread_join(thread, NULL);
+    const char *path = getenv("POOL_MPI_STATUS");
+    if (path && *path) {
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "%d\n", status);
+            fclose(f);
+        }
+    }
+}
+
+void mp_master_start(int size)
+{
+    nranks = size;
+    st = calloc((size_t)size, sizeof *st);
+    bell = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (st == NULL || bell == MAP_FAILED)
+        pool__die("cannot start the MPI transport: out of memory");
+    master_pid = getpid();
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&changed, &ca);
+    pthread_condattr_destroy(&ca);
+    int e = pthread_create(&thread, NULL, transport_main, NULL);
+    if (e != 0)
+        pool__die("cannot start the MPI transport's thread: %s", strerror(e));
+    on_exit(at_exit, NULL);
+    pool__remote = &transport;
+}
