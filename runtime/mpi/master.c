@@ -99,7 +99,7 @@ static uint64_t next_key = 1;
 static uint32_t next_id = 1;
 static int ready;                   /* 0 handshake going on, 1 done, -1 refused */
 static char refused[800];
-static bool stopping, stopped, death_seen;
+static bool stopping, stopped, death_seen, welcomed;
 static pool__buf *bcast;            /* messages for every live station (API threads) */
 static int *bcast_tag;
 static size_t nbcast;
@@ -594,7 +594,7 @@ static void *transport_main(void *arg)
     for (int r = 1; r < nranks; r++)
         st[r] = (struct station){.rank = r, .heard = t0, .said = t0};
     pool__buf in = {0};
-    double nap = 0;
+    double nap = 0, idle_since = 0;
     for (;;) {
         bool busy = false;
         int from, tag;
@@ -612,16 +612,20 @@ static void *transport_main(void *arg)
             }
         }
         double now = pool__now();
-        if (ready == 0) {
+        if (!welcomed) {
+            /* The handshake: every station said hello with our build-id,
+             * or one did not (then every station is sent away). */
             bool all = true;
             for (int r = 1; r < nranks; r++)
                 all &= st[r].hello;
-            if (all || now - t0 > 10) {
+            if (ready == 0 && (all || now - t0 > 10)) {
                 if (!all)
                     snprintf(refused, sizeof refused, "not every rank said hello within 10 s");
                 ready = all ? 1 : -1;
             }
             if (ready != 0) {
+                welcomed = true;
+                death_seen |= ready < 0;    /* the ranks sent away do not finalize */
                 for (int r = 1; r < nranks; r++) {
                     st[r].live = st[r].hello;
                     if (!st[r].live)
@@ -671,13 +675,16 @@ static void *transport_main(void *arg)
             return NULL;
         }
         if (busy) {
+            idle_since = now;
             nap = 0;
             continue;
         }
         /* Spin a little, then nap longer and longer (to 1 ms while calls
          * are out, 20 ms when idle); a relay's ask rings the bell. */
-        nap = nap == 0 ? 5e-6 : nap * 2;
-        double most = flights ? 1e-3 : 20e-3;
+        if (now - idle_since < MP_SPIN)
+            continue;
+        nap = nap == 0 ? 20e-6 : nap * 2;
+        double most = now - idle_since < MP_WARM ? MP_WARM_NAP : flights ? 1e-3 : 20e-3;
         if (nap > most)
             nap = most;
         uint32_t seen = atomic_load(bell);

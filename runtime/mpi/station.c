@@ -366,7 +366,7 @@ void mp_station_main(int rank, int size)
     heard = pool__now();
 
     pool__buf in = {0};
-    double nap = 0;
+    double nap = 0, idle_since = 0;
     for (;;) {
         bool busy = false;
         int from, tag;
@@ -407,15 +407,29 @@ void mp_station_main(int rank, int size)
             send_master(TAG_BEAT, &beat);
         }
         /* Spin a little after work, then nap longer and longer: to 1 ms
-         * while calls run here, 20 ms when idle. */
+         * while calls run here (woken at once when one of them ends), to
+         * 20 ms when idle. */
         if (busy) {
+            idle_since = now;
             nap = 0;
             continue;
         }
-        nap = nap == 0 ? 5e-6 : nap * 2;
-        double most = jobs ? 1e-3 : 20e-3;
+        if (now - idle_since < MP_SPIN)
+            continue;
+        nap = nap == 0 ? 20e-6 : nap * 2;
+        double most = now - idle_since < MP_WARM ? MP_WARM_NAP : jobs ? 1e-3 : 20e-3;
         if (nap > most)
             nap = most;
-        mp_nap(nap);
+        if (jobs) {
+            /* Woken by a finish in the pool of the oldest call (wait.c's word). */
+            pool__shared *sh = jobs->f->p->sh;
+            atomic_fetch_add(&sh->finish_waiters, 1);
+            uint32_t seen = atomic_load(&sh->finished);
+            if (!reap())
+                pool__futex_wait(&sh->finished, seen, nap);
+            atomic_fetch_sub(&sh->finish_waiters, 1);
+        } else {
+            mp_nap(nap);
+        }
     }
 }

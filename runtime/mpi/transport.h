@@ -38,6 +38,9 @@ enum {
 };
 
 #define MP_BEAT 0.2     /* seconds between beats when nothing else was sent */
+#define MP_SPIN 100e-6  /* seconds a loop spins after work before it naps */
+#define MP_WARM 0.05    /* for this long after work, */
+#define MP_WARM_NAP 200e-6  /* naps are at most this long (the next call comes soon) */
 
 /* Seconds of silence after which a peer is taken for dead: $POOL_MPI_LEASE,
  * default 2. */
