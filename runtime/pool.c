@@ -100,6 +100,10 @@
  * machines, which ask the master for work), claim becomes a request
  * message answered with the call, finish a result message, and a rank that
  * fails is the death the supervisor reports here; futures do not change.
+ * The MPI build (runtime/mpi/, make MPI=1) keeps this file as it is: a
+ * pool of rank 0 is an ordinary pool whose workers are relays (sh->remote,
+ * worker.c): each hands the call it claimed to the transport thread and
+ * finishes it with the station's answer.
  *
  * Files. Each .c file declares what it gives the others in a header of
  * its own name (blob.h for blob.c, ...; master.h: the master's two structs
@@ -391,8 +395,10 @@ pool *pool_create(int n)
         return NULL;
 
     pool *p = calloc(1, sizeof *p);
+    bool remote = false;
     if (p && pool__remote) {
-        /* Its workers are relays, one for each worker elsewhere. */
+        /* Its workers are relays, one for each worker elsewhere (0: a
+         * local pool, in a process that has no transport). */
         int total = pool__remote->create(p, n);
         if (total < 0) {
             int e = errno;
@@ -400,7 +406,8 @@ pool *pool_create(int n)
             errno = e;
             return NULL;
         }
-        n = total;
+        remote = total > 0;
+        n = remote ? total : n;
     }
     if (p == NULL)
         goto no_memory;
@@ -429,7 +436,7 @@ pool *pool_create(int n)
         goto free_pool;
     pool__fault_read(sh);
     sh->backtrace = read_backtrace();
-    if (pool__remote) {
+    if (remote) {
         sh->remote = 1;
         pool__remote->attach(p);
     }

@@ -30,8 +30,9 @@ typedef struct {
  * constructor in the process that runs main (rank 0), NULL everywhere else. */
 typedef struct {
     /* pool_create(n): the worker count the pool has elsewhere (n per
-     * place; 0: each place's default), or -1 with the error set. Before
-     * the region is made. */
+     * place; 0: each place's default), 0 for a local pool (a process
+     * forked from the one with the transport), or -1 with the error set.
+     * Before the region is made. */
     int (*create)(pool *p, int n);
     /* The region is made (sh->remote is set): before the fork. */
     void (*attach)(pool *p);

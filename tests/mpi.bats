@@ -115,6 +115,13 @@ master_pid() {
     assert_line "errors: ok"
 }
 
+@test "a task at a station sees the program as it began; pool_set_initializer reaches every station" {
+    on state
+    assert_success
+    assert_line "a task sees 1"
+    assert_line "state: ok"
+}
+
 @test "1 MiB of bytes there and back, byte-exact" {
     on bytes
     assert_success

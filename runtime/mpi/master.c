@@ -89,6 +89,7 @@ struct flight {
 
 /* lock guards everything below; the transport thread holds it while it
  * works, and lets it go only to nap. */
+static pid_t master_pid;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;   /* on CLOCK_MONOTONIC (pool__deadline) */
 static int nranks;
@@ -104,7 +105,6 @@ static pool__buf *bcast;            /* messages for every live station (API thre
 static int *bcast_tag;
 static size_t nbcast;
 static pthread_t thread;
-static pid_t master_pid;
 
 /* Rung by relays when they ask (shared with every fork: made before any). */
 static _Atomic uint32_t *bell;
@@ -189,6 +189,8 @@ static bool create_answered(void *arg)
 
 static int remote_create(pool *p, int n)
 {
+    if (getpid() != master_pid)
+        return 0;   /* a fork of the master: no transport thread here */
     pthread_mutex_lock(&lock);
     wait_until(handshake_over, NULL, 10 + 2 * mp_lease());
     if (ready != 1) {

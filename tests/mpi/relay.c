@@ -21,6 +21,8 @@
  * limit    a time limit stops a call that sleeps
  * kill     future_kill of a running call
  * forever  calls that sleep a long time (the test kills the master)
+ * state    spawn semantics: a global main set is not seen at a station;
+ *          pool_set_initializer's is, in every worker there
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -116,7 +118,41 @@ static pool_value sleeper(pool_args a)
     return pool_int(i);
 }
 
+/* A global: main sets it to 42; the initializer to its argument. */
+static long global = 1;
+
+static pool_value set_global(pool_args a)
+{
+    global = pool_arg_int(a, 0);
+    return pool_none();
+}
+
+static pool_value get_global(pool_args a)
+{
+    (void)a;
+    return pool_int(global);
+}
+
 /* Commands. ---------------------------------------------------------------- */
+
+static void state(pool *p)
+{
+    pool_value v = pool_apply(p, get_global);
+    printf("a task sees %ld\n", v.as.i);
+    CHECK(v.kind == POOL_INT && v.as.i == 1, "the task saw %ld, not the program as it began",
+          v.as.i);
+    CHECK(pool_set_initializer(p, set_global, 7) == 0, "pool_set_initializer");
+    enum { N = 16 };
+    future *fs[N];
+    for (int i = 0; i < N; i++)
+        fs[i] = pool_apply_async(p, get_global);
+    for (int i = 0; i < N; i++) {
+        v = future_get(fs[i]);
+        CHECK(v.kind == POOL_INT && v.as.i == 7, "call %d after the initializer saw %ld", i,
+              v.as.i);
+        future_free(fs[i]);
+    }
+}
 
 static void hello(pool *p)
 {
@@ -325,6 +361,7 @@ int main(int argc, char **argv)
         printf("pool_create: %s\n", pool_last_error());
         return 3;
     }
+    global = 42;    /* what main does is not seen at the stations */
     if (getenv("RETRIES"))
         pool_set_retries(p, atoi(getenv("RETRIES")));
     if (strcmp(cmd, "hello") == 0)
@@ -349,6 +386,8 @@ int main(int argc, char **argv)
         limit(p);
     else if (strcmp(cmd, "kill") == 0)
         killer(p);
+    else if (strcmp(cmd, "state") == 0)
+        state(p);
     else if (strcmp(cmd, "forever") == 0)
         sleepers(p, 4, 60.0, 1);
     else {
