@@ -100,10 +100,11 @@
  * machines, which ask the master for work), claim becomes a request
  * message answered with the call, finish a result message, and a rank that
  * fails is the death the supervisor reports here; futures do not change.
- * The MPI build (runtime/mpi/, make MPI=1) keeps this file as it is: a
- * pool of rank 0 is an ordinary pool whose workers are relays (sh->remote,
- * worker.c): each hands the call it claimed to the transport thread and
- * finishes it with the station's answer.
+ * The MPI build (runtime/mpi/, make MPI=1) keeps this file as it is: in a
+ * pool of rank 0 (sh->remote) the transport thread claims each call with
+ * these verbs, sends it to a station and finishes it with the answer; the
+ * pool's worker processes only stand in for the calls (worker.c), so
+ * that the supervisor stops one as ever, by killing its worker.
  *
  * Files. Each .c file declares what it gives the others in a header of
  * its own name (blob.h for blob.c, ...; master.h: the master's two structs
@@ -397,8 +398,8 @@ pool *pool_create(int n)
     pool *p = calloc(1, sizeof *p);
     bool remote = false;
     if (p && pool__remote) {
-        /* Its workers are relays, one for each worker elsewhere (0: a
-         * local pool, in a process that has no transport). */
+        /* One worker (a stand-in) for each worker elsewhere (0: a local
+         * pool, in a process that has no transport). */
         int total = pool__remote->create(p, n);
         if (total < 0) {
             int e = errno;

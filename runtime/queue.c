@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "queue.h"
+#include "remote.h"
 #include "base.h"
 #include "blob.h"
 #include "namer.h"
@@ -165,6 +166,13 @@ static bool anyone_asleep(pool__shared *sh)
  * sleeps, or a wake is on its way. */
 static void wake_one(pool__shared *sh)
 {
+    if (sh->remote) {
+        /* Its calls are claimed by the transport thread: ring it (from any
+         * process of the pool: the master, its supervisor). */
+        if (pool__remote)
+            pool__remote->ring();
+        return;
+    }
     if (atomic_load(&sh->spinner) != 0 || !anyone_asleep(sh))
         return;
     uint32_t none = 0;
@@ -418,6 +426,15 @@ uint64_t pool__claim(pool__shared *sh, int w)
         if (seq == 0 && atomic_load(&sh->state) != POOL_RUNNING &&
             !pool__queue_waiting(sh))
             return 0;
+    }
+}
+
+uint64_t pool__claim_now(pool__shared *sh, int w)
+{
+    for (;;) {
+        uint64_t seq = try_claim(sh, w);
+        if (seq != UINT64_MAX)
+            return seq;     /* the transport looks for more itself */
     }
 }
 

@@ -114,6 +114,10 @@ bool pool__queue_waiting(pool__shared *sh);
 /* Worker w: wait for a call and claim it; its seq, or 0 when the pool is
  * closed (or terminating, or smaller than w) and no call waits. */
 uint64_t pool__claim(pool__shared *sh, int w);
+/* The transport of a pool whose calls run elsewhere (sh->remote), which
+ * claims for worker w: claim a waiting call without waiting; its seq, or 0
+ * if none waits (or the pool is being ended). */
+uint64_t pool__claim_now(pool__shared *sh, int w);
 /* Worker w, done running call seq: take it to FINISHING. False if it is no
  * longer w's to finish (the supervisor failed it: then w leaves it). */
 bool pool__finish_begin(pool__shared *sh, uint64_t seq, int w);

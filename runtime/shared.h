@@ -230,8 +230,11 @@ typedef struct pool__shared {
     _Atomic uint32_t finish_waiters;
 
     /* 1: a pool whose calls run elsewhere (the MPI build, runtime/mpi/):
-     * its workers are relays that hand each call they claim to the
-     * transport and finish it with what comes back. Set before the fork. */
+     * the transport thread claims its calls as worker w, sends them to a
+     * station and finishes them with what comes back; worker w's process
+     * only stands in for the call, so that the supervisor stops it as
+     * ever (a cancel, a time limit, terminate: it kills the stand-in, and
+     * the transport tells the station). Set before the fork. */
     uint32_t remote;
 
 } pool__shared;

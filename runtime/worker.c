@@ -493,53 +493,35 @@ static void run_call(pool__shared *sh, uint64_t seq, pool__buf *out, pool__buf *
     task_name = "?";
 }
 
-/* A relay (a pool whose calls run elsewhere): hand call seq to the
- * transport, then finish it as run_call would, with what came back. A try
- * whose place was lost is queued again if it may be tried again. */
-static void relay_call(pool__shared *sh, uint64_t seq, pool__buf *rec)
+/* True if any worker slot of the pool holds a call. */
+static bool any_held(pool__shared *sh)
 {
-    pool__call *c = pool__slot(sh, seq);
-    atomic_store(&pool__wslots(sh)[me].start, pool__now());
-    c->tries++;
-    pool__answer a;
-    pool__remote->run(sh, me, seq, &a);
-    if (a.tries > 1)
-        c->tries += a.tries - 1;
-    if (a.status == ST_RETRIED) {
-        /* Lost with the place it ran: as if this worker had died. */
-        if (pool__fail_begin(sh, seq)) {
-            c->pid = a.pid;
-            if (c->tries > c->retries || atomic_load(&sh->state) == POOL_TERMINATING ||
-                !pool__requeue(sh, seq, a.err)) {
-                const char *msg = strchr(a.err, ':');
-                pool__fail_end(sh, seq, ST_CRASH, "StationDied", msg ? msg + 2 : a.err);
-            }
-        }
-    } else if (pool__finish_begin(sh, seq, me)) {
-        c->pid = a.pid;
-        c->worker = me;
-        c->start = a.start;
-        c->end = a.end;     /* last: a record with an end is whole (pool__fail_begin) */
-        c->status = a.status;
-        c->flags = a.flags;
-        pool__payload_free(sh, &c->args);
-        if (a.result.blob)
-            c->result = a.result;
-        else if (pool__payload_put(sh, c, &c->result, a.bytes, a.len) == -1)
-            c->result = (pool__payload){0};
-        if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
-            rec->len = 0;
-            pool__trace_format(rec, sh, c, a.err);
-            pool__trace_add_worker(sh, me, rec->data, rec->len, false);
-        }
-        atomic_fetch_add_explicit(&pool__wslots(sh)[me].tasks, 1, memory_order_relaxed);
-        atomic_store_explicit(&pool__wslots(sh)[me].holding, 0, memory_order_relaxed);
-        atomic_store_explicit(&pool__wslots(sh)[me].start, 0, memory_order_relaxed);
-        pool__finish_end(sh, seq);
-        return;
+    int n = atomic_load(&sh->n);
+    for (int i = 0; i < n && i < POOL_MAX_WORKERS; i++)
+        if (atomic_load(&pool__wslots(sh)[i].holding) != 0)
+            return true;
+    return false;
+}
+
+/* Worker w of a pool whose calls run elsewhere (sh->remote): the transport
+ * thread claims and finishes calls as w, and this process only stands in
+ * for them, so that the supervisor stops one as it stops any (it kills
+ * this process). It claims nothing, and leaves as a worker would, but only
+ * once the transport holds nothing as w: when the pool is ended, or made
+ * smaller than w, or closed with no call left to run. */
+static void stand_in(pool__shared *sh, int w)
+{
+    for (;;) {
+        uint32_t seen = atomic_load(&sh->work);
+        uint32_t st = atomic_load(&sh->state);
+        if (st == POOL_TERMINATING)
+            return;
+        if (atomic_load(&pool__wslots(sh)[w].holding) == 0 &&
+            (w >= atomic_load(&sh->want) ||
+             (st != POOL_RUNNING && !pool__queue_waiting(sh) && !any_held(sh))))
+            return;
+        pool__futex_wait(&sh->work, seen, 0.2);
     }
-    atomic_store_explicit(&pool__wslots(sh)[me].holding, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool__wslots(sh)[me].start, 0, memory_order_relaxed);
 }
 
 void pool__worker_main(pool__shared *sh, int w)
@@ -561,11 +543,10 @@ void pool__worker_main(pool__shared *sh, int w)
 
     pool__buf out = {0}, rec = {0};
     uint64_t seq;
-    while ((seq = pool__claim(sh, w)) != 0) {
-        if (sh->remote)
-            relay_call(sh, seq, &rec);
-        else
-            run_call(sh, seq, &out, &rec);
+    if (sh->remote)
+        stand_in(sh, w);
+    while (!sh->remote && (seq = pool__claim(sh, w)) != 0) {
+        run_call(sh, seq, &out, &rec);
         arena_clear();
         if (leave)
             break;      /* its descriptor is gone: the supervisor starts another */

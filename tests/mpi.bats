@@ -97,6 +97,12 @@ master_pid() {
     assert_line --regexp '^apply: [0-9]+ us a call$'
 }
 
+@test "the master's pool processes only stand in for calls: none wakes for a call that runs at a station" {
+    on standins
+    assert_success
+    assert_line "standins: ok"
+}
+
 @test "pool_apply_async and future_as_completed across ranks" {
     on async
     assert_success

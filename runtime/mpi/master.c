@@ -1,20 +1,24 @@
 /*
  * master.c - rank 0: its pools' calls go to the stations.
  *
- * A pool made here is an ordinary pool (pool.c) whose workers are relays,
- * one for each worker the stations have for it: a relay claims a call as
- * any worker does, puts its seq in its box (shared memory made before the
- * fork) and sleeps on the box. The transport thread, the one thread of
- * this process that makes MPI calls, sends the call to a station with a
- * free worker, and when the station's DONE comes writes the answer into
- * the box and wakes the relay, which finishes the call as a worker would
- * (worker.c). So futures, waits, callbacks, cancels, time limits and
- * retries are the pool's own, unchanged; a relay killed by its supervisor
- * (a cancel, a kill) is noticed here, and the station told to stop the call.
+ * A pool made here is an ordinary pool (pool.c) with one twist
+ * (sh->remote): its calls are claimed, not by its workers, but by the
+ * transport thread, the one thread of this process that makes MPI calls.
+ * It claims a call as worker w (pool__claim_now) when a station has a free
+ * worker, sends it there, and when the station's DONE comes finishes it as
+ * worker w would (pool__finish_begin / pool__finish_end), with its trace
+ * record. A put rings the thread awake (pool__transport.ring). Worker w's
+ * process is a stand-in (worker.c): it runs nothing, but the supervisor
+ * stops a call as ever by killing it (a cancel, a kill, a time limit,
+ * terminate); the transport sees that the call is no longer w's and tells
+ * the station to stop it. So futures, waits, callbacks, cancels, limits and
+ * retries are the pool's own, unchanged, and a call costs no hop through
+ * another process on this side.
  *
  * Leases. Every station beats when it has sent nothing for MP_BEAT; one
- * silent for mp_lease() is dead: its calls' relays are told ST_RETRIED
- * (run again elsewhere if they may, else StationDied), its workers are
+ * silent for mp_lease() is dead: its calls are queued again (run
+ * elsewhere) if they may be tried again, else fail with StationDied; its
+ * workers are
  * taken from the pool's size, and nothing is sent to it again. Stations
  * hold a lease on the master the same way (station.c).
  *
@@ -36,25 +40,6 @@
 #include "mpi/transport.h"
 
 #define MAX_POOLS 64
-#define BOX_DATA 16384      /* a result up to this goes in the box; larger ones in an extent */
-
-enum { BOX_IDLE, BOX_ASKED, BOX_SENT, BOX_ANSWERED };
-
-/* A relay's box. state is the futex the relay sleeps on; the rest is
- * written by whoever the state says: the relay (seq, then ASKED), the
- * transport (the answer, then ANSWERED). */
-struct box {
-    _Atomic uint32_t state;
-    uint32_t status, flags, tries;
-    uint64_t seq;
-    int32_t pid, rank;
-    double start, end;
-    pool__payload result;
-    uint32_t len;
-    char host[64];
-    char err[1400];
-    _Alignas(16) char data[BOX_DATA];
-};
 
 struct station {
     int rank;
@@ -68,20 +53,22 @@ struct rpool {
     pool *p;
     pool__shared *sh;
     uint32_t id;
-    struct box *boxes;
-    int nboxes;
     int *at;                /* its workers at each station (by rank) */
     int *out;               /* its calls out at each station */
+    bool busy[POOL_MAX_WORKERS];    /* worker slot w holds a call out at a station */
+    pid_t gone[POOL_MAX_WORKERS];   /* slot w's stand-in, killed with its call:
+                                     * w waits for its replacement */
     /* A create being answered (only while the pool is made). */
     int waiting, total;
     char why[600];
 };
 
-/* A call at a station. */
+/* A call at a station, held here as worker w, whose stand-in is pid. */
 struct flight {
     uint64_t key;
     struct rpool *rp;
     int w;
+    pid_t pid;
     uint64_t seq;
     int rank;
     struct flight *next;
@@ -106,36 +93,8 @@ static int *bcast_tag;
 static size_t nbcast;
 static pthread_t thread;
 
-/* Rung by relays when they ask (shared with every fork: made before any). */
+/* Rung when calls wait (shared with every fork: the supervisor rings too). */
 static _Atomic uint32_t *bell;
-
-/* Relays, in the forked worker processes: no lock, no MPI. ------------------- */
-
-/* The box of relay w of pool sh, from the table as it was at the fork. */
-static struct box *box_of(pool__shared *sh, int w)
-{
-    for (int i = 0; i < MAX_POOLS; i++)
-        if (pools[i] && pools[i]->sh == sh && w < pools[i]->nboxes)
-            return &pools[i]->boxes[w];
-    pool__die("a relay of a pool the transport does not know");
-}
-
-static void relay_run(pool__shared *sh, int w, uint64_t seq, pool__answer *a)
-{
-    struct box *b = box_of(sh, w);
-    b->seq = seq;
-    atomic_store(&b->state, BOX_ASKED);
-    atomic_fetch_add(bell, 1);
-    pool__futex_wake(bell, 1);
-    uint32_t s;
-    while ((s = atomic_load(&b->state)) != BOX_ANSWERED)
-        pool__futex_wait(&b->state, s, 1.0);
-    *a = (pool__answer){
-        .status = b->status, .flags = b->flags, .tries = b->tries, .pid = b->pid,
-        .start = b->start, .end = b->end, .result = b->result,
-        .bytes = b->data, .len = b->len, .err = b->err, .host = b->host, .rank = b->rank,
-    };
-}
 
 /* The API: pool_create and the rest, on the program's threads. ---------------- */
 
@@ -147,6 +106,7 @@ static struct rpool *find(const pool *p)
     return NULL;
 }
 
+/* Any process of a pool, any thread: calls wait. */
 static void ring(void)
 {
     atomic_fetch_add(bell, 1);
@@ -253,14 +213,8 @@ static void remote_attach(pool *p)
 {
     pthread_mutex_lock(&lock);
     struct rpool *rp = find(p);
-    if (rp) {
+    if (rp)
         rp->sh = p->sh;
-        rp->nboxes = p->n;
-        rp->boxes = mmap(NULL, (size_t)p->n * sizeof *rp->boxes, PROT_READ | PROT_WRITE,
-                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (rp->boxes == MAP_FAILED)
-            pool__die("cannot map the relays' boxes: %s", strerror(errno));
-    }
     pthread_mutex_unlock(&lock);
 }
 
@@ -308,7 +262,6 @@ static void remote_destroy(pool *p)
         for (int i = 0; i < MAX_POOLS; i++)
             if (pools[i] == rp)
                 pools[i] = NULL;
-        munmap(rp->boxes, (size_t)rp->nboxes * sizeof *rp->boxes);
         free(rp->at);
         free(rp->out);
         free(rp);
@@ -319,7 +272,7 @@ static void remote_destroy(pool *p)
 static const pool__transport transport = {
     .create = remote_create,
     .attach = remote_attach,
-    .run = relay_run,
+    .ring = ring,
     .initializer = remote_initializer,
     .destroy = remote_destroy,
 };
@@ -332,28 +285,86 @@ static void send_to(int rank, int tag, pool__buf *b)
     st[rank].said = pool__now();
 }
 
-/* The answer to relay box b: written, then the relay woken. */
-static void answer(struct box *b)
+/* How a call ended, as its station tells it (or the transport itself). */
+struct ending {
+    uint32_t status, flags, tries;
+    int32_t pid, worker;
+    double start, end;
+    const char *err;            /* "Type: message" for the trace, or "" */
+    const char *bytes;          /* the result, encoded */
+    size_t len;
+};
+
+/* Worker slot w of rp holds no call any more. A closing pool's stand-ins
+ * may leave once none is held: they are told to look. */
+static void release(struct rpool *rp, int w)
 {
-    atomic_store(&b->state, BOX_ANSWERED);
-    pool__futex_wake(&b->state, 1);
+    pool__shared *sh = rp->sh;
+    rp->busy[w] = false;
+    atomic_store(&pool__wslots(sh)[w].holding, 0);
+    atomic_store(&pool__wslots(sh)[w].start, 0);
+    if (atomic_load(&sh->state) != POOL_RUNNING) {
+        atomic_fetch_add(&sh->work, 1);
+        pool__futex_wake(&sh->work, INT_MAX);
+    }
 }
 
-static void answer_error(struct box *b, int status, const char *type, const char *msg)
+/* Call seq, held as worker w, ended: finished as the worker would finish
+ * it (its fields, its result, its trace record, DONE). Nothing if it is
+ * no longer w's: the supervisor took it (a cancel, a limit, terminate),
+ * killing the stand-in, whose replacement w then waits for. */
+static void finish(struct rpool *rp, int w, pid_t pid, uint64_t seq, const struct ending *e)
+{
+    pool__shared *sh = rp->sh;
+    pool__call *c = pool__slot(sh, seq);
+    if (!pool__finish_begin(sh, seq, w)) {
+        rp->gone[w] = pid;
+        release(rp, w);
+        return;
+    }
+    if (e->tries > 1)
+        c->tries += e->tries - 1;   /* tried again at the station (its own retries) */
+    c->pid = e->pid;
+    c->worker = e->worker;
+    c->start = e->start;
+    c->end = e->end;    /* last: a record with an end is whole (pool__fail_begin) */
+    c->status = e->status;
+    c->flags = e->flags;
+    pool__payload_free(sh, &c->args);
+    if (pool__payload_put(sh, c, &c->result, e->bytes, e->len) == -1) {
+        pool__buf v = {0};
+        pool__buf_put_value(&v, pool_error("PoolError", "no room in shared memory for the "
+                                           "result (%zu bytes)", e->len));
+        c->status = ST_ERROR;
+        c->flags = 0;
+        if (pool__payload_put(sh, c, &c->result, v.data, v.len) == -1)
+            c->result = (pool__payload){0};
+        pool__buf_free(&v);
+    }
+    if (atomic_load_explicit(&sh->trace_gen, memory_order_relaxed)) {
+        pool__buf rec = {0};
+        pool__trace_format(&rec, sh, c, e->err);
+        pool__trace_write_call(sh, seq, rec.data, rec.len);
+        pool__buf_free(&rec);
+    }
+    atomic_fetch_add_explicit(&pool__wslots(sh)[w].tasks, 1, memory_order_relaxed);
+    pool__finish_end(sh, seq);
+    release(rp, w);     /* after DONE: its stand-in may leave once none is held */
+}
+
+/* Call seq, held as worker w, fails here without reaching a station. */
+static void finish_error(struct rpool *rp, int w, pid_t pid, uint64_t seq, const char *type,
+                         const char *msg)
 {
     pool__buf v = {0};
+    char err[700];
     pool__buf_put_value(&v, (pool_value){.kind = POOL_ERROR, .as.err = {type, msg}});
-    b->status = (uint32_t)status;
-    b->flags = 0;
-    b->tries = 1;
-    b->pid = 0;
-    b->start = b->end = pool__now();
-    b->result = (pool__payload){0};
-    b->len = v.len <= BOX_DATA ? (uint32_t)v.len : 0;
-    memcpy(b->data, v.data, b->len);
-    snprintf(b->err, sizeof b->err, "%s: %s", type, msg);
+    snprintf(err, sizeof err, "%s: %s", type, msg);
+    double now = pool__now();
+    struct ending e = {.status = ST_ERROR, .tries = 1, .pid = 0, .worker = -1, .start = now,
+                       .end = now, .err = err, .bytes = v.data, .len = v.len};
+    finish(rp, w, pid, seq, &e);
     pool__buf_free(&v);
-    answer(b);
 }
 
 static void station_dead(int rank, const char *why)
@@ -371,15 +382,28 @@ static void station_dead(int rank, const char *why)
             continue;
         }
         *f = fl->next;
-        struct box *b = &fl->rp->boxes[fl->w];
-        if (atomic_load(&b->state) == BOX_SENT && b->seq == fl->seq) {
-            char msg[600];
-            pool__call *c = pool__slot(fl->rp->sh, fl->seq);
+        /* Lost with the place it ran, as if its worker had died: queued
+         * again if it may be tried again, else failed. */
+        pool__shared *sh = fl->rp->sh;
+        pool__call *c = pool__slot(sh, fl->seq);
+        if (pool__finish_begin(sh, fl->seq, fl->w)) {
+            char msg[600], err[700];
             snprintf(msg, sizeof msg, "rank %d on %s stopped answering while running %s "
                      "(try %u of %u)", rank, s->host, c->name, c->tries, c->retries + 1);
-            answer_error(b, ST_RETRIED, "StationDied", msg);
-            b->pid = 0;
+            snprintf(err, sizeof err, "StationDied: %s", msg);
+            c->pid = 0;
+            c->worker = -1;
+            double start = atomic_load(&pool__wslots(sh)[fl->w].start);
+            c->start = start > 0 && start < c->submit ? c->submit : start;
+            c->end = pool__now();
+            pool__trace_not_begun(c);
+            if (c->tries > c->retries || atomic_load(&sh->state) == POOL_TERMINATING ||
+                !pool__requeue(sh, fl->seq, err))
+                pool__fail_end(sh, fl->seq, ST_CRASH, "StationDied", msg);
+        } else {
+            fl->rp->gone[fl->w] = fl->pid;
         }
+        release(fl->rp, fl->w);
         free(fl);
     }
     /* The pools have fewer workers now: pool_size says so. */
@@ -444,118 +468,127 @@ static void on_done(int rank, pool__rd *r)
     if (fl == NULL)
         return;     /* the call ended here first (cancelled, killed, terminated) */
     fl->rp->out[rank]--;
-    struct box *b = &fl->rp->boxes[fl->w];
-    if (atomic_load(&b->state) != BOX_SENT || b->seq != fl->seq) {
-        free(fl);
-        return;
-    }
-    b->status = pool__rd_u32(r);
-    b->flags = pool__rd_u32(r);
-    b->tries = pool__rd_u32(r);
-    b->pid = (int32_t)pool__rd_u32(r);
-    b->start = pool__rd_f64(r);
-    b->end = pool__rd_f64(r);
-    snprintf(b->err, sizeof b->err, "%s", pool__rd_str(r));
+    struct ending e;
+    e.status = pool__rd_u32(r);
+    e.flags = pool__rd_u32(r);
+    e.tries = pool__rd_u32(r);
+    e.pid = (int32_t)pool__rd_u32(r);
+    e.worker = (int32_t)pool__rd_u32(r);
+    e.start = pool__rd_f64(r);
+    e.end = pool__rd_f64(r);
+    e.err = pool__rd_str(r);
     uint32_t len = pool__rd_u32(r);
     size_t pad = (uintptr_t)r->p % 16 ? 16 - (uintptr_t)r->p % 16 : 0;
-    if (r->bad || pad + len > r->left) {
-        answer_error(b, ST_ERROR, "PoolError", "the station's answer came garbled");
-        free(fl);
-        return;
+    if (r->bad || pad + len > r->left || e.status > ST_TIMEOUT)
+        finish_error(fl->rp, fl->w, fl->pid, fl->seq, "PoolError",
+                     "the station's answer came garbled");
+    else {
+        e.bytes = r->p + pad;
+        e.len = len;
+        finish(fl->rp, fl->w, fl->pid, fl->seq, &e);
     }
-    const char *bytes = r->p + pad;
-    b->rank = rank;
-    snprintf(b->host, sizeof b->host, "%s", st[rank].host);
-    b->result = (pool__payload){0};
-    b->len = 0;
-    if (len <= BOX_DATA) {
-        memcpy(b->data, bytes, len);
-        b->len = len;
-    } else {
-        char *m = pool__blob_take(fl->rp->sh, len, &b->result.blob, &b->result.class);
-        if (m == NULL) {
-            answer_error(b, ST_ERROR, "PoolError", "no shared memory for the result");
-            free(fl);
-            return;
-        }
-        memcpy(m, bytes, len);
-        b->result.len = len;
-    }
-    answer(b);
     free(fl);
 }
 
-/* Relays that asked: their calls to stations with a free worker. */
+/* A worker slot of rp free to claim a call as: none of rp's calls out,
+ * and its stand-in alive (not the one killed with its last call); -1 if
+ * none is. */
+static int free_slot(struct rpool *rp)
+{
+    int want = (int)atomic_load(&rp->sh->want);
+    for (int w = 0; w < want && w < POOL_MAX_WORKERS; w++) {
+        pid_t pid = atomic_load(&pool__wslots(rp->sh)[w].pid);
+        if (!rp->busy[w] && pid > 0 && pid != rp->gone[w])
+            return w;
+    }
+    return -1;
+}
+
+/* The live station with the most free workers for rp (by share); -1 if
+ * every one is busy. */
+static int free_station(struct rpool *rp)
+{
+    int rank = -1;
+    for (int r = 1; r < nranks; r++)
+        if (st[r].live && rp->out[r] < rp->at[r] &&
+            (rank < 0 || rp->out[r] * rp->at[rank] < rp->out[rank] * rp->at[r]))
+            rank = r;
+    return rank;
+}
+
+/* Call seq, just claimed as worker w of rp: sent to station rank. */
+static void send_call(struct rpool *rp, int w, uint64_t seq, int rank)
+{
+    pool__shared *sh = rp->sh;
+    pool__call *c = pool__slot(sh, seq);
+    pid_t pid = atomic_load(&pool__wslots(sh)[w].pid);
+    atomic_store(&pool__wslots(sh)[w].start, pool__now());
+    c->tries++;
+    rp->busy[w] = true;
+    uint64_t off;
+    if (!mp_fn_offset((pool_fn)(uintptr_t)c->fn, &off)) {
+        finish_error(rp, w, pid, seq, "PoolError", "the function is not in the program's "
+                     "own code (a shared library's): it cannot run on another rank");
+        return;
+    }
+    const char *args = pool__payload_view(sh, c, &c->args, false);
+    if (args == NULL) {
+        finish_error(rp, w, pid, seq, "PoolError", "the arguments could not be read");
+        return;
+    }
+    pool__buf m = {0};
+    uint64_t key = next_key++;
+    pool__buf_put_u64(&m, key);
+    pool__buf_put_u32(&m, rp->id);
+    pool__buf_put_u64(&m, off);
+    pool__buf_put_str(&m, c->name);
+    pool__buf_put_u32(&m, c->nitems);
+    pool__buf_put_u32(&m, c->argc);
+    pool__buf_put_u32(&m, c->flags & POOL__RAW_ARGS);
+    pool__buf_put_u64(&m, c->first);
+    pool__buf_put_f64(&m, c->limit);
+    pool__buf_put_u32(&m, c->retries + 1 > c->tries ? c->retries + 1 - c->tries : 0);
+    pool__buf_put_u32(&m, c->args.len);
+    mp_align(&m);
+    pool__buf_put(&m, args, c->args.len);
+    send_to(rank, TAG_CALL, &m);
+    struct flight *fl = malloc(sizeof *fl);
+    if (fl == NULL)
+        pool__die("out of memory");
+    *fl = (struct flight){.key = key, .rp = rp, .w = w, .pid = pid, .seq = seq, .rank = rank,
+                          .next = flights};
+    flights = fl;
+    rp->out[rank]++;
+}
+
+/* Calls that wait, claimed and sent while a station has a free worker. */
 static bool dispatch(void)
 {
     bool any = false;
     for (int i = 0; i < MAX_POOLS; i++) {
         struct rpool *rp = pools[i];
-        if (rp == NULL || rp->boxes == NULL)
+        if (rp == NULL || rp->sh == NULL)
             continue;
-        for (int w = 0; w < rp->nboxes; w++) {
-            struct box *b = &rp->boxes[w];
-            if (atomic_load(&b->state) != BOX_ASKED)
-                continue;
-            int rank = -1;
-            for (int r = 1; r < nranks; r++)
-                if (st[r].live && rp->out[r] < rp->at[r] &&
-                    (rank < 0 || rp->out[r] * rp->at[rank] < rp->out[rank] * rp->at[r]))
-                    rank = r;
-            if (rank < 0)
-                break;      /* every station is busy: the next DONE frees one */
+        for (;;) {
+            int rank = free_station(rp), w = rank < 0 ? -1 : free_slot(rp);
+            uint64_t seq = w < 0 ? 0 : pool__claim_now(rp->sh, w);
+            if (seq == 0)
+                break;  /* none waits, or no place: a DONE or a put rings again */
+            send_call(rp, w, seq, rank);
             any = true;
-            uint64_t seq = b->seq, off;
-            pool__call *c = pool__slot(rp->sh, seq);
-            if (!mp_fn_offset((pool_fn)(uintptr_t)c->fn, &off)) {
-                answer_error(b, ST_ERROR, "PoolError", "the function is not in the "
-                             "program's own code (a shared library's): it cannot run on "
-                             "another rank");
-                continue;
-            }
-            const char *args = pool__payload_view(rp->sh, c, &c->args, false);
-            if (args == NULL) {
-                answer_error(b, ST_ERROR, "PoolError", "the arguments could not be read");
-                continue;
-            }
-            pool__buf m = {0};
-            uint64_t key = next_key++;
-            pool__buf_put_u64(&m, key);
-            pool__buf_put_u32(&m, rp->id);
-            pool__buf_put_u64(&m, off);
-            pool__buf_put_str(&m, c->name);
-            pool__buf_put_u32(&m, c->nitems);
-            pool__buf_put_u32(&m, c->argc);
-            pool__buf_put_u32(&m, c->flags & POOL__RAW_ARGS);
-            pool__buf_put_u64(&m, c->first);
-            pool__buf_put_f64(&m, c->limit);
-            pool__buf_put_u32(&m, c->retries + 1 > c->tries ? c->retries + 1 - c->tries : 0);
-            pool__buf_put_u32(&m, c->args.len);
-            mp_align(&m);
-            pool__buf_put(&m, args, c->args.len);
-            send_to(rank, TAG_CALL, &m);
-            atomic_store(&b->state, BOX_SENT);
-            struct flight *fl = malloc(sizeof *fl);
-            if (fl == NULL)
-                pool__die("out of memory");
-            *fl = (struct flight){.key = key, .rp = rp, .w = w, .seq = seq, .rank = rank,
-                                  .next = flights};
-            flights = fl;
-            rp->out[rank]++;
         }
     }
     return any;
 }
 
 /* Calls that ended here while a station ran them (cancelled, killed,
- * terminated: the relay was killed): the station is told to stop them. */
+ * terminated: the supervisor killed the stand-in and took the call): the
+ * station is told to stop them. */
 static void abandoned(void)
 {
     for (struct flight **f = &flights; *f;) {
         struct flight *fl = *f;
-        struct box *b = &fl->rp->boxes[fl->w];
-        if (pool__call_holder(fl->rp->sh, fl->seq) == fl->w &&
-            atomic_load(&b->state) == BOX_SENT && b->seq == fl->seq) {
+        if (pool__call_runner(fl->rp->sh, fl->seq) == fl->w) {
             f = &fl->next;
             continue;
         }
@@ -564,6 +597,8 @@ static void abandoned(void)
         if (st[fl->rank].live)
             send_to(fl->rank, TAG_KILL, &m);
         fl->rp->out[fl->rank]--;
+        fl->rp->gone[fl->w] = fl->pid;
+        release(fl->rp, fl->w);
         *f = fl->next;
         free(fl);
     }
@@ -681,10 +716,18 @@ static void *transport_main(void *arg)
             nap = 0;
             continue;
         }
-        /* Spin a little, then nap longer and longer (to 1 ms while calls
-         * are out, 20 ms when idle); a relay's ask rings the bell. */
-        if (now - idle_since < MP_SPIN)
+        /* Poll while an answer is due (calls are out: a short call's DONE
+         * comes soon after its CALL), and a moment after any work. Polling,
+         * not sched_yield: on a shared machine a yield waits behind every
+         * other process's time slice. Then nap longer and longer, to 1 ms
+         * while calls are out, 20 ms when idle; a put rings the bell. (A
+         * longer poll with no call out, for the program's next put, was
+         * slower on 2 cores: one more spinner beside the workers.) */
+        if (now - idle_since < (flights ? MP_SPIN : MP_HOT)) {
+            pthread_mutex_unlock(&lock);    /* the API's threads are not held up */
+            pthread_mutex_lock(&lock);
             continue;
+        }
         nap = nap == 0 ? 20e-6 : nap * 2;
         double most = now - idle_since < MP_WARM ? MP_WARM_NAP : flights ? 1e-3 : 20e-3;
         if (nap > most)

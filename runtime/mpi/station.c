@@ -222,6 +222,7 @@ static void on_call(pool__rd *r)
         pool__buf_put_u32(&b, 0);
         pool__buf_put_u32(&b, 1);
         pool__buf_put_u32(&b, (uint32_t)getpid());
+        pool__buf_put_u32(&b, (uint32_t)-1);
         pool__buf_put_f64(&b, pool__now());
         pool__buf_put_f64(&b, pool__now());
         char err[600];
@@ -297,6 +298,7 @@ static void send_done(struct job *j)
     pool__buf_put_u32(&b, flags);
     pool__buf_put_u32(&b, (uint32_t)(f->tries > 0 ? f->tries : 1));
     pool__buf_put_u32(&b, (uint32_t)f->pid);
+    pool__buf_put_u32(&b, (uint32_t)f->worker);
     pool__buf_put_f64(&b, f->start);
     pool__buf_put_f64(&b, f->end);
     pool__buf_put_str(&b, err);
@@ -406,15 +408,18 @@ void mp_station_main(int rank, int size)
             pool__buf beat = {0};
             send_master(TAG_BEAT, &beat);
         }
-        /* Spin a little after work, then nap longer and longer: to 1 ms
-         * while calls run here (woken at once when one of them ends), to
-         * 20 ms when idle. */
         if (busy) {
             idle_since = now;
             nap = 0;
             continue;
         }
-        if (now - idle_since < MP_SPIN)
+        /* With no call here, poll for a while after work: the master's
+         * next call comes soon after a DONE (polling, not sched_yield: on
+         * a shared machine a yield waits behind every other process's
+         * time slice). Calls running here: sleep on their pool's
+         * finishes. Then nap longer and longer: to 1 ms while calls run
+         * here (woken at once when one of them ends), to 20 ms when idle. */
+        if (now - idle_since < (jobs ? MP_HOT : MP_SPIN))
             continue;
         nap = nap == 0 ? 20e-6 : nap * 2;
         double most = now - idle_since < MP_WARM ? MP_WARM_NAP : jobs ? 1e-3 : 20e-3;

@@ -1,12 +1,12 @@
 /*
  * transport.h - what the MPI transport's files share (runtime/mpi/). Private.
  *
- * Rank 0 is the master: it runs main, and its pools' workers are relays
- * (pool__transport in internal.h) whose calls one thread of its own, the
- * transport thread (master.c), sends to the stations. Every other rank is
- * a station (station.c): diverted before main, it runs no user code, keeps
- * an ordinary local pool for each of the master's pools and relays calls
- * and results. Every MPI call of a process is made by one thread, never
+ * Rank 0 is the master: it runs main, and one thread of its own, the
+ * transport thread (master.c), claims its pools' calls from their rings
+ * and sends them to the stations (pool__transport in internal.h). Every
+ * other rank is a station (station.c): diverted before main, it runs no
+ * user code, keeps an ordinary local pool for each of the master's pools
+ * and relays calls and results. Every MPI call of a process is made by one thread, never
  * blocking after start-up: sends are MPI_Isend, abandoned when the peer's
  * lease runs out (Open MPI 4.1 never reports a dead peer).
  */
@@ -38,7 +38,8 @@ enum {
 };
 
 #define MP_BEAT 0.2     /* seconds between beats when nothing else was sent */
-#define MP_SPIN 100e-6  /* seconds a loop spins after work before it naps */
+#define MP_SPIN 1e-3    /* seconds a loop polls, after work, while it expects a message */
+#define MP_HOT 50e-6    /* seconds it polls after work in any case */
 #define MP_WARM 0.05    /* for this long after work, */
 #define MP_WARM_NAP 200e-6  /* naps are at most this long (the next call comes soon) */
 

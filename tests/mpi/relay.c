@@ -8,6 +8,11 @@
  * hello    pool_size, and calls that say where they ran (a pid that is
  *          not the master's, nor a process of the master's)
  * apply    pool_apply, round trips timed: "apply: N us a call"
+ * rtt N    N pool_apply round trips, each timed: "rtt: median M us (p10
+ *          A, p90 B, N calls)" (run without mpirun: the local pool's)
+ * standins 400 calls, and the master's own pool processes (its pool's
+ *          workers, which only stand in for calls at the stations) woke
+ *          for none of them: their context switches, counted
  * async    40 pool_apply_async, waited for with future_as_completed
  * map      pool_map of 20000 ints (automatic chunks), pool_starmap
  * errors   a task's pool_raise, and a bad argument, come back as errors
@@ -190,6 +195,83 @@ static void apply(pool *p, int n)
     printf("apply: %.0f us a call\n", (now() - t) / n * 1e6);
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void rtt(pool *p, int n)
+{
+    double *t = malloc((size_t)n * sizeof *t);
+    if (n < 1 || t == NULL) {
+        CHECK(0, "rtt wants a count of 1 or more");
+        free(t);
+        return;
+    }
+    pool_value_free(pool_apply(p, square, 1));     /* the first call wakes everything */
+    for (int i = 0; i < n; i++) {
+        double t0 = now();
+        pool_value v = pool_apply(p, square, i);
+        t[i] = now() - t0;
+        CHECK(v.kind == POOL_INT && v.as.i == (long)i * i, "square(%d)", i);
+    }
+    qsort(t, (size_t)n, sizeof *t, by_value);
+    printf("rtt: median %.0f us (p10 %.0f, p90 %.0f, %d calls)\n", t[n / 2] * 1e6,
+           t[n / 10] * 1e6, t[n * 9 / 10] * 1e6, n);
+    free(t);
+}
+
+/* The context switches so far of the processes named pool-worker among
+ * the children of pid's children (this program's pools' workers). */
+static long worker_switches(pid_t pid)
+{
+    char path[64], line[256];
+    long sum = 0;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    int child;
+    while (f && fscanf(f, "%d", &child) == 1) {
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", child, child);
+        FILE *g = fopen(path, "r");
+        int w;
+        while (g && fscanf(g, "%d", &w) == 1) {
+            snprintf(path, sizeof path, "/proc/%d/status", w);
+            FILE *s = fopen(path, "r");
+            bool worker = false;
+            long n;
+            while (s && fgets(line, sizeof line, s)) {
+                if (strncmp(line, "Name:", 5) == 0)
+                    worker = strstr(line, "pool-worker") != NULL;
+                if (worker && (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
+                               sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1))
+                    sum += n;
+            }
+            if (s)
+                fclose(s);
+        }
+        if (g)
+            fclose(g);
+    }
+    if (f)
+        fclose(f);
+    return sum;
+}
+
+static void standins(pool *p)
+{
+    enum { N = 400 };
+    pool_value_free(pool_apply(p, square, 1));
+    long before = worker_switches(getpid());
+    for (int i = 0; i < N; i++) {
+        pool_value v = pool_apply(p, square, i);
+        CHECK(v.kind == POOL_INT && v.as.i == (long)i * i, "square(%d)", i);
+    }
+    long n = worker_switches(getpid()) - before;
+    printf("standins: %ld switches for %d calls\n", n, N);
+    CHECK(n < N / 4, "the master's pool processes woke %ld times for %d calls", n, N);
+}
+
 static void async(pool *p)
 {
     enum { N = 40 };
@@ -368,6 +450,10 @@ int main(int argc, char **argv)
         hello(p);
     else if (strcmp(cmd, "apply") == 0)
         apply(p, argc > 2 ? atoi(argv[2]) : 200);
+    else if (strcmp(cmd, "rtt") == 0)
+        rtt(p, argc > 2 ? atoi(argv[2]) : 1000);
+    else if (strcmp(cmd, "standins") == 0)
+        standins(p);
     else if (strcmp(cmd, "async") == 0)
         async(p);
     else if (strcmp(cmd, "map") == 0)
