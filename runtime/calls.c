@@ -37,7 +37,8 @@ static void trace_here(pool *p, future *f, const char *err)
         return;     /* a region written over: nothing in it is trusted */
     pool__call c = {.id = f->id, .nitems = f->nitems, .first = f->first,
                     .submit = f->submit, .start = f->start, .end = f->end,
-                    .pid = f->pid, .worker = f->worker, .status = (uint32_t)f->status};
+                    .pid = f->pid, .worker = f->worker, .rank = f->rank,
+                    .status = (uint32_t)f->status};
     memcpy(c.name, f->name, sizeof c.name);
     pool__buf b = {0};
     pool__trace_format(&b, p->sh, &c, err);
@@ -243,6 +244,7 @@ void pool__harvest(pool *p, future *f)
     f->end = c->end;
     f->pid = c->pid;
     f->worker = c->worker;
+    f->rank = c->rank;
     f->tries = (int)c->tries;
     decode_result(sh, c, f);
     keep_extent(p, c);
@@ -281,6 +283,7 @@ static bool put(pool *p, future *f)
     c->limit = f->limit;
     c->retries = f->retries;
     c->tries = 0;
+    c->rank = -1;   /* sent to no station yet (a pool whose calls run elsewhere) */
     c->end = 0;     /* no finisher has written who ran it (pool__fail_begin) */
     c->result = (pool__payload){0};
     if (f->placed.blob) {
@@ -425,6 +428,7 @@ future *pool__submit(pool *p, pool_fn fn, const char *name, const pool_value *ar
     f->p = p;
     f->fn = fn;
     f->worker = -1;
+    f->rank = -1;
     f->nitems = nitems;
     f->first = first;
     f->out = out;

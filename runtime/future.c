@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "future.h"
 #include "base.h"
@@ -21,6 +22,7 @@
 #include "handle.h"
 #include "master.h"
 #include "queue.h"
+#include "remote.h"
 #include "shared.h"
 #include "tracefile.h"
 
@@ -222,6 +224,36 @@ int future_tries(future *f)
     return n;
 }
 
+/* This host's name, once a program. */
+static char this_host[256];
+
+static void name_this_host(void)
+{
+    if (gethostname(this_host, sizeof this_host - 1) != 0)
+        strcpy(this_host, "?");
+}
+
+const char *future_host(future *f)
+{
+    if (!usable(f, "future_host"))
+        return NULL;
+    pool *p = f->p;
+    const char *host = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (!f->done && f->seq && pool__call_done(p->sh, f->seq))
+        pool__harvest(p, f);
+    if (p->sh->remote) {
+        if (f->done && f->rank > 0 && pool__remote)
+            host = pool__remote->host(f->rank);
+    } else if (f->done ? f->pid > 0 : f->seq && pool__call_holder(p->sh, f->seq) >= 0) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, name_this_host);
+        host = this_host;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return host;
+}
+
 pid_t future_pid(future *f)
 {
     if (!usable(f, "future_pid"))
@@ -232,6 +264,9 @@ pid_t future_pid(future *f)
         int w = pool__call_holder(p->sh, f->seq);
         if (pool__call_done(p->sh, f->seq)) {
             pool__harvest(p, f);    /* ended: its record says where it ran */
+        } else if (w >= 0 && p->sh->remote) {
+            pthread_mutex_unlock(&p->lock);
+            return 0;   /* at a station: its worker is known when it ends */
         } else if (w >= 0) {
             pid_t pid = atomic_load(&pool__wslots(p->sh)[w].pid);     /* running there now */
             pthread_mutex_unlock(&p->lock);

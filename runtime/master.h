@@ -30,6 +30,7 @@ struct future {
     double start, end;
     pid_t pid;
     int worker;
+    int rank;               /* the MPI rank it ran at (a pool whose calls run elsewhere); -1 */
     future *prev, *next;    /* every future of the pool not yet freed */
     future *onext;          /* the overflow list */
     pool__buf args;         /* encoded arguments, until it is put */

@@ -410,8 +410,15 @@ void future_free(future *f);
 /* The task's id: its place in call order, from 0 (0, 1, 2, ...), as in the
  * trace; ULONG_MAX for no future (NULL). */
 unsigned long future_id(const future *f);
-/* The PID of the worker that ran it (0 if it never started). */
+/* The PID of the worker that ran it (0 if it never started). Across
+ * machines (the MPI build) a PID on the host that ran it, known once the
+ * call has ended (0 before). */
 pid_t future_pid(future *f);
+/* The name of the host whose worker ran it: this host's for a pool on one
+ * machine; across machines, the host of the station that ran it, known
+ * once the call has ended. NULL if it never started (or has not yet), or
+ * for no future. The string lives as long as the program. */
+const char *future_host(future *f);
 /* How many times its call has begun so far: 0 if it never started, more
  * than 1 if it was tried again after its worker died (pool_set_retries).
  * -1 for no future. */

@@ -9,6 +9,7 @@
 #define POOL_REMOTE_H
 
 #include "shared.h"
+#include "wire.h"
 
 
 /* The transport of pools whose calls run elsewhere: set by the MPI build's
@@ -26,6 +27,11 @@ typedef struct {
      * transport thread, which claims them. Any process of the pool (the
      * master, its supervisor) may ring. */
     void (*ring)(void);
+    /* The host of a rank (the master and its forks). */
+    const char *(*host)(int rank);
+    /* The end of a trace's line 2 and the header lines about the
+     * stations (" hosts=N\n# host ...\n"), for pool p (trace.c). */
+    void (*trace_hosts)(const pool *p, pool__buf *b);
     /* pool_set_initializer: the same initializer everywhere the calls run. */
     void (*initializer)(pool *p);
     /* pool_destroy, after the pool has ended. */

@@ -88,6 +88,7 @@ typedef struct {
     /* Written by the finisher before DONE. */
     double start, end;
     int32_t pid, worker;
+    int32_t rank;               /* where it was sent (sh->remote): an MPI rank; -1 none */
     uint32_t status;            /* ST_* */
     /* Written by the worker that holds it: how many times it has begun. */
     uint32_t tries;

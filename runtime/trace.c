@@ -13,6 +13,7 @@
 
 #include "trace.h"
 #include "base.h"
+#include "remote.h"
 #include "shared.h"
 #include "wire.h"
 
@@ -116,6 +117,16 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
     pool__buf_put(b, at, (size_t)(end - at));
     if (c->status != ST_OK && err)
         csv_field(b, err);
+    if (sh->remote) {
+        /* Version 4: the host and the rank of the station it was sent to
+         * ("" and -1: none). */
+        pool__buf_put(b, ",", 1);
+        if (c->rank > 0 && pool__remote)
+            csv_field(b, pool__remote->host(c->rank));
+        char rank[24], *rank_end = rank + sizeof rank;
+        char *r = put_int(rank_end, ',', c->rank > 0 ? c->rank : -1);
+        pool__buf_put(b, r, (size_t)(rank_end - r));
+    }
     pool__buf_put(b, "\n", 1);
 }
 
@@ -293,7 +304,10 @@ void pool__trace_call_line(pool__buf *b, const pool__shared *sh, pid_t pid, cons
     pool__buf_put(b, "\"\n", 2);
 }
 
-void pool__trace_header(pool__buf *b, int workers, double t0_mono)
+/* The first lines of a trace (TRACE.md, version 3; version 4 when remote,
+ * the pool whose calls run elsewhere, is given): the version, where the
+ * trace comes from, the stations, the column names. */
+void pool__trace_header(pool__buf *b, int workers, double t0_mono, const pool *remote)
 {
     char line[512];
     /* The program and its arguments, as the kernel has them. */
@@ -321,8 +335,8 @@ void pool__trace_header(pool__buf *b, int workers, double t0_mono)
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
 
-    static const char first[] = "# pool-trace v3\n# workers=";
-    pool__buf_put(b, first, sizeof first - 1);
+    const char *first = remote ? "# pool-trace v4\n# workers=" : "# pool-trace v3\n# workers=";
+    pool__buf_put(b, first, strlen(first));
     snprintf(line, sizeof line, "%d", workers);
     pool__buf_put(b, line, strlen(line));
     pool__buf_put(b, " program=", 9);
@@ -341,9 +355,17 @@ void pool__trace_header(pool__buf *b, int workers, double t0_mono)
              when, (long)((t0 - (double)secs) * 1e6));
     pool__buf_put(b, line, strlen(line));
     quoted(b, host);
-    snprintf(line, sizeof line, " runtime=%s\n", POOL_VERSION);
+    snprintf(line, sizeof line, " runtime=%s", POOL_VERSION);
     pool__buf_put(b, line, strlen(line));
+    if (remote)
+        pool__remote->trace_hosts(remote, b);   /* " hosts=N\n", then "# host ..." lines */
+    else
+        pool__buf_put(b, "\n", 1);
     static const char columns[] =
         "task,function,pid,worker,submit_s,start_s,end_s,status,error\n";
     pool__buf_put(b, columns, sizeof columns - 1);
+    if (remote) {
+        b->len--;
+        pool__buf_put(b, ",host,rank\n", 11);
+    }
 }

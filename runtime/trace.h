@@ -35,7 +35,8 @@ void pool__trace_call_line(pool__buf *b, const pool__shared *sh, pid_t pid, cons
                            double submit, const pool_value *args, int count);
 /* The first lines of a trace file (TRACE.md, version 3): the version, where
  * the trace comes from (a pool of workers whose time 0 is t0, pool__now),
- * the column names. */
-void pool__trace_header(pool__buf *b, int workers, double t0);
+ * the column names. Version 4 when remote, the pool, runs its calls
+ * elsewhere (sh->remote; NULL otherwise): the stations too. */
+void pool__trace_header(pool__buf *b, int workers, double t0, const pool *remote);
 
 #endif

@@ -707,9 +707,9 @@ EOF
     refuses "cut2.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/cut2.csv"
     head -n 1 "$good" >"$T/head.csv"
     refuses "head.csv: truncated" "$POOLPLOT" -o "$OUT" --trace "$T/head.csv"
-    sed 's/^# pool-trace v1$/# pool-trace v4/' "$good" >"$T/v4.csv"
-    refuses "v4.csv: line 1 says '# pool-trace v4': this tool reads formats v1, v2 and v3" \
-        "$POOLPLOT" -o "$OUT" --trace "$T/v4.csv"
+    sed 's/^# pool-trace v1$/# pool-trace v5/' "$good" >"$T/v5.csv"
+    refuses "v5.csv: line 1 says '# pool-trace v5': this tool reads formats v1 to v4" \
+        "$POOLPLOT" -o "$OUT" --trace "$T/v5.csv"
     refuses "not a pool trace" "$POOLPLOT" -o "$OUT" --trace tests/plot/tasks.c
     head -c 2000 /bin/sh >"$T/binary.csv"
     refuses "binary.csv: (not a pool trace|the file holds binary data)" \

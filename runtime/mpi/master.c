@@ -45,7 +45,13 @@ struct station {
     int rank;
     bool hello, live;
     char host[64];
+    char build_id[130];
+    int cpus;
     double heard, said;
+    /* Its clock: station time - master time, from the ping with the
+     * shortest round trip of MP_PINGS (uncertain by half that trip). */
+    int pings;
+    double offset, rtt;
 };
 
 /* A pool of this process whose calls run at the stations. */
@@ -269,10 +275,45 @@ static void remote_destroy(pool *p)
     pthread_mutex_unlock(&lock);
 }
 
+/* The master and its forks (the supervisor writes records too): the
+ * stations' names are known before any pool is made, and never change. */
+static const char *host_of(int rank)
+{
+    return rank == 0 ? mp_host() : rank > 0 && rank < nranks ? st[rank].host : "?";
+}
+
+static void trace_hosts(const pool *p, pool__buf *b)
+{
+    char line[400];
+    pthread_mutex_lock(&lock);
+    struct rpool *rp = find(p);
+    int hosts = 0;
+    for (int r = 1; r < nranks; r++) {
+        bool seen = false;
+        for (int q = 1; q < r && !seen; q++)
+            seen = strcmp(st[q].host, st[r].host) == 0;
+        hosts += !seen;
+    }
+    snprintf(line, sizeof line, " hosts=%d\n", hosts);
+    pool__buf_put(b, line, strlen(line));
+    for (int r = 1; r < nranks; r++) {
+        struct station *s = &st[r];
+        int n = snprintf(line, sizeof line, "# host name=\"%s\" rank=%d workers=%d cpus=%d "
+                         "clock_offset_us=%+.0f clock_uncertainty_us=%.0f build_id=%s\n",
+                         s->host, r, rp ? rp->at[r] : 0, s->cpus, s->offset * 1e6,
+                         s->rtt / 2 * 1e6, s->build_id);
+        if (n > 0)
+            pool__buf_put(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 static const pool__transport transport = {
     .create = remote_create,
     .attach = remote_attach,
     .ring = ring,
+    .host = host_of,
+    .trace_hosts = trace_hosts,
     .initializer = remote_initializer,
     .destroy = remote_destroy,
 };
@@ -423,12 +464,37 @@ static void station_dead(int rank, const char *why)
     pthread_cond_broadcast(&changed);
 }
 
+/* A ping to station rank: this clock now. */
+static void ping(int rank)
+{
+    pool__buf m = {0};
+    pool__buf_put_f64(&m, pool__now());
+    send_to(rank, TAG_PING, &m);
+}
+
+static void on_pong(int rank, pool__rd *r)
+{
+    struct station *s = &st[rank];
+    double t0 = pool__rd_f64(r), there = pool__rd_f64(r), t1 = pool__now();
+    if (r->bad || t1 < t0)
+        return;
+    if (s->pings == 0 || t1 - t0 < s->rtt) {
+        s->rtt = t1 - t0;
+        s->offset = there - (t0 + t1) / 2;
+    }
+    if (++s->pings < MP_PINGS)
+        ping(rank);
+}
+
 static void on_hello(int rank, pool__rd *r)
 {
     struct station *s = &st[rank];
     const char *id = pool__rd_str(r);
     snprintf(s->host, sizeof s->host, "%s", pool__rd_str(r));
+    snprintf(s->build_id, sizeof s->build_id, "%s", id);
+    s->cpus = (int)pool__rd_u32(r);
     s->hello = true;
+    ping(rank);
     if (strcmp(id, mp_build_id()) != 0 && ready == 0) {
         ready = -1;
         snprintf(refused, sizeof refused, "rank %d on %s runs another build of the program "
@@ -474,9 +540,14 @@ static void on_done(int rank, pool__rd *r)
     e.tries = pool__rd_u32(r);
     e.pid = (int32_t)pool__rd_u32(r);
     e.worker = (int32_t)pool__rd_u32(r);
-    e.start = pool__rd_f64(r);
-    e.end = pool__rd_f64(r);
+    e.start = pool__rd_f64(r) - st[rank].offset;     /* in this clock */
+    e.end = pool__rd_f64(r) - st[rank].offset;
     e.err = pool__rd_str(r);
+    /* The offset is good to half a round trip: the call began no sooner
+     * than it was sent, and ended before its DONE came. */
+    double sent = atomic_load(&pool__wslots(fl->rp->sh)[fl->w].start), now = pool__now();
+    e.start = e.start < sent ? sent : e.start > now ? now : e.start;
+    e.end = e.end < e.start ? e.start : e.end > now ? now : e.end;
     uint32_t len = pool__rd_u32(r);
     size_t pad = (uintptr_t)r->p % 16 ? 16 - (uintptr_t)r->p % 16 : 0;
     if (r->bad || pad + len > r->left || e.status > ST_TIMEOUT)
@@ -524,6 +595,7 @@ static void send_call(struct rpool *rp, int w, uint64_t seq, int rank)
     pid_t pid = atomic_load(&pool__wslots(sh)[w].pid);
     atomic_store(&pool__wslots(sh)[w].start, pool__now());
     c->tries++;
+    c->rank = rank;
     rp->busy[w] = true;
     uint64_t off;
     if (!mp_fn_offset((pool_fn)(uintptr_t)c->fn, &off)) {
@@ -637,7 +709,7 @@ static void *transport_main(void *arg)
         int from, tag;
         while (mp_recv(&from, &tag, &in)) {
             busy = true;
-            if (from < 1 || from >= nranks || (!st[from].live && tag != TAG_HELLO))
+            if (from < 1 || from >= nranks || (!st[from].live && welcomed))
                 continue;   /* a station given up for dead: a late word is dropped */
             st[from].heard = pool__now();
             pool__rd r = {.p = in.data, .left = in.len};
@@ -645,6 +717,7 @@ static void *transport_main(void *arg)
             case TAG_HELLO: on_hello(from, &r); break;
             case TAG_CREATED: on_created(from, &r); break;
             case TAG_DONE: on_done(from, &r); break;
+            case TAG_PONG: on_pong(from, &r); break;
             default: break;
             }
         }
@@ -654,7 +727,7 @@ static void *transport_main(void *arg)
              * or one did not (then every station is sent away). */
             bool all = true;
             for (int r = 1; r < nranks; r++)
-                all &= st[r].hello;
+                all &= st[r].hello && st[r].pings >= MP_PINGS;
             if (ready == 0 && (all || now - t0 > 10)) {
                 if (!all)
                     snprintf(refused, sizeof refused, "not every rank said hello within 10 s");

@@ -391,6 +391,14 @@ void mp_station_main(int rank, int size)
             case TAG_KILL: on_kill(&r); break;
             case TAG_INIT: on_init(&r); break;
             case TAG_DESTROY: on_destroy(&r); break;
+            case TAG_PING: {
+                /* The master's clock, and this one's: the clocks' offset. */
+                pool__buf pong = {0};
+                pool__buf_put_f64(&pong, pool__rd_f64(&r));
+                pool__buf_put_f64(&pong, pool__now());
+                send_master(TAG_PONG, &pong);
+                break;
+            }
             case TAG_STOP: leave(pool__rd_u32(&r) == 1, 0);
             default: break;
             }

@@ -35,7 +35,11 @@ enum {
     TAG_DESTROY,    /* master -> station: a pool is gone */
     TAG_BEAT,       /* either way: still here */
     TAG_STOP,       /* master -> station: the program has ended */
+    TAG_PING,       /* master -> station: its clock (the handshake: clock offsets) */
+    TAG_PONG,       /* station -> master: that clock, and its own */
 };
+
+#define MP_PINGS 8      /* pings a station gets at the handshake; the fastest gives its clock */
 
 #define MP_BEAT 0.2     /* seconds between beats when nothing else was sent */
 #define MP_SPIN 1e-3    /* seconds a loop polls, after work, while it expects a message */

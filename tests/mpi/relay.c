@@ -7,6 +7,9 @@
  *
  * hello    pool_size, and calls that say where they ran (a pid that is
  *          not the master's, nor a process of the master's)
+ * where    8 calls that return their host and pid: future_host and
+ *          future_pid say the same ("call I: HOST PID"); run without
+ *          mpirun too (a local pool: this host's name)
  * apply    pool_apply, round trips timed: "apply: N us a call"
  * rtt N    N pool_apply round trips, each timed: "rtt: median M us (p10
  *          A, p90 B, N calls)" (run without mpirun: the local pool's)
@@ -181,6 +184,29 @@ static void hello(pool *p)
         }
         pool_value_free(v);
     }
+}
+
+static void whereabouts(pool *p)
+{
+    enum { N = 8 };
+    future *f[N];
+    for (int i = 0; i < N; i++)
+        f[i] = pool_apply_async(p, where);
+    for (int i = 0; i < N; i++) {
+        pool_value v = future_get(f[i]);
+        char host[64] = "";
+        int pid = 0;
+        CHECK(v.kind == POOL_STR && sscanf(v.as.s, "%63s %d", host, &pid) == 2,
+              "where gave kind %d", v.kind);
+        const char *h = future_host(f[i]);
+        CHECK(h != NULL && strcmp(h, host) == 0, "call %d ran on %s, future_host says %s", i,
+              host, h ? h : "NULL");
+        CHECK(future_pid(f[i]) == pid, "call %d ran in pid %d, future_pid says %d", i, pid,
+              (int)future_pid(f[i]));
+        printf("call %d: %s %d\n", i, host, pid);
+        future_free(f[i]);
+    }
+    CHECK(future_host(NULL) == NULL, "future_host(NULL)");
 }
 
 static void apply(pool *p, int n)
@@ -452,6 +478,8 @@ int main(int argc, char **argv)
         apply(p, argc > 2 ? atoi(argv[2]) : 200);
     else if (strcmp(cmd, "rtt") == 0)
         rtt(p, argc > 2 ? atoi(argv[2]) : 1000);
+    else if (strcmp(cmd, "where") == 0)
+        whereabouts(p);
     else if (strcmp(cmd, "standins") == 0)
         standins(p);
     else if (strcmp(cmd, "async") == 0)

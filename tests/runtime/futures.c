@@ -464,6 +464,12 @@ static void cancel(void)
     /* fs[0] runs (its pid is known once it does); 1 and 2 wait. */
     while (future_pid(fs[0]) == 0)
         usleep(1000);
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    CHECK(future_host(fs[0]) && strcmp(future_host(fs[0]), host) == 0,
+          "future_host of a running call: this host's name, not %s",
+          future_host(fs[0]) ? future_host(fs[0]) : "NULL");
+    CHECK(future_host(fs[2]) == NULL, "future_host of a call not begun: NULL");
     future_iter *it = future_as_completed(fs, 3);
     CHECK(future_cancel(fs[1]) == 0, "cancel a queued call: %s", pool_last_error());
     CHECK(future_iter_next(it, -1) == fs[1], "the iteration hands out the cancelled call");
@@ -471,6 +477,7 @@ static void cancel(void)
     CHECK(future_successful(fs[1]) == 0, "a cancelled call is not successful");
     CHECK_ERROR(future_get(fs[1]), "Cancelled", "before it started");
     CHECK(future_pid(fs[1]) == 0, "it never ran");
+    CHECK(future_host(fs[1]) == NULL, "nor on any host");
     errno = 0;
     CHECK(future_cancel(fs[0]) == -1 && errno == EBUSY, "a running call: EBUSY");
     CHECK(strstr(pool_last_error(), "future_kill") != NULL, "the message says what to do");

@@ -120,9 +120,10 @@ static bool name(const char **s, char *into, size_t size)
     return true;
 }
 
-/* Line 2 (v2, v3): '# workers=N program="..." args="..." time_scale=S
- * start=YYYY-MM-DDTHH:MM:SS.UUUUUUZ host="..." runtime=V'. */
-static bool about_line(const char *s)
+/* Line 2 (v2 to v4): '# workers=N program="..." args="..." time_scale=S
+ * start=YYYY-MM-DDTHH:MM:SS.UUUUUUZ host="..." runtime=V', then in v4
+ * only ' hosts=N'. */
+static bool about_line(const char *s, int version)
 {
     if (!lit(&s, "# workers=") || !digits(&s) || !lit(&s, " program=") || !quoted(&s) ||
         !lit(&s, " args=") || !quoted(&s) || !lit(&s, " time_scale=") || !word(&s) ||
@@ -134,7 +135,10 @@ static bool about_line(const char *s)
             return false;
     while (isdigit((unsigned char)*s) || *s == ':' || *s == '.')
         s++;
-    return lit(&s, "Z host=") && quoted(&s) && lit(&s, " runtime=") && word(&s) && *s == '\0';
+    if (!lit(&s, "Z host=") || !quoted(&s) || !lit(&s, " runtime=") || !word(&s))
+        return false;
+    /* v4 (across machines): the number of hosts, and v4 only. */
+    return version >= 4 ? lit(&s, " hosts=") && digits(&s) && *s == '\0' : *s == '\0';
 }
 
 /* A worker's event: '# event worker=W pid=P t=T what=start', or
@@ -323,9 +327,10 @@ static bool keep_event(struct trace_checked *out, struct trace_event *e, size_t 
 }
 
 /* One record's fields (its line: where). */
-static void check_record(struct checker *k, struct trace_item *it, long base, struct last *last,
-                         char idtext[32])
+static void check_record(struct checker *k, const struct trace_cursor *c, struct trace_item *it,
+                         struct last *last, char idtext[32])
 {
+    long base = c->base;
     char **f = it->field;
     int where = it->line;
 
@@ -371,6 +376,20 @@ static void check_record(struct checker *k, struct trace_item *it, long base, st
         say(k, "line %d: unknown status '%s'", where, f[7]);
     if ((strcmp(f[7], "ok") == 0) != (f[8][0] == '\0'))
         say(k, "line %d: status %s with error '%s'", where, f[7], f[8]);
+    if (c->version >= 4) {
+        /* Where it ran: a station of a "# host" line ("" and -1: none),
+         * and a slot below its workers. */
+        const struct trace_host *h = NULL;
+        bool none = strcmp(f[9], "") == 0 && strcmp(f[10], "-1") == 0;
+        if (is_count(f[10]))
+            for (size_t i = 0; i < c->nhosts; i++)
+                if (c->hosts[i].rank == atoi(f[10]))
+                    h = &c->hosts[i];
+        if (!none && !(h && strcmp(f[9], h->name) == 0))
+            say(k, "line %d: host '%s' and rank '%s' are no station's", where, f[9], f[10]);
+        else if (is_count(f[3]) && !(h && atol(f[3]) < h->workers))
+            say(k, "line %d: worker %s is no slot of rank %s", where, f[3], f[10]);
+    }
 }
 
 int trace_check(const char *path, struct trace_checked *out,
@@ -380,7 +399,7 @@ int trace_check(const char *path, struct trace_checked *out,
     struct trace_cursor c;
     struct trace_item it;
     struct last last = { NULL, NULL, 0 };
-    struct trace_checked got = { NULL, 0, NULL, 0, 0 };
+    struct trace_checked got = { 0 };
     size_t rcap = 0, ecap = 0;
     char why[400];
     int depth = 0;
@@ -390,6 +409,7 @@ int trace_check(const char *path, struct trace_checked *out,
         return k.problems;
     }
     got.version = c.version;
+    got.fields = c.fields;
     if (c.version >= 2) {
         char about[2048];
         if (c.about == NULL || c.aboutlen >= sizeof about) {
@@ -398,7 +418,7 @@ int trace_check(const char *path, struct trace_checked *out,
         } else {
             memcpy(about, c.about, c.aboutlen);
             about[c.aboutlen] = '\0';
-            if (!about_line(about))
+            if (!about_line(about, c.version))
                 say(&k, "line 2 is not the header line: '%s'", about);
         }
     }
@@ -437,12 +457,12 @@ int trace_check(const char *path, struct trace_checked *out,
             }
             continue;
         }
-        if (it.nfields != TRACE_FIELDS) {
-            say(&k, "line %d: %d fields, not %d", it.line, it.nfields, TRACE_FIELDS);
+        if (it.nfields != c.fields) {
+            say(&k, "line %d: %d fields, not %d", it.line, it.nfields, c.fields);
             continue;
         }
         char id[32];
-        check_record(&k, &it, c.base, &last, id);
+        check_record(&k, &c, &it, &last, id);
         char *f[TRACE_FIELDS];
         memcpy(f, it.field, sizeof f);
         f[0] = id;

@@ -19,7 +19,8 @@
  *                                  0 up, N of them when N is given
  *
  * A record prints as task, function, pid, worker, submit_s, start_s,
- * end_s, status, error. The task id counts from 0 in every version (v1
+ * end_s, status, error (and v4's host and rank; not with --lenient,
+ * whose reading is the same for every version). The task id counts from 0 in every version (v1
  * and v2 wrote ids from 1: they print one less). A tab, a line break or a
  * backslash inside a field prints as \t, \n or \\.
  *
@@ -95,8 +96,8 @@ static int tsv(const char *path)
     if (checked(path, &t))
         return 1;
     for (size_t i = 0; i < t.nrecords; i++)
-        for (int j = 0; j < TRACE_FIELDS; j++)
-            field(t.record[i][j], j == TRACE_FIELDS - 1);
+        for (int j = 0; j < t.fields; j++)
+            field(t.record[i][j], j == t.fields - 1);
     trace_checked_free(&t);
     return 0;
 }
@@ -430,8 +431,8 @@ static int lenient(const char *path)
         }
         *slot = strcmp(it.field[7], "retried") == 0 ? 1 : 2;
         plain(id, false);
-        for (int i = 1; i < TRACE_FIELDS; i++)
-            plain(it.field[i], i == TRACE_FIELDS - 1);
+        for (int i = 1; i < TRACE_FIELDS_V3; i++)     /* v4's host and rank left out */
+            plain(it.field[i], i == TRACE_FIELDS_V3 - 1);
     }
     trace_close(&c);
     free(seen.byid);

@@ -1,5 +1,5 @@
 /*
- * reader.c - the pool trace reader (formats v1, v2 and v3).
+ * reader.c - the pool trace reader (formats v1 to v4).
  *
  * The whole file is read into memory, then walked line by line (trace_open,
  * trace_next) with a small RFC 4180 field splitter: only `function` and
@@ -19,8 +19,9 @@
 
 #define NFIELDS TRACE_FIELDS
 
-static const char MAGIC[] = "# pool-trace v";     /* then 1, 2 or 3 */
+static const char MAGIC[] = "# pool-trace v";     /* then 1, 2, 3 or 4 */
 static const char HEADER[] = TRACE_HEADER;
+static const char HEADER4[] = TRACE_HEADER_V4;
 
 const char *trace_status_name(enum trace_status s)
 {
@@ -198,11 +199,22 @@ static int parse_status(const char *s, enum trace_status *st)
     return 0;
 }
 
-/* Check and copy the fields of one record into k; base: where the file's
- * task ids start (1 in v1 and v2, 0 in v3). k->id counts from 0. */
-static int parse_task(char *field[], struct trace_task *k, int line, long base,
-                      char *why, size_t size)
+/* The v4 station of rank r among hosts; NULL if the header has none. */
+static const struct trace_host *host_of(const struct trace_host *hosts, size_t nhosts, long r)
 {
+    for (size_t i = 0; i < nhosts; i++)
+        if (hosts[i].rank == r)
+            return &hosts[i];
+    return NULL;
+}
+
+/* Check and copy the fields of one record into k; base: where the file's
+ * task ids start (1 in v1 and v2, 0 in v3 and v4). k->id counts from 0.
+ * v4: the record's host and rank are one of c's stations. */
+static int parse_task(const struct trace_cursor *c, char *field[], struct trace_task *k,
+                      int line, char *why, size_t size)
+{
+    long base = c->base;
     long worker;
 
     if (parse_long(field[0], base, &k->id) != 0) {
@@ -224,7 +236,39 @@ static int parse_task(char *field[], struct trace_task *k, int line, long base,
                  line, field[3]);
         return -1;
     }
-    k->worker = (int)worker;
+    k->worker = k->slot = (int)worker;
+    k->rank = 0;
+    k->host[0] = '\0';
+    if (c->version >= 4) {
+        /* Where it ran: a station of the header, and its slot there. */
+        long rank;
+        const struct trace_host *h = NULL;
+        if (parse_long(field[10], -1, &rank) != 0 || rank == 0 ||
+            (rank > 0 && (h = host_of(c->hosts, c->nhosts, rank)) == NULL)) {
+            complain(why, size, "line %d: rank '%s' is not -1 or a station's rank "
+                     "from the header", line, field[10]);
+            return -1;
+        }
+        if (h ? strcmp(field[9], h->name) != 0 : field[9][0] != '\0') {
+            complain(why, size, "line %d: host '%s' is not rank %ld's", line, field[9], rank);
+            return -1;
+        }
+        if (h && worker >= h->workers) {
+            complain(why, size, "line %d: worker slot %ld is past rank %ld's %d workers",
+                     line, worker, rank, h->workers);
+            return -1;
+        }
+        if (worker >= 0 && h == NULL) {
+            complain(why, size, "line %d: a task that ran (slot %ld) names no station",
+                     line, worker);
+            return -1;
+        }
+        k->rank = (int)rank;
+        if (h)
+            snprintf(k->host, sizeof k->host, "%s", h->name);
+        if (worker >= 0)
+            k->worker = h->first + (int)worker;
+    }
     if ((k->pid == 0) != (k->worker == -1)) {
         complain(why, size, "line %d: pid %ld and worker slot %d disagree "
                  "(a task that never started has pid 0 and slot -1)",
@@ -272,11 +316,14 @@ static int by_id(const void *a, const void *b)
     return (p > q) - (p < q);
 }
 
+/* By rank (v4: a pid names a process on its station's host), then pid. */
 static int by_pid(const void *a, const void *b)
 {
-    long x = (*(const struct trace_task *const *)a)->pid;
-    long y = (*(const struct trace_task *const *)b)->pid;
-    return (x > y) - (x < y);
+    const struct trace_task *p = *(const struct trace_task *const *)a;
+    const struct trace_task *q = *(const struct trace_task *const *)b;
+    if (p->rank != q->rank)
+        return (p->rank > q->rank) - (p->rank < q->rank);
+    return (p->pid > q->pid) - (p->pid < q->pid);
 }
 
 /* Refuse a trace in which one id appears twice (but for tries: every
@@ -305,7 +352,7 @@ static int check_unique(struct trace *t, char *why, size_t size)
         }
     qsort(v, t->ntasks, sizeof *v, by_pid);
     for (size_t i = 1; i < t->ntasks && !bad; i++)
-        if (v[i]->pid != 0 && v[i]->pid == v[i - 1]->pid &&
+        if (v[i]->pid != 0 && v[i]->pid == v[i - 1]->pid && v[i]->rank == v[i - 1]->rank &&
             v[i]->worker != v[i - 1]->worker) {
             complain(why, size, "pid %ld appears in two worker slots (%d and %d)",
                      v[i]->pid, v[i - 1]->worker, v[i]->worker);
@@ -431,6 +478,40 @@ static int take_line(char **p, char *end, size_t *len)
     return nl != NULL;
 }
 
+/* A v4 "# host name="..." rank=R workers=N ... clock_offset_us=X
+ * clock_uncertainty_us=U ..." line (n bytes): a station, whose slots
+ * follow those of the station before. */
+static int add_host(struct trace_cursor *c, const char *l, size_t n, char *why, size_t size)
+{
+    char s[512], name[64];
+    int rank, workers;
+    snprintf(s, sizeof s, "%.*s", (int)(n < sizeof s ? n : sizeof s - 1), l);
+    const char *o = strstr(s, " clock_offset_us="), *u = strstr(s, " clock_uncertainty_us=");
+    if (sscanf(s, "# host name=\"%63[^\"]\" rank=%d workers=%d", name, &rank, &workers) != 3 ||
+        rank < 1 || workers < 0 || workers > 4096 || o == NULL || u == NULL ||
+        host_of(c->hosts, c->nhosts, rank) != NULL ||
+        (c->nhosts > 0 && rank < c->hosts[c->nhosts - 1].rank)) {
+        complain(why, size, "line %d is not a station's line ('# host name=\"H\" rank=R "
+                 "workers=N ...', ranks in order)", c->line);
+        return -1;
+    }
+    struct trace_host *more = realloc(c->hosts, (c->nhosts + 1) * sizeof *more);
+    if (more == NULL) {
+        complain(why, size, "out of memory");
+        return -1;
+    }
+    c->hosts = more;
+    struct trace_host *h = &more[c->nhosts];
+    snprintf(h->name, sizeof h->name, "%s", name);
+    h->rank = rank;
+    h->workers = workers;
+    h->first = c->nhosts ? more[c->nhosts - 1].first + more[c->nhosts - 1].workers : 0;
+    h->offset_us = strtod(o + 17, NULL);
+    h->uncertainty_us = strtod(u + 22, NULL);
+    c->nhosts++;
+    return 0;
+}
+
 int trace_open(const char *path, int flags, struct trace_cursor *c, char *why, size_t size)
 {
     size_t len;
@@ -457,17 +538,18 @@ int trace_open(const char *path, int flags, struct trace_cursor *c, char *why, s
     size_t n;
     int whole = take_line(&p, end, &n);
     size_t m = strlen(MAGIC);
-    c->version = n == m + 1 && strncmp(l, MAGIC, m) == 0 && l[m] >= '1' && l[m] <= '3'
+    c->version = n == m + 1 && strncmp(l, MAGIC, m) == 0 && l[m] >= '1' && l[m] <= '4'
                  ? l[m] - '0' : 0;
     if (c->version == 0) {
         if (strncmp(l, MAGIC, m) == 0)
-            complain(why, size, "line 1 says '%.*s': this tool reads formats v1, v2 and v3",
+            complain(why, size, "line 1 says '%.*s': this tool reads formats v1 to v4",
                      (int)(n < 40 ? n : 40), l);
         else
             complain(why, size, "not a pool trace: line 1 is not '%s3'", MAGIC);
         goto fail;
     }
     c->base = c->version >= 3 ? 0 : 1;
+    c->fields = c->version >= 4 ? TRACE_FIELDS : TRACE_FIELDS_V3;
     if (!whole) {
         complain(why, size, "truncated: the file ends inside line 1");
         goto fail;
@@ -476,7 +558,7 @@ int trace_open(const char *path, int flags, struct trace_cursor *c, char *why, s
     l = p;
     whole = take_line(&p, end, &n);
     if (whole && n > 0 && *l == '#') {
-        /* v2, v3: where the trace came from ("# workers=N program=..."). */
+        /* v2 to v4: where the trace came from ("# workers=N program=..."). */
         if (c->version >= 2) {
             c->about = l;
             c->aboutlen = n;
@@ -485,11 +567,20 @@ int trace_open(const char *path, int flags, struct trace_cursor *c, char *why, s
         l = p;
         whole = take_line(&p, end, &n);
     }
-    if (n != strlen(HEADER) || strncmp(l, HEADER, n) != 0) {
+    /* v4: a "# host" line for each station, in rank order. */
+    while (c->version >= 4 && whole && n > 7 && strncmp(l, "# host ", 7) == 0) {
+        if (add_host(c, l, n, why, size) != 0)
+            goto fail;
+        c->line++;
+        l = p;
+        whole = take_line(&p, end, &n);
+    }
+    const char *header = c->version >= 4 ? HEADER4 : HEADER;
+    if (n != strlen(header) || strncmp(l, header, n) != 0) {
         if (!whole && n == 0)
             complain(why, size, "truncated: no header line after line 1");
         else
-            complain(why, size, "line %d is not the column header '%s'", c->line, HEADER);
+            complain(why, size, "line %d is not the column header '%s'", c->line, header);
         goto fail;
     }
     if (!whole && !c->lenient) {
@@ -559,6 +650,9 @@ void trace_close(struct trace_cursor *c)
 {
     free(c->buf);
     c->buf = c->p = c->end = NULL;
+    free(c->hosts);
+    c->hosts = NULL;
+    c->nhosts = 0;
 }
 
 int trace_read(const char *path, struct trace *t, char *why, size_t size)
@@ -579,6 +673,8 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
     t->nends = 0;
     t->starts = NULL;
     t->nstarts = 0;
+    t->hosts = NULL;
+    t->nhosts = 0;
     if (trace_open(path, 0, &c, why, size) != 0)
         return -1;
     t->version = c.version;
@@ -618,9 +714,9 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
             }
             continue;
         }
-        if (it.nfields != NFIELDS) {
+        if (it.nfields != c.fields) {
             complain(why, size, "line %d: %d fields where a record has %d",
-                     it.line, it.nfields, NFIELDS);
+                     it.line, it.nfields, c.fields);
             goto fail;
         }
         if (t->ntasks == cap) {
@@ -632,7 +728,7 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
             }
             t->task = more;
         }
-        if (parse_task(it.field, &t->task[t->ntasks], it.line, c.base, why, size) != 0)
+        if (parse_task(&c, it.field, &t->task[t->ntasks], it.line, why, size) != 0)
             goto fail;
         t->ntasks++;
     }
@@ -657,6 +753,11 @@ int trace_read(const char *path, struct trace *t, char *why, size_t size)
             goto fail;
         }
     }
+    /* The stations go with the trace. */
+    t->hosts = c.hosts;
+    t->nhosts = c.nhosts;
+    c.hosts = NULL;
+    c.nhosts = 0;
     trace_close(&c);
     return 0;
 
@@ -684,4 +785,7 @@ void trace_free(struct trace *t)
     free(t->starts);
     t->starts = NULL;
     t->nstarts = 0;
+    free(t->hosts);
+    t->hosts = NULL;
+    t->nhosts = 0;
 }

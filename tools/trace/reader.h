@@ -1,5 +1,5 @@
 /*
- * reader.h - the one reader of pool traces (formats v1, v2 and v3,
+ * reader.h - the one reader of pool traces (formats v1 to v4,
  * runtime/TRACE.md). The plots (tracestat, trace2json), the grader and the
  * tests (through pooltrace) all read traces with it.
  *
@@ -40,7 +40,13 @@ struct trace_task {
     long id;                /* the call's place in call order, from 0 */
     char *function;
     long pid;               /* 0: the task never started */
-    int worker;             /* slot 0..N-1; -1: never started */
+    int worker;             /* slot 0..N-1; -1: never started. v4 (across
+                               machines): the station's slot, counted on after
+                               the slots of the stations of lower rank, so
+                               that every worker of the pool has its own */
+    int slot;               /* the slot as the file has it (v4: the station's) */
+    int rank;               /* v4: the MPI rank of its station; -1 none; 0 before v4 */
+    char host[64];          /* v4: its station's host; "" before v4 or none */
     double submit, start, end;
     double queued;          /* when this try joined the queue: submit for the
                                first, the try before's end for a retry */
@@ -62,13 +68,23 @@ struct trace_end {
     char how[128];          /* "exited with status 0", "was killed by signal 9 (...)" */
 };
 
+/* A station of a v4 trace (a "# host" line): its workers' slots in the
+ * pool are first .. first + workers - 1. */
+struct trace_host {
+    char name[64];
+    int rank, workers, first;
+    double offset_us, uncertainty_us;   /* its clock against the master's */
+};
+
 struct trace {
     struct trace_task *task;    /* in file order (the order tasks ended) */
     size_t ntasks;
     int workers;                /* the pool's size from a v2/v3 header; 0 if unknown */
     double time_scale;          /* its POOL_TIME_SCALE from a v2/v3 header; 0 if unknown */
     char program[64];           /* its program's name from a v2/v3 header; "" if unknown */
-    int version;                /* 1, 2 or 3: the file's */
+    int version;                /* 1 to 4: the file's */
+    struct trace_host *hosts;   /* v4: the stations, by rank */
+    size_t nhosts;
     struct trace_span *blocked; /* when a thread of the master was blocked (v3) */
     size_t nblocked;
     long master_pid;            /* the master's PID from its events (v3); 0 if none */
@@ -94,19 +110,24 @@ int trace_end_abnormal(const struct trace_end *e);
 
 /* Line by line. -------------------------------------------------------------- */
 
-#define TRACE_FIELDS 9
+#define TRACE_FIELDS 11     /* at most: v4's; 9 before (TRACE_FIELDS_V3) */
+#define TRACE_FIELDS_V3 9
 #define TRACE_HEADER "task,function,pid,worker,submit_s,start_s,end_s,status,error"
+#define TRACE_HEADER_V4 TRACE_HEADER ",host,rank"
 
 /* A trace being walked (trace_open). */
 struct trace_cursor {
     char *buf, *p, *end;    /* the whole file, NUL-terminated; the next line */
     int line;               /* the number of the line at p */
-    int version;            /* 1, 2 or 3 */
-    long base;              /* the file's first task id: 1 in v1 and v2, 0 in v3 */
+    int version;            /* 1 to 4 */
+    int fields;             /* a record's fields: 9; 11 in v4 (host, rank) */
+    long base;              /* the file's first task id: 1 in v1 and v2, 0 in v3, v4 */
     const char *about;      /* line 2 of a v2 or v3 trace ("# workers=..."); NULL if none */
     size_t aboutlen;        /* its length, without the line end */
     int header_line;        /* the column header's line */
     int lenient;            /* TRACE_LENIENT */
+    struct trace_host *hosts;   /* v4: the stations ("# host" lines), by rank */
+    size_t nhosts;
 };
 
 /* trace_open's flags. TRACE_LENIENT: take the file as a program may have
@@ -127,7 +148,7 @@ struct trace_item {
 };
 
 /* Read path and check it is a pool trace: line 1 (its version), line 2 of
- * v2 and v3 when it is there, the column header. 0, or -1 with a sentence
+ * v2 to v4 when it is there, v4's "# host" lines, the column header. 0, or -1 with a sentence
  * in why. */
 int trace_open(const char *path, int flags, struct trace_cursor *c, char *why, size_t size);
 /* The next item: 1; 0 at the end of the file; -1 with a sentence in why
@@ -160,16 +181,18 @@ int trace_master_event(const char *text, size_t len, struct trace_event *e);
 struct trace_checked {
     char *(*record)[TRACE_FIELDS];  /* each record's fields, the id counted from 0 */
     size_t nrecords;
+    int fields;                     /* of each record: 9; 11 in v4 */
     struct trace_event *event;      /* the master's events */
     size_t nevents;
     int version;
 };
 
 /* Check path against every rule of runtime/TRACE.md: the first lines, the
- * event lines, each record (nine fields, numbers, six decimals, submit <=
+ * event lines, each record (nine fields, eleven in v4 with a station's
+ * host and rank and a slot below its workers, numbers, six decimals, submit <=
  * start <= end, status words, an error exactly when the status is not ok,
- * pid 0 exactly when the worker is -1), task ids from 0 (v3) or 1 (v1,
- * v2) and repeated only after a retried record, and no task whose last
+ * pid 0 exactly when the worker is -1), task ids from 0 (v3, v4) or 1
+ * (v1, v2) and repeated only after a retried record, and no task whose last
  * record says retried. Each problem goes to problem(ctx, sentence); the
  * count of problems is returned (-1: out of memory). With none, out (if
  * not NULL) holds the records and the master's events: trace_checked_free. */
