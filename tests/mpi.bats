@@ -286,3 +286,95 @@ master_pid() {
     assert_output --partial "--enable-recovery --bind-to none --oversubscribe"
     assert_output --partial "-H a:3,b:2 -n 5 $BIN/relay hello"
 }
+
+# Two simulated hosts (tools/poolrun --sim-hosts 2): network namespaces,
+# so root only.
+
+need_netns() {
+    [ "$(id -u)" -eq 0 ] || skip "two simulated hosts need root (network namespaces)"
+    command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 ||
+        skip "two simulated hosts need ip and unshare"
+    ip netns add "pcprobe$$" 2>/dev/null || skip "network namespaces cannot be made here"
+    ip netns del "pcprobe$$"
+}
+
+# sim CMD [ARG]: the relay program on two simulated hosts, a station each.
+sim() {
+    run --separate-stderr timeout -k 5 60 nice -n 10 "$POOLRUN" --sim-hosts 2 "$BIN/relay" "$@"
+}
+
+# No namespace of a poolrun left.
+no_namespaces() {
+    run bash -c "ip netns list | grep -E '^pc[0-9]+h[0-9]+'"
+    [ -z "$output" ] || fail "namespaces left: $output"
+}
+
+@test "two simulated hosts: each call's host, in the trace and future_host, is the host its task saw" {
+    need_netns
+    export POOL_TRACE="$BATS_TEST_TMPDIR/t.csv"
+    sim where
+    assert_success
+    assert_line "where: ok"
+    local said="$output"
+    grep -q '^call [0-9]: hostA ' <<<"$said"
+    grep -q '^call [0-9]: hostB ' <<<"$said"
+    run grep -c '^# host name="host[AB]" rank=[12] workers=2 .*clock_uncertainty_us=[0-9]* ' "$POOL_TRACE"
+    assert_output 2
+    run "$ROOT/tests/runtime/trace_check" "$POOL_TRACE"
+    assert_success
+    run awk -F'\t' 'NR == FNR { split($0, w, "[: ]+"); host[w[2]] = w[3]; pid[w[2]] = w[4]; next }
+                     $10 != host[$1] || $3 != pid[$1] { bad++ }
+                     END { exit bad || FNR != 8 }' <(grep '^call ' <<<"$said") <(echo "$output")
+    assert_success
+    no_namespaces
+}
+
+@test "two simulated hosts: a station killed fails its calls naming its host; no hang at the end, nothing left" {
+    need_netns
+    { local rc=0
+      timeout -k 5 60 nice -n 10 "$POOLRUN" --sim-hosts 2 "$BIN/relay" station 4 \
+          >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+      echo $rc >"$BATS_TEST_TMPDIR/rc"; } &
+    local w station host
+    w=$(pid_of_call 0)
+    [ -n "$w" ]
+    station=$(ppid "$(ppid "$w")")
+    host=$(nsenter -t "$station" -u hostname)      # its simulated host's name
+    [[ $host == host[AB] ]]
+    kill -9 "$station"
+    wait
+    [ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 0 ]
+    run cat "$BATS_TEST_TMPDIR/out"
+    assert_line "station: ok"
+    assert_line "ok 2 of 4; size 2"
+    assert_line --regexp "^call 0: StationDied: rank [12] on $host stopped answering"
+    no_namespaces
+}
+
+@test "poolrun --sim-hosts: ended by a signal, it leaves no namespace and no process" {
+    need_netns
+    timeout -k 5 60 "$POOLRUN" --sim-hosts 2 "$BIN/relay" forever >/dev/null 2>&1 &
+    local run=$!
+    pid_of_call 3 >/dev/null
+    ip netns list | grep -q "^pc[0-9]*h2"
+    kill -TERM "$(pgrep -P "$run" -f poolrun || echo "$run")" 2>/dev/null || true
+    kill -TERM "$run" 2>/dev/null || true
+    wait || true
+    no_namespaces
+}
+
+@test "poolrun --sim-hosts: bad counts and no root get a sentence and status 2" {
+    run "$POOLRUN" --sim-hosts 1 "$BIN/relay" hello
+    [ "$status" -eq 2 ]
+    assert_output --partial "--sim-hosts wants a number of hosts (2 to 26), not '1'"
+    run "$POOLRUN" --sim-hosts x "$BIN/relay" hello
+    [ "$status" -eq 2 ]
+    run "$POOLRUN" --sim-hosts 2 -H a,b "$BIN/relay" hello
+    [ "$status" -eq 2 ]
+    assert_output --partial "-H and --sim-hosts do not go together"
+    if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+        run setpriv --reuid=65534 --regid=65534 --clear-groups "$POOLRUN" --sim-hosts 2 "$BIN/relay" hello
+        [ "$status" -eq 2 ]
+        assert_output --partial "--sim-hosts needs root"
+    fi
+}
