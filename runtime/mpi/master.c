@@ -796,7 +796,10 @@ static void *transport_main(void *arg)
          * while calls are out, 20 ms when idle; a put rings the bell. (A
          * longer poll with no call out, for the program's next put, was
          * slower on 2 cores: one more spinner beside the workers.) */
-        if (now - idle_since < (flights ? MP_SPIN : MP_HOT)) {
+        bool due = flights != NULL;     /* answers due: DONEs, and the handshake's pongs */
+        for (int r = 1; r < nranks && !due && !welcomed; r++)
+            due = st[r].hello && st[r].pings < MP_PINGS;
+        if (now - idle_since < (due ? MP_SPIN : MP_HOT)) {
             pthread_mutex_unlock(&lock);    /* the API's threads are not held up */
             pthread_mutex_lock(&lock);
             continue;

@@ -33,4 +33,5 @@ mpi: $(LIBPOOL_MPI) $(MPI_TEST_PROGS)
 
 ifeq ($(MPI),1)
 all: mpi
+bench: mpi      # and make bench adds the figures across machines
 endif

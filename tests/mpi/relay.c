@@ -18,6 +18,8 @@
  *          for none of them: their context switches, counted
  * async    40 pool_apply_async, waited for with future_as_completed
  * map      pool_map of 20000 ints (automatic chunks), pool_starmap
+ * mapbench N  pool_map of N ints (automatic chunks), 5 times, every result
+ *          checked: "mapbench: median M items/s (min A, max B)"
  * errors   a task's pool_raise, and a bad argument, come back as errors
  * bytes    1 MiB of bytes there and back, byte-exact
  * crash    one call of 8 segfaults: WorkerDied naming host and rank
@@ -350,6 +352,34 @@ static void map(pool *p)
         pool_value_free(w[i]);
 }
 
+static void mapbench(pool *p, int n)
+{
+    pool_value *in = malloc((size_t)(n > 0 ? n : 1) * sizeof *in);
+    pool_value *out = malloc((size_t)(n > 0 ? n : 1) * sizeof *out);
+    double rate[5];
+    if (n < 1 || in == NULL || out == NULL) {
+        CHECK(0, "mapbench wants a count of 1 or more");
+        free(in);
+        free(out);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        in[i] = pool_int(i);
+    pool_value_free(pool_apply(p, square, 1));     /* the first call wakes everything */
+    for (int r = 0; r < 5; r++) {
+        double t = now();
+        int failed = pool_map(p, square, in, (size_t)n, out);
+        rate[r] = n / (now() - t);
+        CHECK(failed == 0, "pool_map: %d failed", failed);
+        for (int i = 0; i < n; i++)
+            CHECK(out[i].kind == POOL_INT && out[i].as.i == (long)i * i, "map item %d", i);
+    }
+    qsort(rate, 5, sizeof *rate, by_value);
+    printf("mapbench: median %.0f items/s (min %.0f, max %.0f)\n", rate[2], rate[0], rate[4]);
+    free(in);
+    free(out);
+}
+
 static void errors(pool *p)
 {
     pool_value v = pool_apply(p, fails, 7);
@@ -478,6 +508,8 @@ int main(int argc, char **argv)
         apply(p, argc > 2 ? atoi(argv[2]) : 200);
     else if (strcmp(cmd, "rtt") == 0)
         rtt(p, argc > 2 ? atoi(argv[2]) : 1000);
+    else if (strcmp(cmd, "mapbench") == 0)
+        mapbench(p, argc > 2 ? atoi(argv[2]) : 100000);
     else if (strcmp(cmd, "where") == 0)
         whereabouts(p);
     else if (strcmp(cmd, "standins") == 0)
