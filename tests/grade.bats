@@ -533,7 +533,7 @@ LIST
     assert_output ""
     run tools/deps --everything
     assert_failure 2
-    assert_output "usage: tools/deps [--student]"
+    assert_output "usage: tools/deps [--student | --mpi]"
     grep -q 'make deps-student' lessons/README.md
     grep -q '^deps-student:' Makefile
 }
