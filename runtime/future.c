@@ -242,7 +242,7 @@ const char *future_host(future *f)
     pthread_mutex_lock(&p->lock);
     if (!f->done && f->seq && pool__call_done(p->sh, f->seq))
         pool__harvest(p, f);
-    if (p->sh->remote) {
+    if (pool__is_remote(p->sh)) {
         if (f->done && f->rank > 0 && pool__remote)
             host = pool__remote->host(f->rank);
     } else if (f->done ? f->pid > 0 : f->seq && pool__call_holder(p->sh, f->seq) >= 0) {
@@ -264,7 +264,7 @@ pid_t future_pid(future *f)
         int w = pool__call_holder(p->sh, f->seq);
         if (pool__call_done(p->sh, f->seq)) {
             pool__harvest(p, f);    /* ended: its record says where it ran */
-        } else if (w >= 0 && p->sh->remote) {
+        } else if (w >= 0 && pool__is_remote(p->sh)) {
             pthread_mutex_unlock(&p->lock);
             return 0;   /* at a station: its worker is known when it ends */
         } else if (w >= 0) {

@@ -613,7 +613,7 @@ int pool_initializer(pool *p, pool_fn fn, const char *name,
     atomic_fetch_add(&sh->init_gen, 1);
     pthread_mutex_unlock(&sh->init_lock);
     pool__buf_free(&b);
-    if (sh->remote)
+    if (pool__is_remote(sh))
         pool__remote->initializer(p);
     return 0;
 }
@@ -753,7 +753,7 @@ void pool_destroy(pool *p)
         return;
     pool__pools_remove(p);
     pool_terminate(p);
-    if (p->sh && p->sh->remote)
+    if (p->sh && pool__is_remote(p->sh))
         pool__remote->destroy(p);
     /* The program may still hold p and the futures it did not free: their
      * structs are kept, marked, so that a later use is named (handle.c). */

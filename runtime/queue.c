@@ -166,11 +166,10 @@ static bool anyone_asleep(pool__shared *sh)
  * sleeps, or a wake is on its way. */
 static void wake_one(pool__shared *sh)
 {
-    if (sh->remote) {
+    if (pool__is_remote(sh)) {
         /* Its calls are claimed by the transport thread: ring it (from any
          * process of the pool: the master, its supervisor). */
-        if (pool__remote)
-            pool__remote->ring();
+        pool__remote->ring();
         return;
     }
     if (atomic_load(&sh->spinner) != 0 || !anyone_asleep(sh))

@@ -39,4 +39,13 @@ typedef struct {
 } pool__transport;
 extern const pool__transport *pool__remote;
 
+/* True if sh's calls run elsewhere: only where a transport is (rank 0 of
+ * the MPI build, and its forks), and only for the value pool_create wrote
+ * (the region is writable by a task that scribbles: anything else there
+ * is a local pool's). */
+static inline bool pool__is_remote(const pool__shared *sh)
+{
+    return pool__remote != NULL && sh->remote == 1;
+}
+
 #endif /* POOL_REMOTE_H */

@@ -43,6 +43,7 @@
 #include "fault.h"
 #include "namer.h"
 #include "queue.h"
+#include "remote.h"
 #include "shared.h"
 #include "tracefile.h"
 #include "worker.h"
@@ -270,7 +271,7 @@ static int stop_calls(void)
             seen_at[w] = now;
         }
         double end = seen_at[w] + c->limit;
-        if (sh->remote)
+        if (pool__is_remote(sh))
             end += 1.0;     /* stopped where it runs; here only if that is not heard of */
         if (now >= end)
             stop_call(w, seq, KILL_TIMEOUT);

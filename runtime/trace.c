@@ -117,11 +117,11 @@ void pool__trace_format(pool__buf *b, const pool__shared *sh, const pool__call *
     pool__buf_put(b, at, (size_t)(end - at));
     if (c->status != ST_OK && err)
         csv_field(b, err);
-    if (sh->remote) {
+    if (pool__is_remote(sh)) {
         /* Version 4: the host and the rank of the station it was sent to
          * ("" and -1: none). */
         pool__buf_put(b, ",", 1);
-        if (c->rank > 0 && pool__remote)
+        if (c->rank > 0)
             csv_field(b, pool__remote->host(c->rank));
         char rank[24], *rank_end = rank + sizeof rank;
         char *r = put_int(rank_end, ',', c->rank > 0 ? c->rank : -1);

@@ -29,6 +29,7 @@
 #include "fork.h"
 #include "master.h"
 #include "namer.h"
+#include "remote.h"
 #include "shared.h"
 #include "trace.h"
 #include "wire.h"
@@ -548,7 +549,7 @@ void pool__trace_wait_named(pool__shared *sh)
 void pool__trace_event(pool__shared *sh, int w, pid_t pid, double at, const char *what,
                        const char *how)
 {
-    if (!atomic_load(&sh->trace_gen) || sh->remote)
+    if (!atomic_load(&sh->trace_gen) || pool__is_remote(sh))
         return;     /* a remote pool's workers only stand in for calls elsewhere */
     char line[512];
     size_t n = pool__trace_event_line(line, sizeof line, sh, w, pid, at, what, how);
@@ -641,7 +642,7 @@ int pool_trace_open(pool *p, const char *path)
         return -1;
     }
     pool__buf head = {0};
-    pool__trace_header(&head, p->n, p->sh->t0, p->sh->remote ? p : NULL);
+    pool__trace_header(&head, p->n, p->sh->t0, pool__is_remote(p->sh) ? p : NULL);
     bool wrote = ftruncate(fd, 0) == 0 && write(fd, head.data, head.len) == (ssize_t)head.len;
     uint64_t head_len = head.len;
     pool__buf_free(&head);

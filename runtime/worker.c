@@ -543,9 +543,10 @@ void pool__worker_main(pool__shared *sh, int w)
 
     pool__buf out = {0}, rec = {0};
     uint64_t seq;
-    if (sh->remote)
+    bool stands_in = pool__is_remote(sh);
+    if (stands_in)
         stand_in(sh, w);
-    while (!sh->remote && (seq = pool__claim(sh, w)) != 0) {
+    while (!stands_in && (seq = pool__claim(sh, w)) != 0) {
         run_call(sh, seq, &out, &rec);
         arena_clear();
         if (leave)

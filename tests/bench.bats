@@ -278,6 +278,16 @@ END
     assert_equal "$(grep -cE "a round trip takes [0-9.]+ times two memcpy's, [0-9.]+ times no pool" <<<"$output")" 2
 }
 
+@test "bench: with the MPI build, a round trip through a station and a map on 2 stations, each beside the local pool" {
+    [ -x build/tests/mpi/relay ] && command -v mpirun >/dev/null 2>&1 ||
+        skip "the MPI build is not there (make MPI=1)"
+    run sed -n '/^Across machines/,/^$/p' "$table"
+    assert_line --regexp "^  apply round trip, local pool of 2 workers +[0-9]+ us \([0-9.]+-[0-9.]+\)$"
+    assert_line --regexp "^  apply round trip, through a station \(1 host\) +[0-9]+ us \([0-9.]+-[0-9.]+\)$"
+    assert_line --regexp "^  target: local \+ 2 x MPI round trip \+ 100 us +[0-9]+ us: (met|not met)$"
+    assert_line --regexp "^  stations / local: [0-9]+ % \(target: at least 50 %\)$"
+}
+
 @test "bench: a wrong answer on our side fails loudly, with no table" {
     BENCH_WRONG=c BENCH_OUT="$BATS_TEST_TMPDIR/t.txt" run tools/bench/bench
     assert_failure
