@@ -320,7 +320,9 @@ no_namespaces() {
     grep -q '^call [0-9]: hostB ' <<<"$said"
     run grep -c '^# host name="host[AB]" rank=[12] workers=2 .*clock_uncertainty_us=[0-9]* ' "$POOL_TRACE"
     assert_output 2
-    run "$ROOT/tests/runtime/trace_check" "$POOL_TRACE"
+    run "$ROOT/build/tools/trace/pooltrace" check "$POOL_TRACE"
+    assert_success
+    run "$ROOT/build/tools/trace/pooltrace" tsv "$POOL_TRACE"
     assert_success
     run awk -F'\t' 'NR == FNR { split($0, w, "[: ]+"); host[w[2]] = w[3]; pid[w[2]] = w[4]; next }
                      $10 != host[$1] || $3 != pid[$1] { bad++ }
