@@ -273,3 +273,34 @@ slow_addr2line() {
     assert_failure 1
     assert_output --partial "cannot read it"
 }
+
+# Version 4 (a pool whose calls run at MPI stations): a record's host, rank
+# and slot must be a station's, as its "# host" line says; "hosts=" belongs
+# to version 4 alone. tests/plot/run-v4.csv is a whole v4 trace.
+@test "pooltrace check on version 4: a slot past the station's workers, a host or rank of no station, hosts= in v3: refused" {
+    local good="$ROOT/tests/plot/run-v4.csv" t="$BATS_TEST_TMPDIR"
+    run "$POOLTRACE" check "$good"
+    assert_success
+    assert_output ""
+    run "$POOLTRACE" tsv "$good"
+    assert_success
+    assert_equal "$(awk -F'\t' '{ print NF }' <<<"$output" | sort -u)" 11
+    run "$POOLTRACE" tsv --lenient "$good"
+    assert_equal "$(awk -F'\t' '{ print NF }' <<<"$output" | sort -u)" 9
+    sed 's/^1,add,101,1,/1,add,101,2,/' "$good" >"$t/slot.csv"
+    sed 's/^\(1,add,.*\),hostB,1$/\1,hostC,1/' "$good" >"$t/host.csv"
+    sed 's/^\(1,add,.*\),hostB,1$/\1,hostB,2/' "$good" >"$t/rank.csv"
+    sed '1s/v4/v3/; 3d; 4s/,host,rank$//; 5,$s/,[^,]*,-\{0,1\}[0-9]*$//' "$good" >"$t/v3hosts.csv"
+    run "$POOLTRACE" check "$t/slot.csv"
+    assert_failure 1
+    assert_output --partial "line 6: worker 2 is no slot of rank 1"
+    run "$POOLTRACE" check "$t/host.csv"
+    assert_failure 1
+    assert_output --partial "line 6: host 'hostC' and rank '1' are no station's"
+    run "$POOLTRACE" check "$t/rank.csv"
+    assert_failure 1
+    assert_output --partial "line 6: host 'hostB' and rank '2' are no station's"
+    run "$POOLTRACE" check "$t/v3hosts.csv"
+    assert_failure 1
+    assert_output --partial "line 2 is not the header line"
+}
