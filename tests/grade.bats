@@ -318,7 +318,9 @@ print(r["score"])' "$OUT/$s/results.json"
 
 @test "a waiting loop left at 5: the cause, future_successful gave -1, is named" {
     run grep -A6 ':( every successful call is reported' "$OUT/poll_five/report.txt"
-    assert_output --partial "future_successful gave -1 (the call had not finished yet) for Process 5"
+    # Which of calls 5 to 9 had not ended when it asked depends on where the
+    # whole-second rounds fell against calls that end on whole seconds.
+    assert_output --regexp "future_successful gave -1 \(the call had not finished yet\) for Process [5-9](, [5-9])*"
     assert_output --partial "does the waiting loop go over all n futures"
 }
 
