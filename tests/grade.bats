@@ -329,6 +329,30 @@ print(r["score"])' "$OUT/$s/results.json"
     assert_output --partial "ran a task function itself, in the master process"
 }
 
+@test "a trace replaced by a link fails the run gate with one sentence, not a failed call per line" {
+    assert_equal "$(check_status trace_link failures.c runs)" failed
+    run grep -A3 ':( ./failures runs' "$OUT/trace_link/report.txt"
+    assert_output --partial "exited with status 0, but its trace (POOL_TRACE, /grade/trace.csv) was a symbolic link, which the grader refuses"
+    run grep -c 'failed with : ' "$OUT/trace_link/report.txt"
+    assert_output 0
+    run grep -c "can't check until this passes: ./failures runs" "$OUT/trace_link/report.txt"
+    assert_output 3
+}
+
+@test "a trace sent elsewhere with pool_trace_open: the run gate says the trace held no task, and why" {
+    assert_equal "$(check_status trace_elsewhere failures.c runs)" failed
+    run grep -A3 ':( ./failures runs' "$OUT/trace_elsewhere/report.txt"
+    assert_output --partial "it made 6 calls through the pool and its trace (POOL_TRACE, /grade/trace.csv) held no task"
+    assert_output --partial "no pool_trace_open to a path of your own"
+}
+
+@test "a crash after future_successful said -1: the hint names that cause" {
+    run grep -A3 ':( ./failures runs' "$OUT/asked_too_soon/report.txt"
+    assert_output --partial "SIGABRT"
+    assert_output --partial "hint:     future_successful answered -1 for call(s) "
+    refute_output --partial "the line on stderr says what went wrong"
+}
+
 @test "times in feedback are the program's own seconds, not the scaled ones" {
     run grep -A2 ':( every call is made before the first one ends' "$OUT/half_async/report.txt"
     assert_output --partial "(the program's own seconds)"

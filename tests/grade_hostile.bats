@@ -171,8 +171,9 @@ results.json 0"
     run cat "$OUT/symlinks/report.txt"
     refute_output --partial "SECRET-$TOKEN"
     refute_output --partial "TARGET-$TOKEN"
-    # It ran, and its own trace could not be written through the link.
-    assert_output --partial ":) ./failures runs and exits with status 0"
+    # It ran, and its own trace could not be written through the link:
+    # the run gate fails with one sentence saying the trace was refused.
+    assert_output --partial "./failures exited with status 0, but its trace (POOL_TRACE, /grade/trace.csv) was a symbolic link, which the grader refuses"
 }
 
 @test "a submitted file that is a link is refused with a clear line" {

@@ -371,6 +371,7 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     assert_equal "$(failed_of short_limit limit)" "others reported"
     assert_equal "$(failed_of index_count callbacks)" "count"
     assert_equal "$(failed_of no_error_callback callbacks)" "failed"
+    assert_equal "$(failed_of colour_reports callbacks)" "order count failed"
     local r=$BATS_FILE_TMPDIR/graded
     # The hints name the mistake.
     grep -q "future_cancel cannot stop a call that runs" "$r/cancel_only/report.txt"
@@ -380,6 +381,10 @@ failed_of() { row "$1" | cut -d, -f4 | tr ';' '\n' | sed -n "s|^$2/||p" | paste 
     grep -q "call 1, 2 s long, ended with status timeout" "$r/short_limit/report.txt"
     grep -q "The call's index i + 1 is no count" "$r/index_count/report.txt"
     grep -q "give future_on_done an error callback too" "$r/no_error_callback/report.txt"
+    # Reports behind a colour code are not counted; the hint says so, and
+    # does not blame waiting on a program that uses callbacks.
+    grep -q "do not start with it (an escape code" "$r/colour_reports/report.txt"
+    ! grep -q "only after waiting for all of them" "$r/colour_reports/report.txt"
 }
 
 @test "grading: a grade is a function of the program: the batch graded twice gives the same grades.csv" {

@@ -71,8 +71,30 @@ callbacks_order() {
     fi
     ACTUAL=$(reports main order)
     [ -z "$ACTUAL" ] && return 0
-    HINT="the master reports the calls only after waiting for all of them. Give each future a callback with future_on_done(calls[i], on_ok, on_error, &index[i]): the pool runs it the moment the call ends."
+    report_hint main
     return 1
+}
+
+# report_hint RUN: the hint for the problems in ACTUAL, naming only a cause
+# the run shows: late reports are blamed on waiting only when a report
+# came out of order, never when lines are missing or wrong.
+report_hint() {
+    rundir "$1"
+    # Report lines with something before "Call" (an escape code, a
+    # prefix): they are not counted, and the hint says why.
+    _hidden=$(grep -acE '.Call [0-9]+ (done|failed)' "$R/stdout")
+    case $ACTUAL in
+    *"lines report call"*)
+        if [ "$_hidden" -gt 0 ]; then
+            HINT="$_hidden line(s) say \"Call i ...\" but do not start with it (an escape code or other text comes first): print each report as a plain line that starts with \"Call\"."
+        else
+            HINT="print one line per call, from its callback: \"Call i done: v (k of 8)\" (printf(\"Call %d done: %d (%d of 8)\\n\", ...)), nothing before \"Call\"."
+        fi ;;
+    *"is reported before call"*)
+        HINT="the master reports the calls only after waiting for all of them. Give each future a callback with future_on_done(calls[i], on_ok, on_error, &index[i]): the pool runs it the moment the call ends." ;;
+    *)
+        HINT="each line gives its own call's value: pass the call's index to its callback (the last argument of future_on_done) and print pool_as_int of the value the callback is given." ;;
+    esac
 }
 
 # counted RUN: the k of each "(k of 8)" goes 1, 2, ... 8.
