@@ -81,6 +81,11 @@ int main(int argc, char *argv[])
     futures[n++] = pool_apply_async(p, broken_function, 1);
     futures[n++] = pool_apply_async(p, slow_diff, 3, 100, 1);
 
+    /* The rounds start half a second in: the calls end on whole seconds,
+     * and a round read just as one ended could show it running and the
+     * next call already started (lessons/lesson2/README.md says more). */
+    pool_sleep(0.5);
+
     while (true) {
         bool all_finished = true;
 
